@@ -1,0 +1,100 @@
+/* hyperconf — the daemon's configuration: one GKeyFile, validated once.
+ *
+ * hc_config_load_full() reads data/hyperconf.conf's format (every key is
+ * documented in that file), applies the command-line overrides, checks
+ * every value and returns a plain struct that nobody changes afterwards.
+ * Any bad value, unknown group or unknown key is an HC_CONFIG_ERROR whose
+ * message names the key, so a typo never silently falls back to a default.
+ */
+#pragma once
+
+#include <glib.h>
+#include <hyperconf/hc-node.h>
+
+G_BEGIN_DECLS
+
+#define HC_CONFIG_ERROR (hc_config_error_quark ())
+
+typedef enum {
+  HC_CONFIG_ERROR_FILE,          /* unreadable file or key-file syntax */
+  HC_CONFIG_ERROR_UNKNOWN_GROUP, /* a [group] the server does not know */
+  HC_CONFIG_ERROR_UNKNOWN_KEY,   /* a key the server does not know */
+  HC_CONFIG_ERROR_INVALID_VALUE, /* a known key with a bad value */
+} HcConfigError;
+
+GQuark hc_config_error_quark (void);
+
+/* Defaults, also written in data/hyperconf.conf. */
+#define HC_CONFIG_DEFAULT_LISTEN         "127.0.0.1"
+#define HC_CONFIG_DEFAULT_PORT           8080
+#define HC_CONFIG_DEFAULT_DOMAIN         "localhost"
+#define HC_CONFIG_DEFAULT_MAX_FRAME_SIZE 65536
+
+/**
+ * HcConfig:
+ * @listen_address: an IP literal to bind ("127.0.0.1", "::", ...)
+ * @port: TCP port; 0 picks a free one
+ * @domain: the reTHINK domain (`runtime://<domain>/...`)
+ * @www_dir: absolute, symlink-free path of the static files' root
+ * @max_frame_size: largest WebSocket text message accepted, in bytes
+ * @ice_servers_json: compact JSON text of an RTCIceServer array ("[]")
+ * @node: the message node's settings; @node.domain equals @domain
+ *
+ * Immutable once returned by hc_config_load_full(): share it as
+ * `const HcConfig *`.
+ */
+typedef struct {
+  gchar *listen_address;
+  guint16 port;
+  gchar *domain;
+  gchar *www_dir;
+  gsize max_frame_size;
+  gchar *ice_servers_json;
+  HcNodeConfig node;
+} HcConfig;
+
+/**
+ * HcConfigOverrides:
+ * @listen_address: (nullable): `--listen`, or %NULL to keep the file's
+ * @port: (nullable): `--port` as typed, or %NULL
+ * @domain: (nullable): `--domain`, or %NULL
+ *
+ * Command-line values.  They are strings so that they pass through the
+ * same checks as the file's values; errors name the option (`--port`).
+ */
+typedef struct {
+  const gchar *listen_address;
+  const gchar *port;
+  const gchar *domain;
+} HcConfigOverrides;
+
+/**
+ * hc_config_load_full:
+ * @path: (nullable): a key file; %NULL means defaults only
+ * @overrides: (nullable) (transfer none): command-line values that win
+ *   over the file
+ * @error: an HC_CONFIG_ERROR naming the offending key
+ * Returns: (transfer full) (nullable): the validated configuration, free
+ *   with hc_config_free()
+ */
+HcConfig *hc_config_load_full (const gchar *path,
+                               const HcConfigOverrides *overrides,
+                               GError **error);
+
+/**
+ * hc_config_load:
+ * @path: (nullable): a key file; %NULL means defaults only
+ * Same as hc_config_load_full() without overrides.
+ * Returns: (transfer full) (nullable)
+ */
+HcConfig *hc_config_load (const gchar *path, GError **error);
+
+/**
+ * hc_config_free:
+ * @config: (transfer full) (nullable)
+ */
+void hc_config_free (HcConfig *config);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcConfig, hc_config_free)
+
+G_END_DECLS

@@ -1,0 +1,69 @@
+/* hyperconf — the HTTP and WebSocket front door (PROTOCOL.md §1).
+ *
+ * One libsoup server on one port: `/ws` carries reTHINK frames between
+ * sockets and the HcNode (one HcNodeLink per socket, no protocol logic
+ * here), `/healthz`, `/config.json` (§9.1), `/metrics`, and the browser
+ * client's static files.  Everything runs on the main context the server
+ * was created on.
+ */
+#pragma once
+
+#include <glib-object.h>
+#include <hyperconf/hc-config.h>
+#include <hyperconf/hc-node.h>
+
+G_BEGIN_DECLS
+
+#define HC_TYPE_HTTP_SERVER (hc_http_server_get_type ())
+G_DECLARE_FINAL_TYPE (HcHttpServer, hc_http_server, HC, HTTP_SERVER, GObject)
+
+/**
+ * hc_http_server_new:
+ * @node: (transfer none): the message node; the server keeps a reference
+ * @config: (transfer none): read now, not kept (listen address, port,
+ *   domain, www dir, frame limit, ICE servers)
+ * @conference_hyperty_url: (transfer none): `conferenceHyperty` of
+ *   /config.json
+ * Returns: (transfer full): a server that does not listen yet
+ */
+HcHttpServer *hc_http_server_new (HcNode *node, const HcConfig *config,
+                                  const gchar *conference_hyperty_url);
+
+/**
+ * hc_http_server_listen:
+ * Binds the configured address and port (port 0 picks a free one).
+ * Returns: %FALSE with @error (G_IO_ERROR) when the bind fails
+ */
+gboolean hc_http_server_listen (HcHttpServer *self, GError **error);
+
+/**
+ * hc_http_server_get_port:
+ * Returns: the bound port, or 0 before hc_http_server_listen() succeeded
+ */
+guint16 hc_http_server_get_port (HcHttpServer *self);
+
+/**
+ * hc_http_server_get_listen_url:
+ * Returns: (transfer full) (nullable): "http://<address>:<port>/" (IPv6
+ *   in brackets), or %NULL before hc_http_server_listen() succeeded
+ */
+gchar *hc_http_server_get_listen_url (HcHttpServer *self);
+
+/**
+ * hc_http_server_get_n_websockets:
+ * Returns: the WebSocket connections not yet fully closed; after
+ *   hc_http_server_shutdown() it falls to 0 as the closes complete
+ */
+guint hc_http_server_get_n_websockets (HcHttpServer *self);
+
+/**
+ * hc_http_server_shutdown:
+ * Stops listening, drops plain HTTP connections and starts closing every
+ * WebSocket with code 1001 (going away).  The closing handshakes finish on
+ * the main context; iterate it until hc_http_server_get_n_websockets()
+ * is 0 (libsoup forces a close after 5 s) before dropping the last
+ * reference.  Idempotent.
+ */
+void hc_http_server_shutdown (HcHttpServer *self);
+
+G_END_DECLS

@@ -1,0 +1,161 @@
+/* hyperconf — one WebSocket bridged to one HcNodeLink (PROTOCOL.md §1).
+ *
+ * Text frames go to the node untouched (it parses, drops and counts what
+ * is not a JSON object); the node's answers come back through the link
+ * functions.  This file only enforces the transport rules: binary frames
+ * close with 1003, messages above the limit close with 1009.
+ */
+#define G_LOG_DOMAIN "hc-http"
+
+#include "hc-http-private.h"
+
+struct _HcWsClient {
+  SoupWebsocketConnection *connection;
+  HcNodeLink *link; /* NULL once detached */
+  gsize max_frame_size;
+  HcWsClientClosedFunc closed;
+  gpointer user_data;
+  gchar *peer; /* for log lines */
+};
+
+static gboolean
+is_open (HcWsClient *client)
+{
+  return soup_websocket_connection_get_state (client->connection)
+      == SOUP_WEBSOCKET_STATE_OPEN;
+}
+
+/* ---- node → socket ------------------------------------------------------ */
+
+static void
+link_send_text (gpointer user_data, const gchar *text)
+{
+  HcWsClient *client = user_data;
+
+  /* The node may still answer a frame that arrived just before a close
+   * began; libsoup would drop it with a warning, so drop it here. */
+  if (!is_open (client)) {
+    g_debug ("%s: not open, dropping outgoing frame", client->peer);
+    return;
+  }
+  soup_websocket_connection_send_text (client->connection, text);
+}
+
+static void
+link_close (gpointer user_data, gushort code, const gchar *reason)
+{
+  hc_ws_client_close (user_data, code, reason);
+}
+
+static const HcNodeLinkFuncs link_funcs = {
+  .send_text = link_send_text,
+  .close = link_close,
+};
+
+/* ---- socket → node ------------------------------------------------------ */
+
+static void
+on_message (SoupWebsocketConnection *connection, gint type, GBytes *message,
+    gpointer user_data)
+{
+  HcWsClient *client = user_data;
+  gsize size;
+  const gchar *data = g_bytes_get_data (message, &size);
+
+  /* libsoup still delivers frames that were in flight when our close
+   * went out; after a close nothing more reaches the node. */
+  if (!is_open (client) || client->link == NULL)
+    return;
+
+  if (type != SOUP_WEBSOCKET_DATA_TEXT) {
+    g_debug ("%s: binary frame, closing with 1003", client->peer);
+    hc_ws_client_close (client, SOUP_WEBSOCKET_CLOSE_UNSUPPORTED_DATA,
+        "binary frames are not supported");
+    return;
+  }
+  /* libsoup's max-incoming-payload-size bounds each frame; a message
+   * reassembled from fragments is only bounded here. */
+  if (size > client->max_frame_size) {
+    g_debug ("%s: message of %" G_GSIZE_FORMAT " bytes, closing with 1009",
+        client->peer, size);
+    hc_ws_client_close (client, SOUP_WEBSOCKET_CLOSE_TOO_BIG,
+        "message too big");
+    return;
+  }
+  hc_node_link_receive (client->link, data, (gssize) size);
+}
+
+static void
+on_error (SoupWebsocketConnection *connection, GError *error,
+    gpointer user_data)
+{
+  HcWsClient *client = user_data;
+
+  /* libsoup reacts to an oversized frame by dropping the TCP connection
+   * without a close frame (the peer sees 1006).  It emits "error" just
+   * before; a close started here queues the 1009 frame and writes it at
+   * once, ahead of libsoup's own teardown, so the peer learns why. */
+  if (g_error_matches (error, SOUP_WEBSOCKET_ERROR,
+          SOUP_WEBSOCKET_CLOSE_TOO_BIG)) {
+    g_debug ("%s: frame above the limit, closing with 1009", client->peer);
+    hc_ws_client_close (client, SOUP_WEBSOCKET_CLOSE_TOO_BIG,
+        "message too big");
+    return;
+  }
+  g_debug ("%s: %s", client->peer, error->message);
+}
+
+static void
+on_closed (SoupWebsocketConnection *connection, gpointer user_data)
+{
+  HcWsClient *client = user_data;
+
+  g_debug ("%s: closed (peer code %u)", client->peer,
+      soup_websocket_connection_get_close_code (connection));
+  client->closed (client, client->user_data);
+}
+
+HcWsClient *
+hc_ws_client_new (SoupWebsocketConnection *connection, const gchar *peer,
+    HcNode *node, gsize max_frame_size, HcWsClientClosedFunc closed,
+    gpointer user_data)
+{
+  HcWsClient *client = g_new0 (HcWsClient, 1);
+
+  client->connection = g_object_ref (connection);
+  client->max_frame_size = max_frame_size;
+  client->closed = closed;
+  client->user_data = user_data;
+  client->peer = g_strdup_printf ("ws %s", peer);
+
+  soup_websocket_connection_set_max_incoming_payload_size (connection,
+      max_frame_size);
+  g_signal_connect (connection, "message", G_CALLBACK (on_message), client);
+  g_signal_connect (connection, "error", G_CALLBACK (on_error), client);
+  g_signal_connect (connection, "closed", G_CALLBACK (on_closed), client);
+
+  client->link = hc_node_attach_link (node, &link_funcs, client);
+  g_debug ("%s: connected", client->peer);
+  return client;
+}
+
+void
+hc_ws_client_close (HcWsClient *client, gushort code, const gchar *reason)
+{
+  if (!is_open (client))
+    return;
+  soup_websocket_connection_close (client->connection, code, reason);
+}
+
+void
+hc_ws_client_free (HcWsClient *client)
+{
+  if (client == NULL)
+    return;
+  g_signal_handlers_disconnect_by_data (client->connection, client);
+  if (client->link != NULL)
+    hc_node_link_disconnected (g_steal_pointer (&client->link));
+  g_clear_object (&client->connection);
+  g_free (client->peer);
+  g_free (client);
+}

@@ -1,0 +1,1091 @@
+/* hyperconf — the message node's rules (PROTOCOL.md §2–7), driven through
+ * fake socket links exactly as the WebSocket server drives it. */
+#include <hyperconf/hc-node.h>
+#include <hyperconf/hc-address.h>
+
+#include <string.h>
+
+#define R_A      "runtime://localhost/aaaa"
+#define R_B      "runtime://localhost/bbbb"
+#define ALLOC    "domain://msg-node.localhost/address-allocation"
+#define SM       "domain://msg-node.localhost/sm"
+#define REGISTRY "domain://registry.localhost"
+
+typedef struct {
+  HcNode *node;
+  HcNodeLink *link;
+  GQueue frames; /* JsonObject* */
+  gint close_code;
+  gchar *token;
+} Client;
+
+static void
+fake_send (gpointer user_data, const gchar *text)
+{
+  Client *c = user_data;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+
+  g_assert_true (json_parser_load_from_data (parser, text, -1, NULL));
+  g_queue_push_tail (&c->frames, json_object_ref (json_node_get_object (
+                                     json_parser_get_root (parser))));
+}
+
+static void
+fake_close (gpointer user_data, gushort code, const gchar *reason)
+{
+  Client *c = user_data;
+
+  /* A socket closes asynchronously; the test disconnects it later. */
+  c->close_code = code;
+}
+
+static const HcNodeLinkFuncs fake_funcs = { fake_send, fake_close };
+
+static Client *
+client_new (HcNode *node)
+{
+  Client *c = g_new0 (Client, 1);
+
+  c->node = node;
+  c->link = hc_node_attach_link (node, &fake_funcs, c);
+  g_queue_init (&c->frames);
+  return c;
+}
+
+static void
+pump (void)
+{
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+/* The transport noticed the socket is gone. */
+static void
+client_drop (Client *c)
+{
+  if (c->link)
+    hc_node_link_disconnected (c->link);
+  c->link = NULL;
+}
+
+static void
+client_reconnect (Client *c)
+{
+  client_drop (c);
+  c->close_code = 0;
+  c->link = hc_node_attach_link (c->node, &fake_funcs, c);
+}
+
+static void
+client_free (Client *c)
+{
+  client_drop (c);
+  g_queue_clear_full (&c->frames, (GDestroyNotify)json_object_unref);
+  g_free (c->token);
+  g_free (c);
+}
+
+static void
+client_send (Client *c, const gchar *json)
+{
+  hc_node_link_receive (c->link, json, -1);
+}
+
+static void client_sendf (Client *c, const gchar *format, ...)
+    G_GNUC_PRINTF (2, 3);
+
+static void
+client_sendf (Client *c, const gchar *format, ...)
+{
+  va_list args;
+  g_autofree gchar *text = NULL;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+  client_send (c, text);
+}
+
+static JsonObject *
+client_pop (Client *c)
+{
+  pump ();
+  g_assert_false (g_queue_is_empty (&c->frames));
+  return g_queue_pop_head (&c->frames);
+}
+
+static void
+client_assert_silent (Client *c)
+{
+  pump ();
+  g_assert_cmpuint (g_queue_get_length (&c->frames), ==, 0);
+}
+
+static gint64
+body_code (JsonObject *frame)
+{
+  JsonObject *body = json_object_get_object_member (frame, "body");
+
+  return body ? json_object_get_int_member (body, "code") : -1;
+}
+
+/* Pops the next frame: a response with @id and @code. */
+static JsonObject *
+expect_response (Client *c, gint64 id, gint64 code)
+{
+  JsonObject *frame = client_pop (c);
+
+  g_assert_cmpstr (json_object_get_string_member (frame, "type"), ==,
+                   "response");
+  g_assert_cmpint (json_object_get_int_member (frame, "id"), ==, id);
+  g_assert_cmpint (body_code (frame), ==, code);
+  if (code >= 400)
+    g_assert_nonnull (json_object_get_string_member (
+        json_object_get_object_member (frame, "body"), "desc"));
+  return frame;
+}
+
+static void
+expect_code (Client *c, gint64 id, gint64 code)
+{
+  json_object_unref (expect_response (c, id, code));
+}
+
+static void
+client_open (Client *c, const gchar *runtime)
+{
+  JsonObject *frame;
+
+  client_sendf (
+      c, "{\"id\":1,\"type\":\"open\",\"from\":\"%s\",\"to\":\"mn:/session\"}",
+      runtime);
+  frame = expect_response (c, 1, 200);
+  g_assert_cmpstr (json_object_get_string_member (frame, "to"), ==, runtime);
+  g_free (c->token);
+  c->token = g_strdup (json_object_get_string_member (
+      json_object_get_object_member (frame, "body"), "runtimeToken"));
+  g_assert_nonnull (c->token);
+  json_object_unref (frame);
+}
+
+/* Allocates one address of @scheme; returns it. */
+static gchar *
+client_allocate (Client *c, const gchar *runtime, const gchar *scheme)
+{
+  JsonObject *frame, *value;
+  gchar *address;
+
+  client_sendf (
+      c,
+      "{\"id\":2,\"type\":\"create\",\"from\":\"%s/address-allocation\","
+      "\"to\":\"" ALLOC "\",\"body\":{\"scheme\":\"%s\",\"value\":"
+      "{\"number\":1}}}",
+      runtime, scheme);
+  frame = expect_response (c, 2, 200);
+  value = json_object_get_object_member (
+      json_object_get_object_member (frame, "body"), "value");
+  address = g_strdup (json_array_get_string_element (
+      json_object_get_array_member (value, "allocated"), 0));
+  json_object_unref (frame);
+  return address;
+}
+
+static gchar *
+changes_of (const gchar *url)
+{
+  static gchar buffer[512];
+
+  g_snprintf (buffer, sizeof buffer, "%s/changes", url);
+  return buffer;
+}
+
+static void
+client_subscribe (Client *c, const gchar *runtime, const gchar *resource)
+{
+  client_sendf (
+      c,
+      "{\"id\":3,\"type\":\"subscribe\",\"from\":\"%s/sm\",\"to\":\"" SM
+      "\",\"body\":{\"resources\":[\"%s\"]}}",
+      runtime, resource);
+  expect_code (c, 3, 200);
+}
+
+typedef struct {
+  HcNode *node;
+  Client *a, *b;
+} Fixture;
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  HcNodeConfig config;
+
+  hc_node_config_init_defaults (&config);
+  config.grace_period_ms = data ? GPOINTER_TO_UINT (data) : 10000;
+  f->node = hc_node_new (&config);
+  g_free (config.domain);
+  f->a = client_new (f->node);
+  f->b = client_new (f->node);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  client_free (f->a);
+  client_free (f->b);
+  g_object_unref (f->node);
+  pump ();
+}
+
+/* ---- §1/§3 before a session --------------------------------------------- */
+
+static void
+test_unauthorized_before_open (Fixture *f, gconstpointer data)
+{
+  JsonObject *frame;
+
+  client_send (f->a, "{\"id\":7,\"type\":\"create\",\"from\":\"" R_A
+                     "/x\",\"to\":\"" ALLOC "\"}");
+  frame = expect_response (f->a, 7, 401);
+  g_assert_cmpstr (json_object_get_string_member (frame, "to"), ==, R_A "/x");
+  json_object_unref (frame);
+
+  /* 401 comes before 400: a bad envelope without a session is a 401. */
+  client_send (f->a, "{\"id\":8,\"from\":5}");
+  expect_code (f->a, 8, 401);
+
+  /* Without an id nothing can be answered. */
+  client_send (f->a, "{\"type\":\"read\",\"from\":\"x://y/z\",\"to\":\"a\"}");
+  client_assert_silent (f->a);
+}
+
+static void
+test_not_json_dropped (Fixture *f, gconstpointer data)
+{
+  client_send (f->a, "this is not json");
+  client_send (f->a, "[1,2,3]");
+  client_send (f->a, "{\"id\":1");
+  client_assert_silent (f->a);
+  g_assert_cmpuint (hc_node_get_dropped_frames (f->node), ==, 3);
+  /* The connection still works. */
+  client_open (f->a, R_A);
+}
+
+static void
+test_open_bad_from (Fixture *f, gconstpointer data)
+{
+  client_send (f->a, "{\"id\":1,\"type\":\"open\",\"from\":\"hyperty://"
+                     "localhost/x\",\"to\":\"mn:/session\"}");
+  expect_code (f->a, 1, 400);
+  client_send (f->a, "{\"id\":2,\"type\":\"open\",\"from\":\"" R_A
+                     "\",\"to\":\"mn:/elsewhere\"}");
+  expect_code (f->a, 2, 404);
+  g_assert_cmpuint (hc_node_count_sessions (f->node), ==, 0);
+}
+
+/* ---- §2 envelope -------------------------------------------------------- */
+
+static void
+test_envelope_bad_request (Fixture *f, gconstpointer data)
+{
+  const gchar *bad[] = {
+    "{\"id\":10,\"from\":\"" R_A "\",\"to\":\"" SM "\"}",
+    "{\"id\":10,\"type\":\"read\",\"to\":\"" SM "\"}",
+    "{\"id\":10,\"type\":\"read\",\"from\":\"" R_A "\"}",
+    "{\"id\":10,\"type\":\"fetch\",\"from\":\"" R_A "\",\"to\":\"" SM "\"}",
+    "{\"id\":10,\"type\":\"READ\",\"from\":\"" R_A "\",\"to\":\"" SM "\"}",
+    "{\"id\":10,\"type\":7,\"from\":\"" R_A "\",\"to\":\"" SM "\"}",
+    "{\"id\":10,\"type\":\"read\",\"from\":[\"" R_A "\"],\"to\":\"" SM "\"}",
+    "{\"id\":10,\"type\":\"read\",\"from\":\"" R_A "\",\"to\":[\"a\",\"b\"]}",
+    "{\"id\":10,\"type\":\"read\",\"from\":\"" R_A "\",\"to\":[]}",
+    "{\"id\":10,\"type\":\"read\",\"from\":\"" R_A "\",\"to\":\"" SM
+    "\",\"body\":\"x\"}",
+    "{\"id\":10,\"type\":\"read\",\"from\":\"" R_A "\",\"to\":\"" SM
+    "\",\"body\":[1]}",
+  };
+  guint i;
+
+  client_open (f->a, R_A);
+  for (i = 0; i < G_N_ELEMENTS (bad); i++) {
+    g_test_message ("%s", bad[i]);
+    client_send (f->a, bad[i]);
+    expect_code (f->a, 10, 400);
+  }
+  /* `to` echoes `from` as received, whatever its type. */
+  {
+    JsonObject *frame;
+
+    client_send (f->a, "{\"id\":\"s1\",\"type\":\"read\",\"from\":42,"
+                       "\"to\":\"" SM "\"}");
+    frame = client_pop (f->a);
+    g_assert_cmpstr (json_object_get_string_member (frame, "id"), ==, "s1");
+    g_assert_cmpint (json_object_get_int_member (frame, "to"), ==, 42);
+    g_assert_cmpint (body_code (frame), ==, 400);
+    json_object_unref (frame);
+  }
+  /* Ids that are neither integers nor strings: dropped. */
+  client_send (f->a, "{\"id\":1.5,\"type\":\"nope\"}");
+  client_send (f->a, "{\"id\":{},\"type\":\"nope\"}");
+  client_send (f->a, "{\"type\":\"nope\"}");
+  client_assert_silent (f->a);
+}
+
+static void
+test_to_as_array_of_one (Fixture *f, gconstpointer data)
+{
+  client_open (f->a, R_A);
+  client_send (f->a, "{\"id\":4,\"type\":\"create\",\"from\":\"" R_A
+                     "/aa\",\"to\":[\"" ALLOC "\"]}");
+  expect_code (f->a, 4, 200);
+}
+
+/* ---- §2 ownership, §6 routing ------------------------------------------- */
+
+static void
+test_forbidden_spoofed_from (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *hb = NULL;
+
+  client_open (f->a, R_A);
+  client_open (f->b, R_B);
+  hb = client_allocate (f->b, R_B, "hyperty");
+
+  /* Another session's runtime, address, a foreign domain, a node address. */
+  client_sendf (
+      f->a, "{\"id\":5,\"type\":\"read\",\"from\":\"" R_B "\",\"to\":\"%s\"}",
+      hb);
+  expect_code (f->a, 5, 403);
+  client_sendf (f->a,
+                "{\"id\":6,\"type\":\"read\",\"from\":\"%s\","
+                "\"to\":\"%s\"}",
+                hb, hb);
+  expect_code (f->a, 6, 403);
+  client_sendf (f->a,
+                "{\"id\":7,\"type\":\"read\",\"from\":\"hyperty://"
+                "evil.example/x\",\"to\":\"%s\"}",
+                hb);
+  expect_code (f->a, 7, 403);
+  client_sendf (
+      f->a, "{\"id\":8,\"type\":\"read\",\"from\":\"" SM "\",\"to\":\"%s\"}",
+      hb);
+  expect_code (f->a, 8, 403);
+  client_assert_silent (f->b);
+
+  /* 403 comes before 404. */
+  client_send (f->a, "{\"id\":9,\"type\":\"read\",\"from\":\"" R_B
+                     "\",\"to\":\"hyperty://localhost/nobody\"}");
+  expect_code (f->a, 9, 403);
+}
+
+static void
+test_not_found (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *obj = NULL;
+
+  client_open (f->a, R_A);
+  client_send (f->a, "{\"id\":5,\"type\":\"create\",\"from\":\"" R_A
+                     "\",\"to\":\"hyperty://localhost/nobody\"}");
+  expect_code (f->a, 5, 404);
+  client_send (f->a, "{\"id\":6,\"type\":\"create\",\"from\":\"" R_A
+                     "\",\"to\":\"domain://msg-node.localhost/nothing\"}");
+  expect_code (f->a, 6, 404);
+  client_send (f->a, "{\"id\":7,\"type\":\"create\",\"from\":\"" R_A
+                     "\",\"to\":\"runtime://localhost/gone/sm\"}");
+  expect_code (f->a, 7, 404);
+  /* Notifications to nobody and responses to nowhere: never answered. */
+  obj = client_allocate (f->a, R_A, "connection");
+  client_sendf (f->a,
+                "{\"id\":8,\"type\":\"update\",\"from\":\"%s\","
+                "\"to\":\"%s/changes\"}",
+                obj, obj);
+  client_send (f->a, "{\"id\":9,\"type\":\"response\",\"from\":\"" R_A
+                     "\",\"to\":\"hyperty://localhost/nobody\","
+                     "\"body\":{\"code\":200}}");
+  client_send (f->a, "{\"id\":10,\"type\":\"response\",\"from\":\"" R_B
+                     "\",\"to\":\"hyperty://localhost/nobody\"}");
+  client_assert_silent (f->a);
+}
+
+static void
+test_point_to_point_and_responses (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *ha = NULL, *hb = NULL;
+  JsonObject *frame;
+
+  client_open (f->a, R_A);
+  client_open (f->b, R_B);
+  ha = client_allocate (f->a, R_A, "hyperty");
+  hb = client_allocate (f->b, R_B, "hyperty");
+
+  /* Both sessions count ids from 1: routing is by `to`, never by id. */
+  client_sendf (f->a,
+                "{\"id\":1,\"type\":\"create\",\"from\":\"%s\","
+                "\"to\":\"%s/subscription\",\"body\":{\"via\":"
+                "[\"x\"],\"value\":{\"a\":1}}}",
+                ha, hb);
+  frame = client_pop (f->b);
+  g_assert_true (g_str_has_suffix (json_object_get_string_member (frame, "to"),
+                                   "/subscription"));
+  g_assert_true (json_object_has_member (
+      json_object_get_object_member (frame, "body"), "via"));
+  json_object_unref (frame);
+  client_sendf (f->b,
+                "{\"id\":1,\"type\":\"response\",\"from\":\"%s/"
+                "subscription\",\"to\":\"%s\",\"body\":{\"code\":200}}",
+                hb, ha);
+  expect_code (f->a, 1, 200);
+  client_assert_silent (f->b);
+
+  /* Any path below a runtime URL reaches its session. */
+  client_sendf (f->a,
+                "{\"id\":2,\"type\":\"execute\",\"from\":\"%s\","
+                "\"to\":\"" R_B "/registry/x\"}",
+                ha);
+  frame = client_pop (f->b);
+  g_assert_cmpstr (json_object_get_string_member (frame, "type"), ==,
+                   "execute");
+  json_object_unref (frame);
+
+  /* A response to a path below an address reaches its owner. */
+  client_sendf (f->b,
+                "{\"id\":2,\"type\":\"response\",\"from\":\"%s\","
+                "\"to\":\"%s/deep/path\",\"body\":{\"code\":200}}",
+                hb, ha);
+  expect_code (f->a, 2, 200);
+
+  /* Other paths below an address are not point to point. */
+  client_sendf (f->a,
+                "{\"id\":3,\"type\":\"create\",\"from\":\"%s\","
+                "\"to\":\"%s/other\"}",
+                ha, hb);
+  expect_code (f->a, 3, 404);
+  client_assert_silent (f->b);
+}
+
+/* ---- §4 allocation ------------------------------------------------------- */
+
+static void
+test_allocation (Fixture *f, gconstpointer data)
+{
+  JsonObject *frame;
+  JsonArray *allocated;
+  g_autofree gchar *first = NULL;
+  guint i;
+
+  client_open (f->a, R_A);
+  client_open (f->b, R_B);
+  client_send (f->a, "{\"id\":2,\"type\":\"create\",\"from\":\"" R_A
+                     "/address-allocation\",\"to\":\"" ALLOC "\","
+                     "\"body\":{\"scheme\":\"connection\",\"value\":"
+                     "{\"number\":2,\"allocationKey\":\"k\"}}}");
+  frame = expect_response (f->a, 2, 200);
+  allocated = json_object_get_array_member (
+      json_object_get_object_member (
+          json_object_get_object_member (frame, "body"), "value"),
+      "allocated");
+  g_assert_cmpuint (json_array_get_length (allocated), ==, 2);
+  for (i = 0; i < 2; i++)
+    g_assert_true (
+        g_str_has_prefix (json_array_get_string_element (allocated, i),
+                          "connection://localhost/"));
+  first = g_strdup (json_array_get_string_element (allocated, 0));
+  g_assert_cmpstr (first, !=, json_array_get_string_element (allocated, 1));
+  json_object_unref (frame);
+
+  /* No scheme: hyperty. No body at all: one hyperty. */
+  client_send (f->a, "{\"id\":3,\"type\":\"create\",\"from\":\"" R_A
+                     "\",\"to\":\"" ALLOC "\",\"body\":{\"value\":{}}}");
+  frame = expect_response (f->a, 3, 200);
+  g_assert_true (g_str_has_prefix (
+      json_array_get_string_element (
+          json_object_get_array_member (
+              json_object_get_object_member (
+                  json_object_get_object_member (frame, "body"), "value"),
+              "allocated"),
+          0),
+      "hyperty://localhost/"));
+  json_object_unref (frame);
+
+  const gchar *bad[] = {
+    "{\"scheme\":\"user\"}",          "{\"scheme\":5}",
+    "{\"value\":{\"number\":17}}",    "{\"value\":{\"number\":0}}",
+    "{\"value\":{\"number\":\"2\"}}", "{\"value\":7}",
+  };
+  for (i = 0; i < G_N_ELEMENTS (bad); i++) {
+    client_sendf (f->a,
+                  "{\"id\":4,\"type\":\"create\",\"from\":\"" R_A
+                  "\",\"to\":\"" ALLOC "\",\"body\":%s}",
+                  bad[i]);
+    expect_code (f->a, 4, 400);
+  }
+
+  /* Somebody else cannot release it: 403. */
+  client_sendf (f->b,
+                "{\"id\":5,\"type\":\"delete\",\"from\":\"" R_B
+                "\",\"to\":\"" ALLOC "\",\"body\":{\"resource\":"
+                "\"%s\"}}",
+                first);
+  expect_code (f->b, 5, 403);
+  g_assert_true (hc_node_lookup_owner (f->node, first) != NULL);
+
+  /* The vert.x node's name of the same component releases it. */
+  client_sendf (f->a,
+                "{\"id\":6,\"type\":\"delete\",\"from\":\"" R_A
+                "\",\"to\":\"domain://msg-node.localhost/"
+                "object-address-allocation\",\"body\":{"
+                "\"childrenResources\":[\"%s\"]}}",
+                first);
+  expect_code (f->a, 6, 200);
+  g_assert_null (hc_node_lookup_owner (f->node, first));
+  client_sendf (
+      f->b, "{\"id\":7,\"type\":\"create\",\"from\":\"" R_B "\",\"to\":\"%s\"}",
+      first);
+  expect_code (f->b, 7, 404);
+
+  client_send (f->a, "{\"id\":8,\"type\":\"delete\",\"from\":\"" R_A
+                     "\",\"to\":\"domain://msg-node.localhost/"
+                     "hyperty-address-allocation\",\"body\":{}}");
+  expect_code (f->a, 8, 400);
+  client_send (f->a, "{\"id\":9,\"type\":\"update\",\"from\":\"" R_A
+                     "\",\"to\":\"" ALLOC "\"}");
+  expect_code (f->a, 9, 400);
+}
+
+static void
+test_claim_unallocated_address (Fixture *f, gconstpointer data)
+{
+  JsonObject *frame;
+
+  client_open (f->a, R_A);
+  client_open (f->b, R_B);
+  /* A newer runtime makes its own GUID address and sends from it. */
+  client_send (f->a, "{\"id\":4,\"type\":\"read\",\"from\":\"hyperty://"
+                     "localhost/own-guid\",\"to\":\"" REGISTRY "\","
+                     "\"body\":{\"resource\":\"user://localhost/none\"}}");
+  expect_code (f->a, 4, 404);
+  g_assert_true (hc_node_lookup_owner (f->node, "hyperty://localhost/own-guid")
+                 != NULL);
+
+  /* It is A's now: B can neither send from it nor subscribe to it. */
+  client_send (f->b, "{\"id\":5,\"type\":\"read\",\"from\":\"hyperty://"
+                     "localhost/own-guid\",\"to\":\"" REGISTRY "\"}");
+  expect_code (f->b, 5, 403);
+  client_send (f->b, "{\"id\":6,\"type\":\"subscribe\",\"from\":\"" R_B
+                     "/sm\",\"to\":\"" SM "\",\"body\":{\"subscribe\":"
+                     "[\"hyperty://localhost/own-guid\"]}}");
+  expect_code (f->b, 6, 403);
+
+  /* B claims another by subscribing to it at the node; messages to it
+   * reach B. */
+  client_send (f->b, "{\"id\":7,\"type\":\"subscribe\",\"from\":\"" R_B
+                     "/sm\",\"to\":\"" SM "\",\"body\":{\"subscribe\":"
+                     "[\"hyperty://localhost/b-guid\"]}}");
+  expect_code (f->b, 7, 200);
+  client_send (f->a, "{\"id\":8,\"type\":\"create\",\"from\":\"hyperty://"
+                     "localhost/own-guid\",\"to\":\"hyperty://localhost/"
+                     "b-guid\"}");
+  frame = client_pop (f->b);
+  g_assert_cmpstr (json_object_get_string_member (frame, "type"), ==, "create");
+  json_object_unref (frame);
+  client_assert_silent (f->a);
+
+  /* Foreign domains are never claimed. */
+  client_send (f->a, "{\"id\":9,\"type\":\"read\",\"from\":\"hyperty://"
+                     "other.example/x\",\"to\":\"" REGISTRY "\"}");
+  expect_code (f->a, 9, 403);
+}
+
+/* ---- §5 subscriptions and §8 fan-out ------------------------------------ */
+
+static void
+test_subscriptions_fan_out (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *obj = NULL, *hb = NULL;
+  Client *c = client_new (f->node);
+  JsonObject *frame;
+
+  client_open (f->a, R_A);
+  client_open (f->b, R_B);
+  client_open (c, "runtime://localhost/cccc");
+  obj = client_allocate (f->a, R_A, "connection");
+  hb = client_allocate (f->b, R_B, "hyperty");
+  client_subscribe (f->b, R_B, changes_of (obj));
+  client_sendf (c,
+                "{\"id\":3,\"type\":\"subscribe\",\"from\":\"runtime://"
+                "localhost/cccc/sm\",\"to\":\"" SM "\",\"body\":{"
+                "\"subscribe\":[\"%s/changes\"],\"source\":\"x\"}}",
+                obj);
+  expect_code (c, 3, 200);
+
+  /* An update reaches every listener, unknown fields unchanged. */
+  client_sendf (f->a,
+                "{\"id\":11,\"type\":\"update\",\"from\":\"%s\","
+                "\"to\":\"%s/changes\",\"body\":{\"version\":1,"
+                "\"attribute\":\"status\",\"value\":\"live\","
+                "\"lastModified\":\"2026\",\"via\":[\"p\"]}}",
+                obj, obj);
+  client_assert_silent (f->a);
+  frame = client_pop (f->b);
+  g_assert_cmpstr (
+      json_object_get_string_member (
+          json_object_get_object_member (frame, "body"), "lastModified"),
+      ==, "2026");
+  g_assert_cmpint (json_object_get_int_member (frame, "id"), ==, 11);
+  json_object_unref (frame);
+  json_object_unref (client_pop (c));
+
+  /* Only the reporter may update or delete: 403, not delivered. */
+  client_sendf (f->b,
+                "{\"id\":12,\"type\":\"update\",\"from\":\"%s\","
+                "\"to\":\"%s/changes\",\"body\":{\"version\":2,"
+                "\"attribute\":\"status\",\"value\":\"x\"}}",
+                hb, obj);
+  expect_code (f->b, 12, 403);
+  client_sendf (f->b,
+                "{\"id\":13,\"type\":\"delete\",\"from\":\"%s\","
+                "\"to\":\"%s/changes\"}",
+                hb, obj);
+  expect_code (f->b, 13, 403);
+  client_assert_silent (c);
+  client_assert_silent (f->a);
+
+  /* unsubscribe by resources, then by the Syncher's resource form. */
+  client_sendf (c,
+                "{\"id\":4,\"type\":\"unsubscribe\",\"from\":\"runtime://"
+                "localhost/cccc/sm\",\"to\":\"" SM "\",\"body\":{"
+                "\"unsubscribe\":[\"%s/changes\"]}}",
+                obj);
+  expect_code (c, 4, 200);
+  client_sendf (f->b,
+                "{\"id\":5,\"type\":\"unsubscribe\",\"from\":\"" R_B
+                "/sm\",\"to\":\"" SM "\",\"body\":{\"resource\":"
+                "\"%s\",\"childrenResources\":[\"chat\"]}}",
+                obj);
+  expect_code (f->b, 5, 200);
+  client_sendf (f->a,
+                "{\"id\":14,\"type\":\"update\",\"from\":\"%s\","
+                "\"to\":\"%s/changes\",\"body\":{\"version\":2}}",
+                obj, obj);
+  client_assert_silent (f->b);
+  client_assert_silent (c);
+  client_assert_silent (f->a);
+
+  /* Bad subscription bodies. */
+  client_send (f->b, "{\"id\":6,\"type\":\"subscribe\",\"from\":\"" R_B
+                     "/sm\",\"to\":\"" SM "\",\"body\":{}}");
+  expect_code (f->b, 6, 400);
+  client_send (f->b, "{\"id\":7,\"type\":\"subscribe\",\"from\":\"" R_B
+                     "/sm\",\"to\":\"" SM "\",\"body\":{\"resources\":"
+                     "[1]}}");
+  expect_code (f->b, 7, 400);
+  client_send (f->b, "{\"id\":8,\"type\":\"unsubscribe\",\"from\":\"" R_B
+                     "/sm\",\"to\":\"" SM "\"}");
+  expect_code (f->b, 8, 400);
+  client_send (f->b, "{\"id\":9,\"type\":\"read\",\"from\":\"" R_B
+                     "/sm\",\"to\":\"" SM "\"}");
+  expect_code (f->b, 9, 400);
+  client_free (c);
+}
+
+/* ---- §7 registry --------------------------------------------------------- */
+
+static void
+test_registry (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *ha = NULL;
+  JsonObject *frame, *value, *entry;
+
+  client_open (f->a, R_A);
+  client_open (f->b, R_B);
+  ha = client_allocate (f->a, R_A, "hyperty");
+  client_sendf (
+      f->a,
+      "{\"id\":5,\"type\":\"create\",\"from\":\"" R_A "/registry/\","
+      "\"to\":\"" REGISTRY "\",\"body\":{\"value\":{\"user\":"
+      "\"user://localhost/conference\",\"descriptor\":\"hyperty-catalogue:"
+      "//catalogue.localhost/.well-known/hyperty/ServerConference\","
+      "\"url\":\"%s\",\"resources\":[\"audio\",\"video\"],\"dataSchemes\":"
+      "[\"connection\",\"comm\"],\"runtime\":\"" R_A "\",\"status\":"
+      "\"live\",\"expires\":3600}}}",
+      ha);
+  expect_code (f->a, 5, 200);
+
+  client_send (f->b, "{\"id\":4,\"type\":\"read\",\"from\":\"" R_B "\","
+                     "\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                     "\"user://localhost/conference\",\"criteria\":{"
+                     "\"resources\":[\"audio\",\"video\"],\"dataSchemes\":"
+                     "[\"connection\"]}}}");
+  frame = expect_response (f->b, 4, 200);
+  value = json_object_get_object_member (
+      json_object_get_object_member (frame, "body"), "value");
+  entry = json_object_get_object_member (value, ha);
+  g_assert_nonnull (entry);
+  g_assert_cmpstr (json_object_get_string_member (entry, "status"), ==, "live");
+  json_object_unref (frame);
+
+  /* The /hyperty/user/ form; no criteria. */
+  client_send (f->b, "{\"id\":5,\"type\":\"read\",\"from\":\"" R_B "\","
+                     "\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                     "\"/hyperty/user/user://localhost/conference\"}}");
+  expect_code (f->b, 5, 200);
+  /* Criteria nothing matches; an unknown user. */
+  client_send (f->b, "{\"id\":6,\"type\":\"read\",\"from\":\"" R_B "\","
+                     "\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                     "\"user://localhost/conference\",\"criteria\":{"
+                     "\"dataSchemes\":[\"chat\"]}}}");
+  expect_code (f->b, 6, 404);
+  client_send (f->b, "{\"id\":7,\"type\":\"read\",\"from\":\"" R_B "\","
+                     "\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                     "\"user://localhost/nobody\"}}");
+  expect_code (f->b, 7, 404);
+  client_send (f->b, "{\"id\":8,\"type\":\"read\",\"from\":\"" R_B "\","
+                     "\"to\":\"" REGISTRY "\",\"body\":{}}");
+  expect_code (f->b, 8, 400);
+
+  /* Keep-alive update by the owner; by somebody else: 403. */
+  client_sendf (f->a,
+                "{\"id\":9,\"type\":\"update\",\"from\":\"" R_A
+                "\",\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                "\"%s\",\"value\":{\"status\":\"disconnected\"}}}",
+                ha);
+  expect_code (f->a, 9, 200);
+  client_sendf (f->b,
+                "{\"id\":10,\"type\":\"update\",\"from\":\"" R_B
+                "\",\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                "\"%s\",\"value\":{\"status\":\"live\"}}}",
+                ha);
+  expect_code (f->b, 10, 403);
+  client_sendf (f->a,
+                "{\"id\":11,\"type\":\"update\",\"from\":\"" R_A
+                "\",\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                "\"%s\",\"value\":{\"status\":\"sleepy\"}}}",
+                ha);
+  expect_code (f->a, 11, 400);
+  client_send (f->a, "{\"id\":12,\"type\":\"update\",\"from\":\"" R_A
+                     "\",\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                     "\"" R_A "/nothing\",\"value\":{\"status\":\"live\"}}}");
+  expect_code (f->a, 12, 404);
+  client_send (f->b, "{\"id\":13,\"type\":\"read\",\"from\":\"" R_B "\","
+                     "\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                     "\"user://localhost/conference\"}}");
+  frame = expect_response (f->b, 13, 200);
+  value = json_object_get_object_member (
+      json_object_get_object_member (frame, "body"), "value");
+  g_assert_cmpstr (json_object_get_string_member (
+                       json_object_get_object_member (value, ha), "status"),
+                   ==, "disconnected");
+  json_object_unref (frame);
+
+  /* Registering an address that is not yours; a malformed entry. */
+  client_sendf (f->b,
+                "{\"id\":14,\"type\":\"create\",\"from\":\"" R_B
+                "\",\"to\":\"" REGISTRY "\",\"body\":{\"value\":{"
+                "\"user\":\"user://localhost/x\",\"url\":\"%s\"}}}",
+                ha);
+  expect_code (f->b, 14, 403);
+  client_send (f->b, "{\"id\":15,\"type\":\"create\",\"from\":\"" R_B
+                     "\",\"to\":\"" REGISTRY "\",\"body\":{\"value\":{"
+                     "\"user\":\"user://localhost/x\",\"url\":\"" R_B
+                     "/h\",\"resources\":\"audio\"}}}");
+  expect_code (f->b, 15, 400);
+  client_send (f->b, "{\"id\":16,\"type\":\"create\",\"from\":\"" R_B
+                     "\",\"to\":\"" REGISTRY "\"}");
+  expect_code (f->b, 16, 400);
+
+  /* The session's end removes its entries. */
+  client_sendf (f->a, "{\"id\":17,\"type\":\"close\",\"from\":\"" R_A
+                      "\",\"to\":\"mn:/session\"}");
+  expect_code (f->a, 17, 200);
+  client_send (f->b, "{\"id\":18,\"type\":\"read\",\"from\":\"" R_B "\","
+                     "\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                     "\"user://localhost/conference\"}}");
+  expect_code (f->b, 18, 404);
+}
+
+/* ---- §3 sessions ----------------------------------------------------------
+ */
+
+static void
+test_reopen_delivers_queue_in_order (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *ha = NULL, *hb = NULL;
+  guint i;
+
+  client_open (f->a, R_A);
+  client_open (f->b, R_B);
+  ha = client_allocate (f->a, R_A, "hyperty");
+  hb = client_allocate (f->b, R_B, "hyperty");
+
+  client_reconnect (f->a); /* the socket dropped */
+  for (i = 1; i <= 3; i++)
+    client_sendf (f->b,
+                  "{\"id\":%u,\"type\":\"create\",\"from\":\"%s\","
+                  "\"to\":\"%s\",\"body\":{\"n\":%u}}",
+                  i, hb, ha, i);
+  client_assert_silent (f->b);
+
+  /* An unknown token; a known token with another runtime. */
+  client_send (f->a, "{\"id\":20,\"type\":\"re-open\",\"from\":\"" R_A
+                     "/not-a-token\",\"to\":\"mn:/session\"}");
+  expect_code (f->a, 20, 404);
+  client_sendf (f->a,
+                "{\"id\":21,\"type\":\"re-open\",\"from\":\"" R_B
+                "/%s\",\"to\":\"mn:/session\"}",
+                f->a->token);
+  expect_code (f->a, 21, 404);
+
+  client_sendf (f->a,
+                "{\"id\":22,\"type\":\"re-open\",\"from\":\"" R_A
+                "/%s\",\"to\":\"mn:/session\"}",
+                f->a->token);
+  expect_code (f->a, 22, 200);
+  for (i = 1; i <= 3; i++) {
+    JsonObject *frame = client_pop (f->a);
+
+    g_assert_cmpint (json_object_get_int_member (frame, "id"), ==, i);
+    g_assert_cmpint (json_object_get_int_member (
+                         json_object_get_object_member (frame, "body"), "n"),
+                     ==, i);
+    json_object_unref (frame);
+  }
+  /* Live again: messages flow directly. */
+  client_sendf (f->b,
+                "{\"id\":4,\"type\":\"create\",\"from\":\"%s\","
+                "\"to\":\"%s\"}",
+                hb, ha);
+  json_object_unref (client_pop (f->a));
+}
+
+static void
+test_reopen_closes_old_socket (Fixture *f, gconstpointer data)
+{
+  Client *again = client_new (f->node);
+
+  client_open (f->a, R_A);
+  client_sendf (again,
+                "{\"id\":1,\"type\":\"re-open\",\"from\":\"" R_A
+                "/%s\",\"to\":\"mn:/session\"}",
+                f->a->token);
+  expect_code (again, 1, 200);
+  g_assert_cmpint (f->a->close_code, ==, 4000);
+  client_drop (f->a);
+  g_assert_cmpuint (hc_node_count_sessions (f->node), ==, 1);
+  /* The session lives on the new socket. */
+  client_send (again, "{\"id\":2,\"type\":\"create\",\"from\":\"" R_A
+                      "\",\"to\":\"" ALLOC "\"}");
+  expect_code (again, 2, 200);
+  client_free (again);
+}
+
+static void
+test_close_and_open_again (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *ha = NULL;
+  Client *other = client_new (f->node);
+
+  client_open (f->a, R_A);
+  ha = client_allocate (f->a, R_A, "hyperty");
+
+  /* A second open from the same runtime ends the first session. */
+  client_open (other, R_A);
+  g_assert_cmpint (f->a->close_code, ==, 4000);
+  g_assert_null (hc_node_lookup_owner (f->node, ha));
+  client_free (other);
+
+  /* close from <runtime>/<token> ends the session at once. */
+  client_reconnect (f->a);
+  client_open (f->a, R_A);
+  client_sendf (f->a,
+                "{\"id\":9,\"type\":\"close\",\"from\":\"" R_A
+                "/%s\",\"to\":\"mn:/session\"}",
+                f->a->token);
+  expect_code (f->a, 9, 200);
+  g_assert_cmpuint (hc_node_count_sessions (f->node), ==, 0);
+  client_send (f->a, "{\"id\":10,\"type\":\"create\",\"from\":\"" R_A
+                     "\",\"to\":\"" ALLOC "\"}");
+  expect_code (f->a, 10, 401);
+  client_send (f->a, "{\"id\":11,\"type\":\"read\",\"from\":\"" R_A
+                     "\",\"to\":\"mn:/session\"}");
+  expect_code (f->a, 11, 401);
+}
+
+static gboolean
+quit_loop (gpointer loop)
+{
+  g_main_loop_quit (loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_for (guint ms)
+{
+  g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+
+  g_timeout_add (ms, quit_loop, loop);
+  g_main_loop_run (loop);
+}
+
+static void
+test_grace_expiry_releases (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *obj = NULL, *hb = NULL, *sub = NULL;
+  JsonObject *frame;
+
+  client_open (f->a, R_A);
+  client_open (f->b, R_B);
+  obj = client_allocate (f->a, R_A, "connection");
+  hb = client_allocate (f->b, R_B, "hyperty");
+  client_subscribe (f->b, R_B, changes_of (obj));
+
+  client_drop (f->a);
+  run_for (20);
+  /* Still inside the grace period: nothing happened yet. */
+  client_assert_silent (f->b);
+  g_assert_nonnull (hc_node_lookup_owner (f->node, obj));
+  run_for (100);
+
+  frame = client_pop (f->b);
+  sub = g_strdup_printf ("%s/subscription", obj);
+  g_assert_cmpstr (json_object_get_string_member (frame, "type"), ==, "delete");
+  g_assert_cmpstr (json_object_get_string_member (frame, "from"), ==, sub);
+  g_assert_cmpstr (json_object_get_string_member (frame, "to"), ==,
+                   changes_of (obj));
+  json_object_unref (frame);
+  g_assert_null (hc_node_lookup_owner (f->node, obj));
+  g_assert_cmpuint (hc_node_count_sessions (f->node), ==, 1);
+  client_sendf (f->b,
+                "{\"id\":30,\"type\":\"create\",\"from\":\"%s\","
+                "\"to\":\"%s\"}",
+                hb, obj);
+  expect_code (f->b, 30, 404);
+}
+
+/* ---- in-process hyperties ------------------------------------------------ */
+
+typedef struct {
+  HcNode *node;
+  GPtrArray *received;
+} Local;
+
+static void
+local_deliver (HcSession *session, HcMessage *message, gpointer user_data)
+{
+  Local *local = user_data;
+  g_autoptr (HcMessage) response = NULL;
+
+  g_ptr_array_add (local->received, hc_message_ref (message));
+  if (hc_message_get_kind (message) != HC_MESSAGE_RESPONSE) {
+    response = hc_message_new_response (message, 200, NULL, NULL);
+    hc_node_post (local->node, session, response);
+  }
+}
+
+static void
+test_local_session (Fixture *f, gconstpointer data)
+{
+  Local local
+      = { f->node,
+          g_ptr_array_new_with_free_func ((GDestroyNotify)hc_message_unref) };
+  HcSession *session;
+  g_autofree gchar *srv = NULL;
+  g_autoptr (JsonObject) entry = json_object_new ();
+  g_autoptr (GError) error = NULL;
+
+  session = hc_node_open_local_session (f->node, "runtime://localhost/server",
+                                        local_deliver, &local, NULL);
+  srv = hc_node_allocate (f->node, session, "hyperty");
+  json_object_set_string_member (entry, "user", "user://localhost/conference");
+  json_object_set_string_member (entry, "url", srv);
+  g_assert_true (hc_node_register_hyperty (f->node, session, entry, &error));
+  g_assert_no_error (error);
+
+  client_open (f->a, R_A);
+  client_send (f->a, "{\"id\":4,\"type\":\"read\",\"from\":\"" R_A "\","
+                     "\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                     "\"user://localhost/conference\"}}");
+  expect_code (f->a, 4, 200);
+
+  /* Delivery to an in-process hyperty is deferred, never re-entrant. */
+  client_sendf (
+      f->a, "{\"id\":5,\"type\":\"create\",\"from\":\"" R_A "\",\"to\":\"%s\"}",
+      srv);
+  g_assert_cmpuint (local.received->len, ==, 0);
+  expect_code (f->a, 5, 200);
+  g_assert_cmpuint (local.received->len, ==, 1);
+
+  hc_node_close_session (f->node, session);
+  client_sendf (
+      f->a, "{\"id\":6,\"type\":\"create\",\"from\":\"" R_A "\",\"to\":\"%s\"}",
+      srv);
+  expect_code (f->a, 6, 404);
+  g_ptr_array_unref (local.received);
+}
+
+static void
+test_flood_rate_limited (Fixture *f, gconstpointer data)
+{
+  HcNodeConfig config;
+  g_autoptr (HcNode) node = NULL;
+  Client *c;
+  guint i, ok = 0, limited = 0;
+
+  /* A low rate, so that a slow machine (valgrind) refills little. */
+  hc_node_config_init_defaults (&config);
+  config.max_rate = 5;
+  node = hc_node_new (&config);
+  g_free (config.domain);
+  c = client_new (node);
+  client_open (c, R_A);
+  for (i = 0; i < 1000; i++)
+    client_sendf (c,
+                  "{\"id\":%u,\"type\":\"read\",\"from\":\"" R_A
+                  "\",\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                  "\"user://localhost/x\"}}",
+                  i);
+  pump ();
+  while (!g_queue_is_empty (&c->frames)) {
+    JsonObject *frame = g_queue_pop_head (&c->frames);
+
+    if (body_code (frame) == 429)
+      limited++;
+    else if (body_code (frame) == 404)
+      ok++;
+    json_object_unref (frame);
+  }
+  /* The burst (twice the rate) passes, the rest is refused. */
+  g_assert_cmpuint (ok + limited, ==, 1000);
+  g_assert_cmpuint (ok, >=, 10);
+  g_assert_cmpuint (ok, <, 100);
+  client_free (c);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+#define ADD(path, func, data)                                                  \
+  g_test_add ("/node/" path, Fixture, data, fixture_set_up, func,              \
+              fixture_tear_down)
+  ADD ("401-before-open", test_unauthorized_before_open, NULL);
+  ADD ("not-json-dropped", test_not_json_dropped, NULL);
+  ADD ("open-bad-from", test_open_bad_from, NULL);
+  ADD ("400-envelope", test_envelope_bad_request, NULL);
+  ADD ("to-array-of-one", test_to_as_array_of_one, NULL);
+  ADD ("403-spoofed-from", test_forbidden_spoofed_from, NULL);
+  ADD ("404-not-found", test_not_found, NULL);
+  ADD ("point-to-point-responses", test_point_to_point_and_responses, NULL);
+  ADD ("allocation", test_allocation, NULL);
+  ADD ("claim-unallocated", test_claim_unallocated_address, NULL);
+  ADD ("subscriptions-fan-out", test_subscriptions_fan_out, NULL);
+  ADD ("registry", test_registry, NULL);
+  ADD ("re-open-queue", test_reopen_delivers_queue_in_order, NULL);
+  ADD ("re-open-4000", test_reopen_closes_old_socket, NULL);
+  ADD ("close-and-open-again", test_close_and_open_again, NULL);
+  ADD ("grace-expiry", test_grace_expiry_releases, GUINT_TO_POINTER (60));
+  ADD ("local-session", test_local_session, NULL);
+  ADD ("flood-429", test_flood_rate_limited, NULL);
+#undef ADD
+
+  return g_test_run ();
+}
