@@ -51,7 +51,7 @@ parse_uint (const gchar *value, guint64 min, guint64 max, guint64 *out,
 {
   /* g_ascii_string_to_unsigned refuses signs, blanks and trailing junk. */
   if (!g_ascii_string_to_unsigned (value, 10, min, max, out, NULL)) {
-    *why = g_strdup_printf ("“%s” is not a whole number between %"
+    *why = g_strdup_printf ("\"%s\" is not a whole number between %"
         G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT, value, min, max);
     return FALSE;
   }
@@ -104,7 +104,7 @@ set_listen (HcConfig *config, const gchar *value, const gchar *base_dir,
   /* Only literals: a host name could resolve to several addresses and
    * the printed "listening on" line must be exact. */
   if (address == NULL) {
-    *why = g_strdup_printf ("“%s” is not an IPv4 or IPv6 address "
+    *why = g_strdup_printf ("\"%s\" is not an IPv4 or IPv6 address "
         "(use 127.0.0.1, 0.0.0.0, ::1 or ::)", value);
     return FALSE;
   }
@@ -132,19 +132,19 @@ set_domain (HcConfig *config, const gchar *value, const gchar *base_dir,
     gsize len = strlen (label);
 
     if (len == 0 || len > 63) {
-      *why = g_strdup_printf ("“%s” is not a host name (empty or too long "
+      *why = g_strdup_printf ("\"%s\" is not a host name (empty or too long "
           "label)", value);
       return FALSE;
     }
     for (const gchar *p = label; *p != '\0'; p++) {
       if (!g_ascii_isalnum (*p) && *p != '-') {
-        *why = g_strdup_printf ("“%s” is not a host name (only letters, "
+        *why = g_strdup_printf ("\"%s\" is not a host name (only letters, "
             "digits, '-' and '.' are allowed)", value);
         return FALSE;
       }
     }
     if (label[0] == '-' || label[len - 1] == '-') {
-      *why = g_strdup_printf ("“%s” is not a host name (a label starts or "
+      *why = g_strdup_printf ("\"%s\" is not a host name (a label starts or "
           "ends with '-')", value);
       return FALSE;
     }
@@ -201,7 +201,7 @@ check_ice_url (JsonNode *node, gchar **why)
   if (!g_str_has_prefix (url, "stun:") && !g_str_has_prefix (url, "stuns:")
       && !g_str_has_prefix (url, "turn:")
       && !g_str_has_prefix (url, "turns:")) {
-    *why = g_strdup_printf ("“%s” is not a stun:, stuns:, turn: or turns: "
+    *why = g_strdup_printf ("\"%s\" is not a stun:, stuns:, turn: or turns: "
         "URL", url);
     return FALSE;
   }

@@ -110,7 +110,7 @@ run (int argc, char **argv)
     return EXIT_USAGE;
   }
   if (argc > 1) {
-    g_printerr ("hyperconf: unexpected argument “%s” (try --help)\n",
+    g_printerr ("hyperconf: unexpected argument \"%s\" (try --help)\n",
         argv[1]);
     return EXIT_USAGE;
   }

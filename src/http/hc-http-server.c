@@ -188,6 +188,12 @@ on_websocket (SoupServer *soup, SoupServerMessage *msg, const gchar *path,
       : g_strdup ("?");
   HcWsClient *client;
 
+  /* libsoup matches "/ws" as a prefix; the protocol has one endpoint. */
+  if (!g_str_equal (path, "/ws")) {
+    soup_websocket_connection_close (connection,
+        SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "unknown endpoint");
+    return;
+  }
   client = hc_ws_client_new (connection, peer, self->node,
       self->max_frame_size, on_client_closed, self);
   g_hash_table_add (self->clients, client);
@@ -247,7 +253,7 @@ hc_http_server_listen (HcHttpServer *self, GError **error)
   address = g_inet_address_new_from_string (self->listen_address);
   if (address == NULL) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-        "“%s” is not an IP address", self->listen_address);
+        "\"%s\" is not an IP address", self->listen_address);
     return FALSE;
   }
   socket_address = g_inet_socket_address_new (address, self->configured_port);

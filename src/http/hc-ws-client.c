@@ -73,8 +73,8 @@ on_message (SoupWebsocketConnection *connection, gint type, GBytes *message,
         "binary frames are not supported");
     return;
   }
-  /* libsoup's max-incoming-payload-size bounds each frame; a message
-   * reassembled from fragments is only bounded here. */
+  /* max-incoming-payload-size bounds each frame; with libsoup 3.2 a
+   * message reassembled from fragments is only bounded here. */
   if (size > client->max_frame_size) {
     g_debug ("%s: message of %" G_GSIZE_FORMAT " bytes, closing with 1009",
         client->peer, size);
@@ -130,6 +130,13 @@ hc_ws_client_new (SoupWebsocketConnection *connection, const gchar *peer,
 
   soup_websocket_connection_set_max_incoming_payload_size (connection,
       max_frame_size);
+  /* Newer libsoups can also bound a message reassembled from fragments
+   * while it grows; 3.2 cannot, and on_message checks it after the fact.
+   * Looked up at run time so one build serves both. */
+  if (g_object_class_find_property (G_OBJECT_GET_CLASS (connection),
+          "max-total-message-size") != NULL)
+    g_object_set (connection, "max-total-message-size",
+        (guint64) max_frame_size, NULL);
   g_signal_connect (connection, "message", G_CALLBACK (on_message), client);
   g_signal_connect (connection, "error", G_CALLBACK (on_error), client);
   g_signal_connect (connection, "closed", G_CALLBACK (on_closed), client);

@@ -314,9 +314,12 @@ fan_out (HcNode *self, HcMessage *message, const gchar *resource)
     hc_session_deliver (g_ptr_array_index (targets, i), message);
 }
 
-/* §3: observers of a released address see the object deleted. */
+/* §3: when a session ends, observers of its addresses see the objects
+ * deleted (@notify).  An explicit release does not notify: a runtime
+ * deletes its object itself before releasing the address. */
 static void
-release_address (HcNode *self, HcSession *session, const gchar *address)
+release_address (HcNode *self, HcSession *session, const gchar *address,
+                 gboolean notify)
 {
   g_autofree gchar *changes = g_strdup_printf ("%s/changes", address);
   g_autofree gchar *owned = g_strdup (address);
@@ -325,7 +328,7 @@ release_address (HcNode *self, HcSession *session, const gchar *address)
   g_hash_table_remove (session->addresses, owned);
   hc_registry_remove (self->registry, owned);
 
-  if (g_hash_table_contains (self->subscribers, changes)) {
+  if (notify && g_hash_table_contains (self->subscribers, changes)) {
     g_autofree gchar *from = g_strdup_printf ("%s/subscription", owned);
     g_autoptr (JsonNode) id = json_node_new (JSON_NODE_VALUE);
     g_autoptr (HcMessage) notice = NULL;
@@ -368,7 +371,7 @@ end_session (HcNode *self, HcSession *session, const gchar *why)
   /* Remove the session before notifying, so it receives nothing more. */
   addresses = hc_table_snapshot (session->addresses, FALSE, TRUE);
   for (i = 0; i < addresses->len; i++)
-    release_address (self, session, g_ptr_array_index (addresses, i));
+    release_address (self, session, g_ptr_array_index (addresses, i), TRUE);
 
   g_hash_table_remove (self->sessions, session->runtime_url);
   g_object_unref (session);
@@ -647,7 +650,7 @@ release_addresses (HcNode *self, HcSession *session, HcMessage *message)
   }
   for (i = 0; i < names->len; i++) {
     if (g_hash_table_lookup (self->owners, g_ptr_array_index (names, i)))
-      release_address (self, session, g_ptr_array_index (names, i));
+      release_address (self, session, g_ptr_array_index (names, i), FALSE);
   }
   reply (session, message, 200, NULL, NULL);
 }

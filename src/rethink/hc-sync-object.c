@@ -534,9 +534,7 @@ apply_change (JsonObject *data, const Change *change, GError **error)
 gboolean
 hc_sync_apply_change (JsonObject *data, JsonObject *update, GError **error)
 {
-  g_auto (Change) change = {
-    0,
-  };
+  g_auto (Change) change = { 0 };
 
   g_return_val_if_fail (data != NULL, FALSE);
   g_return_val_if_fail (update != NULL, FALSE);
@@ -755,13 +753,16 @@ apply_next (HcSyncObject *self, const Change *change, gint64 version,
 }
 
 /* Drops the held updates the object already has and applies the ones that
- * follow on from its version, in version order.  Stops at the first that
- * fails, dropping it: it can never apply to this data. */
-static gboolean
-drain_held (HcSyncObject *self, GError **error)
+ * follow on from its version, in version order.  One that fails is dropped:
+ * it can never apply to this data.  Neither that nor a missing version
+ * needs handling here: the version stays behind the reporter's, so the
+ * next update reports HC_SYNC_ERROR_GAP and the observer re-subscribes. */
+static void
+drain_held (HcSyncObject *self)
 {
   for (;;) {
     GList *next = NULL, *l = self->held.head;
+    g_autoptr (GError) error = NULL;
     HeldUpdate *held;
     gboolean ok;
 
@@ -777,26 +778,35 @@ drain_held (HcSyncObject *self, GError **error)
       }
       l = following;
     }
-    if (next == NULL)
-      return TRUE;
+    if (next == NULL) {
+      if (!g_queue_is_empty (&self->held))
+        g_debug (
+            "%s: %u updates held beyond a gap after version %" G_GINT64_FORMAT,
+            self->url, self->held.length, self->version);
+      return;
+    }
 
     held = next->data;
     g_queue_delete_link (&self->held, next);
     {
-      g_auto (Change) change = {
-        0,
-      };
+      g_auto (Change) change = { 0 };
 
       /* re-parsed rather than stored: the Change borrows from the body */
-      ok = parse_change (held->update, &change, error)
-           && apply_next (self, &change, held->version, error);
+      ok = parse_change (held->update, &change, &error)
+           && apply_next (self, &change, held->version, &error);
     }
+    if (!ok)
+      g_debug ("%s: dropping held update %" G_GINT64_FORMAT ": %s", self->url,
+               held->version, error->message);
     held_update_free (held);
     if (!ok)
-      return FALSE;
+      return;
   }
 }
 
+/* Returns FALSE only when the snapshot itself is refused, leaving the
+ * object as it was.  Once taken, the snapshot is the object: held updates
+ * that cannot follow on from it are left to the next update's gap. */
 gboolean
 hc_sync_object_reset (HcSyncObject *self, JsonObject *data, gint64 version,
                       GError **error)
@@ -821,16 +831,7 @@ hc_sync_object_reset (HcSyncObject *self, JsonObject *data, gint64 version,
            version, self->held.length);
   g_signal_emit (self, signals[SIGNAL_CHANGED], 0, NULL);
 
-  if (!drain_held (self, error))
-    return FALSE;
-  /* What is still held lies beyond a missing version: the updates in
-   * between were lost, so the observer needs a fresh snapshot. */
-  if (!g_queue_is_empty (&self->held)) {
-    g_set_error (error, HC_SYNC_ERROR, HC_SYNC_ERROR_GAP,
-                 "update %" G_GINT64_FORMAT " is missing after the snapshot",
-                 self->version + 1);
-    return FALSE;
-  }
+  drain_held (self);
   return TRUE;
 }
 
@@ -838,9 +839,7 @@ gboolean
 hc_sync_object_apply (HcSyncObject *self, JsonObject *update, GError **error)
 {
   g_autoptr (HcSyncObject) keep = NULL;
-  g_auto (Change) change = {
-    0,
-  };
+  g_auto (Change) change = { 0 };
   gint64 version;
 
   g_return_val_if_fail (HC_IS_SYNC_OBJECT (self), FALSE);
@@ -874,9 +873,8 @@ hc_sync_object_apply (HcSyncObject *self, JsonObject *update, GError **error)
   keep = g_object_ref (self);
   if (!apply_next (self, &change, version, error))
     return FALSE;
-  /* Updates held across a gap may follow on now.  One that fails is the
-   * next gap's business: this update itself did apply. */
-  drain_held (self, NULL);
+  /* updates held across a gap may follow on now */
+  drain_held (self);
   return TRUE;
 }
 

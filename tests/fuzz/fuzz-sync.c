@@ -19,12 +19,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(cond) G_STMT_START { \
-  if (!(cond)) { \
-    g_printerr ("%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-    abort (); \
-  } \
-} G_STMT_END
+#define CHECK(cond)                                                            \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    if (!(cond)) {                                                             \
+      g_printerr ("%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);     \
+      abort ();                                                                \
+    }                                                                          \
+  }                                                                            \
+  G_STMT_END
 
 int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
@@ -47,10 +50,10 @@ object_to_string (JsonObject *obj)
 static gboolean
 same_data (HcSyncObject *a, HcSyncObject *b)
 {
-  g_autoptr (JsonNode) na =
-      json_node_init_object (json_node_alloc (), hc_sync_object_get_data (a));
-  g_autoptr (JsonNode) nb =
-      json_node_init_object (json_node_alloc (), hc_sync_object_get_data (b));
+  g_autoptr (JsonNode) na
+      = json_node_init_object (json_node_alloc (), hc_sync_object_get_data (a));
+  g_autoptr (JsonNode) nb
+      = json_node_init_object (json_node_alloc (), hc_sync_object_get_data (b));
 
   return json_node_equal (na, nb);
 }
@@ -149,7 +152,7 @@ split_index (const gchar *attribute, gchar **prefix, guint *index)
       || !g_ascii_string_to_unsigned (dot + 1, 10, 0, G_MAXINT, &v, NULL))
     return FALSE;
   *prefix = g_strndup (attribute, dot - attribute);
-  *index = (guint) v;
+  *index = (guint)v;
   return TRUE;
 }
 
@@ -167,19 +170,19 @@ report (HcSyncObject *rep, JsonObject *update)
     return NULL;
   attribute = json_node_get_string (attr);
   if (json_object_has_member (update, "attributeType")
-      && json_node_get_value_type (json_object_get_member (update,
-              "attributeType")) == G_TYPE_STRING)
+      && json_node_get_value_type (
+             json_object_get_member (update, "attributeType"))
+             == G_TYPE_STRING)
     type = json_object_get_string_member (update, "attributeType");
   if (json_object_has_member (update, "operation")
-      && json_node_get_value_type (json_object_get_member (update,
-              "operation")) == G_TYPE_STRING)
+      && json_node_get_value_type (json_object_get_member (update, "operation"))
+             == G_TYPE_STRING)
     op = json_object_get_string_member (update, "operation");
 
   if (g_strcmp0 (type, "array") == 0 && g_strcmp0 (op, "add") == 0
       && value != NULL) {
     if (split_index (attribute, &prefix, &index))
-      return hc_sync_object_array_add (rep, prefix, (gint) index, value,
-          NULL);
+      return hc_sync_object_array_add (rep, prefix, (gint)index, value, NULL);
     return hc_sync_object_array_add (rep, attribute, -1, value, NULL);
   }
   if (g_strcmp0 (type, "array") == 0 && g_strcmp0 (op, "remove") == 0
@@ -188,7 +191,7 @@ report (HcSyncObject *rep, JsonObject *update)
       && json_node_get_int (value) <= G_MAXUINT
       && split_index (attribute, &prefix, &index))
     return hc_sync_object_array_remove (rep, prefix, index,
-        (guint) json_node_get_int (value), NULL);
+                                        (guint)json_node_get_int (value), NULL);
   if (value != NULL)
     return hc_sync_object_set (rep, attribute, value, NULL);
   return hc_sync_object_remove (rep, attribute, NULL);
@@ -230,8 +233,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   JsonNode *data_node, *updates_node;
   JsonArray *updates;
 
-  if (!json_parser_load_from_data (parser, (const gchar *) data,
-          (gssize) size, NULL))
+  if (!json_parser_load_from_data (parser, (const gchar *)data, (gssize)size,
+                                   NULL))
     return 0;
   root = json_parser_get_root (parser);
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
@@ -250,13 +253,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   /* last: it changes the parsed data in place */
   fuzz_direct (json_node_get_object (data_node), updates);
   hc_sync_apply_change (json_node_get_object (data_node),
-      json_node_get_object (data_node), NULL);
+                        json_node_get_object (data_node), NULL);
   for (guint i = 0; i < json_array_get_length (updates); i++) {
     JsonNode *node = json_array_get_element (updates, i);
 
     if (JSON_NODE_HOLDS_OBJECT (node))
       hc_sync_apply_change (json_node_get_object (data_node),
-          json_node_get_object (node), NULL);
+                            json_node_get_object (node), NULL);
   }
   return 0;
 }

@@ -1,0 +1,460 @@
+/* hyperconf — tests of the configuration loader (hc-config.c) and of the
+ * daemon's command line (`hyperconf --version`, a bad --config exits 2).
+ */
+#include <string.h>
+
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+
+#include <hyperconf/hc-config.h>
+
+#include "hc-build-config.h"
+
+typedef struct {
+  gchar *dir; /* a scratch directory holding conf files and a www dir */
+  gchar *www; /* <dir>/www */
+} Fixture;
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *index = NULL;
+
+  f->dir = g_dir_make_tmp ("hc-test-config-XXXXXX", &error);
+  g_assert_no_error (error);
+  f->www = g_build_filename (f->dir, "www", NULL);
+  g_assert_cmpint (g_mkdir (f->www, 0700), ==, 0);
+  index = g_build_filename (f->www, "index.html", NULL);
+  g_file_set_contents (index, "<p>test</p>", -1, &error);
+  g_assert_no_error (error);
+}
+
+static void
+remove_tree (const gchar *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
+    g_autofree gchar *child = g_build_filename (path, name, NULL);
+
+    if (g_file_test (child, G_FILE_TEST_IS_DIR)
+        && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+      remove_tree (child);
+    else
+      g_unlink (child);
+  }
+  g_rmdir (path);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  remove_tree (f->dir);
+  g_free (f->www);
+  g_free (f->dir);
+}
+
+/* Writes @contents to <dir>/@name. Returns: (transfer full) the path */
+static gchar *
+write_file (Fixture *f, const gchar *name, const gchar *contents)
+{
+  g_autoptr (GError) error = NULL;
+  gchar *path = g_build_filename (f->dir, name, NULL);
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  return path;
+}
+
+static gchar *
+source_root (void)
+{
+  const gchar *root = g_getenv ("HC_SOURCE_ROOT");
+
+  /* Set by meson test; when run by hand, the tree this was built from. */
+  if (root != NULL)
+    return g_strdup (root);
+  return g_path_get_dirname (HC_SOURCE_DATADIR);
+}
+
+static void
+assert_defaults (const HcConfig *config)
+{
+  g_autofree gchar *www = NULL;
+  g_autofree gchar *root = source_root ();
+  g_autofree gchar *expected = NULL;
+  g_autofree gchar *expected_real = NULL;
+
+  g_assert_cmpstr (config->listen_address, ==, "127.0.0.1");
+  g_assert_cmpuint (config->port, ==, 8080);
+  g_assert_cmpstr (config->domain, ==, "localhost");
+  g_assert_cmpuint (config->max_frame_size, ==, 65536);
+  g_assert_cmpstr (config->ice_servers_json, ==, "[]");
+  g_assert_cmpstr (config->node.domain, ==, "localhost");
+  g_assert_cmpuint (config->node.grace_period_ms, ==, 10000);
+  g_assert_cmpuint (config->node.max_queued, ==, 1000);
+  g_assert_cmpuint (config->node.max_subscriptions, ==, 4096);
+  g_assert_cmpuint (config->node.max_addresses, ==, 4096);
+  /* A build tree: the source tree's pages, canonical. */
+  expected = g_build_filename (root, "data", "www", NULL);
+  expected_real = realpath (expected, NULL);
+  g_assert_nonnull (expected_real);
+  g_assert_cmpstr (config->www_dir, ==, expected_real);
+}
+
+static void
+test_defaults (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HcConfig) config = hc_config_load (NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  assert_defaults (config);
+}
+
+/* The shipped file documents the defaults: loading it changes nothing,
+ * and it stays in step with the code. */
+static void
+test_shipped_file (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *root = source_root ();
+  g_autofree gchar *path = g_build_filename (root, "data", "hyperconf.conf",
+      NULL);
+  g_autoptr (HcConfig) config = hc_config_load (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  assert_defaults (config);
+}
+
+static void
+test_every_key (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = write_file (f, "all.conf",
+      "# every key, none at its default\n"
+      "[server]\n"
+      "listen=0.0.0.0\n"
+      "port=9000\n"
+      "domain=Conf.Example.ORG\n"
+      "www-dir=www\n"
+      "max-frame-size=  2048  \n"
+      "[node]\n"
+      "grace-period-ms=0\n"
+      "max-queued=7\n"
+      "max-subscriptions=8\n"
+      "max-addresses=9\n"
+      "[webrtc]\n"
+      "ice-servers=[{\"urls\": \"stun:stun.example.org:3478\"}, "
+      "{\"urls\": [\"turn:t.example.org?transport=udp\"], "
+      "\"username\": \"u\", \"credential\": \"p\"}]\n");
+  g_autoptr (HcConfig) config = hc_config_load (path, &error);
+  g_autofree gchar *www_real = realpath (f->www, NULL);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (config);
+  g_assert_cmpstr (config->listen_address, ==, "0.0.0.0");
+  g_assert_cmpuint (config->port, ==, 9000);
+  g_assert_cmpstr (config->domain, ==, "conf.example.org");
+  g_assert_cmpstr (config->node.domain, ==, "conf.example.org");
+  /* Relative to the file's directory, canonical. */
+  g_assert_cmpstr (config->www_dir, ==, www_real);
+  g_assert_cmpuint (config->max_frame_size, ==, 2048);
+  g_assert_cmpuint (config->node.grace_period_ms, ==, 0);
+  g_assert_cmpuint (config->node.max_queued, ==, 7);
+  g_assert_cmpuint (config->node.max_subscriptions, ==, 8);
+  g_assert_cmpuint (config->node.max_addresses, ==, 9);
+  g_assert_cmpstr (config->ice_servers_json, ==,
+      "[{\"urls\":\"stun:stun.example.org:3478\"},"
+      "{\"urls\":[\"turn:t.example.org?transport=udp\"],"
+      "\"username\":\"u\",\"credential\":\"p\"}]");
+}
+
+static void
+test_ipv6_listen (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = write_file (f, "v6.conf",
+      "[server]\nlisten=::1\n");
+  g_autoptr (HcConfig) config = hc_config_load (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->listen_address, ==, "::1");
+}
+
+typedef struct {
+  const gchar *text;     /* the file's contents */
+  HcConfigError code;
+  const gchar *names;    /* what the message must contain */
+} BadCase;
+
+static const BadCase bad_cases[] = {
+  { "[server]\nport=abc\n", HC_CONFIG_ERROR_INVALID_VALUE, "[server] port" },
+  { "[server]\nport=70000\n", HC_CONFIG_ERROR_INVALID_VALUE, "[server] port" },
+  { "[server]\nport=-1\n", HC_CONFIG_ERROR_INVALID_VALUE, "[server] port" },
+  { "[server]\nport=80x\n", HC_CONFIG_ERROR_INVALID_VALUE, "[server] port" },
+  { "[server]\nport=\n", HC_CONFIG_ERROR_INVALID_VALUE, "[server] port" },
+  { "[server]\ndomain=\n", HC_CONFIG_ERROR_INVALID_VALUE, "[server] domain" },
+  { "[server]\ndomain=bad_domain!\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[server] domain" },
+  { "[server]\ndomain=a/b\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[server] domain" },
+  { "[server]\ndomain=a..b\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[server] domain" },
+  { "[server]\ndomain=-a.example\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[server] domain" },
+  { "[server]\ndomain=ex ample\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[server] domain" },
+  { "[server]\nlisten=localhost\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[server] listen" },
+  { "[server]\nlisten=300.1.1.1\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[server] listen" },
+  { "[server]\nwww-dir=/nonexistent/hc-www\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[server] www-dir" },
+  { "[server]\nwww-dir=www/index.html\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[server] www-dir" },
+  { "[server]\nmax-frame-size=10\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[server] max-frame-size" },
+  { "[server]\nmax-frame-size=64k\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[server] max-frame-size" },
+  { "[node]\ngrace-period-ms=-5\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[node] grace-period-ms" },
+  { "[node]\nmax-queued=lots\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[node] max-queued" },
+  { "[node]\nmax-subscriptions=0\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[node] max-subscriptions" },
+  { "[node]\nmax-addresses=99999999999\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[node] max-addresses" },
+  { "[webrtc]\nice-servers=not json\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[webrtc] ice-servers" },
+  { "[webrtc]\nice-servers={\"urls\":\"stun:a\"}\n",
+    HC_CONFIG_ERROR_INVALID_VALUE, "[webrtc] ice-servers" },
+  { "[webrtc]\nice-servers=[{\"url\":\"stun:a\"}]\n",
+    HC_CONFIG_ERROR_INVALID_VALUE, "[webrtc] ice-servers" },
+  { "[webrtc]\nice-servers=[{\"urls\":\"http://a\"}]\n",
+    HC_CONFIG_ERROR_INVALID_VALUE, "[webrtc] ice-servers" },
+  { "[webrtc]\nice-servers=[{\"urls\":[]}]\n",
+    HC_CONFIG_ERROR_INVALID_VALUE, "[webrtc] ice-servers" },
+  { "[webrtc]\nice-servers=[{\"urls\":[\"stun:a\", 3]}]\n",
+    HC_CONFIG_ERROR_INVALID_VALUE, "[webrtc] ice-servers" },
+  { "[webrtc]\nice-servers=[{\"urls\":\"turn:a\",\"username\":1}]\n",
+    HC_CONFIG_ERROR_INVALID_VALUE, "[webrtc] ice-servers" },
+  { "[server]\nprot=8080\n", HC_CONFIG_ERROR_UNKNOWN_KEY, "[server] prot" },
+  { "[node]\nport=8080\n", HC_CONFIG_ERROR_UNKNOWN_KEY, "[node] port" },
+  { "[sever]\nport=8080\n", HC_CONFIG_ERROR_UNKNOWN_GROUP, "[sever]" },
+  { "port=8080\n", HC_CONFIG_ERROR_FILE, "bad.conf" },
+  { "[server\n", HC_CONFIG_ERROR_FILE, "bad.conf" },
+};
+
+static void
+test_bad_value (Fixture *f, gconstpointer data)
+{
+  const BadCase *c = data;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = write_file (f, "bad.conf", c->text);
+  g_autoptr (HcConfig) config = hc_config_load (path, &error);
+
+  g_assert_null (config);
+  g_assert_error (error, HC_CONFIG_ERROR, (gint) c->code);
+  g_test_message ("%s", error->message);
+  if (strstr (error->message, c->names) == NULL)
+    g_error ("“%s” does not name “%s”", error->message, c->names);
+  /* The file is named too, so a user knows where to look. */
+  g_assert_nonnull (strstr (error->message, path));
+}
+
+static void
+test_missing_file (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HcConfig) config = hc_config_load ("/nonexistent/hc.conf",
+      &error);
+
+  g_assert_null (config);
+  g_assert_error (error, HC_CONFIG_ERROR, HC_CONFIG_ERROR_FILE);
+  g_assert_nonnull (strstr (error->message, "/nonexistent/hc.conf"));
+}
+
+static void
+test_overrides (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = write_file (f, "file.conf",
+      "[server]\nlisten=0.0.0.0\nport=9000\ndomain=file.example\n");
+  HcConfigOverrides overrides = {
+    .listen_address = "::1",
+    .port = "0",
+    .domain = "cli.example",
+  };
+  g_autoptr (HcConfig) config = hc_config_load_full (path, &overrides,
+      &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (config->listen_address, ==, "::1");
+  g_assert_cmpuint (config->port, ==, 0);
+  g_assert_cmpstr (config->domain, ==, "cli.example");
+  g_assert_cmpstr (config->node.domain, ==, "cli.example");
+}
+
+static void
+test_bad_overrides (void)
+{
+  const struct {
+    HcConfigOverrides overrides;
+    const gchar *names;
+  } cases[] = {
+    { { .port = "70000" }, "--port" },
+    { { .port = "http" }, "--port" },
+    { { .domain = "" }, "--domain" },
+    { { .domain = "a b" }, "--domain" },
+    { { .listen_address = "example.org" }, "--listen" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (HcConfig) config = hc_config_load_full (NULL,
+        &cases[i].overrides, &error);
+
+    g_assert_null (config);
+    g_assert_error (error, HC_CONFIG_ERROR, HC_CONFIG_ERROR_INVALID_VALUE);
+    g_assert_true (g_str_has_prefix (error->message, cases[i].names));
+  }
+}
+
+/* ---- the binary's command line ------------------------------------------ */
+
+static gchar *
+hyperconf_path (void)
+{
+  return g_test_build_filename (G_TEST_BUILT, "..", "src", "app", "hyperconf",
+      NULL);
+}
+
+/* Runs the binary to completion. */
+static gint
+run_hyperconf (const gchar *const *args, gchar **out, gchar **err)
+{
+  g_autofree gchar *binary = hyperconf_path ();
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr (GSubprocess) process = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!g_file_test (binary, G_FILE_TEST_IS_EXECUTABLE)) {
+    g_test_skip ("hyperconf binary not built");
+    return -1;
+  }
+  g_ptr_array_add (argv, binary);
+  for (guint i = 0; args[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) args[i]);
+  g_ptr_array_add (argv, NULL);
+  process = g_subprocess_newv ((const gchar *const *) argv->pdata,
+      G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, out, err, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  return g_subprocess_get_exit_status (process);
+}
+
+static void
+test_cli_version (void)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  const gchar *args[] = { "--version", NULL };
+  gint status = run_hyperconf (args, &out, &err);
+
+  if (status < 0)
+    return;
+  g_assert_cmpint (status, ==, 0);
+  g_assert_cmpstr (out, ==, "hyperconf " HC_VERSION "\n");
+}
+
+static void
+test_cli_bad_config (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *path = write_file (f, "bad.conf",
+      "[server]\nport=seventy\n");
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  const gchar *args[] = { "--config", path, NULL };
+  gint status = run_hyperconf (args, &out, &err);
+
+  if (status < 0)
+    return;
+  g_assert_cmpint (status, ==, 2);
+  g_assert_nonnull (strstr (err, "[server] port"));
+  g_assert_cmpstr (out, ==, "");
+}
+
+static void
+test_cli_unknown_key (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *path = write_file (f, "bad.conf",
+      "[server]\nlisten-address=127.0.0.1\n");
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  const gchar *args[] = { "--config", path, NULL };
+  gint status = run_hyperconf (args, &out, &err);
+
+  if (status < 0)
+    return;
+  g_assert_cmpint (status, ==, 2);
+  g_assert_nonnull (strstr (err, "listen-address"));
+}
+
+static void
+test_cli_bad_options (void)
+{
+  const gchar *bad_port[] = { "--port", "70000", NULL };
+  const gchar *unknown[] = { "--frobnicate", NULL };
+  const gchar *extra[] = { "extra-argument", NULL };
+  const gchar *const *cases[] = { bad_port, unknown, extra };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autofree gchar *out = NULL;
+    g_autofree gchar *err = NULL;
+    gint status = run_hyperconf (cases[i], &out, &err);
+
+    if (status < 0)
+      return;
+    g_assert_cmpint (status, ==, 2);
+    g_assert_cmpstr (err, !=, "");
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/config/defaults", test_defaults);
+  g_test_add_func ("/config/shipped-file", test_shipped_file);
+  g_test_add ("/config/every-key", Fixture, NULL, fixture_set_up,
+      test_every_key, fixture_tear_down);
+  g_test_add ("/config/ipv6-listen", Fixture, NULL, fixture_set_up,
+      test_ipv6_listen, fixture_tear_down);
+  for (gsize i = 0; i < G_N_ELEMENTS (bad_cases); i++) {
+    g_autofree gchar *name = g_strdup_printf ("/config/bad/%" G_GSIZE_FORMAT,
+        i);
+
+    g_test_add (name, Fixture, &bad_cases[i], fixture_set_up, test_bad_value,
+        fixture_tear_down);
+  }
+  g_test_add_func ("/config/missing-file", test_missing_file);
+  g_test_add ("/config/overrides", Fixture, NULL, fixture_set_up,
+      test_overrides, fixture_tear_down);
+  g_test_add_func ("/config/bad-overrides", test_bad_overrides);
+  g_test_add_func ("/cli/version", test_cli_version);
+  g_test_add ("/cli/bad-config", Fixture, NULL, fixture_set_up,
+      test_cli_bad_config, fixture_tear_down);
+  g_test_add ("/cli/unknown-key", Fixture, NULL, fixture_set_up,
+      test_cli_unknown_key, fixture_tear_down);
+  g_test_add_func ("/cli/bad-options", test_cli_bad_options);
+
+  return g_test_run ();
+}
