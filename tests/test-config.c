@@ -97,6 +97,7 @@ assert_defaults (const HcConfig *config)
   g_assert_cmpuint (config->node.max_queued, ==, 1000);
   g_assert_cmpuint (config->node.max_subscriptions, ==, 4096);
   g_assert_cmpuint (config->node.max_addresses, ==, 4096);
+  g_assert_cmpuint (config->node.max_rate, ==, 200);
   /* A build tree: the source tree's pages, canonical. */
   expected = g_build_filename (root, "data", "www", NULL);
   expected_real = realpath (expected, NULL);
@@ -122,8 +123,8 @@ test_shipped_file (void)
 {
   g_autoptr (GError) error = NULL;
   g_autofree gchar *root = source_root ();
-  g_autofree gchar *path = g_build_filename (root, "data", "hyperconf.conf",
-      NULL);
+  g_autofree gchar *path
+      = g_build_filename (root, "data", "hyperconf.conf", NULL);
   g_autoptr (HcConfig) config = hc_config_load (path, &error);
 
   g_assert_no_error (error);
@@ -135,23 +136,25 @@ static void
 test_every_key (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *path = write_file (f, "all.conf",
-      "# every key, none at its default\n"
-      "[server]\n"
-      "listen=0.0.0.0\n"
-      "port=9000\n"
-      "domain=Conf.Example.ORG\n"
-      "www-dir=www\n"
-      "max-frame-size=  2048  \n"
-      "[node]\n"
-      "grace-period-ms=0\n"
-      "max-queued=7\n"
-      "max-subscriptions=8\n"
-      "max-addresses=9\n"
-      "[webrtc]\n"
-      "ice-servers=[{\"urls\": \"stun:stun.example.org:3478\"}, "
-      "{\"urls\": [\"turn:t.example.org?transport=udp\"], "
-      "\"username\": \"u\", \"credential\": \"p\"}]\n");
+  g_autofree gchar *path
+      = write_file (f, "all.conf",
+                    "# every key, none at its default\n"
+                    "[server]\n"
+                    "listen=0.0.0.0\n"
+                    "port=9000\n"
+                    "domain=Conf.Example.ORG\n"
+                    "www-dir=www\n"
+                    "max-frame-size=  2048  \n"
+                    "[node]\n"
+                    "grace-period-ms=0\n"
+                    "max-queued=7\n"
+                    "max-subscriptions=8\n"
+                    "max-addresses=9\n"
+                    "max-rate=0\n"
+                    "[webrtc]\n"
+                    "ice-servers=[{\"urls\": \"stun:stun.example.org:3478\"}, "
+                    "{\"urls\": [\"turn:t.example.org?transport=udp\"], "
+                    "\"username\": \"u\", \"credential\": \"p\"}]\n");
   g_autoptr (HcConfig) config = hc_config_load (path, &error);
   g_autofree gchar *www_real = realpath (f->www, NULL);
 
@@ -168,18 +171,18 @@ test_every_key (Fixture *f, gconstpointer data)
   g_assert_cmpuint (config->node.max_queued, ==, 7);
   g_assert_cmpuint (config->node.max_subscriptions, ==, 8);
   g_assert_cmpuint (config->node.max_addresses, ==, 9);
+  g_assert_cmpuint (config->node.max_rate, ==, 0);
   g_assert_cmpstr (config->ice_servers_json, ==,
-      "[{\"urls\":\"stun:stun.example.org:3478\"},"
-      "{\"urls\":[\"turn:t.example.org?transport=udp\"],"
-      "\"username\":\"u\",\"credential\":\"p\"}]");
+                   "[{\"urls\":\"stun:stun.example.org:3478\"},"
+                   "{\"urls\":[\"turn:t.example.org?transport=udp\"],"
+                   "\"username\":\"u\",\"credential\":\"p\"}]");
 }
 
 static void
 test_ipv6_listen (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *path = write_file (f, "v6.conf",
-      "[server]\nlisten=::1\n");
+  g_autofree gchar *path = write_file (f, "v6.conf", "[server]\nlisten=::1\n");
   g_autoptr (HcConfig) config = hc_config_load (path, &error);
 
   g_assert_no_error (error);
@@ -187,9 +190,9 @@ test_ipv6_listen (Fixture *f, gconstpointer data)
 }
 
 typedef struct {
-  const gchar *text;     /* the file's contents */
+  const gchar *text; /* the file's contents */
   HcConfigError code;
-  const gchar *names;    /* what the message must contain */
+  const gchar *names; /* what the message must contain */
 } BadCase;
 
 static const BadCase bad_cases[] = {
@@ -229,6 +232,8 @@ static const BadCase bad_cases[] = {
     "[node] max-subscriptions" },
   { "[node]\nmax-addresses=99999999999\n", HC_CONFIG_ERROR_INVALID_VALUE,
     "[node] max-addresses" },
+  { "[node]\nmax-rate=fast\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[node] max-rate" },
   { "[webrtc]\nice-servers=not json\n", HC_CONFIG_ERROR_INVALID_VALUE,
     "[webrtc] ice-servers" },
   { "[webrtc]\nice-servers={\"urls\":\"stun:a\"}\n",
@@ -237,8 +242,8 @@ static const BadCase bad_cases[] = {
     HC_CONFIG_ERROR_INVALID_VALUE, "[webrtc] ice-servers" },
   { "[webrtc]\nice-servers=[{\"urls\":\"http://a\"}]\n",
     HC_CONFIG_ERROR_INVALID_VALUE, "[webrtc] ice-servers" },
-  { "[webrtc]\nice-servers=[{\"urls\":[]}]\n",
-    HC_CONFIG_ERROR_INVALID_VALUE, "[webrtc] ice-servers" },
+  { "[webrtc]\nice-servers=[{\"urls\":[]}]\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[webrtc] ice-servers" },
   { "[webrtc]\nice-servers=[{\"urls\":[\"stun:a\", 3]}]\n",
     HC_CONFIG_ERROR_INVALID_VALUE, "[webrtc] ice-servers" },
   { "[webrtc]\nice-servers=[{\"urls\":\"turn:a\",\"username\":1}]\n",
@@ -259,7 +264,7 @@ test_bad_value (Fixture *f, gconstpointer data)
   g_autoptr (HcConfig) config = hc_config_load (path, &error);
 
   g_assert_null (config);
-  g_assert_error (error, HC_CONFIG_ERROR, (gint) c->code);
+  g_assert_error (error, HC_CONFIG_ERROR, (gint)c->code);
   g_test_message ("%s", error->message);
   if (strstr (error->message, c->names) == NULL)
     g_error ("“%s” does not name “%s”", error->message, c->names);
@@ -271,8 +276,7 @@ static void
 test_missing_file (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (HcConfig) config = hc_config_load ("/nonexistent/hc.conf",
-      &error);
+  g_autoptr (HcConfig) config = hc_config_load ("/nonexistent/hc.conf", &error);
 
   g_assert_null (config);
   g_assert_error (error, HC_CONFIG_ERROR, HC_CONFIG_ERROR_FILE);
@@ -283,15 +287,15 @@ static void
 test_overrides (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *path = write_file (f, "file.conf",
+  g_autofree gchar *path = write_file (
+      f, "file.conf",
       "[server]\nlisten=0.0.0.0\nport=9000\ndomain=file.example\n");
   HcConfigOverrides overrides = {
     .listen_address = "::1",
     .port = "0",
     .domain = "cli.example",
   };
-  g_autoptr (HcConfig) config = hc_config_load_full (path, &overrides,
-      &error);
+  g_autoptr (HcConfig) config = hc_config_load_full (path, &overrides, &error);
 
   g_assert_no_error (error);
   g_assert_cmpstr (config->listen_address, ==, "::1");
@@ -316,8 +320,8 @@ test_bad_overrides (void)
 
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr (GError) error = NULL;
-    g_autoptr (HcConfig) config = hc_config_load_full (NULL,
-        &cases[i].overrides, &error);
+    g_autoptr (HcConfig) config
+        = hc_config_load_full (NULL, &cases[i].overrides, &error);
 
     g_assert_null (config);
     g_assert_error (error, HC_CONFIG_ERROR, HC_CONFIG_ERROR_INVALID_VALUE);
@@ -331,7 +335,7 @@ static gchar *
 hyperconf_path (void)
 {
   return g_test_build_filename (G_TEST_BUILT, "..", "src", "app", "hyperconf",
-      NULL);
+                                NULL);
 }
 
 /* Runs the binary to completion. */
@@ -349,9 +353,10 @@ run_hyperconf (const gchar *const *args, gchar **out, gchar **err)
   }
   g_ptr_array_add (argv, binary);
   for (guint i = 0; args[i] != NULL; i++)
-    g_ptr_array_add (argv, (gpointer) args[i]);
+    g_ptr_array_add (argv, (gpointer)args[i]);
   g_ptr_array_add (argv, NULL);
-  process = g_subprocess_newv ((const gchar *const *) argv->pdata,
+  process = g_subprocess_newv (
+      (const gchar *const *)argv->pdata,
       G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (process, NULL, NULL, out, err, &error);
@@ -377,8 +382,8 @@ test_cli_version (void)
 static void
 test_cli_bad_config (Fixture *f, gconstpointer data)
 {
-  g_autofree gchar *path = write_file (f, "bad.conf",
-      "[server]\nport=seventy\n");
+  g_autofree gchar *path
+      = write_file (f, "bad.conf", "[server]\nport=seventy\n");
   g_autofree gchar *out = NULL;
   g_autofree gchar *err = NULL;
   const gchar *args[] = { "--config", path, NULL };
@@ -394,8 +399,8 @@ test_cli_bad_config (Fixture *f, gconstpointer data)
 static void
 test_cli_unknown_key (Fixture *f, gconstpointer data)
 {
-  g_autofree gchar *path = write_file (f, "bad.conf",
-      "[server]\nlisten-address=127.0.0.1\n");
+  g_autofree gchar *path
+      = write_file (f, "bad.conf", "[server]\nlisten-address=127.0.0.1\n");
   g_autofree gchar *out = NULL;
   g_autofree gchar *err = NULL;
   const gchar *args[] = { "--config", path, NULL };
@@ -435,25 +440,25 @@ main (int argc, char **argv)
   g_test_add_func ("/config/defaults", test_defaults);
   g_test_add_func ("/config/shipped-file", test_shipped_file);
   g_test_add ("/config/every-key", Fixture, NULL, fixture_set_up,
-      test_every_key, fixture_tear_down);
+              test_every_key, fixture_tear_down);
   g_test_add ("/config/ipv6-listen", Fixture, NULL, fixture_set_up,
-      test_ipv6_listen, fixture_tear_down);
+              test_ipv6_listen, fixture_tear_down);
   for (gsize i = 0; i < G_N_ELEMENTS (bad_cases); i++) {
-    g_autofree gchar *name = g_strdup_printf ("/config/bad/%" G_GSIZE_FORMAT,
-        i);
+    g_autofree gchar *name
+        = g_strdup_printf ("/config/bad/%" G_GSIZE_FORMAT, i);
 
     g_test_add (name, Fixture, &bad_cases[i], fixture_set_up, test_bad_value,
-        fixture_tear_down);
+                fixture_tear_down);
   }
   g_test_add_func ("/config/missing-file", test_missing_file);
   g_test_add ("/config/overrides", Fixture, NULL, fixture_set_up,
-      test_overrides, fixture_tear_down);
+              test_overrides, fixture_tear_down);
   g_test_add_func ("/config/bad-overrides", test_bad_overrides);
   g_test_add_func ("/cli/version", test_cli_version);
   g_test_add ("/cli/bad-config", Fixture, NULL, fixture_set_up,
-      test_cli_bad_config, fixture_tear_down);
+              test_cli_bad_config, fixture_tear_down);
   g_test_add ("/cli/unknown-key", Fixture, NULL, fixture_set_up,
-      test_cli_unknown_key, fixture_tear_down);
+              test_cli_unknown_key, fixture_tear_down);
   g_test_add_func ("/cli/bad-options", test_cli_bad_options);
 
   return g_test_run ();

@@ -30,18 +30,20 @@ tick (gpointer user_data)
 }
 
 /* Iterates the main context until @cond holds, failing after a while. */
-#define WAIT_UNTIL(cond)                                                    \
-  G_STMT_START {                                                            \
-    gint64 deadline_ = g_get_monotonic_time ()                              \
-        + WAIT_TIMEOUT_S * G_USEC_PER_SEC;                                  \
-    guint tick_ = g_timeout_add (20, tick, NULL);                           \
-    while (!(cond)) {                                                       \
-      if (g_get_monotonic_time () > deadline_)                              \
-        g_error ("timed out waiting for %s", #cond);                        \
-      g_main_context_iteration (NULL, TRUE);                                \
-    }                                                                       \
-    g_source_remove (tick_);                                                \
-  } G_STMT_END
+#define WAIT_UNTIL(cond)                                                       \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    gint64 deadline_                                                           \
+        = g_get_monotonic_time () + WAIT_TIMEOUT_S * G_USEC_PER_SEC;           \
+    guint tick_ = g_timeout_add (20, tick, NULL);                              \
+    while (!(cond)) {                                                          \
+      if (g_get_monotonic_time () > deadline_)                                 \
+        g_error ("timed out waiting for %s", #cond);                           \
+      g_main_context_iteration (NULL, TRUE);                                   \
+    }                                                                          \
+    g_source_remove (tick_);                                                   \
+  }                                                                            \
+  G_STMT_END
 
 typedef struct {
   gchar *dir; /* scratch: <dir>/www is the www dir, <dir>/ holds secrets */
@@ -123,12 +125,13 @@ fixture_set_up (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autofree gchar *conf = NULL;
-  g_autoptr (GProxyResolver) no_proxy = g_simple_proxy_resolver_new (NULL,
-      NULL);
+  g_autoptr (GProxyResolver) no_proxy
+      = g_simple_proxy_resolver_new (NULL, NULL);
   HcConfigOverrides overrides = { .port = "0" };
 
   f->dir = make_site ();
-  write_file (f->dir, "test.conf",
+  write_file (
+      f->dir, "test.conf",
       "[server]\nwww-dir=www\n"
       "[webrtc]\nice-servers=[{\"urls\":\"stun:stun.example.org:3478\"}]\n");
   conf = g_build_filename (f->dir, "test.conf", NULL);
@@ -139,7 +142,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   f->hyperty = hc_server_hyperty_new (f->node, &error);
   g_assert_no_error (error);
   f->server = hc_http_server_new (f->node, f->config,
-      hc_server_hyperty_get_url (f->hyperty));
+                                  hc_server_hyperty_get_url (f->hyperty));
   hc_http_server_listen (f->server, &error);
   g_assert_no_error (error);
   f->port = hc_http_server_get_port (f->server);
@@ -147,8 +150,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
 
   /* Direct connections only: a proxy from the environment must not see
    * (or answer) these loopback requests. */
-  f->session = soup_session_new_with_options ("proxy-resolver", no_proxy,
-      NULL);
+  f->session = soup_session_new_with_options ("proxy-resolver", no_proxy, NULL);
 }
 
 static void
@@ -181,7 +183,7 @@ on_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
   g_autoptr (GError) error = NULL;
 
   fetch->body = soup_session_send_and_read_finish (SOUP_SESSION (source),
-      result, &error);
+                                                   result, &error);
   g_assert_no_error (error);
   fetch->done = TRUE;
 }
@@ -190,14 +192,14 @@ on_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
 static SoupMessage *
 fetch (Fixture *f, const gchar *method, const gchar *path, GBytes **body)
 {
-  g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u%s", f->port,
-      path);
+  g_autofree gchar *url
+      = g_strdup_printf ("http://127.0.0.1:%u%s", f->port, path);
   SoupMessage *msg = soup_message_new (method, url);
   Fetch result = { 0 };
 
   g_assert_nonnull (msg);
   soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL,
-      on_fetched, &result);
+                                    on_fetched, &result);
   WAIT_UNTIL (result.done);
   *body = result.body;
   return msg;
@@ -212,15 +214,14 @@ fetch_json (Fixture *f, const gchar *path)
   g_autoptr (GError) error = NULL;
 
   g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
-  g_assert_cmpstr (soup_message_headers_get_content_type
-      (soup_message_get_response_headers (msg), NULL), ==,
-      "application/json");
+  g_assert_cmpstr (soup_message_headers_get_content_type (
+                       soup_message_get_response_headers (msg), NULL),
+                   ==, "application/json");
   json_parser_load_from_data (parser, g_bytes_get_data (body, NULL),
-      (gssize) g_bytes_get_size (body), &error);
+                              (gssize)g_bytes_get_size (body), &error);
   g_assert_no_error (error);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)));
-  return json_object_ref (json_node_get_object (json_parser_get_root
-          (parser)));
+  return json_object_ref (json_node_get_object (json_parser_get_root (parser)));
 }
 
 /* ---- raw HTTP, for request lines no libsoup client would send ----------- */
@@ -243,15 +244,17 @@ raw_request_thread (gpointer user_data)
   gchar buffer[4096];
   gssize n;
 
-  connection = g_socket_client_connect_to_host (client, "127.0.0.1",
-      raw->port, NULL, &error);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", raw->port,
+                                                NULL, &error);
   g_assert_no_error (error);
-  g_output_stream_write_all (g_io_stream_get_output_stream (G_IO_STREAM
-          (connection)), raw->request, strlen (raw->request), NULL, NULL,
-      &error);
+  g_output_stream_write_all (
+      g_io_stream_get_output_stream (G_IO_STREAM (connection)), raw->request,
+      strlen (raw->request), NULL, NULL, &error);
   g_assert_no_error (error);
-  while ((n = g_input_stream_read (g_io_stream_get_input_stream (G_IO_STREAM
-                  (connection)), buffer, sizeof buffer, NULL, &error)) > 0)
+  while ((n = g_input_stream_read (
+              g_io_stream_get_input_stream (G_IO_STREAM (connection)), buffer,
+              sizeof buffer, NULL, &error))
+         > 0)
     g_string_append_len (response, buffer, n);
   g_assert_no_error (error);
   raw->response = g_string_free (response, FALSE);
@@ -268,7 +271,8 @@ raw_get (Fixture *f, const gchar *path)
   GThread *thread;
 
   raw.request = g_strdup_printf ("GET %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n"
-      "Connection: close\r\n\r\n", path, f->port);
+                                 "Connection: close\r\n\r\n",
+                                 path, f->port);
   thread = g_thread_new ("raw-http", raw_request_thread, &raw);
   WAIT_UNTIL (g_atomic_int_get (&raw.done));
   g_thread_join (thread);
@@ -283,14 +287,13 @@ test_healthz (Fixture *f, gconstpointer data)
 {
   g_autoptr (JsonObject) health = fetch_json (f, "/healthz");
 
-  g_assert_cmpstr (json_object_get_string_member (health, "status"), ==,
-      "ok");
+  g_assert_cmpstr (json_object_get_string_member (health, "status"), ==, "ok");
   g_assert_cmpstr (json_object_get_string_member (health, "version"), ==,
-      HC_VERSION);
+                   HC_VERSION);
   g_assert_cmpint (json_object_get_int_member (health, "uptime"), >=, 0);
   /* The server hyperty's local session. */
   g_assert_cmpint (json_object_get_int_member (health, "sessions"), ==,
-      hc_node_count_sessions (f->node));
+                   hc_node_count_sessions (f->node));
   g_assert_cmpint (json_object_get_int_member (health, "sessions"), >=, 1);
 }
 
@@ -302,16 +305,17 @@ test_config_json (Fixture *f, gconstpointer data)
   JsonObject *server;
 
   g_assert_cmpstr (json_object_get_string_member (config, "domain"), ==,
-      "localhost");
-  g_assert_cmpstr (json_object_get_string_member (config,
-          "conferenceHyperty"), ==, hc_server_hyperty_get_url (f->hyperty));
-  g_assert_true (g_str_has_prefix (json_object_get_string_member (config,
-              "conferenceHyperty"), "hyperty://localhost/"));
+                   "localhost");
+  g_assert_cmpstr (json_object_get_string_member (config, "conferenceHyperty"),
+                   ==, hc_server_hyperty_get_url (f->hyperty));
+  g_assert_true (g_str_has_prefix (
+      json_object_get_string_member (config, "conferenceHyperty"),
+      "hyperty://localhost/"));
   ice = json_object_get_array_member (config, "iceServers");
   g_assert_cmpuint (json_array_get_length (ice), ==, 1);
   server = json_array_get_object_element (ice, 0);
   g_assert_cmpstr (json_object_get_string_member (server, "urls"), ==,
-      "stun:stun.example.org:3478");
+                   "stun:stun.example.org:3478");
 }
 
 static void
@@ -319,21 +323,23 @@ test_metrics (Fixture *f, gconstpointer data)
 {
   g_autoptr (GBytes) body = NULL;
   g_autoptr (SoupMessage) msg = fetch (f, "GET", "/metrics", &body);
-  g_autofree gchar *text = g_strndup (g_bytes_get_data (body, NULL),
-      g_bytes_get_size (body));
-  g_autofree gchar *sessions = g_strdup_printf ("\nhyperconf_sessions %u\n",
-      hc_node_count_sessions (f->node));
+  g_autofree gchar *text
+      = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_autofree gchar *sessions = g_strdup_printf (
+      "\nhyperconf_sessions %u\n", hc_node_count_sessions (f->node));
 
   g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
-  g_assert_true (g_str_has_prefix (soup_message_headers_get_content_type
-          (soup_message_get_response_headers (msg), NULL), "text/plain"));
+  g_assert_true (
+      g_str_has_prefix (soup_message_headers_get_content_type (
+                            soup_message_get_response_headers (msg), NULL),
+                        "text/plain"));
   g_assert_nonnull (strstr (text, sessions));
   g_assert_nonnull (strstr (text, "\nhyperconf_links 0\n"));
   g_assert_nonnull (strstr (text, "\nhyperconf_dropped_frames_total 0\n"));
-  g_assert_nonnull (strstr (text,
-          "# TYPE hyperconf_dropped_frames_total counter\n"));
-  g_assert_nonnull (strstr (text,
-          "hyperconf_build_info{version=\"" HC_VERSION "\"} 1\n"));
+  g_assert_nonnull (
+      strstr (text, "# TYPE hyperconf_dropped_frames_total counter\n"));
+  g_assert_nonnull (
+      strstr (text, "hyperconf_build_info{version=\"" HC_VERSION "\"} 1\n"));
 }
 
 static void
@@ -361,36 +367,35 @@ test_static (Fixture *f, gconstpointer data)
   for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
     g_autoptr (GBytes) body = NULL;
     g_autoptr (SoupMessage) msg = fetch (f, "GET", cases[i].path, &body);
-    const gchar *type = soup_message_headers_get_content_type
-        (soup_message_get_response_headers (msg), NULL);
+    const gchar *type = soup_message_headers_get_content_type (
+        soup_message_get_response_headers (msg), NULL);
 
     g_test_message ("%s", cases[i].path);
     g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
     g_assert_cmpstr (type, ==, cases[i].content_type);
     g_assert_cmpuint (g_bytes_get_size (body), >=,
-        strlen (cases[i].starts_with));
+                      strlen (cases[i].starts_with));
     g_assert_cmpmem (g_bytes_get_data (body, NULL),
-        strlen (cases[i].starts_with), cases[i].starts_with,
-        strlen (cases[i].starts_with));
+                     strlen (cases[i].starts_with), cases[i].starts_with,
+                     strlen (cases[i].starts_with));
   }
 }
 
 static void
 test_not_found (Fixture *f, gconstpointer data)
 {
-  const gchar *paths[] = { "/missing.html", "/sub", "/admin/",
-    "/admin/rooms", "/.hidden", "/escape.txt", "/etc/passwd",
-    "/etc/hostname", "/healthz/x" };
+  const gchar *paths[] = { "/missing.html", "/sub",          "/admin/",
+                           "/admin/rooms",  "/.hidden",      "/escape.txt",
+                           "/etc/passwd",   "/etc/hostname", "/healthz/x" };
 
   for (gsize i = 0; i < G_N_ELEMENTS (paths); i++) {
     g_autoptr (GBytes) body = NULL;
     g_autoptr (SoupMessage) msg = fetch (f, "GET", paths[i], &body);
 
     g_test_message ("%s", paths[i]);
-    g_assert_cmpuint (soup_message_get_status (msg), ==,
-        SOUP_STATUS_NOT_FOUND);
+    g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_NOT_FOUND);
     g_assert_null (g_strstr_len (g_bytes_get_data (body, NULL),
-            (gssize) g_bytes_get_size (body), SECRET));
+                                 (gssize)g_bytes_get_size (body), SECRET));
   }
 }
 
@@ -401,7 +406,7 @@ test_method_not_allowed (Fixture *f, gconstpointer data)
   g_autoptr (SoupMessage) msg = fetch (f, "POST", "/healthz", &body);
 
   g_assert_cmpuint (soup_message_get_status (msg), ==,
-      SOUP_STATUS_METHOD_NOT_ALLOWED);
+                    SOUP_STATUS_METHOD_NOT_ALLOWED);
 }
 
 /* Request lines sent byte for byte: libsoup clients would normalise
@@ -440,7 +445,7 @@ test_traversal (Fixture *f, gconstpointer data)
     g_test_message ("%s -> %.40s", paths[i], response);
     /* 404, or 400 where libsoup refuses the request line itself. */
     g_assert_true (g_str_has_prefix (response, "HTTP/1.1 404 ")
-        || g_str_has_prefix (response, "HTTP/1.1 400 "));
+                   || g_str_has_prefix (response, "HTTP/1.1 400 "));
     g_assert_null (strstr (response, SECRET));
     g_assert_null (strstr (response, "root:"));
   }
@@ -455,14 +460,14 @@ typedef struct {
 } WsClient;
 
 static void
-on_ws_message (SoupWebsocketConnection *connection, gint type,
-    GBytes *message, gpointer user_data)
+on_ws_message (SoupWebsocketConnection *connection, gint type, GBytes *message,
+               gpointer user_data)
 {
   WsClient *ws = user_data;
 
   g_assert_cmpint (type, ==, SOUP_WEBSOCKET_DATA_TEXT);
   g_ptr_array_add (ws->messages, g_strndup (g_bytes_get_data (message, NULL),
-          g_bytes_get_size (message)));
+                                            g_bytes_get_size (message)));
 }
 
 static void
@@ -479,8 +484,8 @@ on_ws_connected (GObject *source, GAsyncResult *result, gpointer user_data)
   WsClient *ws = user_data;
   g_autoptr (GError) error = NULL;
 
-  ws->connection = soup_session_websocket_connect_finish (SOUP_SESSION
-      (source), result, &error);
+  ws->connection = soup_session_websocket_connect_finish (SOUP_SESSION (source),
+                                                          result, &error);
   g_assert_no_error (error);
 }
 
@@ -494,12 +499,12 @@ ws_connect (Fixture *f)
 
   ws->messages = g_ptr_array_new_with_free_func (g_free);
   soup_session_websocket_connect_async (f->session, msg, NULL, NULL,
-      G_PRIORITY_DEFAULT, NULL, on_ws_connected, ws);
+                                        G_PRIORITY_DEFAULT, NULL,
+                                        on_ws_connected, ws);
   WAIT_UNTIL (ws->connection != NULL);
   /* The client may see the upgrade before the server's handler ran. */
   WAIT_UNTIL (hc_node_count_links (f->node) == links + 1);
-  g_signal_connect (ws->connection, "message", G_CALLBACK (on_ws_message),
-      ws);
+  g_signal_connect (ws->connection, "message", G_CALLBACK (on_ws_message), ws);
   g_signal_connect (ws->connection, "closed", G_CALLBACK (on_ws_closed), ws);
   return ws;
 }
@@ -509,7 +514,7 @@ ws_free (WsClient *ws)
 {
   if (!ws->closed) {
     soup_websocket_connection_close (ws->connection,
-        SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+                                     SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
     WAIT_UNTIL (ws->closed);
   }
   g_signal_handlers_disconnect_by_data (ws->connection, ws);
@@ -525,15 +530,16 @@ static JsonObject *
 ws_find_response (WsClient *ws, gint64 id)
 {
   for (guint i = 0; i < ws->messages->len; i++) {
-    g_autoptr (JsonNode) node = json_from_string (ws->messages->pdata[i],
-        NULL);
+    g_autoptr (JsonNode) node = json_from_string (ws->messages->pdata[i], NULL);
     JsonObject *object;
 
     if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
       continue;
     object = json_node_get_object (node);
-    if (g_strcmp0 (json_object_get_string_member_with_default (object, "type",
-                NULL), "response") == 0
+    if (g_strcmp0 (
+            json_object_get_string_member_with_default (object, "type", NULL),
+            "response")
+            == 0
         && json_object_get_int_member_with_default (object, "id", -1) == id)
       return json_object_ref (object);
   }
@@ -570,7 +576,7 @@ test_ws_binary (Fixture *f, gconstpointer data)
   soup_websocket_connection_send_binary (ws->connection, bytes, sizeof bytes);
   WAIT_UNTIL (ws->closed);
   g_assert_cmpuint (soup_websocket_connection_get_close_code (ws->connection),
-      ==, SOUP_WEBSOCKET_CLOSE_UNSUPPORTED_DATA);
+                    ==, SOUP_WEBSOCKET_CLOSE_UNSUPPORTED_DATA);
   WAIT_UNTIL (hc_http_server_get_n_websockets (f->server) == 0);
   g_assert_cmpuint (hc_node_count_links (f->node), ==, 0);
 }
@@ -592,7 +598,7 @@ test_ws_too_big (Fixture *f, gconstpointer data)
   soup_websocket_connection_send_text (ws->connection, over_limit);
   WAIT_UNTIL (ws->closed);
   g_assert_cmpuint (soup_websocket_connection_get_close_code (ws->connection),
-      ==, SOUP_WEBSOCKET_CLOSE_TOO_BIG);
+                    ==, SOUP_WEBSOCKET_CLOSE_TOO_BIG);
   g_assert_cmpuint (hc_node_get_dropped_frames (f->node), ==, dropped + 1);
 }
 
@@ -613,31 +619,33 @@ test_ws_not_json_then_open (Fixture *f, gconstpointer data)
   WAIT_UNTIL (hc_node_get_dropped_frames (f->node) == dropped + 2);
   g_assert_false (ws->closed);
   g_assert_cmpint (soup_websocket_connection_get_state (ws->connection), ==,
-      SOUP_WEBSOCKET_STATE_OPEN);
+                   SOUP_WEBSOCKET_STATE_OPEN);
 
   msg = fetch (f, "GET", "/metrics", &body);
   text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
   g_assert_nonnull (strstr (text, "\nhyperconf_links 1\n"));
   g_assert_nonnull (strstr (text, "\nhyperconf_websocket_connections 1\n"));
 
-  soup_websocket_connection_send_text (ws->connection,
+  soup_websocket_connection_send_text (
+      ws->connection,
       "{\"id\":1,\"type\":\"open\",\"from\":\"runtime://localhost/abc\","
       "\"to\":\"mn:/session\"}");
   opened = ws_wait_response (ws, 1);
   g_assert_cmpint (response_code (opened), ==, 200);
   g_assert_cmpstr (json_object_get_string_member (opened, "to"), ==,
-      "runtime://localhost/abc");
+                   "runtime://localhost/abc");
 
   /* The placeholder server hyperty answers every request 501. */
-  create = g_strdup_printf ("{\"id\":2,\"type\":\"create\",\"from\":"
+  create = g_strdup_printf (
+      "{\"id\":2,\"type\":\"create\",\"from\":"
       "\"runtime://localhost/abc\",\"to\":\"%s\",\"body\":{}}",
       hc_server_hyperty_get_url (f->hyperty));
   soup_websocket_connection_send_text (ws->connection, create);
   refused = ws_wait_response (ws, 2);
   g_assert_cmpint (response_code (refused), ==, 501);
-  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member
-          (refused, "body"), "desc"), ==,
-      "conference rooms are not available yet");
+  g_assert_cmpstr (json_object_get_string_member (
+                       json_object_get_object_member (refused, "body"), "desc"),
+                   ==, "conference rooms are not available yet");
 }
 
 static void
@@ -649,10 +657,12 @@ test_ws_shutdown (Fixture *f, gconstpointer data)
   g_assert_cmpuint (hc_http_server_get_n_websockets (f->server), ==, 2);
   hc_http_server_shutdown (f->server);
   WAIT_UNTIL (first->closed && second->closed);
-  g_assert_cmpuint (soup_websocket_connection_get_close_code
-      (first->connection), ==, SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
-  g_assert_cmpuint (soup_websocket_connection_get_close_code
-      (second->connection), ==, SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
+  g_assert_cmpuint (
+      soup_websocket_connection_get_close_code (first->connection), ==,
+      SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
+  g_assert_cmpuint (
+      soup_websocket_connection_get_close_code (second->connection), ==,
+      SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
   WAIT_UNTIL (hc_http_server_get_n_websockets (f->server) == 0);
   g_assert_cmpuint (hc_node_count_links (f->node), ==, 0);
   g_assert_cmpuint (hc_http_server_get_port (f->server), ==, 0);
@@ -697,7 +707,7 @@ read_exactly (GInputStream *in, guint8 *buffer, gsize length)
   gsize got = 0;
 
   return g_input_stream_read_all (in, buffer, length, &got, NULL, NULL)
-      && got == length;
+         && got == length;
 }
 
 static gpointer
@@ -707,27 +717,29 @@ raw_fragments_thread (gpointer user_data)
   g_autoptr (GSocketClient) client = g_socket_client_new ();
   g_autoptr (GSocketConnection) connection = NULL;
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *request = g_strdup_printf ("GET /ws HTTP/1.1\r\n"
+  g_autofree gchar *request = g_strdup_printf (
+      "GET /ws HTTP/1.1\r\n"
       "Host: 127.0.0.1:%u\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
       "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-      "Sec-WebSocket-Version: 13\r\n\r\n", raw->port);
+      "Sec-WebSocket-Version: 13\r\n\r\n",
+      raw->port);
   GInputStream *in;
   GOutputStream *out;
   GString *head = g_string_new (NULL);
   guint8 byte, header[2], payload[125];
 
   raw->close_code = -1;
-  connection = g_socket_client_connect_to_host (client, "127.0.0.1",
-      raw->port, NULL, &error);
+  connection = g_socket_client_connect_to_host (client, "127.0.0.1", raw->port,
+                                                NULL, &error);
   g_assert_no_error (error);
   in = g_io_stream_get_input_stream (G_IO_STREAM (connection));
   out = g_io_stream_get_output_stream (G_IO_STREAM (connection));
   g_output_stream_write_all (out, request, strlen (request), NULL, NULL,
-      &error);
+                             &error);
   g_assert_no_error (error);
   while (!g_str_has_suffix (head->str, "\r\n\r\n")
-      && read_exactly (in, &byte, 1))
-    g_string_append_c (head, (gchar) byte);
+         && read_exactly (in, &byte, 1))
+    g_string_append_c (head, (gchar)byte);
   g_assert_true (g_str_has_prefix (head->str, "HTTP/1.1 101"));
   g_string_free (head, TRUE);
 
@@ -780,8 +792,8 @@ on_line (GObject *source, GAsyncResult *result, gpointer user_data)
 {
   LineRead *read = user_data;
 
-  read->line = g_data_input_stream_read_line_finish_utf8 (G_DATA_INPUT_STREAM
-      (source), result, NULL, NULL);
+  read->line = g_data_input_stream_read_line_finish_utf8 (
+      G_DATA_INPUT_STREAM (source), result, NULL, NULL);
   read->done = TRUE;
 }
 
@@ -804,7 +816,7 @@ static void
 test_binary_sigterm (Fixture *f, gconstpointer data)
 {
   g_autofree gchar *binary = g_test_build_filename (G_TEST_BUILT, "..", "src",
-      "app", "hyperconf", NULL);
+                                                    "app", "hyperconf", NULL);
   g_autofree gchar *conf = g_build_filename (f->dir, "test.conf", NULL);
   g_autoptr (GSubprocess) process = NULL;
   g_autoptr (GDataInputStream) out = NULL;
@@ -821,24 +833,23 @@ test_binary_sigterm (Fixture *f, gconstpointer data)
     return;
   }
   process = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, binary,
-      "--config", conf, "--port", "0", NULL);
+                              "--config", conf, "--port", "0", NULL);
   g_assert_no_error (error);
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (process));
   g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL, on_line,
-      &read);
+                                       &read);
   WAIT_UNTIL (read.done);
   g_assert_nonnull (read.line);
   g_test_message ("%s", read.line);
-  g_assert_true (g_str_has_prefix (read.line,
-          "hyperconf " HC_VERSION " listening on http://127.0.0.1:"));
+  g_assert_true (g_str_has_prefix (
+      read.line, "hyperconf " HC_VERSION " listening on http://127.0.0.1:"));
   g_assert_true (g_str_has_suffix (read.line, "/"));
   colon = strrchr (read.line, ':');
-  f->port = (guint16) g_ascii_strtoull (colon + 1, NULL, 10);
+  f->port = (guint16)g_ascii_strtoull (colon + 1, NULL, 10);
   g_assert_cmpuint (f->port, !=, 0);
 
   health = fetch_json (f, "/healthz");
-  g_assert_cmpstr (json_object_get_string_member (health, "status"), ==,
-      "ok");
+  g_assert_cmpstr (json_object_get_string_member (health, "status"), ==, "ok");
 
   /* Not ws_connect: its link count is the in-process node's. */
   ws = g_new0 (WsClient, 1);
@@ -848,14 +859,15 @@ test_binary_sigterm (Fixture *f, gconstpointer data)
     g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
 
     soup_session_websocket_connect_async (f->session, msg, NULL, NULL,
-        G_PRIORITY_DEFAULT, NULL, on_ws_connected, ws);
+                                          G_PRIORITY_DEFAULT, NULL,
+                                          on_ws_connected, ws);
     WAIT_UNTIL (ws->connection != NULL);
-    g_signal_connect (ws->connection, "closed", G_CALLBACK (on_ws_closed),
-        ws);
+    g_signal_connect (ws->connection, "closed", G_CALLBACK (on_ws_closed), ws);
     g_signal_connect (ws->connection, "message", G_CALLBACK (on_ws_message),
-        ws);
+                      ws);
   }
-  soup_websocket_connection_send_text (ws->connection,
+  soup_websocket_connection_send_text (
+      ws->connection,
       "{\"id\":1,\"type\":\"open\",\"from\":\"runtime://localhost/cli\","
       "\"to\":\"mn:/session\"}");
   g_autoptr (JsonObject) opened = ws_wait_response (ws, 1);
@@ -864,7 +876,7 @@ test_binary_sigterm (Fixture *f, gconstpointer data)
   g_subprocess_send_signal (process, SIGTERM);
   WAIT_UNTIL (ws->closed);
   g_assert_cmpuint (soup_websocket_connection_get_close_code (ws->connection),
-      ==, SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
+                    ==, SOUP_WEBSOCKET_CLOSE_GOING_AWAY);
   g_subprocess_wait_async (process, NULL, on_exited, &waited);
   WAIT_UNTIL (waited.done);
   g_assert_true (g_subprocess_get_if_exited (process));
@@ -879,7 +891,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(name, func) \
+#define ADD(name, func)                                                        \
   g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/http/healthz", test_healthz);
   ADD ("/http/config-json", test_config_json);

@@ -59,7 +59,7 @@ test_not_json (void)
   g_autoptr (GError) error = NULL;
   JsonObject *object;
 
-  object = hc_message_parse_object ("nope", -1, &error);
+  object = hc_message_parse_object ("<nope>", -1, &error);
   g_assert_null (object);
   g_assert_error (error, HC_MESSAGE_ERROR, HC_MESSAGE_ERROR_NOT_JSON);
   g_clear_error (&error);
@@ -69,6 +69,21 @@ test_not_json (void)
   object = hc_message_parse_object ("{}\0{\"a\":1}", 11, &error);
   g_assert_error (error, HC_MESSAGE_ERROR, HC_MESSAGE_ERROR_NOT_JSON);
   g_clear_error (&error);
+  /* Several top-level values are not one message (json-glib would take
+   * the first and leak the rest). */
+  object = hc_message_parse_object ("0{\"id\":1}", -1, &error);
+  g_assert_null (object);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  object = hc_message_parse_object ("{\"a\":\"}{\"}{\"b\":2}", -1, &error);
+  g_assert_null (object);
+  g_assert_nonnull (error);
+  g_clear_error (&error);
+  object = hc_message_parse_object (" {\"a\":\"\\\"}\",\"b\":[{}]}\n ", -1,
+                                    &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (object);
+  json_object_unref (object);
   object = hc_message_parse_object ("", 0, &error);
   g_assert_nonnull (error);
   g_assert_null (object);

@@ -23,18 +23,12 @@ hc_config_error_quark (void)
   return g_quark_from_static_string ("hc-config-error-quark");
 }
 
-/* Node defaults: the values documented in hc-node.h's HcNodeConfig. */
-#define DEFAULT_GRACE_PERIOD_MS   10000
-#define DEFAULT_MAX_QUEUED        1000
-#define DEFAULT_MAX_SUBSCRIPTIONS 4096
-#define DEFAULT_MAX_ADDRESSES     4096
-
 /* Each setter checks @value and stores it in @config.  On failure it
  * returns FALSE and a sentence fragment in @why ("is not a number ...");
  * the caller prefixes it with the key's name so every error names it. */
 typedef gboolean (*SetFunc) (HcConfig *config, const gchar *value,
-    const gchar *base_dir, gsize offset, guint64 min, guint64 max,
-    gchar **why);
+                             const gchar *base_dir, gsize offset, guint64 min,
+                             guint64 max, gchar **why);
 
 typedef struct {
   const gchar *group;
@@ -47,12 +41,14 @@ typedef struct {
 
 static gboolean
 parse_uint (const gchar *value, guint64 min, guint64 max, guint64 *out,
-    gchar **why)
+            gchar **why)
 {
   /* g_ascii_string_to_unsigned refuses signs, blanks and trailing junk. */
   if (!g_ascii_string_to_unsigned (value, 10, min, max, out, NULL)) {
-    *why = g_strdup_printf ("\"%s\" is not a whole number between %"
-        G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT, value, min, max);
+    *why = g_strdup_printf (
+        "\"%s\" is not a whole number between %" G_GUINT64_FORMAT
+        " and %" G_GUINT64_FORMAT,
+        value, min, max);
     return FALSE;
   }
   return TRUE;
@@ -60,44 +56,43 @@ parse_uint (const gchar *value, guint64 min, guint64 max, guint64 *out,
 
 static gboolean
 set_uint (HcConfig *config, const gchar *value, const gchar *base_dir,
-    gsize offset, guint64 min, guint64 max, gchar **why)
+          gsize offset, guint64 min, guint64 max, gchar **why)
 {
   guint64 number;
 
   if (!parse_uint (value, min, max, &number, why))
     return FALSE;
-  G_STRUCT_MEMBER (guint, config, offset) = (guint) number;
+  G_STRUCT_MEMBER (guint, config, offset) = (guint)number;
   return TRUE;
 }
 
 static gboolean
 set_port (HcConfig *config, const gchar *value, const gchar *base_dir,
-    gsize offset, guint64 min, guint64 max, gchar **why)
+          gsize offset, guint64 min, guint64 max, gchar **why)
 {
   guint64 number;
 
   if (!parse_uint (value, min, max, &number, why))
     return FALSE;
-  config->port = (guint16) number;
+  config->port = (guint16)number;
   return TRUE;
 }
 
 static gboolean
-set_max_frame_size (HcConfig *config, const gchar *value,
-    const gchar *base_dir, gsize offset, guint64 min, guint64 max,
-    gchar **why)
+set_max_frame_size (HcConfig *config, const gchar *value, const gchar *base_dir,
+                    gsize offset, guint64 min, guint64 max, gchar **why)
 {
   guint64 number;
 
   if (!parse_uint (value, min, max, &number, why))
     return FALSE;
-  config->max_frame_size = (gsize) number;
+  config->max_frame_size = (gsize)number;
   return TRUE;
 }
 
 static gboolean
 set_listen (HcConfig *config, const gchar *value, const gchar *base_dir,
-    gsize offset, guint64 min, guint64 max, gchar **why)
+            gsize offset, guint64 min, guint64 max, gchar **why)
 {
   g_autoptr (GInetAddress) address = g_inet_address_new_from_string (value);
 
@@ -105,7 +100,8 @@ set_listen (HcConfig *config, const gchar *value, const gchar *base_dir,
    * the printed "listening on" line must be exact. */
   if (address == NULL) {
     *why = g_strdup_printf ("\"%s\" is not an IPv4 or IPv6 address "
-        "(use 127.0.0.1, 0.0.0.0, ::1 or ::)", value);
+                            "(use 127.0.0.1, 0.0.0.0, ::1 or ::)",
+                            value);
     return FALSE;
   }
   g_free (config->listen_address);
@@ -118,7 +114,7 @@ set_listen (HcConfig *config, const gchar *value, const gchar *base_dir,
  * hyperty-catalogue://catalogue.<domain> URLs. */
 static gboolean
 set_domain (HcConfig *config, const gchar *value, const gchar *base_dir,
-    gsize offset, guint64 min, guint64 max, gchar **why)
+            gsize offset, guint64 min, guint64 max, gchar **why)
 {
   g_auto (GStrv) labels = NULL;
 
@@ -133,19 +129,22 @@ set_domain (HcConfig *config, const gchar *value, const gchar *base_dir,
 
     if (len == 0 || len > 63) {
       *why = g_strdup_printf ("\"%s\" is not a host name (empty or too long "
-          "label)", value);
+                              "label)",
+                              value);
       return FALSE;
     }
     for (const gchar *p = label; *p != '\0'; p++) {
       if (!g_ascii_isalnum (*p) && *p != '-') {
         *why = g_strdup_printf ("\"%s\" is not a host name (only letters, "
-            "digits, '-' and '.' are allowed)", value);
+                                "digits, '-' and '.' are allowed)",
+                                value);
         return FALSE;
       }
     }
     if (label[0] == '-' || label[len - 1] == '-') {
       *why = g_strdup_printf ("\"%s\" is not a host name (a label starts or "
-          "ends with '-')", value);
+                              "ends with '-')",
+                              value);
       return FALSE;
     }
   }
@@ -178,7 +177,7 @@ store_www_dir (HcConfig *config, const gchar *path, gchar **why)
 
 static gboolean
 set_www_dir (HcConfig *config, const gchar *value, const gchar *base_dir,
-    gsize offset, guint64 min, guint64 max, gchar **why)
+             gsize offset, guint64 min, guint64 max, gchar **why)
 {
   /* Relative to the config file, so a config can ship next to its pages
    * whatever the working directory of the daemon. */
@@ -202,7 +201,8 @@ check_ice_url (JsonNode *node, gchar **why)
       && !g_str_has_prefix (url, "turn:")
       && !g_str_has_prefix (url, "turns:")) {
     *why = g_strdup_printf ("\"%s\" is not a stun:, stuns:, turn: or turns: "
-        "URL", url);
+                            "URL",
+                            url);
     return FALSE;
   }
   return TRUE;
@@ -214,7 +214,7 @@ check_ice_url (JsonNode *node, gchar **why)
  * client that silently gets no relay. */
 static gboolean
 set_ice_servers (HcConfig *config, const gchar *value, const gchar *base_dir,
-    gsize offset, guint64 min, guint64 max, gchar **why)
+                 gsize offset, guint64 min, guint64 max, gchar **why)
 {
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) error = NULL;
@@ -265,11 +265,13 @@ set_ice_servers (HcConfig *config, const gchar *value, const gchar *base_dir,
       *why = g_strdup_printf ("element %u: %s", i, fragment);
       return FALSE;
     }
-    for (const gchar *const *m = (const gchar *[]) { "username", "credential",
-        NULL }; *m != NULL; m++) {
+    for (const gchar *const *m
+         = (const gchar *[]){ "username", "credential", NULL };
+         *m != NULL; m++) {
       JsonNode *member = json_object_get_member (server, *m);
 
-      if (member != NULL && (!JSON_NODE_HOLDS_VALUE (member)
+      if (member != NULL
+          && (!JSON_NODE_HOLDS_VALUE (member)
               || json_node_get_value_type (member) != G_TYPE_STRING)) {
         *why = g_strdup_printf ("element %u: \"%s\" must be a string", i, *m);
         return FALSE;
@@ -281,7 +283,7 @@ set_ice_servers (HcConfig *config, const gchar *value, const gchar *base_dir,
   return TRUE;
 }
 
-#define NODE_OFFSET(field) \
+#define NODE_OFFSET(field)                                                     \
   (G_STRUCT_OFFSET (HcConfig, node) + G_STRUCT_OFFSET (HcNodeConfig, field))
 
 /* Every key the server knows; data/hyperconf.conf documents each one. */
@@ -292,12 +294,13 @@ static const KeySpec keys[] = {
   { "server", "www-dir", set_www_dir, 0, 0, 0 },
   { "server", "max-frame-size", set_max_frame_size, 0, 1024, 16 * 1024 * 1024 },
   { "node", "grace-period-ms", set_uint, NODE_OFFSET (grace_period_ms), 0,
-      3600 * 1000 },
+    3600 * 1000 },
   { "node", "max-queued", set_uint, NODE_OFFSET (max_queued), 0, 1000000 },
   { "node", "max-subscriptions", set_uint, NODE_OFFSET (max_subscriptions), 1,
-      1000000 },
+    1000000 },
   { "node", "max-addresses", set_uint, NODE_OFFSET (max_addresses), 1,
-      1000000 },
+    1000000 },
+  { "node", "max-rate", set_uint, NODE_OFFSET (max_rate), 0, 1000000 },
   { "webrtc", "ice-servers", set_ice_servers, 0, 0, 0 },
 };
 
@@ -316,20 +319,20 @@ find_key (const gchar *group, const gchar *key)
  * so the error says exactly what to fix. */
 static gboolean
 apply (HcConfig *config, const KeySpec *spec, const gchar *raw,
-    const gchar *where, const gchar *base_dir, GError **error)
+       const gchar *where, const gchar *base_dir, GError **error)
 {
   g_autofree gchar *value = g_strstrip (g_strdup (raw));
   g_autofree gchar *why = NULL;
 
   if (*value == '\0') {
     g_set_error (error, HC_CONFIG_ERROR, HC_CONFIG_ERROR_INVALID_VALUE,
-        "%s: empty value", where);
+                 "%s: empty value", where);
     return FALSE;
   }
   if (!spec->set (config, value, base_dir, spec->offset, spec->min, spec->max,
-          &why)) {
+                  &why)) {
     g_set_error (error, HC_CONFIG_ERROR, HC_CONFIG_ERROR_INVALID_VALUE,
-        "%s: %s", where, why);
+                 "%s: %s", where, why);
     return FALSE;
   }
   return TRUE;
@@ -346,7 +349,7 @@ apply_file (HcConfig *config, const gchar *path, GError **error)
 
   if (!g_key_file_load_from_file (file, path, G_KEY_FILE_NONE, &local_error)) {
     g_set_error (error, HC_CONFIG_ERROR, HC_CONFIG_ERROR_FILE, "%s: %s", path,
-        local_error->message);
+                 local_error->message);
     return FALSE;
   }
   absolute = g_canonicalize_filename (path, NULL);
@@ -357,7 +360,8 @@ apply_file (HcConfig *config, const gchar *path, GError **error)
     g_auto (GStrv) names = NULL;
 
     if (find_key (groups[i], NULL) == NULL) {
-      g_set_error (error, HC_CONFIG_ERROR, HC_CONFIG_ERROR_UNKNOWN_GROUP,
+      g_set_error (
+          error, HC_CONFIG_ERROR, HC_CONFIG_ERROR_UNKNOWN_GROUP,
           "%s: [%s]: unknown group (known: [server], [node], [webrtc])", path,
           groups[i]);
       return FALSE;
@@ -365,13 +369,13 @@ apply_file (HcConfig *config, const gchar *path, GError **error)
     names = g_key_file_get_keys (file, groups[i], NULL, NULL);
     for (guint j = 0; names != NULL && names[j] != NULL; j++) {
       const KeySpec *spec = find_key (groups[i], names[j]);
-      g_autofree gchar *where = g_strdup_printf ("%s: [%s] %s", path,
-          groups[i], names[j]);
+      g_autofree gchar *where
+          = g_strdup_printf ("%s: [%s] %s", path, groups[i], names[j]);
       g_autofree gchar *value = NULL;
 
       if (spec == NULL) {
         g_set_error (error, HC_CONFIG_ERROR, HC_CONFIG_ERROR_UNKNOWN_KEY,
-            "%s: unknown key", where);
+                     "%s: unknown key", where);
         return FALSE;
       }
       /* get_value, not get_string: GKeyFile's escapes (\s, \n ...) have
@@ -386,21 +390,21 @@ apply_file (HcConfig *config, const gchar *path, GError **error)
 
 static gboolean
 apply_overrides (HcConfig *config, const HcConfigOverrides *overrides,
-    GError **error)
+                 GError **error)
 {
   g_autofree gchar *cwd = g_get_current_dir ();
 
   if (overrides->listen_address != NULL
       && !apply (config, find_key ("server", "listen"),
-          overrides->listen_address, "--listen", cwd, error))
+                 overrides->listen_address, "--listen", cwd, error))
     return FALSE;
   if (overrides->port != NULL
-      && !apply (config, find_key ("server", "port"), overrides->port,
-          "--port", cwd, error))
+      && !apply (config, find_key ("server", "port"), overrides->port, "--port",
+                 cwd, error))
     return FALSE;
   if (overrides->domain != NULL
       && !apply (config, find_key ("server", "domain"), overrides->domain,
-          "--domain", cwd, error))
+                 "--domain", cwd, error))
     return FALSE;
   return TRUE;
 }
@@ -412,13 +416,13 @@ apply_default_www_dir (HcConfig *config, GError **error)
 {
   g_autofree gchar *source = g_build_filename (HC_SOURCE_DATADIR, "www", NULL);
   g_autofree gchar *installed = g_build_filename (HC_DATADIR, "www", NULL);
-  const gchar *path = g_file_test (source, G_FILE_TEST_IS_DIR) ? source
-                                                               : installed;
+  const gchar *path
+      = g_file_test (source, G_FILE_TEST_IS_DIR) ? source : installed;
   g_autofree gchar *why = NULL;
 
   if (!store_www_dir (config, path, &why)) {
     g_set_error (error, HC_CONFIG_ERROR, HC_CONFIG_ERROR_INVALID_VALUE,
-        "[server] www-dir: the default %s; set www-dir", why);
+                 "[server] www-dir: the default %s; set www-dir", why);
     return FALSE;
   }
   return TRUE;
@@ -426,7 +430,7 @@ apply_default_www_dir (HcConfig *config, GError **error)
 
 HcConfig *
 hc_config_load_full (const gchar *path, const HcConfigOverrides *overrides,
-    GError **error)
+                     GError **error)
 {
   g_autoptr (HcConfig) config = g_new0 (HcConfig, 1);
 
@@ -437,10 +441,9 @@ hc_config_load_full (const gchar *path, const HcConfigOverrides *overrides,
   config->domain = g_strdup (HC_CONFIG_DEFAULT_DOMAIN);
   config->max_frame_size = HC_CONFIG_DEFAULT_MAX_FRAME_SIZE;
   config->ice_servers_json = g_strdup ("[]");
-  config->node.grace_period_ms = DEFAULT_GRACE_PERIOD_MS;
-  config->node.max_queued = DEFAULT_MAX_QUEUED;
-  config->node.max_subscriptions = DEFAULT_MAX_SUBSCRIPTIONS;
-  config->node.max_addresses = DEFAULT_MAX_ADDRESSES;
+  /* The node's own defaults, so a field it adds later is never left 0
+   * (which can mean "unlimited"). */
+  hc_node_config_init_defaults (&config->node);
 
   if (path != NULL && !apply_file (config, path, error))
     return NULL;
@@ -449,11 +452,12 @@ hc_config_load_full (const gchar *path, const HcConfigOverrides *overrides,
   if (config->www_dir == NULL && !apply_default_www_dir (config, error))
     return NULL;
 
+  g_free (config->node.domain);
   config->node.domain = g_strdup (config->domain);
 
   g_debug ("config: listen %s port %u domain %s www %s frame %" G_GSIZE_FORMAT,
-      config->listen_address, config->port, config->domain, config->www_dir,
-      config->max_frame_size);
+           config->listen_address, config->port, config->domain,
+           config->www_dir, config->max_frame_size);
   return g_steal_pointer (&config);
 }
 

@@ -36,13 +36,13 @@ deliver (HcSession *session, HcMessage *message, gpointer user_data)
   /* Answers to our own registry updates; nothing to do with them. */
   if (hc_message_get_kind (message) == HC_MESSAGE_RESPONSE) {
     g_debug ("server hyperty: response %d from %s",
-        hc_message_get_code (message), hc_message_get_from (message));
+             hc_message_get_code (message), hc_message_get_from (message));
     return;
   }
   g_debug ("server hyperty: %s from %s answered 501",
-      hc_message_get_kind_name (message), hc_message_get_from (message));
-  response = hc_message_new_response (message, 501,
-      "conference rooms are not available yet", NULL);
+           hc_message_get_kind_name (message), hc_message_get_from (message));
+  response = hc_message_new_response (
+      message, 501, "conference rooms are not available yet", NULL);
   hc_node_post (self->node, self->session, response);
 }
 
@@ -66,8 +66,8 @@ refresh_registration (gpointer user_data)
   HcServerHyperty *self = user_data;
   g_autoptr (JsonObject) body = json_object_new ();
   g_autoptr (JsonNode) id = json_node_new (JSON_NODE_VALUE);
-  g_autofree gchar *registry = g_strdup_printf ("domain://registry.%s",
-      hc_node_get_domain (self->node));
+  g_autofree gchar *registry = g_strdup_printf (
+      "domain://registry.%s", hc_node_get_domain (self->node));
   g_autoptr (HcMessage) update = NULL;
   JsonObject *value = json_object_new ();
 
@@ -99,21 +99,22 @@ hc_server_hyperty_new (HcNode *node, GError **error)
   runtime = g_strdup_printf ("runtime://%s/hyperconf-server", domain);
   user = g_strdup_printf ("user://%s/conference", domain);
   descriptor = g_strdup_printf ("hyperty-catalogue://catalogue.%s/"
-      ".well-known/hyperty/ServerConference", domain);
+                                ".well-known/hyperty/ServerConference",
+                                domain);
 
   /* No destroy notify: the session is closed in dispose, before @self
    * goes away, so @self outlives every deliver call. */
-  self->session = hc_node_open_local_session (node, runtime, deliver, self,
-      NULL);
+  self->session
+      = hc_node_open_local_session (node, runtime, deliver, self, NULL);
   if (self->session == NULL) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-        "the node refused a local session for %s", runtime);
+                 "the node refused a local session for %s", runtime);
     return NULL;
   }
   self->url = hc_node_allocate (node, self->session, "hyperty");
   if (self->url == NULL) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-        "the node refused a hyperty address for %s", runtime);
+                 "the node refused a hyperty address for %s", runtime);
     return NULL;
   }
 
@@ -122,17 +123,17 @@ hc_server_hyperty_new (HcNode *node, GError **error)
   json_object_set_string_member (entry, "descriptor", descriptor);
   json_object_set_string_member (entry, "url", self->url);
   json_object_set_array_member (entry, "resources",
-      string_array ("audio", "video", NULL));
+                                string_array ("audio", "video", NULL));
   json_object_set_array_member (entry, "dataSchemes",
-      string_array ("connection", "comm", NULL));
+                                string_array ("connection", "comm", NULL));
   json_object_set_string_member (entry, "runtime", runtime);
   json_object_set_string_member (entry, "status", "live");
   json_object_set_int_member (entry, "expires", REGISTRY_EXPIRES_S);
   if (!hc_node_register_hyperty (node, self->session, entry, error))
     return NULL;
 
-  self->refresh_id = g_timeout_add_seconds (REGISTRY_REFRESH_S,
-      refresh_registration, self);
+  self->refresh_id
+      = g_timeout_add_seconds (REGISTRY_REFRESH_S, refresh_registration, self);
   g_debug ("server hyperty %s registered for %s", self->url, user);
   return g_steal_pointer (&self);
 }

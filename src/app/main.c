@@ -49,14 +49,14 @@ static void
 drain (HcHttpServer *server)
 {
   gboolean expired = FALSE;
-  guint timeout_id = g_timeout_add_seconds (DRAIN_TIMEOUT_S, on_drain_timeout,
-      &expired);
+  guint timeout_id
+      = g_timeout_add_seconds (DRAIN_TIMEOUT_S, on_drain_timeout, &expired);
 
   while (hc_http_server_get_n_websockets (server) > 0 && !expired)
     g_main_context_iteration (NULL, TRUE);
   if (expired)
     g_warning ("%u WebSocket(s) did not close in time",
-        hc_http_server_get_n_websockets (server));
+               hc_http_server_get_n_websockets (server));
   else
     g_source_remove (timeout_id);
 }
@@ -69,21 +69,20 @@ run (int argc, char **argv)
   g_autofree gchar *port = NULL;
   g_autofree gchar *domain = NULL;
   gboolean version = FALSE;
-  const GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
-        "Read settings from FILE (documented in data/hyperconf.conf)",
-        "FILE" },
-    { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen_address,
-        "IP address to listen on (default " HC_CONFIG_DEFAULT_LISTEN ")",
-        "ADDR" },
-    { "port", 'p', 0, G_OPTION_ARG_STRING, &port,
-        "TCP port, 0 for any free one (default 8080)", "N" },
-    { "domain", 'd', 0, G_OPTION_ARG_STRING, &domain,
-        "reTHINK domain (default " HC_CONFIG_DEFAULT_DOMAIN ")", "NAME" },
-    { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
-        "Print the version and exit", NULL },
-    G_OPTION_ENTRY_NULL
-  };
+  const GOptionEntry entries[]
+      = { { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+            "Read settings from FILE (documented in data/hyperconf.conf)",
+            "FILE" },
+          { "listen", 'l', 0, G_OPTION_ARG_STRING, &listen_address,
+            "IP address to listen on (default " HC_CONFIG_DEFAULT_LISTEN ")",
+            "ADDR" },
+          { "port", 'p', 0, G_OPTION_ARG_STRING, &port,
+            "TCP port, 0 for any free one (default 8080)", "N" },
+          { "domain", 'd', 0, G_OPTION_ARG_STRING, &domain,
+            "reTHINK domain (default " HC_CONFIG_DEFAULT_DOMAIN ")", "NAME" },
+          { "version", 'V', 0, G_OPTION_ARG_NONE, &version,
+            "Print the version and exit", NULL },
+          G_OPTION_ENTRY_NULL };
   g_autoptr (GOptionContext) context = NULL;
   g_autoptr (GError) error = NULL;
   g_autoptr (HcConfig) config = NULL;
@@ -98,9 +97,10 @@ run (int argc, char **argv)
   setlocale (LC_ALL, "");
 
   context = g_option_context_new (NULL);
-  g_option_context_set_summary (context,
-      "WebRTC conference server speaking the reTHINK protocol.");
-  g_option_context_set_description (context,
+  g_option_context_set_summary (
+      context, "WebRTC conference server speaking the reTHINK protocol.");
+  g_option_context_set_description (
+      context,
       "Command-line options win over the --config file.  Exit status: 0\n"
       "after SIGINT/SIGTERM, 1 if the server cannot start, 2 for a bad\n"
       "option or configuration value.\n");
@@ -111,7 +111,7 @@ run (int argc, char **argv)
   }
   if (argc > 1) {
     g_printerr ("hyperconf: unexpected argument \"%s\" (try --help)\n",
-        argv[1]);
+                argv[1]);
     return EXIT_USAGE;
   }
   if (version) {
@@ -134,11 +134,11 @@ run (int argc, char **argv)
     g_printerr ("hyperconf: %s\n", error->message);
     return EXIT_FAILURE;
   }
-  server = hc_http_server_new (node, config,
-      hc_server_hyperty_get_url (hyperty));
+  server
+      = hc_http_server_new (node, config, hc_server_hyperty_get_url (hyperty));
   if (!hc_http_server_listen (server, &error)) {
     g_printerr ("hyperconf: cannot listen on %s port %u: %s\n",
-        config->listen_address, config->port, error->message);
+                config->listen_address, config->port, error->message);
     return EXIT_FAILURE;
   }
 
@@ -151,7 +151,7 @@ run (int argc, char **argv)
   sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, loop);
   sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, loop);
   g_message ("hyperconf %s started (domain %s, www %s)", HC_VERSION,
-      config->domain, config->www_dir);
+             config->domain, config->www_dir);
   g_main_loop_run (loop);
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);

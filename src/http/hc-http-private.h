@@ -28,12 +28,12 @@ typedef void (*HcWsClientClosedFunc) (HcWsClient *client, gpointer user_data);
  * Returns: (transfer full): free with hc_ws_client_free()
  */
 HcWsClient *hc_ws_client_new (SoupWebsocketConnection *connection,
-    const gchar *peer, HcNode *node, gsize max_frame_size, HcWsClientClosedFunc closed,
-    gpointer user_data);
+                              const gchar *peer, HcNode *node,
+                              gsize max_frame_size, HcWsClientClosedFunc closed,
+                              gpointer user_data);
 
 /* Starts the closing handshake unless one is already under way. */
-void hc_ws_client_close (HcWsClient *client, gushort code,
-    const gchar *reason);
+void hc_ws_client_close (HcWsClient *client, gushort code, const gchar *reason);
 
 /**
  * hc_ws_client_free:
@@ -54,7 +54,7 @@ void hc_ws_client_free (HcWsClient *client);
  *   leave the directory, or names nothing servable
  */
 gchar *hc_static_files_resolve (const gchar *www_dir,
-    const gchar *encoded_path);
+                                const gchar *encoded_path);
 
 /**
  * hc_static_files_content_type:
@@ -68,6 +68,6 @@ const gchar *hc_static_files_content_type (const gchar *filename);
  * @msg: (transfer none)
  */
 void hc_static_files_serve (SoupServerMessage *msg, const gchar *www_dir,
-    const gchar *encoded_path);
+                            const gchar *encoded_path);
 
 G_END_DECLS

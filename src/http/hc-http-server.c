@@ -34,9 +34,9 @@ struct _HcHttpServer {
   gchar *ice_servers_json;
   gchar *conference_hyperty_url;
 
-  guint16 bound_port;     /* 0 until listening */
-  GHashTable *clients;    /* set of HcWsClient*, freed on removal */
-  gint64 started_us;      /* monotonic, for /healthz uptime */
+  guint16 bound_port;  /* 0 until listening */
+  GHashTable *clients; /* set of HcWsClient*, freed on removal */
+  gint64 started_us;   /* monotonic, for /healthz uptime */
   gboolean shut_down;
 };
 
@@ -46,13 +46,13 @@ G_DEFINE_FINAL_TYPE (HcHttpServer, hc_http_server, G_TYPE_OBJECT)
 
 static void
 respond_text (SoupServerMessage *msg, guint status, const gchar *content_type,
-    gchar *body /* transfer full */)
+              gchar *body /* transfer full */)
 {
-  soup_message_headers_replace (soup_server_message_get_response_headers
-      (msg), "Cache-Control", "no-store");
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg),
+                                "Cache-Control", "no-store");
   soup_server_message_set_status (msg, status, NULL);
   soup_server_message_set_response (msg, content_type, SOUP_MEMORY_TAKE, body,
-      strlen (body));
+                                    strlen (body));
 }
 
 static void
@@ -61,7 +61,7 @@ respond_json (SoupServerMessage *msg, JsonBuilder *builder)
   g_autoptr (JsonNode) root = json_builder_get_root (builder);
 
   respond_text (msg, SOUP_STATUS_OK, "application/json",
-      json_to_string (root, FALSE));
+                json_to_string (root, FALSE));
 }
 
 /* ---- routes ------------------------------------------------------------- */
@@ -70,8 +70,7 @@ static void
 serve_healthz (HcHttpServer *self, SoupServerMessage *msg)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
-  gint64 uptime = (g_get_monotonic_time () - self->started_us)
-      / G_USEC_PER_SEC;
+  gint64 uptime = (g_get_monotonic_time () - self->started_us) / G_USEC_PER_SEC;
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "status");
@@ -91,8 +90,8 @@ serve_config_json (HcHttpServer *self, SoupServerMessage *msg)
 {
   g_autoptr (JsonBuilder) builder = json_builder_new ();
   /* Validated by hc_config_load, so it parses. */
-  g_autoptr (JsonNode) ice_servers = json_from_string (self->ice_servers_json,
-      NULL);
+  g_autoptr (JsonNode) ice_servers
+      = json_from_string (self->ice_servers_json, NULL);
 
   json_builder_begin_object (builder);
   json_builder_set_member_name (builder, "domain");
@@ -107,10 +106,11 @@ serve_config_json (HcHttpServer *self, SoupServerMessage *msg)
 
 static void
 append_metric (GString *out, const gchar *name, const gchar *type,
-    const gchar *help, guint64 value)
+               const gchar *help, guint64 value)
 {
-  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s %s\n%s %"
-      G_GUINT64_FORMAT "\n", name, help, name, type, name, value);
+  g_string_append_printf (
+      out, "# HELP %s %s\n# TYPE %s %s\n%s %" G_GUINT64_FORMAT "\n", name, help,
+      name, type, name, value);
 }
 
 static void
@@ -119,40 +119,43 @@ serve_metrics (HcHttpServer *self, SoupServerMessage *msg)
   GString *out = g_string_new (NULL);
 
   g_string_append (out, "# HELP hyperconf_build_info Version of the "
-      "running server.\n# TYPE hyperconf_build_info gauge\n"
-      "hyperconf_build_info{version=\"" HC_VERSION "\"} 1\n");
+                        "running server.\n# TYPE hyperconf_build_info gauge\n"
+                        "hyperconf_build_info{version=\"" HC_VERSION "\"} 1\n");
   append_metric (out, "hyperconf_uptime_seconds", "gauge",
-      "Seconds since the server started.",
-      (g_get_monotonic_time () - self->started_us) / G_USEC_PER_SEC);
+                 "Seconds since the server started.",
+                 (g_get_monotonic_time () - self->started_us) / G_USEC_PER_SEC);
   append_metric (out, "hyperconf_sessions", "gauge",
-      "Message-node sessions, remote and in-process.",
-      hc_node_count_sessions (self->node));
+                 "Message-node sessions, remote and in-process.",
+                 hc_node_count_sessions (self->node));
   append_metric (out, "hyperconf_links", "gauge",
-      "Transport links attached to the message node.",
-      hc_node_count_links (self->node));
+                 "Transport links attached to the message node.",
+                 hc_node_count_links (self->node));
   append_metric (out, "hyperconf_websocket_connections", "gauge",
-      "WebSocket connections not yet closed.",
-      g_hash_table_size (self->clients));
+                 "WebSocket connections not yet closed.",
+                 g_hash_table_size (self->clients));
   append_metric (out, "hyperconf_dropped_frames_total", "counter",
-      "Text frames dropped because they were not a JSON object.",
-      hc_node_get_dropped_frames (self->node));
-  respond_text (msg, SOUP_STATUS_OK, "text/plain; version=0.0.4; "
-      "charset=utf-8", g_string_free (out, FALSE));
+                 "Text frames dropped because they were not a JSON object.",
+                 hc_node_get_dropped_frames (self->node));
+  respond_text (msg, SOUP_STATUS_OK,
+                "text/plain; version=0.0.4; "
+                "charset=utf-8",
+                g_string_free (out, FALSE));
 }
 
 static void
 on_request (SoupServer *soup, SoupServerMessage *msg, const gchar *path,
-    GHashTable *query, gpointer user_data)
+            GHashTable *query, gpointer user_data)
 {
   HcHttpServer *self = HC_HTTP_SERVER (user_data);
   const gchar *method = soup_server_message_get_method (msg);
 
   g_debug ("%s %s", method, path);
   if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
-    soup_message_headers_replace (soup_server_message_get_response_headers
-        (msg), "Allow", "GET, HEAD");
+    soup_message_headers_replace (
+        soup_server_message_get_response_headers (msg), "Allow", "GET, HEAD");
     respond_text (msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
-        "text/plain; charset=utf-8", g_strdup ("method not allowed\n"));
+                  "text/plain; charset=utf-8",
+                  g_strdup ("method not allowed\n"));
     return;
   }
 
@@ -164,7 +167,7 @@ on_request (SoupServer *soup, SoupServerMessage *msg, const gchar *path,
     serve_metrics (self, msg);
   else if (g_str_equal (path, "/admin") || g_str_has_prefix (path, "/admin/"))
     respond_text (msg, SOUP_STATUS_NOT_FOUND, "text/plain; charset=utf-8",
-        g_strdup ("not found\n"));
+                  g_strdup ("not found\n"));
   else
     hc_static_files_serve (msg, self->www_dir, path);
 }
@@ -179,34 +182,35 @@ on_client_closed (HcWsClient *client, gpointer user_data)
 
 static void
 on_websocket (SoupServer *soup, SoupServerMessage *msg, const gchar *path,
-    SoupWebsocketConnection *connection, gpointer user_data)
+              SoupWebsocketConnection *connection, gpointer user_data)
 {
   HcHttpServer *self = HC_HTTP_SERVER (user_data);
   GSocketAddress *remote = soup_server_message_get_remote_address (msg);
-  g_autofree gchar *peer = remote != NULL
-      ? g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (remote))
-      : g_strdup ("?");
+  g_autofree gchar *peer
+      = remote != NULL
+            ? g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (remote))
+            : g_strdup ("?");
   HcWsClient *client;
 
   /* libsoup matches "/ws" as a prefix; the protocol has one endpoint. */
   if (!g_str_equal (path, "/ws")) {
-    soup_websocket_connection_close (connection,
-        SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "unknown endpoint");
+    soup_websocket_connection_close (
+        connection, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "unknown endpoint");
     return;
   }
-  client = hc_ws_client_new (connection, peer, self->node,
-      self->max_frame_size, on_client_closed, self);
+  client = hc_ws_client_new (connection, peer, self->node, self->max_frame_size,
+                             on_client_closed, self);
   g_hash_table_add (self->clients, client);
   if (self->shut_down)
     hc_ws_client_close (client, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
-        "server shutting down");
+                        "server shutting down");
 }
 
 /* ---- public API --------------------------------------------------------- */
 
 HcHttpServer *
 hc_http_server_new (HcNode *node, const HcConfig *config,
-    const gchar *conference_hyperty_url)
+                    const gchar *conference_hyperty_url)
 {
   HcHttpServer *self;
 
@@ -228,13 +232,13 @@ hc_http_server_new (HcNode *node, const HcConfig *config,
    * %2e%2e into a 400; hc-static-files.c does its own segment-wise
    * decoding and answers every refusal with the same 404. */
   self->soup = soup_server_new ("server-header", "hyperconf/" HC_VERSION " ",
-      "raw-paths", TRUE, NULL);
+                                "raw-paths", TRUE, NULL);
   /* permessage-deflate would let a frame under the size limit inflate to
    * far more than the limit; reTHINK messages are small JSON anyway. */
-  soup_server_remove_websocket_extension (self->soup,
-      SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
+  soup_server_remove_websocket_extension (
+      self->soup, SOUP_TYPE_WEBSOCKET_EXTENSION_DEFLATE);
   soup_server_add_websocket_handler (self->soup, "/ws", NULL, NULL,
-      on_websocket, self, NULL);
+                                     on_websocket, self, NULL);
   soup_server_add_handler (self->soup, NULL, on_request, self, NULL);
   return self;
 }
@@ -253,7 +257,7 @@ hc_http_server_listen (HcHttpServer *self, GError **error)
   address = g_inet_address_new_from_string (self->listen_address);
   if (address == NULL) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
-        "\"%s\" is not an IP address", self->listen_address);
+                 "\"%s\" is not an IP address", self->listen_address);
     return FALSE;
   }
   socket_address = g_inet_socket_address_new (address, self->configured_port);
@@ -267,15 +271,14 @@ hc_http_server_listen (HcHttpServer *self, GError **error)
   g_slist_free (listeners);
   if (local == NULL) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-        "listening on %s:%u but its port is unknown", self->listen_address,
-        self->configured_port);
+                 "listening on %s:%u but its port is unknown",
+                 self->listen_address, self->configured_port);
     soup_server_disconnect (self->soup);
     return FALSE;
   }
-  self->bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS
-      (local));
-  g_message ("listening on %s port %u", self->listen_address,
-      self->bound_port);
+  self->bound_port
+      = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (local));
+  g_message ("listening on %s port %u", self->listen_address, self->bound_port);
   return TRUE;
 }
 
@@ -296,9 +299,9 @@ hc_http_server_get_listen_url (HcHttpServer *self)
   /* RFC 3986 §3.2.2: an IPv6 literal host goes in brackets. */
   if (strchr (self->listen_address, ':') != NULL)
     return g_strdup_printf ("http://[%s]:%u/", self->listen_address,
-        self->bound_port);
+                            self->bound_port);
   return g_strdup_printf ("http://%s:%u/", self->listen_address,
-      self->bound_port);
+                          self->bound_port);
 }
 
 guint
@@ -319,8 +322,10 @@ hc_http_server_shutdown (HcHttpServer *self)
   if (self->shut_down)
     return;
   self->shut_down = TRUE;
-  g_message ("shutting down: closing %u WebSocket(s)",
-      g_hash_table_size (self->clients));
+  /* Silent for a server that never listened (a failed start). */
+  if (self->bound_port != 0)
+    g_message ("shutting down: closing %u WebSocket(s)",
+               g_hash_table_size (self->clients));
 
   /* Close frames first: each is written at once while its socket is
    * still healthy.  A snapshot, because "closed" handlers remove
@@ -328,7 +333,7 @@ hc_http_server_shutdown (HcHttpServer *self)
   clients = g_hash_table_get_keys_as_array (self->clients, &n);
   for (guint i = 0; i < n; i++)
     hc_ws_client_close (clients[i], SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
-        "server shutting down");
+                        "server shutting down");
   soup_server_disconnect (self->soup);
   self->bound_port = 0;
 }
@@ -379,7 +384,7 @@ hc_http_server_class_init (HcHttpServerClass *klass)
 static void
 hc_http_server_init (HcHttpServer *self)
 {
-  self->clients = g_hash_table_new_full (NULL, NULL,
-      (GDestroyNotify) hc_ws_client_free, NULL);
+  self->clients = g_hash_table_new_full (
+      NULL, NULL, (GDestroyNotify)hc_ws_client_free, NULL);
   self->started_us = g_get_monotonic_time ();
 }

@@ -94,18 +94,17 @@ hc_static_files_resolve (const gchar *www_dir, const gchar *encoded_path)
     g_ptr_array_add (parts, decoded);
   }
   g_ptr_array_add (parts, NULL);
-  candidate = g_build_filenamev ((gchar **) parts->pdata);
+  candidate = g_build_filenamev ((gchar **)parts->pdata);
 
   real = realpath (candidate, NULL);
   if (real == NULL)
     return NULL;
   /* "/srv/www" must not admit "/srv/www-private/..." */
   root_prefix = g_str_has_suffix (www_dir, G_DIR_SEPARATOR_S)
-      ? g_strdup (www_dir)
-      : g_strconcat (www_dir, G_DIR_SEPARATOR_S, NULL);
+                    ? g_strdup (www_dir)
+                    : g_strconcat (www_dir, G_DIR_SEPARATOR_S, NULL);
   if (!g_str_has_prefix (real, root_prefix)) {
-    g_debug ("static: %s resolves outside the www dir, refused",
-        encoded_path);
+    g_debug ("static: %s resolves outside the www dir, refused", encoded_path);
     return NULL;
   }
   if (stat (real, &st) != 0 || !S_ISREG (st.st_mode))
@@ -120,12 +119,12 @@ not_found (SoupServerMessage *msg)
 
   soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
   soup_server_message_set_response (msg, "text/plain; charset=utf-8",
-      SOUP_MEMORY_STATIC, body, strlen (body));
+                                    SOUP_MEMORY_STATIC, body, strlen (body));
 }
 
 void
 hc_static_files_serve (SoupServerMessage *msg, const gchar *www_dir,
-    const gchar *encoded_path)
+                       const gchar *encoded_path)
 {
   g_autofree gchar *file = hc_static_files_resolve (www_dir, encoded_path);
   g_autoptr (GError) error = NULL;
@@ -149,5 +148,5 @@ hc_static_files_serve (SoupServerMessage *msg, const gchar *www_dir,
   soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
   soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
   soup_server_message_set_response (msg, hc_static_files_content_type (file),
-      SOUP_MEMORY_TAKE, contents, length);
+                                    SOUP_MEMORY_TAKE, contents, length);
 }

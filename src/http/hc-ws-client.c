@@ -22,7 +22,7 @@ static gboolean
 is_open (HcWsClient *client)
 {
   return soup_websocket_connection_get_state (client->connection)
-      == SOUP_WEBSOCKET_STATE_OPEN;
+         == SOUP_WEBSOCKET_STATE_OPEN;
 }
 
 /* ---- node → socket ------------------------------------------------------ */
@@ -56,7 +56,7 @@ static const HcNodeLinkFuncs link_funcs = {
 
 static void
 on_message (SoupWebsocketConnection *connection, gint type, GBytes *message,
-    gpointer user_data)
+            gpointer user_data)
 {
   HcWsClient *client = user_data;
   gsize size;
@@ -70,24 +70,24 @@ on_message (SoupWebsocketConnection *connection, gint type, GBytes *message,
   if (type != SOUP_WEBSOCKET_DATA_TEXT) {
     g_debug ("%s: binary frame, closing with 1003", client->peer);
     hc_ws_client_close (client, SOUP_WEBSOCKET_CLOSE_UNSUPPORTED_DATA,
-        "binary frames are not supported");
+                        "binary frames are not supported");
     return;
   }
   /* max-incoming-payload-size bounds each frame; with libsoup 3.2 a
    * message reassembled from fragments is only bounded here. */
   if (size > client->max_frame_size) {
     g_debug ("%s: message of %" G_GSIZE_FORMAT " bytes, closing with 1009",
-        client->peer, size);
+             client->peer, size);
     hc_ws_client_close (client, SOUP_WEBSOCKET_CLOSE_TOO_BIG,
-        "message too big");
+                        "message too big");
     return;
   }
-  hc_node_link_receive (client->link, data, (gssize) size);
+  hc_node_link_receive (client->link, data, (gssize)size);
 }
 
 static void
 on_error (SoupWebsocketConnection *connection, GError *error,
-    gpointer user_data)
+          gpointer user_data)
 {
   HcWsClient *client = user_data;
 
@@ -96,10 +96,10 @@ on_error (SoupWebsocketConnection *connection, GError *error,
    * before; a close started here queues the 1009 frame and writes it at
    * once, ahead of libsoup's own teardown, so the peer learns why. */
   if (g_error_matches (error, SOUP_WEBSOCKET_ERROR,
-          SOUP_WEBSOCKET_CLOSE_TOO_BIG)) {
+                       SOUP_WEBSOCKET_CLOSE_TOO_BIG)) {
     g_debug ("%s: frame above the limit, closing with 1009", client->peer);
     hc_ws_client_close (client, SOUP_WEBSOCKET_CLOSE_TOO_BIG,
-        "message too big");
+                        "message too big");
     return;
   }
   g_debug ("%s: %s", client->peer, error->message);
@@ -111,14 +111,14 @@ on_closed (SoupWebsocketConnection *connection, gpointer user_data)
   HcWsClient *client = user_data;
 
   g_debug ("%s: closed (peer code %u)", client->peer,
-      soup_websocket_connection_get_close_code (connection));
+           soup_websocket_connection_get_close_code (connection));
   client->closed (client, client->user_data);
 }
 
 HcWsClient *
 hc_ws_client_new (SoupWebsocketConnection *connection, const gchar *peer,
-    HcNode *node, gsize max_frame_size, HcWsClientClosedFunc closed,
-    gpointer user_data)
+                  HcNode *node, gsize max_frame_size,
+                  HcWsClientClosedFunc closed, gpointer user_data)
 {
   HcWsClient *client = g_new0 (HcWsClient, 1);
 
@@ -129,14 +129,15 @@ hc_ws_client_new (SoupWebsocketConnection *connection, const gchar *peer,
   client->peer = g_strdup_printf ("ws %s", peer);
 
   soup_websocket_connection_set_max_incoming_payload_size (connection,
-      max_frame_size);
+                                                           max_frame_size);
   /* Newer libsoups can also bound a message reassembled from fragments
    * while it grows; 3.2 cannot, and on_message checks it after the fact.
    * Looked up at run time so one build serves both. */
   if (g_object_class_find_property (G_OBJECT_GET_CLASS (connection),
-          "max-total-message-size") != NULL)
-    g_object_set (connection, "max-total-message-size",
-        (guint64) max_frame_size, NULL);
+                                    "max-total-message-size")
+      != NULL)
+    g_object_set (connection, "max-total-message-size", (guint64)max_frame_size,
+                  NULL);
   g_signal_connect (connection, "message", G_CALLBACK (on_message), client);
   g_signal_connect (connection, "error", G_CALLBACK (on_error), client);
   g_signal_connect (connection, "closed", G_CALLBACK (on_closed), client);

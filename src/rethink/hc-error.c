@@ -1,7 +1,9 @@
 /* hyperconf — the protocol error domain and its reason phrases. */
 #include <hyperconf/hc-error.h>
 
-G_DEFINE_QUARK (hc - protocol - error - quark, hc_protocol_error)
+/* clang-format off */
+G_DEFINE_QUARK (hc-protocol-error-quark, hc_protocol_error)
+/* clang-format on */
 
 const gchar *
 hc_protocol_error_phrase (gint code)

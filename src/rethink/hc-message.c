@@ -22,7 +22,9 @@ struct _HcMessage {
 };
 
 G_DEFINE_BOXED_TYPE (HcMessage, hc_message, hc_message_ref, hc_message_unref)
-G_DEFINE_QUARK (hc - message - error - quark, hc_message_error)
+/* clang-format off */
+G_DEFINE_QUARK (hc-message-error-quark, hc_message_error)
+/* clang-format on */
 
 static const gchar *const type_names[] = {
   [HC_MESSAGE_OPEN] = "open",
@@ -70,6 +72,49 @@ hc_message_type_from_string (const gchar *name, HcMessageType *type)
   return FALSE;
 }
 
+/* TRUE when @text holds one JSON object and nothing but white space after
+ * it.  json-glib 1.6 accepts (and leaks) input with several top-level
+ * values ("0{}", "{}{}"), so the frame is scanned first.  Only the extent
+ * of the first value is checked here; the parser checks the rest. */
+static gboolean
+is_one_object (const gchar *text, gsize length)
+{
+  gsize i = 0;
+  guint depth = 0;
+  gboolean in_string = FALSE;
+
+  while (i < length && g_ascii_isspace (text[i]))
+    i++;
+  if (i == length || text[i] != '{')
+    return FALSE;
+  for (; i < length; i++) {
+    gchar c = text[i];
+
+    if (in_string) {
+      if (c == '\\')
+        i++;
+      else if (c == '"')
+        in_string = FALSE;
+      continue;
+    }
+    if (c == '"') {
+      in_string = TRUE;
+    } else if (c == '{' || c == '[') {
+      depth++;
+    } else if (c == '}' || c == ']') {
+      if (depth == 0 || --depth == 0)
+        break;
+    }
+  }
+  if (i >= length)
+    return TRUE; /* unterminated: the parser reports it */
+  for (i++; i < length; i++) {
+    if (!g_ascii_isspace (text[i]))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 JsonObject *
 hc_message_parse_object (const gchar *text, gssize length, GError **error)
 {
@@ -81,8 +126,26 @@ hc_message_parse_object (const gchar *text, gssize length, GError **error)
     length = strlen (text);
   /* json-glib treats NUL as the end of text; a frame with one inside is
    * not one JSON value. */
-  if (memchr (text, '\0', length) != NULL
-      || !json_parser_load_from_data (parser, text, length, &parse_error)) {
+  if (memchr (text, '\0', length) != NULL) {
+    g_set_error_literal (error, HC_MESSAGE_ERROR, HC_MESSAGE_ERROR_NOT_JSON,
+                         "not JSON: a NUL byte");
+    return NULL;
+  }
+  if (!is_one_object (text, length)) {
+    const gchar *start = text;
+
+    while (start < text + length && g_ascii_isspace (*start))
+      start++;
+    /* Only for the log: what it looked like. */
+    if (start < text + length && strchr ("[\"-0123456789tfn{", *start))
+      g_set_error_literal (error, HC_MESSAGE_ERROR, HC_MESSAGE_ERROR_NOT_OBJECT,
+                           "not one JSON object");
+    else
+      g_set_error_literal (error, HC_MESSAGE_ERROR, HC_MESSAGE_ERROR_NOT_JSON,
+                           "not JSON");
+    return NULL;
+  }
+  if (!json_parser_load_from_data (parser, text, length, &parse_error)) {
     g_set_error (error, HC_MESSAGE_ERROR, HC_MESSAGE_ERROR_NOT_JSON,
                  "not JSON: %s",
                  parse_error ? parse_error->message : "NUL byte");

@@ -5,16 +5,19 @@
 //   await server.stop();   // SIGTERM, asserts a clean exit (code 0)
 //
 // Environment:
-//   HYPERCONF_BIN     path of the built binary (required)
+//   HYPERCONF_BIN     path of the built binary (default:
+//                     $HC_SOURCE_ROOT/build/src/app/hyperconf)
 //   HC_WRAPPER        command prefixed to the binary, e.g.
 //                     "valgrind --leak-check=full --error-exitcode=99";
 //                     every timeout is then scaled (see timeoutScale)
 //   HC_TIMEOUT_SCALE  explicit timeout multiplier (default 1, or 20 with a wrapper)
 
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const wrapper = (process.env.HC_WRAPPER ?? '').trim().split(/\s+/).filter(Boolean);
 
@@ -33,9 +36,21 @@ const LISTENING_RE = /listening on (https?):\/\/(\[[^\]]+\]|[^:/\s]+):(\d+)\//;
 // The binary's stderr can be long (valgrind, debug logs): keep the end.
 const MAX_STDERR = 256 * 1024;
 
+// Without HYPERCONF_BIN (a run by hand), the binary of the usual build
+// directory: <source root>/build/src/app/hyperconf.
+function defaultBinary() {
+  const root = process.env.HC_SOURCE_ROOT ||
+    fileURLToPath(new URL('../../..', import.meta.url));
+  const bin = path.join(root, 'build', 'src', 'app', 'hyperconf');
+  if (!existsSync(bin)) {
+    throw new Error(`HYPERCONF_BIN is not set and ${bin} does not exist ` +
+      '(set HYPERCONF_BIN to the built hyperconf binary)');
+  }
+  return bin;
+}
+
 export async function startServer({ config = '', args = [] } = {}) {
-  const bin = process.env.HYPERCONF_BIN;
-  if (!bin) throw new Error('HYPERCONF_BIN is not set (path of the built hyperconf binary)');
+  const bin = process.env.HYPERCONF_BIN || defaultBinary();
 
   const dir = await mkdtemp(path.join(tmpdir(), 'hc-e2e-'));
   const confPath = path.join(dir, 'hyperconf.conf');
@@ -54,7 +69,9 @@ export async function startServer({ config = '', args = [] } = {}) {
   });
 
   const exited = new Promise((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal }));
+    // 'close', not 'exit': it comes after stdout and stderr are drained, so
+    // an error report holds all of the server's last words.
+    child.on('close', (code, signal) => resolve({ code, signal }));
     child.on('error', (error) => resolve({ code: null, signal: null, error }));
   });
 
