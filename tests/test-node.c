@@ -6,12 +6,6 @@
 
 #include <string.h>
 
-#define R_A      "runtime://localhost/aaaa"
-#define R_B      "runtime://localhost/bbbb"
-#define ALLOC    "domain://msg-node.localhost/address-allocation"
-#define SM       "domain://msg-node.localhost/sm"
-#define REGISTRY "domain://registry.localhost"
-
 typedef struct {
   HcNode *node;
   Client *a, *b;
@@ -784,6 +778,12 @@ test_local_session (Fixture *f, gconstpointer data)
   json_object_set_string_member (entry, "url", srv);
   g_assert_true (hc_node_register_hyperty (f->node, session, entry, &error));
   g_assert_no_error (error);
+
+  /* Nobody takes over the server's runtime with an open. */
+  client_send (f->a, "{\"id\":1,\"type\":\"open\",\"from\":\"runtime://"
+                     "localhost/server\",\"to\":\"mn:/session\"}");
+  expect_code (f->a, 1, 403);
+  g_assert_true (hc_node_lookup_owner (f->node, srv) == session);
 
   client_open (f->a, R_A);
   client_send (f->a, "{\"id\":4,\"type\":\"read\",\"from\":\"" R_A "\","

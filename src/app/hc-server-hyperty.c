@@ -9,7 +9,7 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
-#include <hyperconf/hc-message.h>
+#include <hyperconf/hc-syncher.h>
 #include <hyperconf/hc-server-hyperty.h>
 
 /* Registry entries expire (§7): re-announce "live" well before that. */
@@ -19,31 +19,20 @@
 struct _HcServerHyperty {
   GObject parent_instance;
 
-  HcNode *node;
-  HcSession *session; /* owned by the node until we close it */
-  gchar *url;
+  HcSyncher *syncher; /* the hyperty's session and address */
   guint refresh_id;
 };
 
 G_DEFINE_FINAL_TYPE (HcServerHyperty, hc_server_hyperty, G_TYPE_OBJECT)
 
-static void
-deliver (HcSession *session, HcMessage *message, gpointer user_data)
+static gboolean
+on_request (HcSyncher *syncher, HcMessage *request, gpointer user_data)
 {
-  HcServerHyperty *self = user_data;
-  g_autoptr (HcMessage) response = NULL;
-
-  /* Answers to our own registry updates; nothing to do with them. */
-  if (hc_message_get_kind (message) == HC_MESSAGE_RESPONSE) {
-    g_debug ("server hyperty: response %d from %s",
-             hc_message_get_code (message), hc_message_get_from (message));
-    return;
-  }
   g_debug ("server hyperty: %s from %s answered 501",
-           hc_message_get_kind_name (message), hc_message_get_from (message));
-  response = hc_message_new_response (
-      message, 501, "conference rooms are not available yet", NULL);
-  hc_node_post (self->node, self->session, response);
+           hc_message_get_kind_name (request), hc_message_get_from (request));
+  hc_syncher_respond (syncher, request, 501,
+                      "conference rooms are not available yet", NULL);
+  return TRUE;
 }
 
 static JsonArray *
@@ -64,19 +53,18 @@ static gboolean
 refresh_registration (gpointer user_data)
 {
   HcServerHyperty *self = user_data;
+  HcNode *node = hc_syncher_get_node (self->syncher);
+  const gchar *url = hc_syncher_get_url (self->syncher);
   g_autoptr (JsonObject) body = json_object_new ();
-  g_autoptr (JsonNode) id = json_node_new (JSON_NODE_VALUE);
-  g_autofree gchar *registry = g_strdup_printf (
-      "domain://registry.%s", hc_node_get_domain (self->node));
-  g_autoptr (HcMessage) update = NULL;
+  g_autofree gchar *registry
+      = g_strdup_printf ("domain://registry.%s", hc_node_get_domain (node));
   JsonObject *value = json_object_new ();
 
-  json_node_set_int (id, hc_session_next_id (self->session));
   json_object_set_string_member (value, "status", "live");
-  json_object_set_string_member (body, "resource", self->url);
+  json_object_set_string_member (body, "resource", url);
   json_object_set_object_member (body, "value", value);
-  update = hc_message_new (HC_MESSAGE_UPDATE, id, self->url, registry, body);
-  hc_node_post (self->node, self->session, update);
+  hc_syncher_request (self->syncher, HC_MESSAGE_UPDATE, url, registry, body,
+                      NULL, NULL);
   return G_SOURCE_CONTINUE;
 }
 
@@ -94,7 +82,6 @@ hc_server_hyperty_new (HcNode *node, GError **error)
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   self = g_object_new (HC_TYPE_SERVER_HYPERTY, NULL);
-  self->node = g_object_ref (node);
   domain = hc_node_get_domain (node);
   runtime = g_strdup_printf ("runtime://%s/hyperconf-server", domain);
   user = g_strdup_printf ("user://%s/conference", domain);
@@ -102,26 +89,19 @@ hc_server_hyperty_new (HcNode *node, GError **error)
                                 ".well-known/hyperty/ServerConference",
                                 domain);
 
-  /* No destroy notify: the session is closed in dispose, before @self
-   * goes away, so @self outlives every deliver call. */
-  self->session
-      = hc_node_open_local_session (node, runtime, deliver, self, NULL);
-  if (self->session == NULL) {
-    g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                 "the node refused a local session for %s", runtime);
-    return NULL;
-  }
-  self->url = hc_node_allocate (node, self->session, "hyperty");
-  if (self->url == NULL) {
+  self->syncher = hc_syncher_new (node, runtime);
+  if (hc_syncher_get_url (self->syncher) == NULL) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                  "the node refused a hyperty address for %s", runtime);
     return NULL;
   }
+  g_signal_connect (self->syncher, "request", G_CALLBACK (on_request), self);
 
   entry = json_object_new ();
   json_object_set_string_member (entry, "user", user);
   json_object_set_string_member (entry, "descriptor", descriptor);
-  json_object_set_string_member (entry, "url", self->url);
+  json_object_set_string_member (entry, "url",
+                                 hc_syncher_get_url (self->syncher));
   json_object_set_array_member (entry, "resources",
                                 string_array ("audio", "video", NULL));
   json_object_set_array_member (entry, "dataSchemes",
@@ -129,12 +109,14 @@ hc_server_hyperty_new (HcNode *node, GError **error)
   json_object_set_string_member (entry, "runtime", runtime);
   json_object_set_string_member (entry, "status", "live");
   json_object_set_int_member (entry, "expires", REGISTRY_EXPIRES_S);
-  if (!hc_node_register_hyperty (node, self->session, entry, error))
+  if (!hc_node_register_hyperty (node, hc_syncher_get_session (self->syncher),
+                                 entry, error))
     return NULL;
 
   self->refresh_id
       = g_timeout_add_seconds (REGISTRY_REFRESH_S, refresh_registration, self);
-  g_debug ("server hyperty %s registered for %s", self->url, user);
+  g_debug ("server hyperty %s registered for %s",
+           hc_syncher_get_url (self->syncher), user);
   return g_steal_pointer (&self);
 }
 
@@ -142,7 +124,7 @@ const gchar *
 hc_server_hyperty_get_url (HcServerHyperty *self)
 {
   g_return_val_if_fail (HC_IS_SERVER_HYPERTY (self), NULL);
-  return self->url;
+  return hc_syncher_get_url (self->syncher);
 }
 
 static void
@@ -151,23 +133,9 @@ hc_server_hyperty_dispose (GObject *object)
   HcServerHyperty *self = HC_SERVER_HYPERTY (object);
 
   g_clear_handle_id (&self->refresh_id, g_source_remove);
-  if (self->session != NULL) {
-    hc_node_close_session (self->node, self->session);
-    self->session = NULL;
-  }
-  g_clear_object (&self->node);
+  g_clear_object (&self->syncher);
 
   G_OBJECT_CLASS (hc_server_hyperty_parent_class)->dispose (object);
-}
-
-static void
-hc_server_hyperty_finalize (GObject *object)
-{
-  HcServerHyperty *self = HC_SERVER_HYPERTY (object);
-
-  g_free (self->url);
-
-  G_OBJECT_CLASS (hc_server_hyperty_parent_class)->finalize (object);
 }
 
 static void
@@ -176,7 +144,6 @@ hc_server_hyperty_class_init (HcServerHypertyClass *klass)
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
 
   object_class->dispose = hc_server_hyperty_dispose;
-  object_class->finalize = hc_server_hyperty_finalize;
 }
 
 static void

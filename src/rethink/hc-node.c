@@ -459,9 +459,18 @@ handle_open (HcNode *self, HcNodeLink *link, HcMessage *message)
     return;
   }
 
+  old = g_hash_table_lookup (self->sessions, from);
+  if (old && old->local) {
+    /* The server's own hyperties cannot be taken over from a socket. */
+    g_autofree gchar *text = hc_message_error_text_for_object (
+        hc_message_get_object (message), SESSION_URL, 403,
+        "open: this runtime URL belongs to the server");
+
+    link_send_text (link, text);
+    return;
+  }
   if (link->session)
     end_session (self, link->session, "the socket opened another session");
-  old = g_hash_table_lookup (self->sessions, from);
   if (old) {
     take_over (old, link, "session replaced by a new open");
     end_session (self, old, "replaced by a new open");
@@ -867,27 +876,20 @@ handle_registry (HcNode *self, HcSession *session, HcMessage *message)
       break;
 
     case HC_MESSAGE_UPDATE:
+    case HC_MESSAGE_DELETE:
       if (!hc_json_check (body, "body", registry_update_fields, &error))
         break;
+      /* Only the hyperty's own session keeps its entry alive or drops it. */
       resource = json_object_get_string_member (body, "resource");
       if (!hc_session_owns (session, resource))
         g_set_error (&error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_FORBIDDEN,
                      "registry: %s is not this session's address", resource);
+      else if (hc_message_get_kind (message) == HC_MESSAGE_DELETE)
+        hc_registry_remove (self->registry, resource);
       else
         hc_registry_update (self->registry, resource,
                             hc_message_body_get_object (message, "value"),
                             &error);
-      break;
-
-    case HC_MESSAGE_DELETE:
-      if (!hc_json_check (body, "body", registry_update_fields, &error))
-        break;
-      resource = json_object_get_string_member (body, "resource");
-      if (!hc_session_owns (session, resource))
-        g_set_error (&error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_FORBIDDEN,
-                     "registry: %s is not this session's address", resource);
-      else
-        hc_registry_remove (self->registry, resource);
       break;
 
     case HC_MESSAGE_READ:
