@@ -1,0 +1,43 @@
+/* hyperconf — hcforwarder: the selective forwarder element.
+ *
+ *   sink (application/x-rtp, one publisher's track)
+ *     └─▶ src_%u (request; one per subscriber)
+ *
+ * Every buffer on the sink pad is pushed to each src pad unchanged but for
+ * what that subscriber negotiated, set as pad properties:
+ *   "ssrc"  (guint, 0 = keep the publisher's)    rewritten in each packet
+ *   "pt"    (gint, -1 = keep)                     payload type rewritten
+ *   "strip-extensions" (gboolean, default TRUE)   RTP header extensions
+ *           removed (webrtcbin 1.22 negotiates none toward subscribers)
+ * Sequence numbers are rewritten per src pad so that each output is
+ * continuous from 0-based random start, whatever the input does.  Caps on
+ * each src pad are the sink caps with "ssrc" and "payload" replaced, so a
+ * webrtcbin downstream can write a=ssrc lines.
+ *
+ * A new src pad sends a GstForceKeyUnit event upstream (all-headers), so
+ * the publisher is asked for a keyframe (PLI) at once; upstream events
+ * from any src pad (force-key-unit from a subscriber's PLI, ...) travel on
+ * to the sink pad.  Buffers are never decoded.
+ *
+ * Threading: the streaming thread reads per-pad state under the object
+ * lock; properties may be changed from any thread.
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define HC_TYPE_FORWARDER (hc_forwarder_get_type ())
+G_DECLARE_FINAL_TYPE (HcForwarder, hc_forwarder, HC, FORWARDER, GstElement)
+
+#define HC_TYPE_FORWARDER_PAD (hc_forwarder_pad_get_type ())
+G_DECLARE_FINAL_TYPE (HcForwarderPad, hc_forwarder_pad, HC, FORWARDER_PAD,
+                      GstPad)
+
+/* Registers "hcforwarder" (and the project's other elements) with
+ * GStreamer; the daemon and tests call it once, the plugin does it on
+ * load. */
+gboolean hc_media_register_elements (GstPlugin *plugin);
+
+G_END_DECLS

@@ -1,0 +1,140 @@
+/* hyperconf — one conference room's media: one GstPipeline holding one
+ * webrtcbin per participant, and a selective forwarder per published track
+ * (SFU: RTP fanned out, never decoded).
+ *
+ *   participant A webrtcbin ──src──▶ hcforwarder ──┬─▶ queue ─▶ B webrtcbin
+ *   (publishes)                                    └─▶ queue ─▶ C webrtcbin
+ *
+ * The media layer knows no JSON and no URL: participants are named by
+ * their participant id (pid), SDP travels as text.
+ *
+ * Threading: the API and every signal run on the main context the room was
+ * created on.  webrtcbin's callbacks (its :pc thread, streaming threads)
+ * copy what they need and hop there; they never touch room state.
+ *
+ * Negotiation (PROTOCOL.md §9.3): the client's join offer is answered by
+ * hc_media_room_join_async.  After that the server offers: "offer-needed"
+ * is emitted for a participant when the set of tracks it should receive
+ * changed AND its connection is established AND no server offer is in
+ * flight.  The owner then calls hc_media_room_create_offer_async and
+ * delivers the SDP; the client's answer goes to
+ * hc_media_room_set_answer_async, which completes the negotiation (and
+ * re-emits "offer-needed" if more changes were folded in meanwhile).
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+#define HC_MEDIA_ERROR (hc_media_error_quark ())
+typedef enum {
+  HC_MEDIA_ERROR_BAD_SDP,      /* SDP that cannot be parsed */
+  HC_MEDIA_ERROR_NO_MEDIA,     /* no m-line with a codec we accept */
+  HC_MEDIA_ERROR_UNKNOWN_PEER, /* no participant with that pid */
+  HC_MEDIA_ERROR_STATE,        /* wrong negotiation state (no offer out...) */
+  HC_MEDIA_ERROR_WEBRTC,       /* webrtcbin refused (its message inside) */
+} HcMediaError;
+GQuark hc_media_error_quark (void);
+
+#define HC_TYPE_MEDIA_ROOM (hc_media_room_get_type ())
+G_DECLARE_FINAL_TYPE (HcMediaRoom, hc_media_room, HC, MEDIA_ROOM, GObject)
+
+/**
+ * hc_media_room_new:
+ * @name: for logs and the pipeline's name
+ * Returns: (transfer full): a room whose pipeline is PLAYING
+ */
+HcMediaRoom *hc_media_room_new (const gchar *name);
+
+/**
+ * hc_media_room_join_async:
+ * Adds a participant: a webrtcbin in the pipeline, the client's offer set
+ * as remote description, and an answer created and set locally.  Only
+ * Opus audio and VP8 video are accepted; other codecs are declined in the
+ * answer.  The tracks the client sends are published to every other
+ * participant once they arrive.
+ */
+void hc_media_room_join_async (HcMediaRoom *self, const gchar *pid,
+                               const gchar *offer_sdp,
+                               GCancellable *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer user_data);
+/**
+ * hc_media_room_join_finish:
+ * Returns: (transfer full): the answer SDP, or %NULL with HC_MEDIA_ERROR
+ *   (BAD_SDP, NO_MEDIA: the participant is removed again)
+ */
+gchar *hc_media_room_join_finish (HcMediaRoom *self, GAsyncResult *result,
+                                  GError **error);
+
+/**
+ * hc_media_room_add_remote_candidate:
+ * A candidate from the client.  A candidate for an unknown mid or m-line
+ * is ignored with a log line; an empty @candidate ends the candidates.
+ * @mid: (nullable)
+ */
+void hc_media_room_add_remote_candidate (HcMediaRoom *self, const gchar *pid,
+                                         const gchar *mid, gint mline_index,
+                                         const gchar *candidate);
+
+/**
+ * hc_media_room_create_offer_async:
+ * The server's offer to @pid: one m-line (sendonly) per track of every
+ * other participant, inactive for tracks that ended.  Every sending m-line
+ * carries `a=msid:<publisher pid> <track id>` and `a=ssrc` lines.
+ */
+void hc_media_room_create_offer_async (HcMediaRoom *self, const gchar *pid,
+                                       GCancellable *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer user_data);
+/* Returns: (transfer full): the offer SDP, or %NULL with HC_MEDIA_ERROR */
+gchar *hc_media_room_create_offer_finish (HcMediaRoom *self,
+                                          GAsyncResult *result,
+                                          GError **error);
+
+/* The client's answer to the server's offer in flight. */
+void hc_media_room_set_answer_async (HcMediaRoom *self, const gchar *pid,
+                                     const gchar *answer_sdp,
+                                     GCancellable *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer user_data);
+gboolean hc_media_room_set_answer_finish (HcMediaRoom *self,
+                                          GAsyncResult *result,
+                                          GError **error);
+
+/* TRUE while a server offer to @pid awaits its answer (glare: the
+ * server's offer wins, a client offer meanwhile is ignored). */
+gboolean hc_media_room_is_negotiating (HcMediaRoom *self, const gchar *pid);
+
+/**
+ * hc_media_room_leave:
+ * Removes the participant: its webrtcbin, its forwarders and every branch
+ * feeding others from it (their m-lines become inactive, and they get
+ * "offer-needed").  The pipeline returns to exactly the element count it
+ * had before the participant joined.
+ */
+void hc_media_room_leave (HcMediaRoom *self, const gchar *pid);
+
+guint hc_media_room_get_n_participants (HcMediaRoom *self);
+/* Elements in the pipeline, recursively (leave tests compare it). */
+guint hc_media_room_get_n_elements (HcMediaRoom *self);
+/* Returns: (transfer full): the pipeline as a Graphviz DOT graph */
+gchar *hc_media_room_dump_dot (HcMediaRoom *self);
+/* Returns: (transfer none): the room's pipeline (tests, admin) */
+GstPipeline *hc_media_room_get_pipeline (HcMediaRoom *self);
+
+/* Signals, all emitted on the room's main context:
+ *  "ice-candidate" (const gchar *pid, guint mline_index,
+ *                   const gchar *mid, const gchar *candidate): a local
+ *      candidate for the client (@mid from the local description, may be
+ *      NULL); candidate "" once gathering is complete.
+ *  "connection-state" (const gchar *pid, const gchar *state): "new",
+ *      "connecting", "connected", "failed", "closed".
+ *  "offer-needed" (const gchar *pid): see the top of this file.
+ *  "track-published" (const gchar *pid, const gchar *kind): a track of
+ *      this participant ("audio"/"video") started flowing.
+ */
+
+G_END_DECLS
