@@ -82,7 +82,6 @@ source_root (void)
 static void
 assert_defaults (const HcConfig *config)
 {
-  g_autofree gchar *www = NULL;
   g_autofree gchar *root = source_root ();
   g_autofree gchar *expected = NULL;
   g_autofree gchar *expected_real = NULL;

@@ -705,6 +705,23 @@ test_close_and_open_again (Fixture *f, gconstpointer data)
   expect_code (f->a, 11, 401);
 }
 
+/* Found by the fuzzer: a socket that opens its own runtime URL again. */
+static void
+test_open_same_runtime_twice (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *first = NULL;
+
+  client_open (f->a, R_A);
+  first = g_strdup (f->a->token);
+  client_open (f->a, R_A);
+  g_assert_cmpstr (first, !=, f->a->token);
+  g_assert_cmpuint (hc_node_count_sessions (f->node), ==, 1);
+  g_assert_cmpint (f->a->close_code, ==, 0);
+  client_send (f->a, "{\"id\":3,\"type\":\"create\",\"from\":\"" R_A
+                     "\",\"to\":\"" ALLOC "\"}");
+  expect_code (f->a, 3, 200);
+}
+
 static void
 test_grace_expiry_releases (Fixture *f, gconstpointer data)
 {
@@ -868,6 +885,7 @@ main (int argc, char **argv)
   ADD ("re-open-queue", test_reopen_delivers_queue_in_order, NULL);
   ADD ("re-open-4000", test_reopen_closes_old_socket, NULL);
   ADD ("close-and-open-again", test_close_and_open_again, NULL);
+  ADD ("open-same-runtime-twice", test_open_same_runtime_twice, NULL);
   ADD ("grace-expiry", test_grace_expiry_releases, GUINT_TO_POINTER (60));
   ADD ("local-session", test_local_session, NULL);
   ADD ("flood-429", test_flood_rate_limited, NULL);

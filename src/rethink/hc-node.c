@@ -469,8 +469,11 @@ handle_open (HcNode *self, HcNodeLink *link, HcMessage *message)
     link_send_text (link, text);
     return;
   }
-  if (link->session)
+  if (link->session) {
     end_session (self, link->session, "the socket opened another session");
+    /* That may have been @old itself. */
+    old = g_hash_table_lookup (self->sessions, from);
+  }
   if (old) {
     take_over (old, link, "session replaced by a new open");
     end_session (self, old, "replaced by a new open");
