@@ -91,8 +91,7 @@ void hc_media_room_create_offer_async (HcMediaRoom *self, const gchar *pid,
                                        gpointer user_data);
 /* Returns: (transfer full): the offer SDP, or %NULL with HC_MEDIA_ERROR */
 gchar *hc_media_room_create_offer_finish (HcMediaRoom *self,
-                                          GAsyncResult *result,
-                                          GError **error);
+                                          GAsyncResult *result, GError **error);
 
 /* The client's answer to the server's offer in flight. */
 void hc_media_room_set_answer_async (HcMediaRoom *self, const gchar *pid,
@@ -101,8 +100,7 @@ void hc_media_room_set_answer_async (HcMediaRoom *self, const gchar *pid,
                                      GAsyncReadyCallback callback,
                                      gpointer user_data);
 gboolean hc_media_room_set_answer_finish (HcMediaRoom *self,
-                                          GAsyncResult *result,
-                                          GError **error);
+                                          GAsyncResult *result, GError **error);
 
 /* TRUE while a server offer to @pid awaits its answer (glare: the
  * server's offer wins, a client offer meanwhile is ignored). */
