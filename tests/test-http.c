@@ -14,7 +14,7 @@
 #include <hyperconf/hc-config.h>
 #include <hyperconf/hc-http-server.h>
 #include <hyperconf/hc-node.h>
-#include <hyperconf/hc-server-hyperty.h>
+#include <hyperconf/hc-conference.h>
 
 #include "hc-build-config.h"
 
@@ -49,7 +49,7 @@ typedef struct {
   gchar *dir; /* scratch: <dir>/www is the www dir, <dir>/ holds secrets */
   HcConfig *config;
   HcNode *node;
-  HcServerHyperty *hyperty;
+  HcConference *hyperty;
   HcHttpServer *server;
   SoupSession *session;
   guint16 port;
@@ -139,10 +139,15 @@ fixture_set_up (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
 
   f->node = hc_node_new (&f->config->node);
-  f->hyperty = hc_server_hyperty_new (f->node, &error);
+  {
+    HcConferenceConfig conference_config;
+
+    hc_conference_config_init_defaults (&conference_config);
+    f->hyperty = hc_conference_new (f->node, &conference_config, &error);
+  }
   g_assert_no_error (error);
   f->server = hc_http_server_new (f->node, f->config,
-                                  hc_server_hyperty_get_url (f->hyperty));
+                                  hc_conference_get_url (f->hyperty));
   hc_http_server_listen (f->server, &error);
   g_assert_no_error (error);
   f->port = hc_http_server_get_port (f->server);
@@ -307,7 +312,7 @@ test_config_json (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (config, "domain"), ==,
                    "localhost");
   g_assert_cmpstr (json_object_get_string_member (config, "conferenceHyperty"),
-                   ==, hc_server_hyperty_get_url (f->hyperty));
+                   ==, hc_conference_get_url (f->hyperty));
   g_assert_true (g_str_has_prefix (
       json_object_get_string_member (config, "conferenceHyperty"),
       "hyperty://localhost/"));
@@ -635,17 +640,15 @@ test_ws_not_json_then_open (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (opened, "to"), ==,
                    "runtime://localhost/abc");
 
-  /* The placeholder server hyperty answers every request 501. */
+  /* The server conference hyperty answers what is not an invitation with
+   * 400 (PROTOCOL.md §9.2: joins are invitations to a Connection object). */
   create = g_strdup_printf (
       "{\"id\":2,\"type\":\"create\",\"from\":"
       "\"runtime://localhost/abc\",\"to\":\"%s\",\"body\":{}}",
-      hc_server_hyperty_get_url (f->hyperty));
+      hc_conference_get_url (f->hyperty));
   soup_websocket_connection_send_text (ws->connection, create);
   refused = ws_wait_response (ws, 2);
-  g_assert_cmpint (response_code (refused), ==, 501);
-  g_assert_cmpstr (json_object_get_string_member (
-                       json_object_get_object_member (refused, "body"), "desc"),
-                   ==, "conference rooms are not available yet");
+  g_assert_cmpint (response_code (refused), ==, 400);
 }
 
 static void

@@ -42,8 +42,9 @@ export class Runtime extends EventTarget {
    *   a dropped session; the node's grace period (default 10 s) is the
    *   real limit, the node answers 404 once it is over.
    */
-  constructor({ wsUrl, domain, resumeWindowMs = 10_000 }) {
+  constructor({ wsUrl, domain, resumeWindowMs = 10_000, trace = false }) {
     super();
+    this.trace = trace;
     this.wsUrl = wsUrl;
     this.domain = domain;
     this.resumeWindowMs = resumeWindowMs;
@@ -201,6 +202,7 @@ export class Runtime extends EventTarget {
   // ---- messages (§2, §6) -------------------------------------------------
 
   #rawSend(msg) {
+    if (this.trace) console.debug('hyperconf >>', JSON.stringify(msg));
     this.ws.send(JSON.stringify(msg));
   }
 
@@ -265,6 +267,7 @@ export class Runtime extends EventTarget {
       console.warn('hyperconf: frame is not JSON', text);
       return;
     }
+    if (this.trace) console.debug('hyperconf <<', text);
     const to = toOf(msg);
     if (msg.type === 'response') {
       const key = `${to}#${msg.id}`;

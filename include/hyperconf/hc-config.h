@@ -9,6 +9,7 @@
 #pragma once
 
 #include <glib.h>
+#include <hyperconf/hc-conference.h>
 #include <hyperconf/hc-node.h>
 
 G_BEGIN_DECLS
@@ -51,6 +52,7 @@ typedef struct {
   gsize max_frame_size;
   gchar *ice_servers_json;
   HcNodeConfig node;
+  HcConferenceConfig conference;
 } HcConfig;
 
 /**

@@ -9,9 +9,10 @@
  *   "pt"    (gint, -1 = keep)                     payload type rewritten
  *   "strip-extensions" (gboolean, default TRUE)   RTP header extensions
  *           removed (webrtcbin 1.22 negotiates none toward subscribers)
- * Sequence numbers are rewritten per src pad so that each output is
- * continuous from 0-based random start, whatever the input does.  Caps on
- * each src pad are the sink caps with "ssrc" and "payload" replaced, so a
+ * Sequence numbers are shifted per src pad by an offset chosen at random
+ * at the pad's first packet: gaps in the input stay gaps, so a NACK still
+ * maps back.  Caps on each src pad are the sink caps with "ssrc" and
+ * "payload" replaced (and extmap-N dropped when stripping), so a
  * webrtcbin downstream can write a=ssrc lines.
  *
  * A new src pad sends a GstForceKeyUnit event upstream (all-headers), so

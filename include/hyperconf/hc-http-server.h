@@ -66,4 +66,31 @@ guint hc_http_server_get_n_websockets (HcHttpServer *self);
  */
 void hc_http_server_shutdown (HcHttpServer *self);
 
+/**
+ * HcAdminProvider:
+ * What the admin API and /metrics show of the conference, supplied by the
+ * daemon so that this layer stays free of it (main.c wires the conference
+ * in).  Every function is called on the main context.
+ * @list_rooms: (transfer full) the live rooms' names
+ * @room_dot: (transfer full) (nullable) a room's pipeline as a DOT graph,
+ *   %NULL when there is no such room
+ */
+typedef struct {
+  GStrv (*list_rooms) (gpointer user_data);
+  gchar *(*room_dot) (gpointer user_data, const gchar *room);
+  guint (*count_participants) (gpointer user_data);
+} HcAdminProvider;
+
+/**
+ * hc_http_server_set_admin:
+ * Serves, to loopback clients only (others get 403):
+ *   GET /admin/rooms                     {"rooms":[name, ...]}
+ *   GET /admin/rooms/<name>/pipeline.dot the room's pipeline (Graphviz)
+ * and adds hyperconf_rooms and hyperconf_participants to /metrics.
+ * @provider: (transfer none): must outlive the server
+ */
+void hc_http_server_set_admin (HcHttpServer *self,
+                               const HcAdminProvider *provider,
+                               gpointer user_data);
+
 G_END_DECLS

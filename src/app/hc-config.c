@@ -286,6 +286,10 @@ set_ice_servers (HcConfig *config, const gchar *value, const gchar *base_dir,
 #define NODE_OFFSET(field)                                                     \
   (G_STRUCT_OFFSET (HcConfig, node) + G_STRUCT_OFFSET (HcNodeConfig, field))
 
+#define CONFERENCE_OFFSET(field)                                               \
+  (G_STRUCT_OFFSET (HcConfig, conference)                                      \
+   + G_STRUCT_OFFSET (HcConferenceConfig, field))
+
 /* Every key the server knows; data/hyperconf.conf documents each one. */
 static const KeySpec keys[] = {
   { "server", "listen", set_listen, 0, 0, 0 },
@@ -302,6 +306,10 @@ static const KeySpec keys[] = {
     1000000 },
   { "node", "max-rate", set_uint, NODE_OFFSET (max_rate), 0, 1000000 },
   { "webrtc", "ice-servers", set_ice_servers, 0, 0, 0 },
+  { "conference", "max-participants", set_uint,
+    CONFERENCE_OFFSET (max_participants), 1, 1000 },
+  { "conference", "max-rooms", set_uint, CONFERENCE_OFFSET (max_rooms), 1,
+    100000 },
 };
 
 static const KeySpec *
@@ -444,6 +452,7 @@ hc_config_load_full (const gchar *path, const HcConfigOverrides *overrides,
   /* The node's own defaults, so a field it adds later is never left 0
    * (which can mean "unlimited"). */
   hc_node_config_init_defaults (&config->node);
+  hc_conference_config_init_defaults (&config->conference);
 
   if (path != NULL && !apply_file (config, path, error))
     return NULL;

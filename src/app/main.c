@@ -14,7 +14,10 @@
 #include <hyperconf/hc-config.h>
 #include <hyperconf/hc-http-server.h>
 #include <hyperconf/hc-node.h>
-#include <hyperconf/hc-server-hyperty.h>
+#include <hyperconf/hc-conference.h>
+#include <hyperconf/hc-forwarder.h>
+
+#include <gst/gst.h>
 
 #include "hc-build-config.h"
 
@@ -23,6 +26,31 @@
 /* libsoup forces a WebSocket closed 5 s after its close frame; wait a bit
  * longer than that before giving up on a clean drain. */
 #define DRAIN_TIMEOUT_S 7
+
+/* What the admin API and /metrics show of the conference. */
+static GStrv
+admin_list_rooms (gpointer conference)
+{
+  return hc_conference_list_rooms (conference);
+}
+
+static gchar *
+admin_room_dot (gpointer conference, const gchar *room)
+{
+  return hc_conference_dump_room_dot (conference, room);
+}
+
+static guint
+admin_count_participants (gpointer conference)
+{
+  return hc_conference_get_n_participants (conference);
+}
+
+static const HcAdminProvider admin_provider = {
+  admin_list_rooms,
+  admin_room_dot,
+  admin_count_participants,
+};
 
 static gboolean
 on_quit_signal (gpointer user_data)
@@ -87,7 +115,7 @@ run (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   g_autoptr (HcConfig) config = NULL;
   g_autoptr (HcNode) node = NULL;
-  g_autoptr (HcServerHyperty) hyperty = NULL;
+  g_autoptr (HcConference) conference = NULL;
   g_autoptr (HcHttpServer) server = NULL;
   g_autoptr (GMainLoop) loop = NULL;
   g_autofree gchar *url = NULL;
@@ -105,6 +133,8 @@ run (int argc, char **argv)
       "after SIGINT/SIGTERM, 1 if the server cannot start, 2 for a bad\n"
       "option or configuration value.\n");
   g_option_context_add_main_entries (context, entries, NULL);
+  /* GStreamer's own options (--gst-debug...) and its initialisation. */
+  g_option_context_add_group (context, gst_init_get_option_group ());
   if (!g_option_context_parse (context, &argc, &argv, &error)) {
     g_printerr ("hyperconf: %s (try --help)\n", error->message);
     return EXIT_USAGE;
@@ -128,14 +158,16 @@ run (int argc, char **argv)
     return EXIT_USAGE;
   }
 
+  hc_media_register_elements (NULL);
   node = hc_node_new (&config->node);
-  hyperty = hc_server_hyperty_new (node, &error);
-  if (hyperty == NULL) {
+  conference = hc_conference_new (node, &config->conference, &error);
+  if (conference == NULL) {
     g_printerr ("hyperconf: %s\n", error->message);
     return EXIT_FAILURE;
   }
   server
-      = hc_http_server_new (node, config, hc_server_hyperty_get_url (hyperty));
+      = hc_http_server_new (node, config, hc_conference_get_url (conference));
+  hc_http_server_set_admin (server, &admin_provider, conference);
   if (!hc_http_server_listen (server, &error)) {
     g_printerr ("hyperconf: cannot listen on %s port %u: %s\n",
                 config->listen_address, config->port, error->message);
@@ -159,9 +191,9 @@ run (int argc, char **argv)
   hc_http_server_shutdown (server);
   drain (server);
   /* The server first (it detaches its links from the node), then the
-   * hyperty (it closes its session), then the node. */
+   * conference (its rooms and session), then the node. */
   g_clear_object (&server);
-  g_clear_object (&hyperty);
+  g_clear_object (&conference);
   g_clear_object (&node);
   /* Let already-queued completions (socket closes) run, bounded so a
    * misbehaving source cannot keep us here. */

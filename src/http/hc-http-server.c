@@ -4,7 +4,7 @@
  *   /healthz      {"status":"ok","version","uptime","sessions"}
  *   /config.json  {"domain","conferenceHyperty","iceServers"} (§9.1)
  *   /metrics      Prometheus text from the node's introspection
- *   /admin/...    404 until the admin API exists
+ *   /admin/...    rooms and their pipelines (loopback clients only)
  *   anything else a file of the www dir (hc-static-files.c), or 404
  */
 #define G_LOG_DOMAIN "hc-http"
@@ -38,6 +38,10 @@ struct _HcHttpServer {
   GHashTable *clients; /* set of HcWsClient*, freed on removal */
   gint64 started_us;   /* monotonic, for /healthz uptime */
   gboolean shut_down;
+
+  /* The admin API's source; NULL until the daemon sets it. */
+  const HcAdminProvider *admin;
+  gpointer admin_data;
 };
 
 G_DEFINE_FINAL_TYPE (HcHttpServer, hc_http_server, G_TYPE_OBJECT)
@@ -136,10 +140,92 @@ serve_metrics (HcHttpServer *self, SoupServerMessage *msg)
   append_metric (out, "hyperconf_dropped_frames_total", "counter",
                  "Text frames dropped because they were not a JSON object.",
                  hc_node_get_dropped_frames (self->node));
+  if (self->admin) {
+    g_auto (GStrv) rooms = self->admin->list_rooms (self->admin_data);
+
+    append_metric (out, "hyperconf_rooms", "gauge", "Conference rooms open.",
+                   g_strv_length (rooms));
+    append_metric (out, "hyperconf_participants", "gauge",
+                   "Participants in all rooms.",
+                   self->admin->count_participants (self->admin_data));
+  }
   respond_text (msg, SOUP_STATUS_OK,
                 "text/plain; version=0.0.4; "
                 "charset=utf-8",
                 g_string_free (out, FALSE));
+}
+
+static gboolean
+from_loopback (SoupServerMessage *msg)
+{
+  GSocketAddress *address = soup_server_message_get_remote_address (msg);
+
+  return G_IS_INET_SOCKET_ADDRESS (address)
+         && g_inet_address_get_is_loopback (g_inet_socket_address_get_address (
+             G_INET_SOCKET_ADDRESS (address)));
+}
+
+static gboolean
+room_name_valid (const gchar *name, gsize length)
+{
+  if (length == 0 || length > 128)
+    return FALSE;
+  for (gsize i = 0; i < length; i++) {
+    if (!g_ascii_isalnum (name[i]) && !strchr ("._-", name[i]))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* /admin/rooms and /admin/rooms/<name>/pipeline.dot */
+static void
+serve_admin (HcHttpServer *self, SoupServerMessage *msg, const gchar *path)
+{
+  static const gchar prefix[] = "/admin/rooms/";
+  static const gchar suffix[] = "/pipeline.dot";
+  gsize length = strlen (path);
+
+  if (self->admin == NULL) {
+    respond_text (msg, SOUP_STATUS_NOT_FOUND, "text/plain; charset=utf-8",
+                  g_strdup ("not found\n"));
+    return;
+  }
+  /* The pipelines show addresses and codecs: this machine only. */
+  if (!from_loopback (msg)) {
+    respond_text (msg, SOUP_STATUS_FORBIDDEN, "text/plain; charset=utf-8",
+                  g_strdup ("the admin API answers loopback clients only\n"));
+    return;
+  }
+  if (g_str_equal (path, "/admin/rooms")) {
+    g_autoptr (JsonBuilder) builder = json_builder_new ();
+    g_auto (GStrv) rooms = self->admin->list_rooms (self->admin_data);
+
+    json_builder_begin_object (builder);
+    json_builder_set_member_name (builder, "rooms");
+    json_builder_begin_array (builder);
+    for (guint i = 0; rooms[i]; i++)
+      json_builder_add_string_value (builder, rooms[i]);
+    json_builder_end_array (builder);
+    json_builder_end_object (builder);
+    respond_json (msg, builder);
+    return;
+  }
+  if (g_str_has_prefix (path, prefix) && g_str_has_suffix (path, suffix)
+      && length > strlen (prefix) + strlen (suffix)
+      && room_name_valid (path + strlen (prefix),
+                          length - strlen (prefix) - strlen (suffix))) {
+    g_autofree gchar *room = g_strndup (
+        path + strlen (prefix), length - strlen (prefix) - strlen (suffix));
+    gchar *dot = self->admin->room_dot (self->admin_data, room);
+
+    if (dot) {
+      respond_text (msg, SOUP_STATUS_OK, "text/vnd.graphviz; charset=utf-8",
+                    dot);
+      return;
+    }
+  }
+  respond_text (msg, SOUP_STATUS_NOT_FOUND, "text/plain; charset=utf-8",
+                g_strdup ("not found\n"));
 }
 
 static void
@@ -166,8 +252,7 @@ on_request (SoupServer *soup, SoupServerMessage *msg, const gchar *path,
   else if (g_str_equal (path, "/metrics"))
     serve_metrics (self, msg);
   else if (g_str_equal (path, "/admin") || g_str_has_prefix (path, "/admin/"))
-    respond_text (msg, SOUP_STATUS_NOT_FOUND, "text/plain; charset=utf-8",
-                  g_strdup ("not found\n"));
+    serve_admin (self, msg, path);
   else
     hc_static_files_serve (msg, self->www_dir, path);
 }
@@ -387,4 +472,12 @@ hc_http_server_init (HcHttpServer *self)
   self->clients = g_hash_table_new_full (
       NULL, NULL, (GDestroyNotify)hc_ws_client_free, NULL);
   self->started_us = g_get_monotonic_time ();
+}
+
+void
+hc_http_server_set_admin (HcHttpServer *self, const HcAdminProvider *provider,
+                          gpointer user_data)
+{
+  self->admin = provider;
+  self->admin_data = user_data;
 }

@@ -1,0 +1,55 @@
+/* hyperconf — the server conference hyperty (PROTOCOL.md §9).
+ *
+ * An in-process hyperty of the node, registered as
+ * user://<domain>/conference.  It turns invitations to clients' Connection
+ * objects into room joins, reports one Connection object per participant
+ * and one room object (comm://) per room, and turns media events (ICE
+ * candidates, connection state, offers) into data-object updates.
+ *
+ *   client Connection obj ──observe──▶ HcConference ──▶ HcRoom ──▶ HcMediaRoom
+ *   server Connection obj ◀──report──┘        │ room object (comm://)
+ *
+ * All on the node's main context.
+ */
+#pragma once
+
+#include <hyperconf/hc-node.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  guint max_participants; /* per room: 486 beyond (16) */
+  guint max_rooms;        /* per server: 503 beyond (100) */
+} HcConferenceConfig;
+
+void hc_conference_config_init_defaults (HcConferenceConfig *config);
+
+#define HC_TYPE_CONFERENCE (hc_conference_get_type ())
+G_DECLARE_FINAL_TYPE (HcConference, hc_conference, HC, CONFERENCE, GObject)
+
+/**
+ * hc_conference_new:
+ * Opens the hyperty's session on @node, allocates its address and
+ * registers it (§7).
+ * @config: (transfer none): copied
+ * Returns: (transfer full) (nullable): %NULL with an error when the node
+ *   refused the address or the registration
+ */
+HcConference *hc_conference_new (HcNode *node, const HcConferenceConfig *config,
+                                 GError **error);
+
+const gchar *hc_conference_get_url (HcConference *self);
+guint hc_conference_get_n_rooms (HcConference *self);
+guint hc_conference_get_n_participants (HcConference *self);
+
+/**
+ * hc_conference_dump_room_dot:
+ * Returns: (transfer full) (nullable): the room's pipeline as a DOT graph,
+ *   %NULL when no room has that name
+ */
+gchar *hc_conference_dump_room_dot (HcConference *self, const gchar *room);
+
+/* Returns: (transfer full): the names of the live rooms */
+GStrv hc_conference_list_rooms (HcConference *self);
+
+G_END_DECLS

@@ -1,0 +1,197 @@
+/* hyperconf — checks the client's Connection object of a join (§9.2). */
+#include "hc-join-request.h"
+
+#include <hyperconf/hc-error.h>
+#include <hyperconf/hc-json-spec.h>
+
+#include <string.h>
+
+#define MAX_ROOM_NAME 128
+
+static const HcJsonField invitation_fields[]
+    = { { "source", HC_JSON_STRING, TRUE },
+        { "identity", HC_JSON_OBJECT | HC_JSON_NULL, FALSE },
+        { NULL } };
+
+static const HcJsonField data_fields[]
+    = { { "scheme", HC_JSON_STRING, FALSE },
+        { "name", HC_JSON_STRING, FALSE },
+        { "roomName", HC_JSON_STRING, FALSE },
+        { "owner", HC_JSON_STRING, TRUE },
+        { "displayName", HC_JSON_STRING, FALSE },
+        { "connectionDescription", HC_JSON_OBJECT, TRUE },
+        { "iceCandidates", HC_JSON_ARRAY, FALSE },
+        { "options", HC_JSON_OBJECT, FALSE },
+        { "publishing", HC_JSON_OBJECT, FALSE },
+        { NULL } };
+
+static const HcJsonField description_fields[] = {
+  { "type", HC_JSON_STRING, TRUE }, { "sdp", HC_JSON_STRING, TRUE }, { NULL }
+};
+
+static const HcJsonField options_fields[]
+    = { { "mode", HC_JSON_STRING, FALSE },
+        { "token", HC_JSON_STRING, FALSE },
+        { "publish", HC_JSON_OBJECT, FALSE },
+        { NULL } };
+
+static const HcJsonField publishing_fields[] = {
+  { "audio", HC_JSON_BOOL, FALSE }, { "video", HC_JSON_BOOL, FALSE }, { NULL }
+};
+
+static const HcJsonField profile_fields[]
+    = { { "username", HC_JSON_STRING, FALSE },
+        { "preferred_username", HC_JSON_STRING, FALSE },
+        { NULL } };
+
+gboolean
+hc_join_room_name_valid (const gchar *name)
+{
+  gsize n = strlen (name);
+
+  if (n == 0 || n > MAX_ROOM_NAME)
+    return FALSE;
+  for (gsize i = 0; i < n; i++) {
+    if (!g_ascii_isalnum (name[i]) && !strchr ("._-", name[i]))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static const gchar *
+get_string (JsonObject *object, const gchar *member)
+{
+  return object && json_object_has_member (object, member)
+                 && hc_json_kind_of (json_object_get_member (object, member))
+                        == HC_JSON_STRING
+             ? json_object_get_string_member (object, member)
+             : NULL;
+}
+
+static JsonObject *
+get_object (JsonObject *object, const gchar *member)
+{
+  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
+
+  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node)
+                                               : NULL;
+}
+
+/* identity.userProfile.username (or preferred_username), else the data's
+ * displayName, else "anonymous" (§9.2). */
+static gchar *
+username_of (JsonObject *invitation, JsonObject *data, GError **error)
+{
+  JsonObject *profile
+      = get_object (get_object (invitation, "identity"), "userProfile");
+  const gchar *name = NULL;
+
+  if (!hc_json_check (profile, "identity.userProfile", profile_fields, error))
+    return NULL;
+  name = get_string (profile, "username");
+  if (name == NULL)
+    name = get_string (profile, "preferred_username");
+  if (name == NULL)
+    name = get_string (data, "displayName");
+  if (name == NULL || *name == '\0')
+    name = "anonymous";
+  /* It is shown to every participant: keep it printable and short. */
+  return g_utf8_make_valid (name, MIN (strlen (name), 64));
+}
+
+HcJoinRequest *
+hc_join_request_parse (JsonObject *invitation, JsonObject *data, GError **error)
+{
+  g_autoptr (HcJoinRequest) request = g_new0 (HcJoinRequest, 1);
+  JsonObject *description, *options, *publishing;
+  const gchar *room, *scheme, *type, *mode;
+
+  if (!hc_json_check (invitation, "invitation", invitation_fields, error)
+      || !hc_json_check (data, "Connection object", data_fields, error))
+    return NULL;
+
+  scheme = get_string (data, "scheme");
+  if (scheme && g_strcmp0 (scheme, "connection") != 0) {
+    g_set_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_BAD_REQUEST,
+                 "scheme must be \"connection\", not \"%s\"", scheme);
+    return NULL;
+  }
+  room = get_string (data, "roomName");
+  if (room == NULL)
+    room = get_string (data, "name");
+  if (room == NULL || !hc_join_room_name_valid (room)) {
+    g_set_error_literal (
+        error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_BAD_REQUEST,
+        "roomName must be 1..128 characters of [A-Za-z0-9._-]");
+    return NULL;
+  }
+
+  request->owner = g_strdup (get_string (data, "owner"));
+  if (g_strcmp0 (request->owner,
+                 json_object_get_string_member (invitation, "source"))
+      != 0) {
+    g_set_error_literal (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_FORBIDDEN,
+                         "owner must be the inviting hyperty (body.source)");
+    return NULL;
+  }
+
+  description = get_object (data, "connectionDescription");
+  if (!hc_json_check (description, "connectionDescription", description_fields,
+                      error))
+    return NULL;
+  type = get_string (description, "type");
+  if (g_strcmp0 (type, "offer") != 0) {
+    g_set_error_literal (error, HC_PROTOCOL_ERROR,
+                         HC_PROTOCOL_ERROR_BAD_REQUEST,
+                         "connectionDescription.type must be \"offer\"");
+    return NULL;
+  }
+
+  options = get_object (data, "options");
+  if (!hc_json_check (options, "options", options_fields, error))
+    return NULL;
+  mode = get_string (options, "mode");
+  if (mode == NULL)
+    mode = "sfu";
+  if (!g_str_equal (mode, "sfu") && !g_str_equal (mode, "mcu")) {
+    g_set_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_BAD_REQUEST,
+                 "options.mode must be \"sfu\" or \"mcu\", not \"%s\"", mode);
+    return NULL;
+  }
+  publishing = get_object (data, "publishing");
+  if (!hc_json_check (publishing, "publishing", publishing_fields, error))
+    return NULL;
+
+  request->username = username_of (invitation, data, error);
+  if (request->username == NULL)
+    return NULL;
+  request->room = g_strdup (room);
+  request->offer_sdp = g_strdup (get_string (description, "sdp"));
+  request->mode = g_strdup (mode);
+  request->publishing = json_object_new ();
+  /* What is unmuted; absent members default to publishing. */
+  json_object_set_boolean_member (
+      request->publishing, "audio",
+      !publishing || !json_object_has_member (publishing, "audio")
+          || json_object_get_boolean_member (publishing, "audio"));
+  json_object_set_boolean_member (
+      request->publishing, "video",
+      !publishing || !json_object_has_member (publishing, "video")
+          || json_object_get_boolean_member (publishing, "video"));
+  return g_steal_pointer (&request);
+}
+
+void
+hc_join_request_free (HcJoinRequest *request)
+{
+  if (request == NULL)
+    return;
+  g_free (request->room);
+  g_free (request->owner);
+  g_free (request->offer_sdp);
+  g_free (request->username);
+  g_free (request->mode);
+  if (request->publishing)
+    json_object_unref (request->publishing);
+  g_free (request);
+}

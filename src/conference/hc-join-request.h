@@ -1,0 +1,34 @@
+/* hyperconf — the data of a join (PROTOCOL.md §9.2), checked and typed.
+ * Private to src/conference. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  gchar *room;      /* roomName (or name), [A-Za-z0-9._-]{1,128} */
+  gchar *owner;     /* the client hyperty; equals the invitation's source */
+  gchar *offer_sdp; /* connectionDescription.sdp of type "offer" */
+  gchar *username;  /* identity, displayName, or "anonymous" */
+  gchar *mode;      /* "sfu" or "mcu" */
+  JsonObject *publishing; /* {audio: bool, video: bool} */
+} HcJoinRequest;
+
+/**
+ * hc_join_request_parse:
+ * @invitation: (transfer none): the invitation's body ({source, identity})
+ * @data: (transfer none): the Connection object's data
+ * Returns: (transfer full) (nullable): the request, or %NULL with
+ *   HC_PROTOCOL_ERROR 400 (malformed) or 403 (owner is not the source)
+ */
+HcJoinRequest *hc_join_request_parse (JsonObject *invitation, JsonObject *data,
+                                      GError **error);
+void hc_join_request_free (HcJoinRequest *request);
+
+/* Room names and participant ids of §9.2/§9.4. */
+gboolean hc_join_room_name_valid (const gchar *name);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcJoinRequest, hc_join_request_free)
+
+G_END_DECLS

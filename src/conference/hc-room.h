@@ -1,0 +1,113 @@
+/* hyperconf — one conference room: its media (HcMediaRoom), its room
+ * object (comm://, §9.4) and its participants.  Private to src/conference.
+ *
+ *   HcRoom ──▶ HcMediaRoom (pipeline)       media signals ─▶ HcParticipant
+ *     │  └──▶ room object (reported)         (candidates, state, offers)
+ *     └──▶ HcParticipant × n ──▶ server Connection object (reported)
+ *                             └─ client Connection object (observed)
+ */
+#pragma once
+
+#include <hyperconf/hc-media-room.h>
+#include <hyperconf/hc-syncher.h>
+
+#include "hc-join-request.h"
+
+G_BEGIN_DECLS
+
+#define HC_TYPE_PARTICIPANT (hc_participant_get_type ())
+G_DECLARE_FINAL_TYPE (HcParticipant, hc_participant, HC, PARTICIPANT, GObject)
+
+#define HC_TYPE_ROOM (hc_room_get_type ())
+G_DECLARE_FINAL_TYPE (HcRoom, hc_room, HC, ROOM, GObject)
+
+/* ---- HcRoom ------------------------------------------------------------ */
+
+/* Reports the room object. Returns NULL when no address could be had. */
+HcRoom *hc_room_new (HcSyncher *syncher, const gchar *name);
+
+const gchar *hc_room_get_name (HcRoom *self);
+const gchar *hc_room_get_url (HcRoom *self);
+guint hc_room_get_n_participants (HcRoom *self);
+HcMediaRoom *hc_room_get_media (HcRoom *self);
+/* The participant whose client hyperty is @hyperty, or NULL. */
+HcParticipant *hc_room_find_by_hyperty (HcRoom *self, const gchar *hyperty);
+/* The participant whose client object is at @client_url (when not NULL)
+ * or whose server object is @server_object (when not NULL), or NULL. */
+HcParticipant *hc_room_find (HcRoom *self, const gchar *client_url,
+                             HcSyncObject *server_object);
+
+/**
+ * hc_room_join:
+ * Adds a participant for an accepted join request; the media join runs,
+ * then @callback gets the participant (or NULL with the error code and
+ * text, after which nothing of it remains).
+ */
+typedef void (*HcRoomJoinFunc) (HcRoom *room, HcParticipant *participant,
+                                gint code, const gchar *desc,
+                                gpointer user_data);
+void hc_room_join (HcRoom *self, HcSyncObject *client_object,
+                   HcJoinRequest *request, HcRoomJoinFunc callback,
+                   gpointer user_data);
+
+/* §9.5: removes the participant everywhere; deletes the room object when
+ * it was the last (the owner then drops the room). */
+void hc_room_leave (HcRoom *self, HcParticipant *participant);
+
+/* Signal "empty": the last participant left (or the first join failed). */
+
+/* ---- HcParticipant ----------------------------------------------------- */
+
+const gchar *hc_participant_get_pid (HcParticipant *self);
+const gchar *hc_participant_get_hyperty (HcParticipant *self);
+/* The client's Connection object URL (observed). */
+const gchar *hc_participant_get_client_url (HcParticipant *self);
+/* The server's Connection object for this participant (reported). */
+HcSyncObject *hc_participant_get_server_object (HcParticipant *self);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* Participant internals, shared by hc-room.c and hc-participant.c. */
+struct _HcParticipant {
+  GObject parent_instance;
+
+  HcRoom *room;       /* (unowned): the room owns its participants */
+  HcSyncher *syncher; /* the server hyperty */
+  gchar *pid;
+  gchar *hyperty; /* the client hyperty (owner of its object) */
+  gchar *username;
+  gchar *mode;
+  gchar *joined; /* ISO 8601 */
+  JsonObject *publishing;
+
+  HcSyncObject *client; /* the client's Connection object (observed) */
+  gulong client_changed_id;
+  HcSyncObject *server;        /* ours for this participant (reported) */
+  GHashTable *seen_candidates; /* candidate line -> NULL */
+  gboolean media_joined;
+  gboolean left;
+};
+
+HcParticipant *hc_participant_new (HcRoom *room, HcSyncher *syncher,
+                                   HcSyncObject *client, HcJoinRequest *request,
+                                   const gchar *pid);
+/* Returns: (transfer full): the room object's entry for this participant */
+JsonNode *hc_participant_room_entry (HcParticipant *self);
+/* After the media join: report our Connection object (with @answer_sdp),
+ * invite the client to it, follow the client's object. */
+void hc_participant_start (HcParticipant *self, const gchar *answer_sdp,
+                           const gchar *room_url);
+/* Media events for this participant. */
+void hc_participant_local_candidate (HcParticipant *self, guint mline_index,
+                                     const gchar *mid, const gchar *candidate);
+void hc_participant_connection_state (HcParticipant *self, const gchar *state);
+void hc_participant_offer (HcParticipant *self);
+/* Deletes our object, stops observing the client's. */
+void hc_participant_close (HcParticipant *self);
+
+/* Room callbacks from participants. */
+void hc_room_participant_changed (HcRoom *self, HcParticipant *participant);
+
+G_END_DECLS

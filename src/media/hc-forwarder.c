@@ -1,0 +1,856 @@
+/* hyperconf — hcforwarder: the selective forwarder element (SFU fan-out).
+ *
+ *                     hcforwarder
+ *                +--------------------------------------+
+ *                |        +-> rewrite (pad 0) -> src_0 -+--> subscriber A
+ * publisher RTP -+-> sink +-> rewrite (pad 1) -> src_1 -+--> subscriber B
+ *                |        +-> ...                src_n  |
+ *                |                                      |
+ * keyframe  <----+-- sink <-- force-key-unit, -- src_%u +<-- subscribers'
+ * requests       |            reconfigure ...           |    upstream events
+ *                +--------------------------------------+
+ *
+ * rewrite = SSRC, payload type, sequence number (+ per-pad offset) and
+ * header extensions removed, as the pad's properties ask.
+ *
+ * Usage example (verified with GST_PLUGIN_PATH=<build>/src/media):
+ *
+ *   gst-launch-1.0 videotestsrc num-buffers=60 ! vp8enc ! rtpvp8pay !
+ *     hcforwarder name=f  f.src_0 ! queue ! rtpvp8depay ! vp8dec ! fakesink
+ *     f.src_1 ! queue ! fakesink
+ *
+ * What it does, per buffer on the sink pad, for each src pad:
+ *  - pushes the input buffer itself when nothing has to change, otherwise a
+ *    copy (gst_buffer_copy shares the memory; mapping it writable copies the
+ *    packet once) with SSRC, payload type and sequence number rewritten and
+ *    the header extension removed when "strip-extensions" is set;
+ *  - sequence numbers: out_seq = in_seq + offset (mod 2^16), the offset
+ *    being chosen at random when the pad forwards its first packet.  The
+ *    header (hc-forwarder.h) once promised a renumbered, gap-free output;
+ *    we keep gaps instead, on purpose: a lost publisher packet stays a
+ *    visible loss for the subscriber's jitter buffer (so it NACKs and
+ *    conceals instead of decoding across a hole), and a NACK for out_seq
+ *    maps back to the publisher's in_seq = out_seq - offset.  The random
+ *    start follows RFC 3550 §5.1 ("the initial value of the sequence number
+ *    SHOULD be random").
+ *
+ * Caps: each src pad carries the sink caps with "ssrc" (uint) and
+ * "payload" (int) replaced by the pad's values when set, and without the
+ * "extmap-N" fields when extensions are stripped (webrtcbin writes a=extmap
+ * from them; announcing extensions we remove would be a lie).
+ *
+ * Flow: what one subscriber returns never stops the publisher nor the other
+ * subscribers.  NOT_LINKED (branch still being linked from an idle probe),
+ * FLUSHING (branch being released or set to NULL) and EOS (a subscriber's
+ * transceiver gone inactive) only mean that this pad takes nothing now; the
+ * chain returns OK, also with no src pad at all, because a publisher
+ * without subscribers is a normal state of a room and a later subscriber
+ * must still find the stream running.  Only a fatal error (NOT_NEGOTIATED,
+ * ERROR) of some pad is returned upstream, so that bugs stay visible.
+ *
+ * Late pads: a src pad requested while data flows is marked "fresh"; the
+ * streaming thread, before it sends anything else to that pad, pushes the
+ * sink pad's sticky events (stream-start, caps rewritten for the pad,
+ * segment, ...) in order.  Doing it in the streaming thread serialises it
+ * with the events being forwarded, so a late pad can never see caps before
+ * stream-start or miss a caps change.  A new pad also sends a force-key-unit
+ * event upstream so the publisher is asked for a keyframe (PLI) at once.
+ *
+ * Locking: the element's object lock guards pads (an immutable snapshot
+ * array, replaced on request/release) and caps; each HcForwarderPad's object
+ * lock guards its settings, offset and counters.  The two are never held
+ * together, and no lock is held while pushing.
+ */
+#define G_LOG_DOMAIN "hc-forwarder"
+
+#include <hyperconf/hc-forwarder.h>
+
+#include <gst/rtp/gstrtpbuffer.h>
+#include <gst/video/video.h>
+
+#include <stdio.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (hc_forwarder_debug);
+#define GST_CAT_DEFAULT hc_forwarder_debug
+
+#define DEFAULT_SSRC             0
+#define DEFAULT_PT               -1
+#define DEFAULT_STRIP_EXTENSIONS TRUE
+
+/* ---------------------------------------------------------------------- */
+/* HcForwarderPad                                                          */
+/* ---------------------------------------------------------------------- */
+
+struct _HcForwarderPad {
+  GstPad parent_instance;
+
+  /* All below under the pad's object lock. */
+  guint ssrc; /* 0 = keep */
+  gint pt;    /* -1 = keep */
+  gboolean strip_extensions;
+  guint64 packets;
+
+  gboolean have_offset;
+  guint16 seq_offset;
+
+  /* Set from any thread, cleared only by the streaming thread. */
+  gboolean fresh;      /* sink's sticky events not sent yet */
+  gboolean caps_dirty; /* ssrc/pt/strip changed since caps were sent */
+  /* Set once by release_pad; the streaming thread then skips the pad. */
+  gboolean released;
+};
+
+G_DEFINE_FINAL_TYPE (HcForwarderPad, hc_forwarder_pad, GST_TYPE_PAD)
+
+enum {
+  PAD_PROP_0,
+  PAD_PROP_SSRC,
+  PAD_PROP_PT,
+  PAD_PROP_STRIP_EXTENSIONS,
+  PAD_PROP_PACKETS,
+  N_PAD_PROPS
+};
+
+static GParamSpec *pad_props[N_PAD_PROPS];
+
+static void
+hc_forwarder_pad_set_property (GObject *object, guint prop_id,
+                               const GValue *value, GParamSpec *pspec)
+{
+  HcForwarderPad *self = HC_FORWARDER_PAD (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PAD_PROP_SSRC:
+      self->caps_dirty |= self->ssrc != g_value_get_uint (value);
+      self->ssrc = g_value_get_uint (value);
+      break;
+    case PAD_PROP_PT:
+      self->caps_dirty |= self->pt != g_value_get_int (value);
+      self->pt = g_value_get_int (value);
+      break;
+    case PAD_PROP_STRIP_EXTENSIONS:
+      /* extmap-N fields in the caps follow this setting. */
+      self->caps_dirty |= self->strip_extensions != g_value_get_boolean (value);
+      self->strip_extensions = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+hc_forwarder_pad_get_property (GObject *object, guint prop_id, GValue *value,
+                               GParamSpec *pspec)
+{
+  HcForwarderPad *self = HC_FORWARDER_PAD (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PAD_PROP_SSRC:
+      g_value_set_uint (value, self->ssrc);
+      break;
+    case PAD_PROP_PT:
+      g_value_set_int (value, self->pt);
+      break;
+    case PAD_PROP_STRIP_EXTENSIONS:
+      g_value_set_boolean (value, self->strip_extensions);
+      break;
+    case PAD_PROP_PACKETS:
+      g_value_set_uint64 (value, self->packets);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+hc_forwarder_pad_class_init (HcForwarderPadClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags
+      = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING;
+
+  object_class->set_property = hc_forwarder_pad_set_property;
+  object_class->get_property = hc_forwarder_pad_get_property;
+
+  pad_props[PAD_PROP_SSRC] = g_param_spec_uint (
+      "ssrc", "SSRC", "SSRC written into every packet (0 = keep the input's)",
+      0, G_MAXUINT32, DEFAULT_SSRC, flags);
+  pad_props[PAD_PROP_PT] = g_param_spec_int (
+      "pt", "Payload type", "RTP payload type written (-1 = keep the input's)",
+      -1, 127, DEFAULT_PT, flags);
+  pad_props[PAD_PROP_STRIP_EXTENSIONS] = g_param_spec_boolean (
+      "strip-extensions", "Strip extensions",
+      "Remove RTP header extensions (and extmap-N caps fields)",
+      DEFAULT_STRIP_EXTENSIONS, flags);
+  pad_props[PAD_PROP_PACKETS] = g_param_spec_uint64 (
+      "packets", "Packets", "Packets forwarded on this pad", 0, G_MAXUINT64, 0,
+      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PAD_PROPS, pad_props);
+}
+
+static void
+hc_forwarder_pad_init (HcForwarderPad *self)
+{
+  self->ssrc = DEFAULT_SSRC;
+  self->pt = DEFAULT_PT;
+  self->strip_extensions = DEFAULT_STRIP_EXTENSIONS;
+  self->fresh = TRUE;
+}
+
+/* ---------------------------------------------------------------------- */
+/* HcForwarder                                                             */
+/* ---------------------------------------------------------------------- */
+
+struct _HcForwarder {
+  GstElement parent_instance;
+
+  GstPad *sinkpad;
+
+  /* Under the object lock. */
+  GPtrArray *pads; /* HcForwarderPad (ref), immutable once published */
+  GstCaps *caps;   /* last caps from upstream, or NULL */
+  guint next_pad_index;
+};
+
+static void hc_forwarder_child_proxy_init (GstChildProxyInterface *iface);
+
+G_DEFINE_FINAL_TYPE_WITH_CODE (
+    HcForwarder, hc_forwarder, GST_TYPE_ELEMENT,
+    G_IMPLEMENT_INTERFACE (GST_TYPE_CHILD_PROXY, hc_forwarder_child_proxy_init)
+        GST_DEBUG_CATEGORY_INIT (hc_forwarder_debug, "hcforwarder", 0,
+                                 "hyperconf selective forwarder"))
+
+static GstStaticPadTemplate sink_template
+    = GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
+                               GST_STATIC_CAPS ("application/x-rtp"));
+
+static GstStaticPadTemplate src_template
+    = GST_STATIC_PAD_TEMPLATE ("src_%u", GST_PAD_SRC, GST_PAD_REQUEST,
+                               GST_STATIC_CAPS ("application/x-rtp"));
+
+/* What the chain function reads from the input header once, for all pads. */
+typedef struct {
+  guint32 ssrc;
+  guint8 pt;
+  guint16 seq;
+  gboolean has_extension;
+  guint fixed_len;  /* 12 + 4 * CSRC count */
+  guint header_len; /* fixed_len + extension */
+} RtpInfo;
+
+/* Per-pad settings read under the pad's lock, used without it. */
+typedef struct {
+  guint ssrc;
+  gint pt;
+  gboolean strip;
+  guint16 offset;
+  gboolean fresh;
+  gboolean caps_dirty;
+} PadSettings;
+
+static GPtrArray *
+snapshot_pads (HcForwarder *self, GstCaps **caps)
+{
+  GPtrArray *pads;
+
+  GST_OBJECT_LOCK (self);
+  pads = g_ptr_array_ref (self->pads);
+  if (caps)
+    *caps = self->caps ? gst_caps_ref (self->caps) : NULL;
+  GST_OBJECT_UNLOCK (self);
+  return pads;
+}
+
+/* Fields of the sink caps that do not hold for an output: "extmap-N" when
+ * extensions are stripped; "seqnum-offset"/"seqnum-base" always, since
+ * every output is renumbered. */
+static gboolean
+filter_field (GQuark field_id, GValue *value, gpointer user_data)
+{
+  const gchar *name = g_quark_to_string (field_id);
+  gboolean strip = GPOINTER_TO_INT (user_data);
+
+  if (strip && g_str_has_prefix (name, "extmap-"))
+    return FALSE;
+  return strcmp (name, "seqnum-offset") != 0
+         && strcmp (name, "seqnum-base") != 0;
+}
+
+/* The pad's view of the upstream caps. */
+static GstCaps *
+transform_caps (GstCaps *caps, guint ssrc, gint pt, gboolean strip)
+{
+  GstCaps *out = gst_caps_copy (caps);
+
+  for (guint i = 0; i < gst_caps_get_size (out); i++) {
+    GstStructure *s = gst_caps_get_structure (out, i);
+
+    /* webrtcbin only writes a=ssrc when "ssrc" is a uint. */
+    if (ssrc != 0)
+      gst_structure_set (s, "ssrc", G_TYPE_UINT, ssrc, NULL);
+    if (pt >= 0)
+      gst_structure_set (s, "payload", G_TYPE_INT, pt, NULL);
+    gst_structure_filter_and_map_in_place (s, filter_field,
+                                           GINT_TO_POINTER (strip));
+  }
+  return out;
+}
+
+/* Returns FALSE for a released pad.  @info (a packet) fixes the sequence
+ * offset at the first one; @consume takes the fresh/caps_dirty flags, which
+ * only the streaming thread may do. */
+static gboolean
+read_pad_settings (HcForwarderPad *pad, const RtpInfo *info, gboolean consume,
+                   PadSettings *out)
+{
+  GST_OBJECT_LOCK (pad);
+  if (pad->released) {
+    GST_OBJECT_UNLOCK (pad);
+    return FALSE;
+  }
+  if (info && !pad->have_offset) {
+    /* Chosen at the first packet so out_seq starts at a random value. */
+    pad->seq_offset = (guint16)(g_random_int () - info->seq);
+    pad->have_offset = TRUE;
+    GST_DEBUG_OBJECT (pad, "sequence offset %u", pad->seq_offset);
+  }
+  out->ssrc = pad->ssrc;
+  out->pt = pad->pt;
+  out->strip = pad->strip_extensions;
+  out->offset = pad->seq_offset;
+  out->fresh = consume && pad->fresh;
+  out->caps_dirty = consume && pad->caps_dirty;
+  if (consume) {
+    pad->fresh = FALSE;
+    pad->caps_dirty = FALSE;
+  }
+  GST_OBJECT_UNLOCK (pad);
+  return TRUE;
+}
+
+static gboolean
+collect_sticky (GstPad *pad, GstEvent **event, gpointer user_data)
+{
+  g_ptr_array_add (user_data, gst_event_ref (*event));
+  return TRUE;
+}
+
+/* Streaming thread only.  A fresh pad gets the sink's sticky events, in
+ * their order, before anything else; a pad whose settings changed gets its
+ * new caps.  The events are collected first because
+ * gst_pad_sticky_events_foreach() holds the sink pad's lock, under which we
+ * must not push. */
+static void
+prepare_pad (HcForwarder *self, HcForwarderPad *pad, const PadSettings *set,
+             GstCaps *caps)
+{
+  if (set->fresh) {
+    g_autoptr (GPtrArray) events
+        = g_ptr_array_new_with_free_func ((GDestroyNotify)gst_event_unref);
+
+    gst_pad_sticky_events_foreach (self->sinkpad, collect_sticky, events);
+    GST_DEBUG_OBJECT (pad, "sending %u sticky events to new pad", events->len);
+    for (guint i = 0; i < events->len; i++) {
+      GstEvent *event = g_ptr_array_index (events, i);
+
+      if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+        GstCaps *upstream;
+        g_autoptr (GstCaps) mine = NULL;
+
+        gst_event_parse_caps (event, &upstream);
+        mine = transform_caps (upstream, set->ssrc, set->pt, set->strip);
+        gst_pad_push_event (GST_PAD (pad), gst_event_new_caps (mine));
+      } else {
+        gst_pad_push_event (GST_PAD (pad), gst_event_ref (event));
+      }
+    }
+  } else if (set->caps_dirty && caps) {
+    g_autoptr (GstCaps) mine
+        = transform_caps (caps, set->ssrc, set->pt, set->strip);
+
+    GST_DEBUG_OBJECT (pad, "settings changed, new caps %" GST_PTR_FORMAT, mine);
+    gst_pad_push_event (GST_PAD (pad), gst_event_new_caps (mine));
+  }
+}
+
+static gboolean
+parse_rtp (GstBuffer *buf, RtpInfo *info)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+  /* Validates version, lengths and padding: never trust network input. */
+  if (!gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp))
+    return FALSE;
+  info->ssrc = gst_rtp_buffer_get_ssrc (&rtp);
+  info->pt = gst_rtp_buffer_get_payload_type (&rtp);
+  info->seq = gst_rtp_buffer_get_seq (&rtp);
+  info->has_extension = gst_rtp_buffer_get_extension (&rtp);
+  info->fixed_len = 12 + 4 * gst_rtp_buffer_get_csrc_count (&rtp);
+  info->header_len = gst_rtp_buffer_get_header_len (&rtp);
+  gst_rtp_buffer_unmap (&rtp);
+  return TRUE;
+}
+
+/* A new buffer without the header extension: fixed header and CSRCs, then
+ * payload and padding, with the X bit cleared.  RTP has no header length
+ * field besides CC and X, so this is the whole fix-up. */
+static GstBuffer *
+strip_extension (GstBuffer *in, const RtpInfo *info)
+{
+  GstMapInfo imap, omap;
+  GstBuffer *out;
+  gsize rest;
+
+  if (!gst_buffer_map (in, &imap, GST_MAP_READ))
+    return NULL;
+  rest = imap.size - info->header_len;
+  out = gst_buffer_new_allocate (NULL, info->fixed_len + rest, NULL);
+  gst_buffer_copy_into (out, in, GST_BUFFER_COPY_METADATA, 0, -1);
+  gst_buffer_map (out, &omap, GST_MAP_WRITE);
+  memcpy (omap.data, imap.data, info->fixed_len);
+  omap.data[0] &= ~0x10;
+  memcpy (omap.data + info->fixed_len, imap.data + info->header_len, rest);
+  gst_buffer_unmap (out, &omap);
+  gst_buffer_unmap (in, &imap);
+  return out;
+}
+
+/* Returns (transfer full) the buffer for one pad: @in itself when nothing
+ * changes, else a rewritten copy.  @in is never modified: other pads and
+ * upstream may still hold it. */
+static GstBuffer *
+rewrite (GstBuffer *in, const RtpInfo *info, const PadSettings *set)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  gboolean strip = set->strip && info->has_extension;
+  gboolean new_ssrc = set->ssrc != 0 && set->ssrc != info->ssrc;
+  gboolean new_pt = set->pt >= 0 && set->pt != info->pt;
+  GstBuffer *out;
+
+  if (!strip && !new_ssrc && !new_pt && set->offset == 0)
+    return gst_buffer_ref (in);
+
+  /* Stripping builds a fresh buffer anyway; otherwise copy (shares the
+   * memory) and let the writable map copy the packet once. */
+  out = strip ? strip_extension (in, info) : gst_buffer_copy (in);
+  if (!out || !gst_rtp_buffer_map (out, GST_MAP_READWRITE, &rtp)) {
+    gst_clear_buffer (&out);
+    return NULL;
+  }
+  if (new_ssrc)
+    gst_rtp_buffer_set_ssrc (&rtp, set->ssrc);
+  if (new_pt)
+    gst_rtp_buffer_set_payload_type (&rtp, set->pt);
+  gst_rtp_buffer_set_seq (&rtp, (guint16)(info->seq + set->offset));
+  gst_rtp_buffer_unmap (&rtp);
+  return out;
+}
+
+/* Flow combination; see the comment at the top of the file.  Returns the
+ * first fatal error (NOT_NEGOTIATED, ERROR, ...) of any pad, else OK. */
+static GstFlowReturn
+flow_add (GstFlowReturn combined, HcForwarderPad *pad, GstFlowReturn ret)
+{
+  if (ret >= GST_FLOW_OK)
+    return combined;
+  if (ret >= GST_FLOW_EOS) {
+    /* NOT_LINKED, FLUSHING, EOS: this subscriber takes nothing now (being
+     * linked, released, torn down...); the others and the publisher go
+     * on. */
+    GST_LOG_OBJECT (pad, "not taking data: %s", gst_flow_get_name (ret));
+    return combined;
+  }
+  GST_WARNING_OBJECT (pad, "downstream returned %s", gst_flow_get_name (ret));
+  return combined == GST_FLOW_OK ? ret : combined;
+}
+
+static GstFlowReturn
+hc_forwarder_chain (GstPad *sinkpad, GstObject *parent, GstBuffer *buf)
+{
+  HcForwarder *self = HC_FORWARDER (parent);
+  g_autoptr (GPtrArray) pads = NULL;
+  g_autoptr (GstCaps) caps = NULL;
+  GstFlowReturn combined = GST_FLOW_OK;
+  RtpInfo info;
+
+  if (!parse_rtp (buf, &info)) {
+    GST_LOG_OBJECT (self,
+                    "dropping invalid RTP packet of %" G_GSIZE_FORMAT " bytes",
+                    gst_buffer_get_size (buf));
+    gst_buffer_unref (buf);
+    return GST_FLOW_OK;
+  }
+
+  pads = snapshot_pads (self, &caps);
+  for (guint i = 0; i < pads->len; i++) {
+    HcForwarderPad *pad = g_ptr_array_index (pads, i);
+    PadSettings set;
+    GstBuffer *out;
+    GstFlowReturn ret;
+
+    if (!read_pad_settings (pad, &info, TRUE, &set))
+      continue;
+    prepare_pad (self, pad, &set, caps);
+
+    out = rewrite (buf, &info, &set);
+    if (!out) {
+      GST_WARNING_OBJECT (pad, "could not rewrite packet");
+      continue;
+    }
+    ret = gst_pad_push (GST_PAD (pad), out);
+    GST_LOG_OBJECT (pad, "pushed seq %u: %s", (guint16)(info.seq + set.offset),
+                    gst_flow_get_name (ret));
+    if (ret == GST_FLOW_OK) {
+      GST_OBJECT_LOCK (pad);
+      pad->packets++;
+      GST_OBJECT_UNLOCK (pad);
+    }
+    combined = flow_add (combined, pad, ret);
+  }
+  gst_buffer_unref (buf);
+  return combined;
+}
+
+static gboolean
+hc_forwarder_sink_event (GstPad *sinkpad, GstObject *parent, GstEvent *event)
+{
+  HcForwarder *self = HC_FORWARDER (parent);
+  g_autoptr (GPtrArray) pads = NULL;
+  g_autoptr (GstCaps) caps = NULL;
+  gboolean dispatched = FALSE, result = FALSE;
+  /* Sticky replay only from serialized events (the streaming thread);
+   * flushes must not replay a segment into the middle of a flush. */
+  gboolean may_prepare = GST_EVENT_IS_SERIALIZED (event)
+                         && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_STOP;
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+    GstCaps *new_caps;
+
+    gst_event_parse_caps (event, &new_caps);
+    GST_DEBUG_OBJECT (self, "upstream caps %" GST_PTR_FORMAT, new_caps);
+    GST_OBJECT_LOCK (self);
+    gst_caps_replace (&self->caps, new_caps);
+    GST_OBJECT_UNLOCK (self);
+  }
+
+  pads = snapshot_pads (self, &caps);
+  for (guint i = 0; i < pads->len; i++) {
+    HcForwarderPad *pad = g_ptr_array_index (pads, i);
+    PadSettings set;
+
+    if (!read_pad_settings (pad, NULL, may_prepare, &set))
+      continue;
+    /* A CAPS event is followed by the pad's new caps anyway. */
+    prepare_pad (self, pad, &set,
+                 GST_EVENT_TYPE (event) == GST_EVENT_CAPS ? NULL : caps);
+
+    dispatched = TRUE;
+    if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+      g_autoptr (GstCaps) mine
+          = transform_caps (caps, set.ssrc, set.pt, set.strip);
+
+      result |= gst_pad_push_event (GST_PAD (pad), gst_event_new_caps (mine));
+    } else {
+      result |= gst_pad_push_event (GST_PAD (pad), gst_event_ref (event));
+    }
+  }
+  gst_event_unref (event);
+
+  /* As gst_pad_event_default(): nothing to forward to is no failure. */
+  return dispatched ? result : TRUE;
+}
+
+static gboolean
+hc_forwarder_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
+{
+  HcForwarder *self = HC_FORWARDER (parent);
+
+  if (GST_QUERY_TYPE (query) == GST_QUERY_CAPS) {
+    HcForwarderPad *fpad = HC_FORWARDER_PAD (pad);
+    g_autoptr (GstCaps) caps = NULL;
+    g_autoptr (GstCaps) result = NULL;
+    GstCaps *filter;
+    guint ssrc;
+    gint pt;
+    gboolean strip;
+
+    GST_OBJECT_LOCK (self);
+    caps = self->caps ? gst_caps_ref (self->caps) : NULL;
+    GST_OBJECT_UNLOCK (self);
+
+    GST_OBJECT_LOCK (fpad);
+    ssrc = fpad->ssrc;
+    pt = fpad->pt;
+    strip = fpad->strip_extensions;
+    GST_OBJECT_UNLOCK (fpad);
+
+    if (caps)
+      result = transform_caps (caps, ssrc, pt, strip);
+    else
+      result = gst_pad_get_pad_template_caps (pad);
+
+    gst_query_parse_caps (query, &filter);
+    if (filter) {
+      GstCaps *tmp
+          = gst_caps_intersect_full (filter, result, GST_CAPS_INTERSECT_FIRST);
+      gst_caps_take (&result, tmp);
+    }
+    gst_query_set_caps_result (query, result);
+    return TRUE;
+  }
+  return gst_pad_query_default (pad, parent, query);
+}
+
+static void
+publish_pads (HcForwarder *self, GPtrArray *pads)
+{
+  GPtrArray *old;
+
+  GST_OBJECT_LOCK (self);
+  old = self->pads;
+  self->pads = pads;
+  GST_OBJECT_UNLOCK (self);
+  g_ptr_array_unref (old);
+}
+
+/* Copy-on-write: the streaming thread keeps iterating its own snapshot. */
+static GPtrArray *
+copy_pads_locked (HcForwarder *self, GstPad *except)
+{
+  GPtrArray *pads = g_ptr_array_new_full (self->pads->len + 1,
+                                          (GDestroyNotify)gst_object_unref);
+
+  for (guint i = 0; i < self->pads->len; i++) {
+    GstPad *pad = g_ptr_array_index (self->pads, i);
+
+    if (pad != except)
+      g_ptr_array_add (pads, gst_object_ref (pad));
+  }
+  return pads;
+}
+
+static GstPad *
+hc_forwarder_request_new_pad (GstElement *element, GstPadTemplate *templ,
+                              const gchar *req_name, const GstCaps *caps)
+{
+  HcForwarder *self = HC_FORWARDER (element);
+  g_autofree gchar *name = NULL;
+  GstPad *pad;
+  GPtrArray *pads;
+  gboolean running;
+  guint index;
+
+  GST_OBJECT_LOCK (self);
+  if (req_name && sscanf (req_name, "src_%u", &index) == 1) {
+    /* gst_element_add_pad() refuses a duplicate name below. */
+    self->next_pad_index = MAX (self->next_pad_index, index + 1);
+  } else {
+    index = self->next_pad_index++;
+  }
+  running = GST_STATE (self) > GST_STATE_READY
+            || GST_STATE_NEXT (self) == GST_STATE_PAUSED;
+  GST_OBJECT_UNLOCK (self);
+
+  name = g_strdup_printf ("src_%u", index);
+  pad = g_object_new (HC_TYPE_FORWARDER_PAD, "name", name, "direction",
+                      GST_PAD_SRC, "template", templ, NULL);
+  gst_pad_set_query_function (pad, hc_forwarder_src_query);
+  /* Upstream events (force-key-unit from a subscriber's PLI, reconfigure,
+   * ...) go through gst_pad_event_default(): to the one sink pad. */
+
+  if (running)
+    gst_pad_set_active (pad, TRUE);
+  if (!gst_element_add_pad (element, pad)) {
+    GST_WARNING_OBJECT (self, "could not add pad %s", name);
+    gst_pad_set_active (pad, FALSE);
+    gst_object_unref (gst_object_ref_sink (pad));
+    return NULL;
+  }
+
+  GST_OBJECT_LOCK (self);
+  pads = copy_pads_locked (self, NULL);
+  g_ptr_array_add (pads, gst_object_ref (pad));
+  GST_OBJECT_UNLOCK (self);
+  publish_pads (self, pads);
+  gst_child_proxy_child_added (GST_CHILD_PROXY (self), G_OBJECT (pad),
+                               GST_OBJECT_NAME (pad));
+
+  /* A new subscriber needs a keyframe now, not at the next GOP. */
+  GST_DEBUG_OBJECT (pad, "requested, asking upstream for a keyframe");
+  if (!gst_pad_push_event (self->sinkpad,
+                           gst_video_event_new_upstream_force_key_unit (
+                               GST_CLOCK_TIME_NONE, TRUE, 0)))
+    GST_DEBUG_OBJECT (pad, "force-key-unit not handled upstream");
+
+  return pad;
+}
+
+static void
+hc_forwarder_release_pad (GstElement *element, GstPad *pad)
+{
+  HcForwarder *self = HC_FORWARDER (element);
+  HcForwarderPad *fpad;
+  GPtrArray *pads;
+
+  g_return_if_fail (HC_IS_FORWARDER_PAD (pad));
+  fpad = HC_FORWARDER_PAD (pad);
+
+  GST_DEBUG_OBJECT (pad, "releasing");
+  /* Flag first: the streaming thread may still hold this pad in its
+   * snapshot; from now on it skips it. */
+  GST_OBJECT_LOCK (fpad);
+  fpad->released = TRUE;
+  GST_OBJECT_UNLOCK (fpad);
+
+  GST_OBJECT_LOCK (self);
+  pads = copy_pads_locked (self, pad);
+  GST_OBJECT_UNLOCK (self);
+  publish_pads (self, pads);
+
+  gst_object_ref (pad);
+  gst_child_proxy_child_removed (GST_CHILD_PROXY (self), G_OBJECT (pad),
+                                 GST_OBJECT_NAME (pad));
+  gst_pad_set_active (pad, FALSE);
+  gst_element_remove_pad (element, pad);
+  gst_object_unref (pad);
+}
+
+static GstStateChangeReturn
+hc_forwarder_change_state (GstElement *element, GstStateChange transition)
+{
+  HcForwarder *self = HC_FORWARDER (element);
+  GstStateChangeReturn ret;
+
+  ret = GST_ELEMENT_CLASS (hc_forwarder_parent_class)
+            ->change_state (element, transition);
+
+  if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    GPtrArray *pads = snapshot_pads (self, NULL);
+
+    GST_OBJECT_LOCK (self);
+    gst_clear_caps (&self->caps);
+    GST_OBJECT_UNLOCK (self);
+
+    /* Deactivation dropped the pads' sticky events; a new start is a new
+     * stream with new sequence offsets. */
+    for (guint i = 0; i < pads->len; i++) {
+      HcForwarderPad *pad = g_ptr_array_index (pads, i);
+
+      GST_OBJECT_LOCK (pad);
+      pad->fresh = TRUE;
+      pad->have_offset = FALSE;
+      GST_OBJECT_UNLOCK (pad);
+    }
+    g_ptr_array_unref (pads);
+  }
+  return ret;
+}
+
+static void
+hc_forwarder_dispose (GObject *object)
+{
+  HcForwarder *self = HC_FORWARDER (object);
+
+  /* GstElement's dispose releases request pads through release_pad, which
+   * needs self->pads: chain up first. */
+  G_OBJECT_CLASS (hc_forwarder_parent_class)->dispose (object);
+  g_clear_pointer (&self->pads, g_ptr_array_unref);
+}
+
+static void
+hc_forwarder_finalize (GObject *object)
+{
+  HcForwarder *self = HC_FORWARDER (object);
+
+  gst_clear_caps (&self->caps);
+  G_OBJECT_CLASS (hc_forwarder_parent_class)->finalize (object);
+}
+
+static void
+hc_forwarder_class_init (HcForwarderClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+
+  object_class->dispose = hc_forwarder_dispose;
+  object_class->finalize = hc_forwarder_finalize;
+
+  element_class->request_new_pad = hc_forwarder_request_new_pad;
+  element_class->release_pad = hc_forwarder_release_pad;
+  element_class->change_state = hc_forwarder_change_state;
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template_with_gtype (
+      element_class, &src_template, HC_TYPE_FORWARDER_PAD);
+  gst_element_class_set_static_metadata (
+      element_class, "hyperconf selective forwarder", "Filter/Network/RTP",
+      "Fans one RTP stream out to subscribers, rewriting SSRC, payload type "
+      "and sequence numbers per output, without decoding",
+      "hyperconf");
+
+  gst_type_mark_as_plugin_api (HC_TYPE_FORWARDER_PAD, 0);
+}
+
+static void
+hc_forwarder_init (HcForwarder *self)
+{
+  self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
+  gst_pad_set_chain_function (self->sinkpad, hc_forwarder_chain);
+  gst_pad_set_event_function (self->sinkpad, hc_forwarder_sink_event);
+  gst_element_add_pad (GST_ELEMENT (self), self->sinkpad);
+
+  self->pads
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)gst_object_unref);
+}
+
+/* GstChildProxy over the src pads, so that gst-launch-1.0 can set pad
+ * properties: "hcforwarder name=f src_0::pt=100 src_0::ssrc=1234". */
+static GObject *
+hc_forwarder_get_child_by_index (GstChildProxy *proxy, guint index)
+{
+  HcForwarder *self = HC_FORWARDER (proxy);
+  GObject *child = NULL;
+
+  GST_OBJECT_LOCK (self);
+  if (index < self->pads->len)
+    child = g_object_ref (g_ptr_array_index (self->pads, index));
+  GST_OBJECT_UNLOCK (self);
+  return child;
+}
+
+static guint
+hc_forwarder_get_children_count (GstChildProxy *proxy)
+{
+  HcForwarder *self = HC_FORWARDER (proxy);
+  guint count;
+
+  GST_OBJECT_LOCK (self);
+  count = self->pads->len;
+  GST_OBJECT_UNLOCK (self);
+  return count;
+}
+
+static void
+hc_forwarder_child_proxy_init (GstChildProxyInterface *iface)
+{
+  /* The default get_child_by_name walks the children by index. */
+  iface->get_child_by_index = hc_forwarder_get_child_by_index;
+  iface->get_children_count = hc_forwarder_get_children_count;
+}
+
+gboolean
+hc_media_register_elements (GstPlugin *plugin)
+{
+  /* With plugin == NULL this is a static registration for the daemon and
+   * the tests, which do not load the plugin from GST_PLUGIN_PATH. */
+  return gst_element_register (plugin, "hcforwarder", GST_RANK_NONE,
+                               HC_TYPE_FORWARDER);
+}

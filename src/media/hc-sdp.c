@@ -1,0 +1,218 @@
+/* hyperconf — SDP helpers of the media layer. */
+#define G_LOG_DOMAIN "hc-media"
+
+#include "hc-sdp.h"
+
+#include <hyperconf/hc-media-room.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+  const gchar *media;         /* m= media */
+  const gchar *encoding_name; /* as GStreamer caps spell it */
+  gint clock_rate;
+  const gchar *encoding_params; /* channels, or NULL */
+} AcceptedCodec;
+
+/* The only codecs an SFU room forwards: every participant must decode
+ * what every other one sends, and browsers all do Opus and VP8. */
+static const AcceptedCodec accepted_codecs[] = {
+  { "audio", "OPUS", 48000, "2" },
+  { "video", "VP8", 90000, NULL },
+};
+
+GstSDPMessage *
+hc_sdp_parse (const gchar *text, GError **error)
+{
+  g_autoptr (GstSDPMessage) msg = NULL;
+
+  if (text == NULL || !g_str_has_prefix (text, "v=0")) {
+    g_set_error (error, HC_MEDIA_ERROR, HC_MEDIA_ERROR_BAD_SDP,
+                 "SDP must start with v=0");
+    return NULL;
+  }
+  if (gst_sdp_message_new_from_text (text, &msg) != GST_SDP_OK) {
+    g_set_error (error, HC_MEDIA_ERROR, HC_MEDIA_ERROR_BAD_SDP,
+                 "SDP does not parse");
+    return NULL;
+  }
+  /* The parser skips lines it does not understand; an offer without
+   * origin or with media lines it could not read is not one we can
+   * answer. */
+  if (gst_sdp_message_get_origin (msg)->sess_id == NULL) {
+    g_set_error (error, HC_MEDIA_ERROR, HC_MEDIA_ERROR_BAD_SDP,
+                 "SDP has no o= line");
+    return NULL;
+  }
+  for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
+
+    if (gst_sdp_media_get_media (media) == NULL
+        || gst_sdp_media_get_proto (media) == NULL) {
+      g_set_error (error, HC_MEDIA_ERROR, HC_MEDIA_ERROR_BAD_SDP,
+                   "m-line %u is malformed", i);
+      return NULL;
+    }
+  }
+  return g_steal_pointer (&msg);
+}
+
+/* "96 VP8/90000" -> pt 96, name "VP8", rate 90000 */
+static gboolean
+parse_rtpmap (const gchar *value, gint *pt, gchar **name, gint *rate)
+{
+  g_auto (GStrv) parts = NULL;
+  gchar *end = NULL;
+
+  *pt = (gint)g_ascii_strtoll (value, &end, 10);
+  if (end == value || *end != ' ' || *pt < 0 || *pt > 127)
+    return FALSE;
+  parts = g_strsplit (end + 1, "/", 3);
+  if (g_strv_length (parts) < 2)
+    return FALSE;
+  *name = g_strdup (parts[0]);
+  *rate = atoi (parts[1]);
+  return TRUE;
+}
+
+static gboolean
+has_attribute (const GstSDPMedia *media, const gchar *key)
+{
+  /* gst_sdp_media_get_attribute_val() returns NULL for a flag attribute
+   * that is present. */
+  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++) {
+    if (g_strcmp0 (gst_sdp_media_get_attribute (media, i)->key, key) == 0)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* Port 0 rejects an m-line, except with a=bundle-only (RFC 8843 §6), which
+ * webrtcbin writes on every m-line but the first under max-bundle. */
+static gboolean
+is_rejected (const GstSDPMedia *media)
+{
+  return gst_sdp_media_get_port (media) == 0
+         && !has_attribute (media, "bundle-only");
+}
+
+GstCaps *
+hc_sdp_media_get_accepted_caps (const GstSDPMedia *media)
+{
+  const gchar *kind = gst_sdp_media_get_media (media);
+
+  if (kind == NULL || is_rejected (media))
+    return NULL;
+
+  for (guint c = 0; c < G_N_ELEMENTS (accepted_codecs); c++) {
+    const AcceptedCodec *codec = &accepted_codecs[c];
+
+    if (g_strcmp0 (kind, codec->media) != 0)
+      continue;
+    for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++) {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
+      g_autofree gchar *name = NULL;
+      gint pt, rate;
+
+      if (g_strcmp0 (attr->key, "rtpmap") != 0 || attr->value == NULL
+          || !parse_rtpmap (attr->value, &pt, &name, &rate))
+        continue;
+      if (g_ascii_strcasecmp (name, codec->encoding_name) != 0
+          || rate != codec->clock_rate)
+        continue;
+      return gst_caps_new_simple (
+          "application/x-rtp", "media", G_TYPE_STRING, codec->media,
+          "encoding-name", G_TYPE_STRING, codec->encoding_name, "clock-rate",
+          G_TYPE_INT, codec->clock_rate, "payload", G_TYPE_INT, pt, NULL);
+    }
+  }
+  return NULL;
+}
+
+gboolean
+hc_sdp_has_accepted_media (const GstSDPMessage *msg)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
+    g_autoptr (GstCaps) caps
+        = hc_sdp_media_get_accepted_caps (gst_sdp_message_get_media (msg, i));
+
+    if (caps)
+      return TRUE;
+  }
+  return FALSE;
+}
+
+/* "<stream> <track>" -> track */
+static gchar *
+track_of_msid (const gchar *msid)
+{
+  g_auto (GStrv) parts = g_strsplit (msid, " ", 3);
+
+  if (g_strv_length (parts) >= 2 && parts[1][0] != '\0')
+    return g_strdup (parts[1]);
+  return NULL;
+}
+
+gchar *
+hc_sdp_media_get_track_id (const GstSDPMedia *media)
+{
+  const gchar *msid = gst_sdp_media_get_attribute_val (media, "msid");
+
+  if (msid)
+    return track_of_msid (msid);
+
+  /* webrtcbin (and older browsers) only write "a=ssrc:<n> msid:..." */
+  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++) {
+    const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
+    const gchar *found;
+
+    if (g_strcmp0 (attr->key, "ssrc") != 0 || attr->value == NULL)
+      continue;
+    found = strstr (attr->value, " msid:");
+    if (found)
+      return track_of_msid (found + strlen (" msid:"));
+  }
+  return NULL;
+}
+
+guint32
+hc_sdp_media_get_ssrc (const GstSDPMedia *media)
+{
+  const gchar *ssrc = gst_sdp_media_get_attribute_val (media, "ssrc");
+
+  return ssrc ? (guint32)g_ascii_strtoull (ssrc, NULL, 10) : 0;
+}
+
+gint
+hc_sdp_find_mid (const GstSDPMessage *msg, const gchar *mid)
+{
+  for (guint i = 0; mid && i < gst_sdp_message_medias_len (msg); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
+
+    if (g_strcmp0 (gst_sdp_media_get_attribute_val (media, "mid"), mid) == 0)
+      return (gint)i;
+  }
+  return -1;
+}
+
+void
+hc_sdp_media_set_msid (GstSDPMedia *media, const gchar *stream,
+                       const gchar *track)
+{
+  g_autofree gchar *value = g_strdup_printf ("%s %s", stream, track);
+
+  for (guint i = gst_sdp_media_attributes_len (media); i > 0; i--) {
+    if (g_strcmp0 (gst_sdp_media_get_attribute (media, i - 1)->key, "msid")
+        == 0)
+      gst_sdp_media_remove_attribute (media, i - 1);
+  }
+  gst_sdp_media_add_attribute (media, "msid", value);
+}
+
+gboolean
+hc_sdp_media_is_sending (const GstSDPMedia *media)
+{
+  return !is_rejected (media) && !has_attribute (media, "recvonly")
+         && !has_attribute (media, "inactive");
+}

@@ -1,0 +1,47 @@
+/* hyperconf — SDP helpers of the media layer (private to src/media).
+ *
+ * GstSDPMessage parses nearly any text without complaint, so
+ * hc_sdp_parse() adds the few checks that tell SDP from garbage; webrtcbin
+ * checks the rest (ICE credentials, fingerprint, setup) when the
+ * description is set.
+ */
+#pragma once
+
+#include <glib.h>
+#include <gst/gst.h>
+#include <gst/sdp/sdp.h>
+
+G_BEGIN_DECLS
+
+/* Returns: (transfer full): the parsed message, or %NULL with
+ * HC_MEDIA_ERROR_BAD_SDP */
+GstSDPMessage *hc_sdp_parse (const gchar *text, GError **error);
+
+/* The codec hyperconf accepts on @media (Opus/48000 on audio, VP8/90000 on
+ * video), as codec-preferences caps carrying the offered payload type.
+ * Returns: (transfer full) (nullable): %NULL when the m-line offers neither
+ *   or is rejected (port 0) */
+GstCaps *hc_sdp_media_get_accepted_caps (const GstSDPMedia *media);
+
+/* TRUE when some m-line offers a codec we accept. */
+gboolean hc_sdp_has_accepted_media (const GstSDPMessage *msg);
+
+/* Returns: (transfer full) (nullable): the MediaStreamTrack id of @media,
+ * from `a=msid:<stream> <track>` or else `a=ssrc:<n> msid:<stream> <track>` */
+gchar *hc_sdp_media_get_track_id (const GstSDPMedia *media);
+
+/* The first SSRC of `a=ssrc:` lines, or 0. */
+guint32 hc_sdp_media_get_ssrc (const GstSDPMedia *media);
+
+/* The index of the m-line with `a=mid:@mid`, or -1. */
+gint hc_sdp_find_mid (const GstSDPMessage *msg, const gchar *mid);
+
+/* Replaces any `a=msid:` of @media by `a=msid:@stream @track`. */
+void hc_sdp_media_set_msid (GstSDPMedia *media, const gchar *stream,
+                            const gchar *track);
+
+/* TRUE when @media sends (sendrecv or sendonly, which is also the default
+ * when no direction is written) and is not rejected. */
+gboolean hc_sdp_media_is_sending (const GstSDPMedia *media);
+
+G_END_DECLS

@@ -1,0 +1,629 @@
+/* hyperconf — the conference layer end to end inside one process:
+ * three clients, each an in-process hyperty (HcSyncher) speaking
+ * PROTOCOL.md §8–9 and a webrtcbin sending live VP8 and Opus, join one
+ * room through the server conference hyperty; each must receive RTP from
+ * both others, mapped to them through a=msid and the room object.  Then
+ * one leaves (§9.5) and the others see it gone while media between them
+ * keeps flowing; bad joins get their error codes. */
+#include <hyperconf/hc-conference.h>
+#include <hyperconf/hc-forwarder.h>
+#include <hyperconf/hc-syncher.h>
+#include <hyperconf/hc-json-spec.h>
+
+#include "../src/media/hc-peer.h"
+
+#include <string.h>
+
+#define N_CLIENTS  3
+#define TIMEOUT_MS 20000
+
+typedef struct {
+  gint index;
+  gchar *name;
+  HcSyncher *syncher;
+  GstElement *pipeline;
+  HcPeer *peer;
+  HcSyncObject *own;    /* our Connection object */
+  gchar *server_object; /* the server's Connection object for us */
+  gchar *room_object;   /* the room object */
+  gchar *pid;
+  gint join_code;
+  GHashTable *buffers_by_mid; /* mid -> guint count (atomic via lock) */
+  GMutex lock;
+  guint applied_candidates;
+  guint answers_sent;
+} Client;
+
+typedef struct {
+  HcNode *node;
+  HcConference *conference;
+  Client clients[N_CLIENTS];
+} Fixture;
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static gboolean
+timeout_reached (gpointer flag)
+{
+  *(gboolean *)flag = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+#define RUN_UNTIL(cond)                                                        \
+  G_STMT_START                                                                 \
+  {                                                                            \
+    gboolean expired_ = FALSE;                                                 \
+    guint id_ = g_timeout_add (TIMEOUT_MS, timeout_reached, &expired_);        \
+    while (!(cond) && !expired_)                                               \
+      g_main_context_iteration (NULL, TRUE);                                   \
+    if (!expired_)                                                             \
+      g_source_remove (id_);                                                   \
+    if (!(cond))                                                               \
+      g_error ("timed out waiting for: %s", #cond);                            \
+  }                                                                            \
+  G_STMT_END
+
+static void
+store_result (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  *(GAsyncResult **)user_data = g_object_ref (result);
+}
+
+static gchar *
+sdp_text (GstWebRTCSessionDescription *desc)
+{
+  return gst_sdp_message_as_text (desc->sdp);
+}
+
+/* ---- a client's media ------------------------------------------------- */
+
+static GstPadProbeReturn
+count_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  Client *c = user_data;
+  g_autofree gchar *mid
+      = g_object_get_data (G_OBJECT (pad), "mid")
+            ? g_strdup (g_object_get_data (G_OBJECT (pad), "mid"))
+            : NULL;
+
+  if (mid == NULL)
+    return GST_PAD_PROBE_OK;
+  g_mutex_lock (&c->lock);
+  g_hash_table_insert (
+      c->buffers_by_mid, g_strdup (mid),
+      GUINT_TO_POINTER (
+          GPOINTER_TO_UINT (g_hash_table_lookup (c->buffers_by_mid, mid)) + 1));
+  g_mutex_unlock (&c->lock);
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+on_rtp_src_pad (HcPeer *peer, GstPad *pad, GstCaps *caps, guint ssrc,
+                gpointer user_data)
+{
+  Client *c = user_data;
+  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+  g_autoptr (GstPad) sinkpad = gst_element_get_static_pad (sink, "sink");
+  g_autoptr (GstWebRTCRTPTransceiver) transceiver = NULL;
+  g_autofree gchar *mid = NULL;
+
+  g_object_get (pad, "transceiver", &transceiver, NULL);
+  g_object_get (transceiver, "mid", &mid, NULL);
+  g_object_set_data_full (G_OBJECT (pad), "mid", g_strdup (mid), g_free);
+  g_object_set (sink, "sync", FALSE, "async", FALSE, NULL);
+  gst_bin_add (GST_BIN (c->pipeline), sink);
+  gst_element_sync_state_with_parent (sink);
+  g_assert_cmpint (gst_pad_link (pad, sinkpad), ==, GST_PAD_LINK_OK);
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, count_buffer, c, NULL);
+}
+
+static void
+client_media_start (Client *c)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *description = g_strdup_printf (
+      "videotestsrc is-live=true pattern=ball ! video/x-raw,width=320,"
+      "height=240,framerate=15/1 ! vp8enc deadline=1 keyframe-max-dist=15 ! "
+      "rtpvp8pay pt=96 ! application/x-rtp,media=video,encoding-name=VP8,"
+      "payload=96,clock-rate=90000 ! queue name=vq "
+      "audiotestsrc is-live=true wave=sine freq=%d ! opusenc ! "
+      "rtpopuspay pt=111 ! application/x-rtp,media=audio,encoding-name=OPUS,"
+      "payload=111,clock-rate=48000 ! queue name=aq",
+      300 + 100 * c->index);
+  g_autoptr (GstElement) bin = NULL;
+  GstElement *webrtc;
+  GPtrArray *transceivers;
+
+  c->pipeline = gst_pipeline_new (c->name);
+  bin = gst_parse_bin_from_description (description, FALSE, &error);
+  g_assert_no_error (error);
+  gst_bin_add (GST_BIN (c->pipeline), g_object_ref (bin));
+  c->peer = hc_peer_new ("webrtc");
+  webrtc = hc_peer_get_webrtcbin (c->peer);
+  gst_bin_add (GST_BIN (c->pipeline), webrtc);
+  g_assert_true (gst_element_link_pads (
+      gst_bin_get_by_name (GST_BIN (bin), "vq"), "src", webrtc, "sink_%u"));
+  g_assert_true (gst_element_link_pads (
+      gst_bin_get_by_name (GST_BIN (bin), "aq"), "src", webrtc, "sink_%u"));
+  /* Publishing only: everything received comes on the server's m-lines. */
+  transceivers = hc_peer_get_transceivers (c->peer);
+  for (guint i = 0; i < transceivers->len; i++)
+    g_object_set (g_ptr_array_index (transceivers, i), "direction",
+                  GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY, NULL);
+  g_ptr_array_unref (transceivers);
+  g_signal_connect (c->peer, "rtp-src-pad", G_CALLBACK (on_rtp_src_pad), c);
+  g_assert_cmpint (gst_element_set_state (c->pipeline, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+}
+
+/* The join offer, non-trickle: wait for gathering, then take the SDP. */
+static gchar *
+client_create_offer (Client *c)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstWebRTCSessionDescription) offer = NULL;
+  g_autoptr (GstWebRTCSessionDescription) local = NULL;
+  gboolean gathered = FALSE;
+  gulong id;
+
+  id = g_signal_connect_swapped (c->peer, "ice-gathering-done",
+                                 G_CALLBACK (timeout_reached), &gathered);
+  hc_peer_create_offer_async (c->peer, NULL, store_result, &result);
+  RUN_UNTIL (result != NULL);
+  offer = hc_peer_create_offer_finish (c->peer, result, &error);
+  g_clear_object (&result);
+  g_assert_no_error (error);
+  hc_peer_set_local_description_async (c->peer, offer, NULL, store_result,
+                                       &result);
+  RUN_UNTIL (result != NULL);
+  g_assert_true (
+      hc_peer_set_local_description_finish (c->peer, result, &error));
+  g_clear_object (&result);
+  RUN_UNTIL (gathered);
+  g_signal_handler_disconnect (c->peer, id);
+  local = hc_peer_get_local_description (c->peer);
+  return sdp_text (local);
+}
+
+static void
+client_set_remote (Client *c, GstWebRTCSDPType type, const gchar *text)
+{
+  g_autoptr (GstSDPMessage) sdp = NULL;
+  GAsyncResult *result = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (gst_sdp_message_new_from_text (text, &sdp), ==, GST_SDP_OK);
+  hc_peer_set_remote_description_async (c->peer, type, sdp, NULL, store_result,
+                                        &result);
+  RUN_UNTIL (result != NULL);
+  g_assert_true (
+      hc_peer_set_remote_description_finish (c->peer, result, &error));
+  g_assert_no_error (error);
+  g_object_unref (result);
+}
+
+/* ---- a client's signalling -------------------------------------------- */
+
+static const gchar *
+member_string (JsonObject *object, const gchar *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  return node && hc_json_kind_of (node) == HC_JSON_STRING
+             ? json_node_get_string (node)
+             : NULL;
+}
+
+static void
+answer_server_offer (Client *c, const gchar *sdp)
+{
+  GAsyncResult *result = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstWebRTCSessionDescription) answer = NULL;
+  g_autofree gchar *text = NULL;
+  g_autoptr (JsonNode) value = NULL;
+  JsonObject *description;
+
+  client_set_remote (c, GST_WEBRTC_SDP_TYPE_OFFER, sdp);
+  hc_peer_create_answer_async (c->peer, NULL, store_result, &result);
+  RUN_UNTIL (result != NULL);
+  answer = hc_peer_create_answer_finish (c->peer, result, &error);
+  g_assert_no_error (error);
+  g_clear_object (&result);
+  hc_peer_set_local_description_async (c->peer, answer, NULL, store_result,
+                                       &result);
+  RUN_UNTIL (result != NULL);
+  g_assert_true (
+      hc_peer_set_local_description_finish (c->peer, result, &error));
+  g_clear_object (&result);
+
+  text = sdp_text (answer);
+  description = json_object_new ();
+  json_object_set_string_member (description, "type", "answer");
+  json_object_set_string_member (description, "sdp", text);
+  value = json_node_init_object (json_node_alloc (), description);
+  json_object_unref (description);
+  g_assert_true (hc_syncher_set (c->syncher, c->own, "connectionDescription",
+                                 value, NULL));
+  c->answers_sent++;
+}
+
+static void
+server_object_changed (HcSyncObject *object, const gchar *attribute,
+                       gpointer user_data)
+{
+  Client *c = user_data;
+  JsonNode *node;
+
+  if (attribute == NULL || g_str_has_prefix (attribute, "iceCandidates")) {
+    JsonArray *candidates;
+
+    node = hc_sync_object_lookup (object, "iceCandidates");
+    if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+      return;
+    candidates = json_node_get_array (node);
+    for (; c->applied_candidates < json_array_get_length (candidates);
+         c->applied_candidates++) {
+      JsonObject *candidate
+          = json_array_get_object_element (candidates, c->applied_candidates);
+      const gchar *line = member_string (candidate, "candidate");
+
+      if (line && *line)
+        hc_peer_add_ice_candidate (
+            c->peer, json_object_get_int_member (candidate, "sdpMLineIndex"),
+            line);
+    }
+  } else if (g_str_equal (attribute, "connectionDescription")) {
+    JsonObject *description;
+
+    node = hc_sync_object_lookup (object, "connectionDescription");
+    description = json_node_get_object (node);
+    if (g_strcmp0 (member_string (description, "type"), "offer") == 0)
+      answer_server_offer (c, member_string (description, "sdp"));
+  }
+}
+
+static void
+server_object_observed (HcSyncher *syncher, HcSyncObject *object, gint code,
+                        gpointer user_data)
+{
+  Client *c = user_data;
+  JsonObject *data;
+  JsonObject *description;
+
+  g_assert_cmpint (code, ==, 200);
+  data = hc_sync_object_get_data (object);
+  g_assert_cmpstr (member_string (data, "peer"), ==,
+                   hc_syncher_get_url (c->syncher));
+  c->pid = g_strdup (member_string (data, "participantId"));
+  g_assert_nonnull (c->pid);
+  g_assert_true (g_regex_match_simple ("^[A-Za-z0-9_-]{1,32}$", c->pid, 0, 0));
+  description = json_object_get_object_member (data, "connectionDescription");
+  g_assert_cmpstr (member_string (description, "type"), ==, "answer");
+  client_set_remote (c, GST_WEBRTC_SDP_TYPE_ANSWER,
+                     member_string (description, "sdp"));
+  g_signal_connect (object, "changed", G_CALLBACK (server_object_changed), c);
+  server_object_changed (object, NULL, c);
+}
+
+static void
+room_object_observed (HcSyncher *syncher, HcSyncObject *object, gint code,
+                      gpointer user_data)
+{
+  g_assert_cmpint (code, ==, 200);
+}
+
+/* The server invites us to its Connection object and to the room. */
+static gboolean
+on_invitation (HcSyncher *syncher, HcMessage *request, gpointer user_data)
+{
+  Client *c = user_data;
+  g_autofree gchar *url = NULL;
+  JsonObject *value = hc_message_body_get_object (request, "value");
+  const gchar *scheme;
+
+  g_assert_cmpint (hc_message_get_kind (request), ==, HC_MESSAGE_CREATE);
+  g_assert_nonnull (value);
+  url = g_strdup (member_string (value, "url"));
+  g_assert_nonnull (url);
+  hc_syncher_respond (syncher, request, 200, NULL, NULL);
+  scheme = g_str_has_prefix (url, "comm://") ? "comm" : "connection";
+  if (g_str_equal (scheme, "comm")) {
+    c->room_object = g_strdup (url);
+    hc_syncher_observe (syncher, url, room_object_observed, c);
+  } else {
+    c->server_object = g_strdup (url);
+    hc_syncher_observe (syncher, url, server_object_observed, c);
+  }
+  return TRUE;
+}
+
+static void
+joined (HcSyncher *syncher, HcMessage *response, gpointer user_data)
+{
+  Client *c = user_data;
+
+  c->join_code = response ? hc_message_get_code (response) : 408;
+}
+
+static void
+client_join (Fixture *f, Client *c, const gchar *room, const gchar *sdp)
+{
+  g_autoptr (JsonObject) data = json_object_new ();
+  JsonObject *description = json_object_new ();
+  JsonObject *options = json_object_new ();
+  JsonObject *identity = json_object_new ();
+  JsonObject *profile = json_object_new ();
+  g_autoptr (JsonObject) identity_holder = NULL;
+
+  json_object_set_string_member (data, "scheme", "connection");
+  json_object_set_string_member (data, "name", room);
+  json_object_set_string_member (data, "roomName", room);
+  json_object_set_string_member (data, "owner",
+                                 hc_syncher_get_url (c->syncher));
+  json_object_set_string_member (data, "peer",
+                                 hc_conference_get_url (f->conference));
+  json_object_set_string_member (data, "status", "new");
+  json_object_set_string_member (description, "type", "offer");
+  json_object_set_string_member (description, "sdp", sdp);
+  json_object_set_object_member (data, "connectionDescription", description);
+  json_object_set_array_member (data, "iceCandidates", json_array_new ());
+  json_object_set_string_member (options, "mode", "sfu");
+  json_object_set_object_member (data, "options", options);
+
+  c->own = hc_syncher_report (c->syncher, "connection",
+                              "hyperty-catalogue://catalogue.localhost/"
+                              ".well-known/dataschema/Connection",
+                              room, data);
+  g_assert_nonnull (c->own);
+  json_object_set_string_member (profile, "username", c->name);
+  json_object_set_object_member (identity, "userProfile", profile);
+  identity_holder = identity;
+  c->join_code = 0;
+  hc_syncher_invite (c->syncher, c->own, hc_conference_get_url (f->conference),
+                     identity, joined, c);
+}
+
+static void
+client_init (Fixture *f, Client *c, gint index)
+{
+  g_autofree gchar *runtime
+      = g_strdup_printf ("runtime://localhost/client-%d", index);
+
+  c->index = index;
+  c->name = g_strdup_printf ("client%d", index);
+  c->syncher = hc_syncher_new (f->node, runtime);
+  g_signal_connect (c->syncher, "request", G_CALLBACK (on_invitation), c);
+  c->buffers_by_mid
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_mutex_init (&c->lock);
+}
+
+static void
+client_clear (Client *c)
+{
+  if (c->pipeline) {
+    gst_element_set_state (c->pipeline, GST_STATE_NULL);
+    g_clear_object (&c->pipeline);
+  }
+  if (c->peer)
+    hc_peer_close (c->peer);
+  g_clear_object (&c->peer);
+  g_clear_object (&c->syncher);
+  g_clear_pointer (&c->buffers_by_mid, g_hash_table_unref);
+  g_mutex_clear (&c->lock);
+  g_free (c->name);
+  g_free (c->pid);
+  g_free (c->server_object);
+  g_free (c->room_object);
+  memset (c, 0, sizeof *c);
+}
+
+/* Buffers received from publisher @pid: the mids whose a=msid names it in
+ * the server's latest offer (our remote description). */
+static guint
+buffers_from (Client *c, const gchar *pid)
+{
+  g_autoptr (GstWebRTCSessionDescription) remote
+      = hc_peer_get_remote_description (c->peer);
+  guint total = 0, tracks = 0;
+
+  if (remote == NULL || pid == NULL)
+    return 0;
+  for (guint i = 0; i < gst_sdp_message_medias_len (remote->sdp); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (remote->sdp, i);
+    const gchar *msid = gst_sdp_media_get_attribute_val (media, "msid");
+    const gchar *mid = gst_sdp_media_get_attribute_val (media, "mid");
+
+    if (msid && mid && g_str_has_prefix (msid, pid)
+        && msid[strlen (pid)] == ' ') {
+      guint n;
+
+      g_mutex_lock (&c->lock);
+      n = GPOINTER_TO_UINT (g_hash_table_lookup (c->buffers_by_mid, mid));
+      g_mutex_unlock (&c->lock);
+      if (n > 0)
+        tracks++;
+      total += n;
+    }
+  }
+  /* Both tracks (audio and video) must be flowing. */
+  return tracks >= 2 ? total : 0;
+}
+
+/* ---- fixture and tests -------------------------------------------------- */
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  HcNodeConfig node_config;
+  HcConferenceConfig config;
+  g_autoptr (GError) error = NULL;
+
+  hc_node_config_init_defaults (&node_config);
+  node_config.max_rate = 0;
+  f->node = hc_node_new (&node_config);
+  g_free (node_config.domain);
+  hc_conference_config_init_defaults (&config);
+  config.max_participants = N_CLIENTS;
+  f->conference = hc_conference_new (f->node, &config, &error);
+  g_assert_no_error (error);
+  for (gint i = 0; i < N_CLIENTS; i++)
+    client_init (f, &f->clients[i], i);
+}
+
+static void
+fixture_tear_down (Fixture *f, gconstpointer data)
+{
+  for (gint i = 0; i < N_CLIENTS; i++)
+    client_clear (&f->clients[i]);
+  g_clear_object (&f->conference);
+  g_clear_object (&f->node);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+}
+
+static gboolean
+everyone_receives_from_everyone (Fixture *f, guint min_buffers)
+{
+  for (gint i = 0; i < N_CLIENTS; i++) {
+    for (gint j = 0; j < N_CLIENTS; j++) {
+      if (i == j || f->clients[i].pipeline == NULL
+          || f->clients[j].pipeline == NULL)
+        continue;
+      if (buffers_from (&f->clients[i], f->clients[j].pid) < min_buffers)
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+static gboolean
+room_lists (Client *c, HcSyncher *syncher, const gchar *pid)
+{
+  HcSyncObject *room
+      = c->room_object ? hc_syncher_lookup_observed (syncher, c->room_object)
+                       : NULL;
+  g_autofree gchar *path = g_strdup_printf ("participants.%s.username", pid);
+
+  return room && hc_sync_object_lookup (room, path) != NULL;
+}
+
+static void
+test_three_clients_sfu (Fixture *f, gconstpointer data)
+{
+  gint64 start;
+
+  for (gint i = 0; i < N_CLIENTS; i++) {
+    Client *c = &f->clients[i];
+    g_autofree gchar *offer = NULL;
+
+    client_media_start (c);
+    offer = client_create_offer (c);
+    client_join (f, c, "room1", offer);
+    RUN_UNTIL (c->join_code != 0);
+    g_assert_cmpint (c->join_code, ==, 200);
+    RUN_UNTIL (c->pid != NULL && c->room_object != NULL);
+  }
+  g_assert_cmpuint (hc_conference_get_n_rooms (f->conference), ==, 1);
+  g_assert_cmpuint (hc_conference_get_n_participants (f->conference), ==,
+                    N_CLIENTS);
+
+  /* Everyone sees everyone in the room object, by name. */
+  for (gint i = 0; i < N_CLIENTS; i++)
+    for (gint j = 0; j < N_CLIENTS; j++)
+      RUN_UNTIL (room_lists (&f->clients[i], f->clients[i].syncher,
+                             f->clients[j].pid));
+
+  /* Each receives RTP from both others, audio and video. */
+  start = g_get_monotonic_time ();
+  RUN_UNTIL (everyone_receives_from_everyone (f, 20));
+  g_test_message ("all media flowing %.0f ms after the last join",
+                  (g_get_monotonic_time () - start) / 1000.0);
+
+  /* A fourth one would be one too many: 486. */
+  {
+    Client extra = { 0 };
+    g_autofree gchar *offer = NULL;
+
+    client_init (f, &extra, 9);
+    client_media_start (&extra);
+    offer = client_create_offer (&extra);
+    client_join (f, &extra, "room1", offer);
+    RUN_UNTIL (extra.join_code != 0);
+    g_assert_cmpint (extra.join_code, ==, 486);
+    client_clear (&extra);
+  }
+
+  /* One leaves by deleting its Connection object (§9.5). */
+  {
+    Client *gone = &f->clients[2];
+    g_autofree gchar *pid = g_strdup (gone->pid);
+    guint before[2];
+
+    hc_syncher_delete_reported (gone->syncher, gone->own);
+    for (gint i = 0; i < 2; i++)
+      RUN_UNTIL (!room_lists (&f->clients[i], f->clients[i].syncher, pid));
+    g_assert_cmpuint (hc_conference_get_n_participants (f->conference), ==, 2);
+    client_clear (gone);
+    /* Media between the remaining two keeps flowing. */
+    before[0] = buffers_from (&f->clients[0], f->clients[1].pid);
+    before[1] = buffers_from (&f->clients[1], f->clients[0].pid);
+    RUN_UNTIL (buffers_from (&f->clients[0], f->clients[1].pid) > before[0] + 20
+               && buffers_from (&f->clients[1], f->clients[0].pid)
+                      > before[1] + 20);
+  }
+
+  /* The last ones leave by ending their sessions: the room goes. */
+  for (gint i = 0; i < 2; i++)
+    client_clear (&f->clients[i]);
+  RUN_UNTIL (hc_conference_get_n_rooms (f->conference) == 0);
+}
+
+static void
+test_bad_joins (Fixture *f, gconstpointer data)
+{
+  Client *c = &f->clients[0];
+  static const struct {
+    const gchar *room;
+    const gchar *sdp;
+    gint code;
+  } cases[] = {
+    { "room1", "this is not SDP", 400 },
+    /* Parses, but no usable media (only H.264). */
+    { "room1",
+      "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+      "a=group:BUNDLE 0\r\nm=video 9 UDP/TLS/RTP/SAVPF 102\r\n"
+      "c=IN IP4 0.0.0.0\r\na=mid:0\r\na=sendonly\r\na=ice-ufrag:abcd\r\n"
+      "a=ice-pwd:abcdefghijklmnopqrstuvwx\r\na=fingerprint:sha-256 "
+      "00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:00:"
+      "00:00:00:00:00:00:00:00:00\r\na=setup:actpass\r\na=rtcp-mux\r\n"
+      "a=rtpmap:102 H264/90000\r\n",
+      400 },
+    { "bad room!", "v=0\r\n", 400 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    client_join (f, c, cases[i].room, cases[i].sdp);
+    RUN_UNTIL (c->join_code != 0);
+    g_assert_cmpint (c->join_code, ==, cases[i].code);
+    /* No room was created, and the server no longer observes us. */
+    g_assert_cmpuint (hc_conference_get_n_rooms (f->conference), ==, 0);
+    hc_syncher_delete_reported (c->syncher, c->own);
+    c->own = NULL;
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gst_init (&argc, &argv);
+  hc_media_register_elements (NULL);
+  g_test_add ("/conference/three-clients-sfu", Fixture, NULL, fixture_set_up,
+              test_three_clients_sfu, fixture_tear_down);
+  g_test_add ("/conference/bad-joins", Fixture, NULL, fixture_set_up,
+              test_bad_joins, fixture_tear_down);
+  return g_test_run ();
+}

@@ -1,0 +1,784 @@
+/* hyperconf — hcforwarder element tests (GstHarness).
+ *
+ *   harness "in" ──▶ sink ┐
+ *                         ├─ src_0 ──▶ harness "a"
+ *                         └─ src_1 ──▶ harness "b"   (each an output)
+ *
+ * Every packet coming out is checked field by field with GstRTPBuffer.
+ */
+#include <hyperconf/hc-forwarder.h>
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/rtp/gstrtpbuffer.h>
+#include <gst/video/video.h>
+
+#include <string.h>
+
+#define IN_SSRC 0x0a0b0c0du
+#define IN_PT   96
+#define IN_CSRC 0x01020304u
+#define IN_CAPS                                                                \
+  "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,"          \
+  "payload=96,ssrc=(uint)168496141,seqnum-offset=(uint)1000,"                  \
+  "extmap-3=http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time"
+
+#define PAYLOAD_LEN 20
+
+/* A packet whose payload bytes are derived from @seq, so that a check can
+ * tell which input packet an output came from. */
+static GstBuffer *
+make_packet_full (guint16 seq, gboolean with_extension, guint8 pad_len)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  GstBuffer *buf = gst_rtp_buffer_new_allocate (PAYLOAD_LEN, pad_len, 1);
+  guint8 *payload;
+
+  g_assert_true (gst_rtp_buffer_map (buf, GST_MAP_WRITE, &rtp));
+  gst_rtp_buffer_set_ssrc (&rtp, IN_SSRC);
+  gst_rtp_buffer_set_payload_type (&rtp, IN_PT);
+  gst_rtp_buffer_set_seq (&rtp, seq);
+  gst_rtp_buffer_set_timestamp (&rtp, 90u * seq);
+  gst_rtp_buffer_set_marker (&rtp, seq % 2);
+  gst_rtp_buffer_set_csrc (&rtp, 0, IN_CSRC);
+  payload = gst_rtp_buffer_get_payload (&rtp);
+  for (guint i = 0; i < PAYLOAD_LEN; i++)
+    payload[i] = (guint8)(seq + i);
+  if (with_extension) {
+    const guint8 level[] = { 0x80 | 42, 0xaa, 0xbb };
+
+    g_assert_true (gst_rtp_buffer_add_extension_onebyte_header (&rtp, 1, level,
+                                                                sizeof level));
+  }
+  gst_rtp_buffer_unmap (&rtp);
+  GST_BUFFER_PTS (buf) = seq * GST_MSECOND;
+  return buf;
+}
+
+static GstBuffer *
+make_packet (guint16 seq)
+{
+  return make_packet_full (seq, FALSE, 0);
+}
+
+typedef struct {
+  guint32 ssrc;
+  guint8 pt;
+  gboolean extension;
+} Expect;
+
+/* Checks every header field and the payload of @buf, forwarded from input
+ * packet @in_seq; returns its sequence number. */
+static guint16
+check_packet (GstBuffer *buf, guint16 in_seq, const Expect *e, guint8 pad_len)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  const guint8 *payload;
+  guint16 seq;
+
+  g_assert_nonnull (buf);
+  g_assert_true (gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp));
+  g_assert_cmpuint (gst_rtp_buffer_get_version (&rtp), ==, 2);
+  g_assert_cmpint (gst_rtp_buffer_get_padding (&rtp), ==, pad_len > 0);
+  g_assert_cmpint (gst_rtp_buffer_get_extension (&rtp), ==, e->extension);
+  g_assert_cmpuint (gst_rtp_buffer_get_csrc_count (&rtp), ==, 1);
+  g_assert_cmphex (gst_rtp_buffer_get_csrc (&rtp, 0), ==, IN_CSRC);
+  g_assert_cmpint (gst_rtp_buffer_get_marker (&rtp), ==, in_seq % 2);
+  g_assert_cmpuint (gst_rtp_buffer_get_payload_type (&rtp), ==, e->pt);
+  g_assert_cmphex (gst_rtp_buffer_get_ssrc (&rtp), ==, e->ssrc);
+  g_assert_cmpuint (gst_rtp_buffer_get_timestamp (&rtp), ==, 90u * in_seq);
+  g_assert_cmpuint (gst_rtp_buffer_get_payload_len (&rtp), ==, PAYLOAD_LEN);
+  payload = gst_rtp_buffer_get_payload (&rtp);
+  for (guint i = 0; i < PAYLOAD_LEN; i++)
+    g_assert_cmpuint (payload[i], ==, (guint8)(in_seq + i));
+  if (pad_len) {
+    gsize size = gst_buffer_get_size (buf);
+    guint8 last;
+
+    gst_buffer_extract (buf, size - 1, &last, 1);
+    g_assert_cmpuint (last, ==, pad_len);
+  }
+  g_assert_cmpuint (GST_BUFFER_PTS (buf), ==, in_seq * GST_MSECOND);
+  seq = gst_rtp_buffer_get_seq (&rtp);
+  gst_rtp_buffer_unmap (&rtp);
+  return seq;
+}
+
+static GstHarness *
+new_input (void)
+{
+  GstHarness *h = gst_harness_new_with_padnames ("hcforwarder", "sink", NULL);
+
+  gst_harness_set_src_caps_str (h, IN_CAPS);
+  return h;
+}
+
+static GstHarness *
+new_output (GstHarness *in, GstPad **pad)
+{
+  GstHarness *h = gst_harness_new_with_element (in->element, NULL, "src_%u");
+
+  if (pad)
+    *pad = GST_PAD_PEER (h->sinkpad);
+  return h;
+}
+
+static guint64
+packets_of (GstPad *pad)
+{
+  guint64 n;
+
+  g_object_get (pad, "packets", &n, NULL);
+  return n;
+}
+
+/* --------------------------------------------------------------------- */
+
+static void
+test_defaults (void)
+{
+  g_autoptr (GstElement) f = gst_element_factory_make ("hcforwarder", NULL);
+  GstPad *pad;
+  guint ssrc;
+  gint pt;
+  gboolean strip;
+
+  g_assert_nonnull (f);
+  pad = gst_element_request_pad_simple (f, "src_%u");
+  g_assert_true (HC_IS_FORWARDER_PAD (pad));
+  g_assert_cmpstr (GST_PAD_NAME (pad), ==, "src_0");
+  g_object_get (pad, "ssrc", &ssrc, "pt", &pt, "strip-extensions", &strip,
+                NULL);
+  g_assert_cmpuint (ssrc, ==, 0);
+  g_assert_cmpint (pt, ==, -1);
+  g_assert_true (strip);
+  g_assert_cmpuint (packets_of (pad), ==, 0);
+
+  /* Pad properties by name, as gst-launch-1.0 sets them. */
+  g_assert_true (GST_IS_CHILD_PROXY (f));
+  gst_child_proxy_set (GST_CHILD_PROXY (f), "src_0::pt", 100, NULL);
+  g_object_get (pad, "pt", &pt, NULL);
+  g_assert_cmpint (pt, ==, 100);
+
+  gst_element_release_request_pad (f, pad);
+  gst_object_unref (pad);
+  g_assert_cmpuint (f->numsrcpads, ==, 0);
+}
+
+/* gst-launch-1.0 syntax for pad properties (the pad appears only when the
+ * link requests it, so this goes through GstChildProxy's child-added). */
+static void
+test_parse_pad_properties (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstElement) bin
+      = gst_parse_launch ("hcforwarder name=f src_0::pt=100 src_0::ssrc=1234 "
+                          "src_0::strip-extensions=false f.src_0 ! fakesink",
+                          &error);
+  g_autoptr (GstElement) f = NULL;
+  g_autoptr (GstPad) pad = NULL;
+  guint ssrc;
+  gint pt;
+  gboolean strip;
+
+  g_assert_no_error (error);
+  f = gst_bin_get_by_name (GST_BIN (bin), "f");
+  pad = gst_element_get_static_pad (f, "src_0");
+  g_assert_nonnull (pad);
+  g_object_get (pad, "ssrc", &ssrc, "pt", &pt, "strip-extensions", &strip,
+                NULL);
+  g_assert_cmpuint (ssrc, ==, 1234);
+  g_assert_cmpint (pt, ==, 100);
+  g_assert_false (strip);
+}
+
+/* Two outputs configured differently; every field of every packet. */
+static void
+test_rewrite_two_outputs (void)
+{
+  GstHarness *in = new_input ();
+  GstPad *pa, *pb;
+  GstHarness *a = new_output (in, &pa);
+  GstHarness *b = new_output (in, &pb);
+  const Expect ea = { 0x11111111u, 100, FALSE };
+  const Expect eb = { IN_SSRC, IN_PT, FALSE };
+  guint16 first_a = 0, first_b = 0;
+
+  g_object_set (pa, "ssrc", ea.ssrc, "pt", (gint)ea.pt, NULL);
+
+  for (guint16 seq = 1000; seq < 1010; seq++) {
+    g_autoptr (GstBuffer) in_buf = make_packet (seq);
+    g_autoptr (GstBuffer) out_a = NULL;
+    g_autoptr (GstBuffer) out_b = NULL;
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    guint16 sa, sb;
+
+    g_assert_cmpint (gst_harness_push (in, gst_buffer_ref (in_buf)), ==,
+                     GST_FLOW_OK);
+    out_a = gst_harness_pull (a);
+    out_b = gst_harness_pull (b);
+    sa = check_packet (out_a, seq, &ea, 0);
+    sb = check_packet (out_b, seq, &eb, 0);
+    if (seq == 1000) {
+      first_a = sa;
+      first_b = sb;
+    }
+    /* Per-pad offset: continuous, each from its own start. */
+    g_assert_cmpuint (sa, ==, (guint16)(first_a + seq - 1000));
+    g_assert_cmpuint (sb, ==, (guint16)(first_b + seq - 1000));
+
+    /* The input buffer (still ours) was not written to. */
+    g_assert_true (gst_rtp_buffer_map (in_buf, GST_MAP_READ, &rtp));
+    g_assert_cmphex (gst_rtp_buffer_get_ssrc (&rtp), ==, IN_SSRC);
+    g_assert_cmpuint (gst_rtp_buffer_get_seq (&rtp), ==, seq);
+    gst_rtp_buffer_unmap (&rtp);
+  }
+  g_assert_cmpuint (packets_of (pa), ==, 10);
+  g_assert_cmpuint (packets_of (pb), ==, 10);
+  g_assert_cmpuint (gst_harness_buffers_in_queue (a), ==, 0);
+
+  gst_harness_teardown (b);
+  gst_harness_teardown (a);
+  gst_harness_teardown (in);
+}
+
+/* A hole in the input stays a hole of the same size in each output, across
+ * the 16-bit wrap. */
+static void
+test_gaps_preserved (void)
+{
+  GstHarness *in = new_input ();
+  GstHarness *a = new_output (in, NULL);
+  const guint16 seqs[] = { 65530, 65531, 65534, 2, 3, 10 };
+  guint16 first = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (seqs); i++) {
+    g_autoptr (GstBuffer) out = NULL;
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    guint16 s;
+
+    gst_harness_push (in, make_packet (seqs[i]));
+    out = gst_harness_pull (a);
+    g_assert_true (gst_rtp_buffer_map (out, GST_MAP_READ, &rtp));
+    s = gst_rtp_buffer_get_seq (&rtp);
+    gst_rtp_buffer_unmap (&rtp);
+    if (i == 0)
+      first = s;
+    g_assert_cmpuint ((guint16)(s - first), ==, (guint16)(seqs[i] - seqs[0]));
+  }
+  gst_harness_teardown (a);
+  gst_harness_teardown (in);
+}
+
+/* One-byte header extension removed (X bit, length, payload and padding
+ * intact) on a stripping pad, kept byte for byte on the other. */
+static void
+test_extensions (void)
+{
+  GstHarness *in = new_input ();
+  GstPad *pa, *pb;
+  GstHarness *a = new_output (in, &pa);
+  GstHarness *b = new_output (in, &pb);
+  const Expect ea = { IN_SSRC, IN_PT, FALSE };
+  const Expect eb = { IN_SSRC, IN_PT, TRUE };
+  g_autoptr (GstBuffer) in_buf = make_packet_full (500, TRUE, 4);
+  g_autoptr (GstBuffer) out_a = NULL;
+  g_autoptr (GstBuffer) out_b = NULL;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  gpointer data;
+  guint size;
+  gsize in_size = gst_buffer_get_size (in_buf);
+
+  g_object_set (pb, "strip-extensions", FALSE, NULL);
+  gst_harness_push (in, gst_buffer_ref (in_buf));
+  out_a = gst_harness_pull (a);
+  out_b = gst_harness_pull (b);
+
+  check_packet (out_a, 500, &ea, 4);
+  /* 4 bytes of extension header + 4 of data (3, padded) are gone. */
+  g_assert_cmpuint (gst_buffer_get_size (out_a), ==, in_size - 8);
+  g_assert_true (gst_rtp_buffer_map (out_a, GST_MAP_READ, &rtp));
+  g_assert_cmpuint (gst_rtp_buffer_get_header_len (&rtp), ==, 12 + 4);
+  gst_rtp_buffer_unmap (&rtp);
+
+  check_packet (out_b, 500, &eb, 4);
+  g_assert_cmpuint (gst_buffer_get_size (out_b), ==, in_size);
+  g_assert_true (gst_rtp_buffer_map (out_b, GST_MAP_READ, &rtp));
+  g_assert_true (
+      gst_rtp_buffer_get_extension_onebyte_header (&rtp, 1, 0, &data, &size));
+  g_assert_cmpuint (size, ==, 3);
+  g_assert_cmpmem (data, size, ((const guint8[]){ 0x80 | 42, 0xaa, 0xbb }), 3);
+  gst_rtp_buffer_unmap (&rtp);
+
+  gst_harness_teardown (b);
+  gst_harness_teardown (a);
+  gst_harness_teardown (in);
+}
+
+static void
+check_caps (GstCaps *caps, guint ssrc, gint pt, gboolean has_extmap)
+{
+  const GstStructure *s;
+  guint got_ssrc;
+  gint got_pt;
+
+  g_assert_nonnull (caps);
+  g_assert_true (gst_caps_is_fixed (caps));
+  s = gst_caps_get_structure (caps, 0);
+  g_assert_true (gst_structure_has_name (s, "application/x-rtp"));
+  g_assert_cmpstr (gst_structure_get_string (s, "encoding-name"), ==, "VP8");
+  g_assert_true (gst_structure_get_uint (s, "ssrc", &got_ssrc));
+  g_assert_true (gst_structure_get_int (s, "payload", &got_pt));
+  g_assert_cmpuint (got_ssrc, ==, ssrc);
+  g_assert_cmpint (got_pt, ==, pt);
+  g_assert_cmpint (gst_structure_has_field (s, "extmap-3"), ==, has_extmap);
+  /* Describes the input's numbering, not the renumbered output's. */
+  g_assert_false (gst_structure_has_field (s, "seqnum-offset"));
+}
+
+/* Caps of each src pad carry its ssrc/payload, by event and by query, and
+ * follow a settings change. */
+static void
+test_caps_per_pad (void)
+{
+  GstHarness *in = new_input ();
+  GstPad *pa, *pb;
+  GstHarness *a = new_output (in, &pa);
+  GstHarness *b = new_output (in, &pb);
+  g_autoptr (GstCaps) qa = NULL;
+  g_autoptr (GstCaps) qb = NULL;
+  g_autoptr (GstCaps) cur = NULL;
+  g_autoptr (GstBuffer) out = NULL;
+
+  g_object_set (pa, "ssrc", 5555u, "pt", 100, NULL);
+  g_object_set (pb, "strip-extensions", FALSE, NULL);
+
+  /* Known before any buffer: answered from the upstream caps. */
+  qa = gst_pad_query_caps (pa, NULL);
+  qb = gst_pad_query_caps (pb, NULL);
+  check_caps (qa, 5555, 100, FALSE);
+  check_caps (qb, IN_SSRC, IN_PT, TRUE);
+
+  gst_harness_push (in, make_packet (1));
+  gst_harness_push (in, make_packet (2));
+  cur = gst_pad_get_current_caps (a->sinkpad);
+  check_caps (cur, 5555, 100, FALSE);
+  gst_clear_caps (&cur);
+  cur = gst_pad_get_current_caps (b->sinkpad);
+  check_caps (cur, IN_SSRC, IN_PT, TRUE);
+  gst_clear_caps (&cur);
+
+  /* A new pt mid-stream: new caps before the next packet. */
+  g_object_set (pb, "pt", 101, NULL);
+  gst_harness_push (in, make_packet (3));
+  cur = gst_pad_get_current_caps (b->sinkpad);
+  check_caps (cur, IN_SSRC, 101, TRUE);
+  gst_buffer_unref (gst_harness_pull (b));
+  gst_buffer_unref (gst_harness_pull (b));
+  out = gst_harness_pull (b);
+  check_packet (out, 3, &(Expect){ IN_SSRC, 101, FALSE }, 0);
+
+  gst_harness_teardown (b);
+  gst_harness_teardown (a);
+  gst_harness_teardown (in);
+}
+
+/* A pad requested after data flowed gets stream-start, caps (its own) and
+ * segment, in that order, before its first buffer. */
+static void
+test_late_pad_sticky_events (void)
+{
+  GstHarness *in = new_input ();
+  GstHarness *early = new_output (in, NULL);
+  GstHarness *late;
+  GstPad *pl;
+  GstEvent *ev;
+  GstCaps *caps;
+  g_autoptr (GstBuffer) out = NULL;
+
+  for (guint16 seq = 1; seq <= 5; seq++)
+    gst_harness_push (in, make_packet (seq));
+  g_assert_cmpuint (gst_harness_buffers_received (early), ==, 5);
+
+  late = new_output (in, &pl);
+  g_object_set (pl, "ssrc", 777u, NULL);
+  g_assert_null (gst_harness_try_pull_event (late));
+
+  gst_harness_push (in, make_packet (6));
+
+  ev = gst_harness_pull_event (late);
+  g_assert_cmpint (GST_EVENT_TYPE (ev), ==, GST_EVENT_STREAM_START);
+  gst_event_unref (ev);
+  ev = gst_harness_pull_event (late);
+  g_assert_cmpint (GST_EVENT_TYPE (ev), ==, GST_EVENT_CAPS);
+  gst_event_parse_caps (ev, &caps);
+  check_caps (caps, 777, IN_PT, FALSE);
+  gst_event_unref (ev);
+  ev = gst_harness_pull_event (late);
+  g_assert_cmpint (GST_EVENT_TYPE (ev), ==, GST_EVENT_SEGMENT);
+  gst_event_unref (ev);
+  g_assert_null (gst_harness_try_pull_event (late));
+
+  g_assert_cmpuint (gst_harness_buffers_received (late), ==, 1);
+  out = gst_harness_pull (late);
+  check_packet (out, 6, &(Expect){ 777, IN_PT, FALSE }, 0);
+
+  gst_harness_teardown (late);
+  gst_harness_teardown (early);
+  gst_harness_teardown (in);
+}
+
+static gboolean
+is_force_key_unit (GstEvent *ev, gboolean *all_headers)
+{
+  GstClockTime running_time;
+  guint count;
+
+  if (!gst_video_event_is_force_key_unit (ev)
+      || GST_EVENT_TYPE (ev) != GST_EVENT_CUSTOM_UPSTREAM)
+    return FALSE;
+  g_assert_true (gst_video_event_parse_upstream_force_key_unit (
+      ev, &running_time, all_headers, &count));
+  g_assert_cmpuint (running_time, ==, GST_CLOCK_TIME_NONE);
+  g_assert_cmpuint (count, ==, 0);
+  return TRUE;
+}
+
+/* Counts force-key-unit events seen upstream (others, such as reconfigure
+ * from linking, are skipped). */
+static guint
+drain_force_key_units (GstHarness *in)
+{
+  GstEvent *ev;
+  guint n = 0;
+
+  while ((ev = gst_harness_try_pull_upstream_event (in))) {
+    gboolean all_headers = FALSE;
+
+    if (is_force_key_unit (ev, &all_headers)) {
+      g_assert_true (all_headers);
+      n++;
+    }
+    gst_event_unref (ev);
+  }
+  return n;
+}
+
+static void
+test_force_key_unit_on_request (void)
+{
+  GstHarness *in = new_input ();
+  GstHarness *a, *b;
+
+  gst_harness_push (in, make_packet (1));
+  g_assert_cmpuint (drain_force_key_units (in), ==, 0);
+
+  a = new_output (in, NULL);
+  g_assert_cmpuint (drain_force_key_units (in), ==, 1);
+  b = new_output (in, NULL);
+  g_assert_cmpuint (drain_force_key_units (in), ==, 1);
+
+  gst_harness_teardown (b);
+  gst_harness_teardown (a);
+  gst_harness_teardown (in);
+}
+
+/* A subscriber's upstream event (its PLI as force-key-unit, or anything
+ * else) reaches the publisher. */
+static void
+test_upstream_event_forwarded (void)
+{
+  GstHarness *in = new_input ();
+  GstHarness *a = new_output (in, NULL);
+  GstHarness *b = new_output (in, NULL);
+  GstEvent *ev;
+  gboolean seen = FALSE;
+
+  gst_harness_push (in, make_packet (1));
+  drain_force_key_units (in);
+
+  g_assert_true (gst_harness_push_upstream_event (
+      b, gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM,
+                               gst_structure_new_empty ("hc-test-up"))));
+  while ((ev = gst_harness_try_pull_upstream_event (in))) {
+    const GstStructure *s = gst_event_get_structure (ev);
+
+    seen |= s && gst_structure_has_name (s, "hc-test-up");
+    gst_event_unref (ev);
+  }
+  g_assert_true (seen);
+
+  g_assert_true (gst_harness_push_upstream_event (
+      a, gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, TRUE,
+                                                      0)));
+  g_assert_cmpuint (drain_force_key_units (in), ==, 1);
+
+  gst_harness_teardown (b);
+  gst_harness_teardown (a);
+  gst_harness_teardown (in);
+}
+
+typedef struct {
+  GstHarness *in;
+  gint release_done; /* atomic */
+  guint pushed;
+  gboolean all_ok;
+} Pusher;
+
+static gpointer
+push_thread (gpointer data)
+{
+  Pusher *p = data;
+  guint after = 0;
+
+  /* Push until well after the release; bounded in count. */
+  for (guint16 seq = 0; seq < 20000 && after < 300; seq++) {
+    if (gst_harness_push (p->in, make_packet (seq)) != GST_FLOW_OK)
+      p->all_ok = FALSE;
+    p->pushed++;
+    if (g_atomic_int_get (&p->release_done))
+      after++;
+  }
+  return NULL;
+}
+
+/* Releasing one output while another thread pushes leaves the other output
+ * receiving every packet, in order. */
+static void
+test_release_while_pushing (void)
+{
+  GstHarness *in = new_input ();
+  GstPad *pb;
+  GstHarness *a = new_output (in, NULL);
+  GstHarness *b = new_output (in, &pb);
+  Pusher p = { in, 0, 0, TRUE };
+  GThread *thread;
+  gint64 deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  guint16 first = 0;
+
+  gst_object_ref (pb);
+  thread = g_thread_new ("pusher", push_thread, &p);
+  while (gst_harness_buffers_received (b) < 100
+         && g_get_monotonic_time () < deadline)
+    g_usleep (100);
+  gst_element_release_request_pad (in->element, pb);
+  g_atomic_int_set (&p.release_done, 1);
+  g_thread_join (thread);
+
+  g_assert_true (p.all_ok);
+  g_assert_cmpuint (in->element->numsrcpads, ==, 1);
+  g_assert_null (GST_PAD_PARENT (pb));
+  g_assert_cmpuint (gst_harness_buffers_received (b), >=, 100);
+  g_assert_cmpuint (gst_harness_buffers_received (b), <, p.pushed);
+  g_assert_cmpuint (gst_harness_buffers_received (a), ==, p.pushed);
+  for (guint i = 0; i < p.pushed; i++) {
+    g_autoptr (GstBuffer) out = gst_harness_pull (a);
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+    g_assert_true (gst_rtp_buffer_map (out, GST_MAP_READ, &rtp));
+    if (i == 0)
+      first = gst_rtp_buffer_get_seq (&rtp);
+    g_assert_cmpuint (gst_rtp_buffer_get_seq (&rtp), ==, (guint16)(first + i));
+    gst_rtp_buffer_unmap (&rtp);
+  }
+  gst_object_unref (pb);
+
+  gst_harness_teardown (b);
+  gst_harness_teardown (a);
+  gst_harness_teardown (in);
+}
+
+typedef struct {
+  GstHarness *in;
+  gint stop; /* atomic */
+  gboolean all_ok;
+} Streamer;
+
+static gpointer
+stream_thread (gpointer data)
+{
+  Streamer *st = data;
+
+  for (guint n = 0; n < 200000 && !g_atomic_int_get (&st->stop); n++)
+    if (gst_harness_push (st->in, make_packet ((guint16)n)) != GST_FLOW_OK)
+      st->all_ok = FALSE;
+  return NULL;
+}
+
+/* Outputs come and go while packets flow: each new one sees stream-start,
+ * its caps and segment first, and the publisher's flow never fails. */
+static void
+test_request_release_while_pushing (void)
+{
+  GstHarness *in = new_input ();
+  Streamer st = { in, 0, TRUE };
+  GThread *thread = g_thread_new ("streamer", stream_thread, &st);
+
+  for (guint k = 0; k < 10; k++) {
+    GstHarness *h = new_output (in, NULL);
+    const GstEventType expected[]
+        = { GST_EVENT_STREAM_START, GST_EVENT_CAPS, GST_EVENT_SEGMENT };
+    gint64 deadline = g_get_monotonic_time () + 2 * G_TIME_SPAN_SECOND;
+
+    while (gst_harness_buffers_received (h) < 5
+           && g_get_monotonic_time () < deadline)
+      g_usleep (100);
+    g_assert_cmpuint (gst_harness_buffers_received (h), >=, 5);
+    for (guint i = 0; i < G_N_ELEMENTS (expected); i++) {
+      GstEvent *ev = gst_harness_pull_event (h);
+
+      g_assert_cmpstr (GST_EVENT_TYPE_NAME (ev), ==,
+                       gst_event_type_get_name (expected[i]));
+      gst_event_unref (ev);
+    }
+    gst_harness_teardown (h);
+  }
+  g_atomic_int_set (&st.stop, 1);
+  g_thread_join (thread);
+
+  g_assert_true (st.all_ok);
+  g_assert_cmpuint (in->element->numsrcpads, ==, 0);
+  gst_harness_teardown (in);
+}
+
+/* "packets" counts what a pad forwarded; an unlinked pad neither counts
+ * nor stops the others, and no subscriber at all is no error. */
+static void
+test_packets_and_not_linked (void)
+{
+  GstHarness *in = new_input ();
+  GstPad *pa;
+  GstHarness *a;
+  GstPad *unlinked;
+
+  g_assert_cmpint (gst_harness_push (in, make_packet (1)), ==, GST_FLOW_OK);
+
+  unlinked = gst_element_request_pad_simple (in->element, "src_%u");
+  g_assert_cmpint (gst_harness_push (in, make_packet (2)), ==, GST_FLOW_OK);
+
+  a = new_output (in, &pa);
+  for (guint16 seq = 3; seq < 10; seq++)
+    g_assert_cmpint (gst_harness_push (in, make_packet (seq)), ==, GST_FLOW_OK);
+  g_assert_cmpuint (packets_of (pa), ==, 7);
+  g_assert_cmpuint (gst_harness_buffers_received (a), ==, 7);
+  g_assert_cmpuint (packets_of (unlinked), ==, 0);
+
+  gst_element_release_request_pad (in->element, unlinked);
+  gst_object_unref (unlinked);
+  gst_harness_teardown (a);
+  gst_harness_teardown (in);
+}
+
+/* Not RTP: dropped, nothing forwarded, no error upstream. */
+static void
+test_invalid_input_dropped (void)
+{
+  GstHarness *in = new_input ();
+  GstHarness *a = new_output (in, NULL);
+  const guint8 junk[] = { 0x00, 0x01, 0x02 };
+
+  g_assert_cmpint (
+      gst_harness_push (in, gst_buffer_new_memdup (junk, sizeof junk)), ==,
+      GST_FLOW_OK);
+  g_assert_cmpuint (gst_harness_buffers_received (a), ==, 0);
+  gst_harness_push (in, make_packet (1));
+  g_assert_cmpuint (gst_harness_buffers_received (a), ==, 1);
+
+  gst_harness_teardown (a);
+  gst_harness_teardown (in);
+}
+
+/* Flow combination with hand-made sink pads returning chosen flows. */
+static GstFlowReturn
+flow_chain (GstPad *pad, GstObject *parent, GstBuffer *buf)
+{
+  gst_buffer_unref (buf);
+  return GPOINTER_TO_INT (g_object_get_data (G_OBJECT (pad), "flow"));
+}
+
+static GstPad *
+flow_sink (GstElement *f)
+{
+  GstPad *src = gst_element_request_pad_simple (f, "src_%u");
+  GstPad *sink = gst_pad_new ("sink", GST_PAD_SINK);
+
+  gst_pad_set_chain_function (sink, flow_chain);
+  gst_pad_set_active (sink, TRUE);
+  g_assert_cmpint (gst_pad_link (src, sink), ==, GST_PAD_LINK_OK);
+  gst_object_unref (src);
+  return sink;
+}
+
+static void
+set_flow (GstPad *sink, GstFlowReturn ret)
+{
+  g_object_set_data (G_OBJECT (sink), "flow", GINT_TO_POINTER (ret));
+}
+
+/* One subscriber's NOT_LINKED, FLUSHING or EOS never reaches the
+ * publisher, even when every subscriber returns it; a fatal error does. */
+static void
+test_flow_combination (void)
+{
+  GstHarness *in = new_input ();
+  GstPad *s1 = flow_sink (in->element);
+  GstPad *s2 = flow_sink (in->element);
+  const GstFlowReturn quiet[]
+      = { GST_FLOW_OK, GST_FLOW_NOT_LINKED, GST_FLOW_FLUSHING, GST_FLOW_EOS };
+  guint16 seq = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (quiet); i++) {
+    for (guint j = 0; j < G_N_ELEMENTS (quiet); j++) {
+      set_flow (s1, quiet[i]);
+      set_flow (s2, quiet[j]);
+      g_assert_cmpint (gst_harness_push (in, make_packet (seq++)), ==,
+                       GST_FLOW_OK);
+    }
+  }
+  set_flow (s1, GST_FLOW_OK);
+  set_flow (s2, GST_FLOW_NOT_NEGOTIATED);
+  g_assert_cmpint (gst_harness_push (in, make_packet (seq++)), ==,
+                   GST_FLOW_NOT_NEGOTIATED);
+  set_flow (s1, GST_FLOW_ERROR);
+  set_flow (s2, GST_FLOW_EOS);
+  g_assert_cmpint (gst_harness_push (in, make_packet (seq++)), ==,
+                   GST_FLOW_ERROR);
+
+  gst_harness_teardown (in);
+  gst_pad_set_active (s1, FALSE);
+  gst_pad_set_active (s2, FALSE);
+  gst_object_unref (s1);
+  gst_object_unref (s2);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  gst_init (NULL, NULL);
+  g_assert_true (hc_media_register_elements (NULL));
+
+  g_test_add_func ("/forwarder/defaults", test_defaults);
+  g_test_add_func ("/forwarder/parse-pad-properties",
+                   test_parse_pad_properties);
+  g_test_add_func ("/forwarder/rewrite-two-outputs", test_rewrite_two_outputs);
+  g_test_add_func ("/forwarder/gaps-preserved", test_gaps_preserved);
+  g_test_add_func ("/forwarder/extensions", test_extensions);
+  g_test_add_func ("/forwarder/caps-per-pad", test_caps_per_pad);
+  g_test_add_func ("/forwarder/late-pad-sticky-events",
+                   test_late_pad_sticky_events);
+  g_test_add_func ("/forwarder/force-key-unit-on-request",
+                   test_force_key_unit_on_request);
+  g_test_add_func ("/forwarder/upstream-event-forwarded",
+                   test_upstream_event_forwarded);
+  g_test_add_func ("/forwarder/release-while-pushing",
+                   test_release_while_pushing);
+  g_test_add_func ("/forwarder/request-release-while-pushing",
+                   test_request_release_while_pushing);
+  g_test_add_func ("/forwarder/packets-and-not-linked",
+                   test_packets_and_not_linked);
+  g_test_add_func ("/forwarder/invalid-input-dropped",
+                   test_invalid_input_dropped);
+  g_test_add_func ("/forwarder/flow-combination", test_flow_combination);
+  return g_test_run ();
+}
