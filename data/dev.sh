@@ -5,10 +5,12 @@
 #   bash data/dev.sh run    install what is missing, build, run the server
 #                           on http://localhost:8080 (extra args go to it)
 #   bash data/dev.sh test   install what is missing, then build and run
-#                           every test: unit, end to end, the end-to-end
-#                           suite again under AddressSanitizer/LeakSanitizer,
-#                           and each fuzzer for HC_FUZZ_SECONDS (60) seconds;
-#                           ends with one line "N passed, M failed"
+#                           every test: unit, media (webrtcbin), end to end
+#                           (protocol, and browsers in Chromium), the unit
+#                           and protocol suites again under AddressSanitizer
+#                           and LeakSanitizer, and each fuzzer for
+#                           HC_FUZZ_SECONDS (60) seconds; ends with one line
+#                           "N passed, M failed"
 #   bash data/dev.sh deps   only install what is missing
 set -euo pipefail
 
@@ -83,8 +85,9 @@ case "${1:-}" in
     ninja -C build
     run_suite build
 
-    # The end-to-end and unit suites again with ASan+LSan: any leak or
-    # memory error fails them (the server must exit 0 after SIGTERM).
+    # The unit and protocol end-to-end suites again with ASan+LSan: any
+    # leak or memory error fails them (the server must exit 0 after
+    # SIGTERM).  The media and browser suites are too slow under ASan.
     configure build-asan -Db_sanitize=address,undefined -Db_lundef=false
     ninja -C build-asan
     ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 \
