@@ -208,16 +208,6 @@ client_set_remote (Client *c, GstWebRTCSDPType type, const gchar *text)
 
 /* ---- a client's signalling -------------------------------------------- */
 
-static const gchar *
-member_string (JsonObject *object, const gchar *member)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  return node && hc_json_kind_of (node) == HC_JSON_STRING
-             ? json_node_get_string (node)
-             : NULL;
-}
-
 static void
 answer_server_offer (Client *c, const gchar *sdp)
 {
@@ -270,7 +260,7 @@ server_object_changed (HcSyncObject *object, const gchar *attribute,
          c->applied_candidates++) {
       JsonObject *candidate
           = json_array_get_object_element (candidates, c->applied_candidates);
-      const gchar *line = member_string (candidate, "candidate");
+      const gchar *line = hc_json_get_string (candidate, "candidate");
 
       if (line && *line)
         hc_peer_add_ice_candidate (
@@ -282,8 +272,8 @@ server_object_changed (HcSyncObject *object, const gchar *attribute,
 
     node = hc_sync_object_lookup (object, "connectionDescription");
     description = json_node_get_object (node);
-    if (g_strcmp0 (member_string (description, "type"), "offer") == 0)
-      answer_server_offer (c, member_string (description, "sdp"));
+    if (g_strcmp0 (hc_json_get_string (description, "type"), "offer") == 0)
+      answer_server_offer (c, hc_json_get_string (description, "sdp"));
   }
 }
 
@@ -297,15 +287,15 @@ server_object_observed (HcSyncher *syncher, HcSyncObject *object, gint code,
 
   g_assert_cmpint (code, ==, 200);
   data = hc_sync_object_get_data (object);
-  g_assert_cmpstr (member_string (data, "peer"), ==,
+  g_assert_cmpstr (hc_json_get_string (data, "peer"), ==,
                    hc_syncher_get_url (c->syncher));
-  c->pid = g_strdup (member_string (data, "participantId"));
+  c->pid = g_strdup (hc_json_get_string (data, "participantId"));
   g_assert_nonnull (c->pid);
   g_assert_true (g_regex_match_simple ("^[A-Za-z0-9_-]{1,32}$", c->pid, 0, 0));
   description = json_object_get_object_member (data, "connectionDescription");
-  g_assert_cmpstr (member_string (description, "type"), ==, "answer");
+  g_assert_cmpstr (hc_json_get_string (description, "type"), ==, "answer");
   client_set_remote (c, GST_WEBRTC_SDP_TYPE_ANSWER,
-                     member_string (description, "sdp"));
+                     hc_json_get_string (description, "sdp"));
   g_signal_connect (object, "changed", G_CALLBACK (server_object_changed), c);
   server_object_changed (object, NULL, c);
 }
@@ -328,7 +318,7 @@ on_invitation (HcSyncher *syncher, HcMessage *request, gpointer user_data)
 
   g_assert_cmpint (hc_message_get_kind (request), ==, HC_MESSAGE_CREATE);
   g_assert_nonnull (value);
-  url = g_strdup (member_string (value, "url"));
+  url = g_strdup (hc_json_get_string (value, "url"));
   g_assert_nonnull (url);
   hc_syncher_respond (syncher, request, 200, NULL, NULL);
   scheme = g_str_has_prefix (url, "comm://") ? "comm" : "connection";

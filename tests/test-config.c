@@ -1,6 +1,7 @@
 /* hyperconf — tests of the configuration loader (hc-config.c) and of the
  * daemon's command line (`hyperconf --version`, a bad --config exits 2).
  */
+#include "hc-test-files.h"
 #include <string.h>
 
 #include <gio/gio.h>
@@ -31,27 +32,9 @@ fixture_set_up (Fixture *f, gconstpointer data)
 }
 
 static void
-remove_tree (const gchar *path)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-    g_autofree gchar *child = g_build_filename (path, name, NULL);
-
-    if (g_file_test (child, G_FILE_TEST_IS_DIR)
-        && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-      remove_tree (child);
-    else
-      g_unlink (child);
-  }
-  g_rmdir (path);
-}
-
-static void
 fixture_tear_down (Fixture *f, gconstpointer data)
 {
-  remove_tree (f->dir);
+  hc_test_remove_tree (f->dir);
   g_free (f->www);
   g_free (f->dir);
 }

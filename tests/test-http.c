@@ -3,6 +3,7 @@
  * sockets for paths a well-behaved client would normalise, and the
  * hyperconf binary itself for start-up and SIGTERM.
  */
+#include "hc-test-files.h"
 #include <signal.h>
 #include <string.h>
 
@@ -63,24 +64,6 @@ write_file (const gchar *dir, const gchar *name, const gchar *contents)
 
   g_file_set_contents (path, contents, -1, &error);
   g_assert_no_error (error);
-}
-
-static void
-remove_tree (const gchar *path)
-{
-  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
-  const gchar *name;
-
-  while (dir != NULL && (name = g_dir_read_name (dir)) != NULL) {
-    g_autofree gchar *child = g_build_filename (path, name, NULL);
-
-    if (g_file_test (child, G_FILE_TEST_IS_DIR)
-        && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
-      remove_tree (child);
-    else
-      g_unlink (child);
-  }
-  g_rmdir (path);
 }
 
 /* A www dir with one file per content type, a symlink inside (served)
@@ -170,7 +153,7 @@ fixture_tear_down (Fixture *f, gconstpointer data)
   while (g_main_context_iteration (NULL, FALSE))
     ;
   g_clear_pointer (&f->config, hc_config_free);
-  remove_tree (f->dir);
+  hc_test_remove_tree (f->dir);
   g_free (f->dir);
 }
 

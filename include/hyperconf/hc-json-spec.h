@@ -55,4 +55,10 @@ G_BEGIN_DECLS
 JsonNode *hc_json_node_deep_copy (JsonNode *node);
 /* Returns: (transfer full): a mutable deep copy of @object */
 JsonObject *hc_json_object_deep_copy (JsonObject *object);
+
+/* Typed member lookups that never warn: %NULL when @object is %NULL, the
+ * member is absent, or it holds another JSON type. (transfer none) */
+const gchar *hc_json_get_string (JsonObject *object, const gchar *member);
+JsonObject *hc_json_get_object (JsonObject *object, const gchar *member);
+JsonArray *hc_json_get_array (JsonObject *object, const gchar *member);
 G_END_DECLS

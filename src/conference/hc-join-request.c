@@ -58,41 +58,22 @@ hc_join_room_name_valid (const gchar *name)
   return TRUE;
 }
 
-static const gchar *
-get_string (JsonObject *object, const gchar *member)
-{
-  return object && json_object_has_member (object, member)
-                 && hc_json_kind_of (json_object_get_member (object, member))
-                        == HC_JSON_STRING
-             ? json_object_get_string_member (object, member)
-             : NULL;
-}
-
-static JsonObject *
-get_object (JsonObject *object, const gchar *member)
-{
-  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
-
-  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node)
-                                               : NULL;
-}
-
 /* identity.userProfile.username (or preferred_username), else the data's
  * displayName, else "anonymous" (§9.2). */
 static gchar *
 username_of (JsonObject *invitation, JsonObject *data, GError **error)
 {
-  JsonObject *profile
-      = get_object (get_object (invitation, "identity"), "userProfile");
+  JsonObject *profile = hc_json_get_object (
+      hc_json_get_object (invitation, "identity"), "userProfile");
   const gchar *name = NULL;
 
   if (!hc_json_check (profile, "identity.userProfile", profile_fields, error))
     return NULL;
-  name = get_string (profile, "username");
+  name = hc_json_get_string (profile, "username");
   if (name == NULL)
-    name = get_string (profile, "preferred_username");
+    name = hc_json_get_string (profile, "preferred_username");
   if (name == NULL)
-    name = get_string (data, "displayName");
+    name = hc_json_get_string (data, "displayName");
   if (name == NULL || *name == '\0')
     name = "anonymous";
   /* It is shown to every participant: keep it printable and short. */
@@ -110,15 +91,15 @@ hc_join_request_parse (JsonObject *invitation, JsonObject *data, GError **error)
       || !hc_json_check (data, "Connection object", data_fields, error))
     return NULL;
 
-  scheme = get_string (data, "scheme");
+  scheme = hc_json_get_string (data, "scheme");
   if (scheme && g_strcmp0 (scheme, "connection") != 0) {
     g_set_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_BAD_REQUEST,
                  "scheme must be \"connection\", not \"%s\"", scheme);
     return NULL;
   }
-  room = get_string (data, "roomName");
+  room = hc_json_get_string (data, "roomName");
   if (room == NULL)
-    room = get_string (data, "name");
+    room = hc_json_get_string (data, "name");
   if (room == NULL || !hc_join_room_name_valid (room)) {
     g_set_error_literal (
         error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_BAD_REQUEST,
@@ -126,7 +107,7 @@ hc_join_request_parse (JsonObject *invitation, JsonObject *data, GError **error)
     return NULL;
   }
 
-  request->owner = g_strdup (get_string (data, "owner"));
+  request->owner = g_strdup (hc_json_get_string (data, "owner"));
   if (g_strcmp0 (request->owner,
                  json_object_get_string_member (invitation, "source"))
       != 0) {
@@ -135,11 +116,11 @@ hc_join_request_parse (JsonObject *invitation, JsonObject *data, GError **error)
     return NULL;
   }
 
-  description = get_object (data, "connectionDescription");
+  description = hc_json_get_object (data, "connectionDescription");
   if (!hc_json_check (description, "connectionDescription", description_fields,
                       error))
     return NULL;
-  type = get_string (description, "type");
+  type = hc_json_get_string (description, "type");
   if (g_strcmp0 (type, "offer") != 0) {
     g_set_error_literal (error, HC_PROTOCOL_ERROR,
                          HC_PROTOCOL_ERROR_BAD_REQUEST,
@@ -147,10 +128,10 @@ hc_join_request_parse (JsonObject *invitation, JsonObject *data, GError **error)
     return NULL;
   }
 
-  options = get_object (data, "options");
+  options = hc_json_get_object (data, "options");
   if (!hc_json_check (options, "options", options_fields, error))
     return NULL;
-  mode = get_string (options, "mode");
+  mode = hc_json_get_string (options, "mode");
   if (mode == NULL)
     mode = "sfu";
   if (!g_str_equal (mode, "sfu") && !g_str_equal (mode, "mcu")) {
@@ -158,7 +139,7 @@ hc_join_request_parse (JsonObject *invitation, JsonObject *data, GError **error)
                  "options.mode must be \"sfu\" or \"mcu\", not \"%s\"", mode);
     return NULL;
   }
-  publishing = get_object (data, "publishing");
+  publishing = hc_json_get_object (data, "publishing");
   if (!hc_json_check (publishing, "publishing", publishing_fields, error))
     return NULL;
 
@@ -166,7 +147,7 @@ hc_join_request_parse (JsonObject *invitation, JsonObject *data, GError **error)
   if (request->username == NULL)
     return NULL;
   request->room = g_strdup (room);
-  request->offer_sdp = g_strdup (get_string (description, "sdp"));
+  request->offer_sdp = g_strdup (hc_json_get_string (description, "sdp"));
   request->mode = g_strdup (mode);
   request->publishing = json_object_new ();
   /* What is unmuted; absent members default to publishing. */

@@ -120,16 +120,6 @@ hc_participant_room_entry (HcParticipant *self)
 
 /* ---- the client's object ---------------------------------------------- */
 
-static const gchar *
-string_member (JsonObject *object, const gchar *member)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  return node && hc_json_kind_of (node) == HC_JSON_STRING
-             ? json_node_get_string (node)
-             : NULL;
-}
-
 /* §9.3: array adds and whole-array replacements both end here; the
  * candidates not applied yet are applied. */
 static void
@@ -151,11 +141,11 @@ sync_candidates (HcParticipant *self)
     if (!JSON_NODE_HOLDS_OBJECT (item))
       continue;
     candidate = json_node_get_object (item);
-    line = string_member (candidate, "candidate");
+    line = hc_json_get_string (candidate, "candidate");
     if (line == NULL || g_hash_table_contains (self->seen_candidates, line))
       continue;
     g_hash_table_add (self->seen_candidates, g_strdup (line));
-    mid = string_member (candidate, "sdpMid");
+    mid = hc_json_get_string (candidate, "sdpMid");
     index = json_object_get_member (candidate, "sdpMLineIndex");
     hc_media_room_add_remote_candidate (
         media, self->pid, mid,
@@ -188,8 +178,8 @@ description_changed (HcParticipant *self)
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node) || !self->media_joined)
     return;
   description = json_node_get_object (node);
-  type = string_member (description, "type");
-  sdp = string_member (description, "sdp");
+  type = hc_json_get_string (description, "type");
+  sdp = hc_json_get_string (description, "sdp");
   if (g_strcmp0 (type, "answer") == 0 && sdp) {
     if (!hc_media_room_is_negotiating (media, self->pid)) {
       g_message ("participant %s: an answer with no offer out, ignored",
@@ -289,9 +279,10 @@ hc_participant_start (HcParticipant *self, const gchar *answer_sdp,
 
   self->media_joined = TRUE;
   json_object_set_string_member (data, "scheme", "connection");
-  json_object_set_string_member (data, "name", hc_room_get_name (self->room));
+  json_object_set_string_member (data, "name",
+                                      hc_room_get_name (self->room));
   json_object_set_string_member (data, "owner",
-                                 hc_syncher_get_url (self->syncher));
+                                      hc_syncher_get_url (self->syncher));
   json_object_set_string_member (data, "peer", self->hyperty);
   json_object_set_string_member (data, "status", "new");
   json_object_set_string_member (data, "participantId", self->pid);

@@ -165,3 +165,31 @@ hc_json_object_deep_copy (JsonObject *object)
     json_object_set_member (copy, member, hc_json_node_deep_copy (node));
   return copy;
 }
+
+const gchar *
+hc_json_get_string (JsonObject *object, const gchar *member)
+{
+  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
+
+  return node && hc_json_kind_of (node) == HC_JSON_STRING
+             ? json_node_get_string (node)
+             : NULL;
+}
+
+JsonObject *
+hc_json_get_object (JsonObject *object, const gchar *member)
+{
+  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
+
+  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node)
+                                               : NULL;
+}
+
+JsonArray *
+hc_json_get_array (JsonObject *object, const gchar *member)
+{
+  JsonNode *node = object ? json_object_get_member (object, member) : NULL;
+
+  return node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node)
+                                              : NULL;
+}

@@ -367,38 +367,20 @@ hc_message_to_string (HcMessage *message)
   return json_to_string (root, FALSE);
 }
 
-static JsonNode *
-body_member (HcMessage *message, const gchar *member)
-{
-  if (message->body == NULL)
-    return NULL;
-  return json_object_get_member (message->body, member);
-}
-
 const gchar *
 hc_message_body_get_string (HcMessage *message, const gchar *member)
 {
-  JsonNode *node = body_member (message, member);
-
-  if (node == NULL || hc_json_kind_of (node) != HC_JSON_STRING)
-    return NULL;
-  return json_node_get_string (node);
+  return hc_json_get_string (message->body, member);
 }
 
 JsonObject *
 hc_message_body_get_object (HcMessage *message, const gchar *member)
 {
-  JsonNode *node = body_member (message, member);
-
-  return node && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node)
-                                               : NULL;
+  return hc_json_get_object (message->body, member);
 }
 
 JsonArray *
 hc_message_body_get_array (HcMessage *message, const gchar *member)
 {
-  JsonNode *node = body_member (message, member);
-
-  return node && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node)
-                                              : NULL;
+  return hc_json_get_array (message->body, member);
 }
