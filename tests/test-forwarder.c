@@ -518,6 +518,65 @@ test_upstream_event_forwarded (void)
   gst_harness_teardown (in);
 }
 
+/* A subscriber's requests name its own view of the stream (rewritten SSRC
+ * and sequence numbers); upstream they must name the publisher's. */
+static void
+test_upstream_requests_mapped (void)
+{
+  GstHarness *in = new_input ();
+  GstPad *pad = NULL;
+  GstHarness *out = new_output (in, &pad);
+  GstBuffer *buf;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  guint16 out_seq;
+  GstEvent *ev;
+  guint n_keyframe = 0, n_nack = 0;
+
+  g_object_set (pad, "ssrc", 4242u, NULL);
+  gst_harness_push (in, make_packet (700));
+  buf = gst_harness_pull (out);
+  g_assert_true (gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp));
+  out_seq = gst_rtp_buffer_get_seq (&rtp);
+  gst_rtp_buffer_unmap (&rtp);
+  gst_buffer_unref (buf);
+  drain_force_key_units (in);
+
+  /* What a subscriber's rtpsession sends for a PLI and for a NACK. */
+  ev = gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE, FALSE,
+                                                    0);
+  gst_structure_set (gst_event_writable_structure (ev), "ssrc", G_TYPE_UINT,
+                     4242u, NULL);
+  g_assert_true (gst_harness_push_upstream_event (out, ev));
+  g_assert_true (gst_harness_push_upstream_event (
+      out, gst_event_new_custom (
+               GST_EVENT_CUSTOM_UPSTREAM,
+               gst_structure_new ("GstRTPRetransmissionRequest", "seqnum",
+                                  G_TYPE_UINT, (guint)out_seq, "ssrc",
+                                  G_TYPE_UINT, 4242u, NULL))));
+
+  while ((ev = gst_harness_try_pull_upstream_event (in))) {
+    const GstStructure *s = gst_event_get_structure (ev);
+    guint seqnum = 0;
+
+    if (s && gst_structure_has_name (s, "GstForceKeyUnit")) {
+      /* The publisher's rtpssrcdemux fills in the publisher's SSRC. */
+      g_assert_false (gst_structure_has_field (s, "ssrc"));
+      n_keyframe++;
+    } else if (s && gst_structure_has_name (s, "GstRTPRetransmissionRequest")) {
+      g_assert_false (gst_structure_has_field (s, "ssrc"));
+      g_assert_true (gst_structure_get_uint (s, "seqnum", &seqnum));
+      g_assert_cmpuint (seqnum, ==, 700);
+      n_nack++;
+    }
+    gst_event_unref (ev);
+  }
+  g_assert_cmpuint (n_keyframe, ==, 1);
+  g_assert_cmpuint (n_nack, ==, 1);
+
+  gst_harness_teardown (out);
+  gst_harness_teardown (in);
+}
+
 typedef struct {
   GstHarness *in;
   gint release_done; /* atomic */
@@ -771,6 +830,8 @@ main (int argc, char **argv)
                    test_force_key_unit_on_request);
   g_test_add_func ("/forwarder/upstream-event-forwarded",
                    test_upstream_event_forwarded);
+  g_test_add_func ("/forwarder/upstream-requests-mapped",
+                   test_upstream_requests_mapped);
   g_test_add_func ("/forwarder/release-while-pushing",
                    test_release_while_pushing);
   g_test_add_func ("/forwarder/request-release-while-pushing",

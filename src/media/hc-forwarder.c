@@ -609,6 +609,44 @@ hc_forwarder_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
   return gst_pad_query_default (pad, parent, query);
 }
 
+/* Upstream events from a subscriber name that subscriber's view of the
+ * stream: its SSRC (the rewritten one) and, for NACKs, its sequence
+ * numbers.  Upstream, the publisher's rtpssrcdemux adds the publisher's
+ * SSRC to an event without one, so the SSRC goes; a retransmission
+ * request's seqnum is mapped back through the pad's offset.  Without this
+ * the publisher's rtpsession finds no source for the request and a
+ * subscriber's PLI never becomes a keyframe. */
+static gboolean
+hc_forwarder_src_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  HcForwarderPad *fpad = HC_FORWARDER_PAD (pad);
+
+  if (GST_EVENT_TYPE (event) == GST_EVENT_CUSTOM_UPSTREAM
+      && gst_event_get_structure (event)
+      && gst_structure_has_field (gst_event_get_structure (event), "ssrc")) {
+    GstStructure *s;
+    guint seqnum;
+
+    event = gst_event_make_writable (event);
+    s = gst_event_writable_structure (event);
+    gst_structure_remove_field (s, "ssrc");
+    if (gst_structure_has_name (s, "GstRTPRetransmissionRequest")
+        && gst_structure_get_uint (s, "seqnum", &seqnum)) {
+      gboolean have_offset;
+      guint16 offset;
+
+      GST_OBJECT_LOCK (fpad);
+      have_offset = fpad->have_offset;
+      offset = fpad->seq_offset;
+      GST_OBJECT_UNLOCK (fpad);
+      if (have_offset)
+        gst_structure_set (s, "seqnum", G_TYPE_UINT,
+                           (guint)(guint16)(seqnum - offset), NULL);
+    }
+  }
+  return gst_pad_event_default (pad, parent, event);
+}
+
 static void
 publish_pads (HcForwarder *self, GPtrArray *pads)
 {
@@ -664,7 +702,8 @@ hc_forwarder_request_new_pad (GstElement *element, GstPadTemplate *templ,
                       GST_PAD_SRC, "template", templ, NULL);
   gst_pad_set_query_function (pad, hc_forwarder_src_query);
   /* Upstream events (force-key-unit from a subscriber's PLI, reconfigure,
-   * ...) go through gst_pad_event_default(): to the one sink pad. */
+   * ...) go on to the one sink pad, in the publisher's terms. */
+  gst_pad_set_event_function (pad, hc_forwarder_src_event);
 
   if (running)
     gst_pad_set_active (pad, TRUE);

@@ -121,10 +121,20 @@ hc_sdp_media_get_accepted_caps (const GstSDPMedia *media)
       if (g_ascii_strcasecmp (name, codec->encoding_name) != 0
           || rate != codec->clock_rate)
         continue;
-      return gst_caps_new_simple (
-          "application/x-rtp", "media", G_TYPE_STRING, codec->media,
-          "encoding-name", G_TYPE_STRING, codec->encoding_name, "clock-rate",
-          G_TYPE_INT, codec->clock_rate, "payload", G_TYPE_INT, pt, NULL);
+      {
+        GstCaps *caps = gst_caps_new_simple (
+            "application/x-rtp", "media", G_TYPE_STRING, codec->media,
+            "encoding-name", G_TYPE_STRING, codec->encoding_name, "clock-rate",
+            G_TYPE_INT, codec->clock_rate, "payload", G_TYPE_INT, pt, NULL);
+
+        /* These caps become codec preferences, from which webrtcbin writes
+         * later offers: without the channels, Opus is offered as
+         * "OPUS/48000", which browsers refuse (RFC 7587 says /2). */
+        if (codec->encoding_params)
+          gst_caps_set_simple (caps, "encoding-params", G_TYPE_STRING,
+                               codec->encoding_params, NULL);
+        return caps;
+      }
     }
   }
   return NULL;
