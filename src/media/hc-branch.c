@@ -3,6 +3,8 @@
 
 #include "hc-branch.h"
 
+#include <gst/video/video.h>
+
 GST_DEBUG_CATEGORY_EXTERN (hc_room_debug);
 #define GST_CAT_DEFAULT hc_room_debug
 
@@ -342,4 +344,15 @@ hc_count_elements (GstElement *element, gboolean into_webrtcbin)
   }
   g_value_unset (&item);
   return n;
+}
+
+void
+hc_branch_request_keyframe (HcBranch *branch)
+{
+  /* Sent on the head's src pad, the request travels upstream like a
+   * subscriber's own PLI: to the publisher's webrtcbin, as a PLI/FIR. */
+  if (!gst_pad_send_event (branch->head_src,
+                           gst_video_event_new_upstream_force_key_unit (
+                               GST_CLOCK_TIME_NONE, TRUE, 0)))
+    GST_DEBUG_OBJECT (branch->webrtcbin, "keyframe request not handled");
 }

@@ -56,4 +56,7 @@ guint32 hc_branch_get_ssrc (HcBranch *branch);
  * counts as one unless @into_webrtcbin. */
 guint hc_count_elements (GstElement *element, gboolean into_webrtcbin);
 
+/* Asks the track's publisher for a keyframe for this subscriber. */
+void hc_branch_request_keyframe (HcBranch *branch);
+
 G_END_DECLS

@@ -167,6 +167,7 @@ join_local_set_cb (GObject *source, GAsyncResult *result, gpointer data)
   GST_INFO_OBJECT (self->pipeline, "%s joined, receives %u tracks", p->pid,
                    p->subscriptions->len);
   g_task_return_pointer (task, g_steal_pointer (&call->sdp), g_free);
+  hc_room_release_local_candidates (self, call->pid, call->peer);
 }
 
 static void
@@ -440,6 +441,17 @@ answer_set_cb (GObject *source, GAsyncResult *result, gpointer data)
   if (!ok) {
     g_task_return_error (task, error);
     return;
+  }
+  /* The keyframe asked for when a branch was made went out while the
+   * subscriber could not receive yet (webrtcbin holds a sink pad until
+   * its m-line is negotiated): ask again now that it can. */
+  for (guint i = 0; i < p->subscriptions->len; i++) {
+    Subscription *sub = g_ptr_array_index (p->subscriptions, i);
+
+    if (!sub->keyframe_asked) {
+      sub->keyframe_asked = TRUE;
+      hc_branch_request_keyframe (sub->branch);
+    }
   }
   hc_room_schedule_offer_check (self);
   g_task_return_boolean (task, TRUE);

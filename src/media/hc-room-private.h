@@ -29,6 +29,7 @@ typedef struct {
 typedef struct {
   Track *track;
   HcBranch *branch;
+  gboolean keyframe_asked; /* after the negotiation that opened it */
 } Subscription;
 
 typedef struct {
@@ -58,6 +59,8 @@ struct _Participant {
   GPtrArray *tracks;        /* Track, published */
   GPtrArray *subscriptions; /* Subscription, received */
   GPtrArray *candidates;    /* PendingCandidate, before remote_set */
+  gboolean joined;          /* the join answer was handed out */
+  GPtrArray *local_candidates; /* PendingCandidate, until joined */
   guint n_tracks;
 };
 
@@ -83,6 +86,11 @@ Participant *hc_room_participant_add (HcMediaRoom *self, const gchar *pid,
 void hc_room_participant_remove (HcMediaRoom *self, Participant *p);
 /* Subscribes @p to every track the others publish. */
 void hc_room_subscribe_to_all (HcMediaRoom *self, Participant *p);
+/* The join answer is out: "ice-candidate" for what was gathered before
+ * (held back so that no candidate reaches the client before the answer),
+ * and from now on at once. */
+void hc_room_release_local_candidates (HcMediaRoom *self, const gchar *pid,
+                                       HcPeer *peer);
 /* "offer-needed" goes out from an idle callback of the room's context. */
 void hc_room_schedule_offer_check (HcMediaRoom *self);
 
