@@ -187,7 +187,10 @@ function renderParticipants(participants) {
 
 // ---- join, mute, leave ----------------------------------------------------
 
+// The form gives way to the call while joined (and is disabled, so a
+// second Join cannot race the first).
 function setJoined(joined) {
+  ui.form.hidden = joined;
   ui.call.hidden = !joined;
   ui.join.disabled = joined;
   ui.name.disabled = joined;
@@ -218,13 +221,24 @@ async function join(event) {
   conf.addEventListener('tracks', render);
   try {
     showStatus({ phase: 'connecting', text: 'Starting camera and microphone…' });
-    localStream = await capture();
-    localTile = makeTile(`You (${name})`, { local: true });
-    setTileTracks(localTile, localStream.getVideoTracks());
-    localTile.el.classList.toggle('no-video', localStream.getVideoTracks().length === 0);
-    ui.muteAudio.disabled = localStream.getAudioTracks().length === 0;
-    ui.muteVideo.disabled = localStream.getVideoTracks().length === 0;
-    await conf.join({ name, room, stream: localStream });
+    // The camera starts while the client opens its session.
+    const stream = capture().then((s) => {
+      if (ui.call.hidden) { // the join ended before the camera started
+        for (const t of s.getTracks()) t.stop();
+        return s;
+      }
+      localStream = s;
+      localTile = makeTile(`You (${name})`, { local: true });
+      setTileTracks(localTile, s.getVideoTracks());
+      localTile.el.classList.toggle('no-video', s.getVideoTracks().length === 0);
+      ui.muteAudio.disabled = s.getAudioTracks().length === 0;
+      ui.muteVideo.disabled = s.getVideoTracks().length === 0;
+      return s;
+    });
+    // Without a listener a failed capture would be reported as unhandled
+    // before join() gets to it.
+    stream.catch(() => {});
+    await conf.join({ name, room, stream });
   } catch (error) {
     // conf.join has put the server's code and desc in the status line.
     if (!conf?.status || conf.status.phase !== 'error') {
@@ -299,5 +313,9 @@ window.hyperconf = Object.freeze({
   /** Inbound RTP statistics of every remote track, with its pid and name. */
   stats() {
     return conf ? conf.stats() : Promise.resolve([]);
+  },
+  /** Outbound RTP statistics of this person's own tracks. */
+  sendStats() {
+    return conf ? conf.sendStats() : Promise.resolve([]);
   },
 });

@@ -146,7 +146,8 @@ export class ConferenceClient extends EventTarget {
   // ---- join (§9.2) -------------------------------------------------------
 
   /**
-   * Joins `room` as `name`, publishing the tracks of `stream`.  Resolves
+   * Joins `room` as `name`, publishing the tracks of `stream` (a
+   * MediaStream, or a promise of one: the session opens meanwhile).  Resolves
    * once the server accepted the join (media follows); rejects with a
    * JoinError or a transport error, after cleaning up.
    */
@@ -156,14 +157,15 @@ export class ConferenceClient extends EventTarget {
       throw new Error('room names are 1 to 128 letters, digits, ".", "_" or "-"');
     }
     this.roomName = room;
-    this.localStream = stream;
     this.username = name;
     this.joinStarted = performance.now();
     try {
       await this.#join(name, room, stream);
     } catch (error) {
-      const code = error.code;
-      this.#setStatus('error', `Join failed: ${error.message}`, code ? { code, desc: error.desc } : {});
+      if (this.leaving) return; // Leave clicked while joining: not a failure
+      // Only protocol errors carry a wire code (DOMExceptions have a `code` too).
+      const wire = error instanceof JoinError || error instanceof ResponseError;
+      this.#setStatus('error', `Join failed: ${error.message}`, wire ? { code: error.code, desc: error.desc } : {});
       await this.#teardown();
       throw error;
     }
@@ -185,10 +187,15 @@ export class ConferenceClient extends EventTarget {
     await rt.open();
     this.#mark('session');
 
-    [this.hyperty] = await rt.allocate('hyperty');
+    // Independent round trips, in parallel: every 100 ms here is 100 ms
+    // more before the first frame.
+    const [[hyperty], [connectionURL]] = await Promise.all([
+      rt.allocate('hyperty'), rt.allocate('connection'),
+    ]);
+    this.hyperty = hyperty;
     rt.on(this.hyperty, (msg) => this.#onHypertyMessage(msg));
-    this.server = await this.#discover(config);
-    const [connectionURL] = await rt.allocate('connection');
+    [this.server, stream] = await Promise.all([this.#discover(config), stream]);
+    this.localStream = stream;
 
     // The offer carries only what we publish (sendonly); the server adds
     // m-lines for what we receive with its own offers (§9.2, §9.3).
@@ -513,6 +520,27 @@ export class ConferenceClient extends EventTarget {
         frameHeight: s.frameHeight ?? 0,
         totalSamplesReceived: s.totalSamplesReceived ?? 0,
         audioLevel: s.audioLevel ?? 0,
+        // Keyframe requests we sent: a late joiner waits for a keyframe.
+        pliCount: s.pliCount ?? 0,
+        firCount: s.firCount ?? 0,
+        nackCount: s.nackCount ?? 0,
+      });
+    }
+    return out;
+  }
+
+  /** Outbound RTP statistics of what we publish (keyframe requests received included). */
+  async sendStats() {
+    if (!this.pc) return [];
+    const report = await this.pc.getStats();
+    const out = [];
+    for (const s of report.values()) {
+      if (s.type !== 'outbound-rtp') continue;
+      out.push({
+        kind: s.kind, mid: s.mid ?? null, ssrc: s.ssrc,
+        packetsSent: s.packetsSent ?? 0, bytesSent: s.bytesSent ?? 0,
+        framesEncoded: s.framesEncoded ?? 0, keyFramesEncoded: s.keyFramesEncoded ?? 0,
+        pliCount: s.pliCount ?? 0, firCount: s.firCount ?? 0, nackCount: s.nackCount ?? 0,
       });
     }
     return out;

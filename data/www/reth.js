@@ -202,7 +202,7 @@ export class Runtime extends EventTarget {
   // ---- messages (§2, §6) -------------------------------------------------
 
   #rawSend(msg) {
-    if (this.trace) console.debug('hyperconf >>', JSON.stringify(msg));
+    if (this.trace) console.debug('hyperconf >>', Date.now(), JSON.stringify(msg));
     this.ws.send(JSON.stringify(msg));
   }
 
@@ -267,7 +267,7 @@ export class Runtime extends EventTarget {
       console.warn('hyperconf: frame is not JSON', text);
       return;
     }
-    if (this.trace) console.debug('hyperconf <<', text);
+    if (this.trace) console.debug('hyperconf <<', Date.now(), text);
     const to = toOf(msg);
     if (msg.type === 'response') {
       const key = `${to}#${msg.id}`;
