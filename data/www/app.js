@@ -307,6 +307,7 @@ window.hyperconf = Object.freeze({
       })),
       warnings: [...(conf?.warnings ?? [])],
       timeline: { ...(conf?.timeline ?? {}) },
+      timelineAt: { ...(conf?.timelineAt ?? {}) },
       clicks: { ...clicks },
     };
   },

@@ -105,11 +105,16 @@ export class ConferenceClient extends EventTarget {
     this.warnings = [];
     /** Milestones of the join, ms since it started: where the time goes. */
     this.timeline = {};
+    /** The same milestones as wall-clock times (Date.now()). */
+    this.timelineAt = {};
     this.joinStarted = 0;
   }
 
   #mark(name) {
-    if (!(name in this.timeline)) this.timeline[name] = Math.round(performance.now() - this.joinStarted);
+    if (!(name in this.timeline)) {
+      this.timeline[name] = Math.round(performance.now() - this.joinStarted);
+      this.timelineAt[name] = Date.now();
+    }
   }
 
   #setStatus(phase, text, extra = {}) {

@@ -16,7 +16,8 @@
  * webrtcbin downstream can write a=ssrc lines.
  *
  * A new src pad sends a GstForceKeyUnit event upstream (all-headers), so
- * the publisher is asked for a keyframe (PLI) at once; upstream events
+ * the publisher is asked for a keyframe (PLI) at once, unless the element
+ * property "keyframe-on-request" is FALSE; upstream events
  * from any src pad (force-key-unit from a subscriber's PLI, ...) travel on
  * to the sink pad.  Buffers are never decoded.
  *

@@ -136,6 +136,13 @@ hc_track_head_new (GstBin *bin, GstPad *src, const gchar *name)
 
   head->bin = gst_object_ref (bin);
   head->element = gst_object_ref (make_head (name, &head->rewrites));
+  /* Not when a branch is made: the subscriber cannot take media before its
+   * negotiation completes, and the publisher's session would spend its one
+   * early RTCP slot on a request nobody can use, delaying the one that
+   * matters by a whole RTCP interval.  hc_branch_request_keyframe() asks
+   * at the right time. */
+  if (head->rewrites)
+    g_object_set (head->element, "keyframe-on-request", FALSE, NULL);
   head->src = gst_object_ref (src);
   head->sink = gst_element_get_static_pad (head->element, "sink");
   gst_bin_add (bin, head->element);

@@ -218,7 +218,11 @@ struct _HcForwarder {
   GPtrArray *pads; /* HcForwarderPad (ref), immutable once published */
   GstCaps *caps;   /* last caps from upstream, or NULL */
   guint next_pad_index;
+  gboolean keyframe_on_request;
 };
+
+enum { PROP_0, PROP_KEYFRAME_ON_REQUEST, N_PROPS };
+static GParamSpec *props[N_PROPS];
 
 static void hc_forwarder_child_proxy_init (GstChildProxyInterface *iface);
 
@@ -679,6 +683,7 @@ static GstPad *
 hc_forwarder_request_new_pad (GstElement *element, GstPadTemplate *templ,
                               const gchar *req_name, const GstCaps *caps)
 {
+  gboolean ask;
   HcForwarder *self = HC_FORWARDER (element);
   g_autofree gchar *name = NULL;
   GstPad *pad;
@@ -722,7 +727,14 @@ hc_forwarder_request_new_pad (GstElement *element, GstPadTemplate *templ,
   gst_child_proxy_child_added (GST_CHILD_PROXY (self), G_OBJECT (pad),
                                GST_OBJECT_NAME (pad));
 
-  /* A new subscriber needs a keyframe now, not at the next GOP. */
+  /* A new subscriber needs a keyframe now, not at the next GOP.  (An
+   * application that knows better when the subscriber can take it turns
+   * this off and sends the request on the pad itself.) */
+  GST_OBJECT_LOCK (self);
+  ask = self->keyframe_on_request;
+  GST_OBJECT_UNLOCK (self);
+  if (!ask)
+    return pad;
   GST_DEBUG_OBJECT (pad, "requested, asking upstream for a keyframe");
   if (!gst_pad_push_event (self->sinkpad,
                            gst_video_event_new_upstream_force_key_unit (
@@ -814,6 +826,40 @@ hc_forwarder_finalize (GObject *object)
 }
 
 static void
+hc_forwarder_set_property (GObject *object, guint id, const GValue *value,
+                           GParamSpec *pspec)
+{
+  HcForwarder *self = HC_FORWARDER (object);
+
+  switch (id) {
+    case PROP_KEYFRAME_ON_REQUEST:
+      GST_OBJECT_LOCK (self);
+      self->keyframe_on_request = g_value_get_boolean (value);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+  }
+}
+
+static void
+hc_forwarder_get_property (GObject *object, guint id, GValue *value,
+                           GParamSpec *pspec)
+{
+  HcForwarder *self = HC_FORWARDER (object);
+
+  switch (id) {
+    case PROP_KEYFRAME_ON_REQUEST:
+      GST_OBJECT_LOCK (self);
+      g_value_set_boolean (value, self->keyframe_on_request);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, id, pspec);
+  }
+}
+
+static void
 hc_forwarder_class_init (HcForwarderClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -821,6 +867,14 @@ hc_forwarder_class_init (HcForwarderClass *klass)
 
   object_class->dispose = hc_forwarder_dispose;
   object_class->finalize = hc_forwarder_finalize;
+  object_class->set_property = hc_forwarder_set_property;
+  object_class->get_property = hc_forwarder_get_property;
+
+  props[PROP_KEYFRAME_ON_REQUEST] = g_param_spec_boolean (
+      "keyframe-on-request", "Keyframe on request",
+      "Ask upstream for a keyframe whenever a src pad is requested", TRUE,
+      G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, props);
 
   element_class->request_new_pad = hc_forwarder_request_new_pad;
   element_class->release_pad = hc_forwarder_release_pad;
@@ -848,6 +902,7 @@ hc_forwarder_init (HcForwarder *self)
 
   self->pads
       = g_ptr_array_new_with_free_func ((GDestroyNotify)gst_object_unref);
+  self->keyframe_on_request = TRUE;
 }
 
 /* GstChildProxy over the src pads, so that gst-launch-1.0 can set pad
