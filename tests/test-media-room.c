@@ -21,8 +21,9 @@
 #include <string.h>
 
 /* HC_TEST_SLOW=<factor> stretches every wait (valgrind runs ~30x slower) */
-#define WAIT_MS     (15000 * slow_factor ())
-#define MIN_BUFFERS 20 /* per received stream before it counts as flowing */
+#define WAIT_MS (15000 * slow_factor ())
+/* per received stream before it counts as flowing */
+#define MIN_BUFFERS (slow_factor () > 1 ? 5 : 20)
 
 /* ---------------------------------------------------------------------- */
 /* Waiting                                                                 */
@@ -97,6 +98,7 @@ typedef struct {
   guint n_offers;
   gint64 joined_us;
   gchar *answer; /* join answer */
+  GAsyncResult *join_result;
   gboolean negotiating;
 } Client;
 
@@ -225,6 +227,7 @@ client_new (const gchar *pid)
 {
   Client *c = g_new0 (Client, 1);
   g_autoptr (GError) error = NULL;
+  g_autofree gchar *description = NULL;
   GArray *transceivers = NULL;
 
   c->pid = g_strdup (pid);
@@ -232,14 +235,17 @@ client_new (const gchar *pid)
       = g_ptr_array_new_with_free_func ((GDestroyNotify)client_candidate_free);
   g_mutex_init (&c->lock);
   c->receivers = g_ptr_array_new_with_free_func ((GDestroyNotify)receiver_free);
-  c->pipeline = gst_parse_launch (
+  /* under valgrind (HC_TEST_SLOW), less to encode */
+  description = g_strdup_printf (
       "webrtcbin name=w bundle-policy=max-bundle "
       "videotestsrc is-live=true pattern=ball "
-      " ! video/x-raw,width=160,height=120,framerate=15/1 "
+      " ! video/x-raw,width=%u,height=%u,framerate=%u/1 "
       " ! vp8enc deadline=1 keyframe-max-dist=15 ! rtpvp8pay pt=96 "
       " ! queue ! w. "
       "audiotestsrc is-live=true ! opusenc ! rtpopuspay pt=111 ! queue ! w.",
-      &error);
+      slow_factor () > 1 ? 64 : 160, slow_factor () > 1 ? 48 : 120,
+      slow_factor () > 1 ? 5 : 15);
+  c->pipeline = gst_parse_launch (description, &error);
   g_assert_no_error (error);
   c->webrtcbin = gst_bin_get_by_name (GST_BIN (c->pipeline), "w");
   disable_upnp (c->webrtcbin);
@@ -270,6 +276,7 @@ client_free (Client *c)
   g_ptr_array_unref (c->receivers);
   g_mutex_clear (&c->lock);
   g_clear_pointer (&c->last_offer, gst_sdp_message_free);
+  g_clear_object (&c->join_result);
   g_free (c->answer);
   g_free (c->pid);
   g_free (c);
@@ -384,6 +391,8 @@ on_room_ice_candidate (HcMediaRoom *room, const gchar *pid, guint mline,
   ClientCandidate *cc;
 
   g_assert_nonnull (c);
+  /* never before the answer they belong to */
+  g_assert_nonnull (c->join_result);
   if (candidate[0] == '\0')
     return;
   g_assert_true (g_str_has_prefix (candidate, "candidate:"));
@@ -495,16 +504,15 @@ static void
 fixture_join (Fixture *f, Client *c)
 {
   g_autofree gchar *offer = client_make_offer (c);
-  g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (GError) error = NULL;
 
   c->room = f->room;
   g_ptr_array_add (f->clients, c);
   c->joined_us = g_get_monotonic_time ();
   hc_media_room_join_async (f->room, c->pid, offer, NULL, store_result,
-                            &result);
-  c->answer
-      = hc_media_room_join_finish (f->room, await_result (&result), &error);
+                            &c->join_result);
+  c->answer = hc_media_room_join_finish (
+      f->room, await_result (&c->join_result), &error);
   g_assert_no_error (error);
   g_assert_nonnull (c->answer);
   client_set_remote (c, GST_WEBRTC_SDP_TYPE_ANSWER, c->answer);
@@ -567,6 +575,23 @@ received_from (Client *c, const gchar *publisher, const gchar *kind,
   return total;
 }
 
+static void
+dump_receivers (Client *c)
+{
+  g_autofree gchar *offer = gst_sdp_message_as_text (c->last_offer);
+
+  g_printerr ("%s, %u offers, last:\n%s\n", c->pid, c->n_offers, offer);
+  for (guint i = 0; i < c->receivers->len; i++) {
+    Receiver *r = g_ptr_array_index (c->receivers, i);
+    g_autofree gchar *kind = NULL;
+    g_autofree gchar *pid = publisher_of_mid (c, r->mid, &kind);
+
+    g_printerr ("  %s mid %s -> %s %s: %d%s\n", GST_OBJECT_NAME (r->pad),
+                r->mid, pid, kind, g_atomic_int_get (&r->buffers),
+                GST_PAD_IS_EOS (r->pad) ? " (EOS)" : "");
+  }
+}
+
 static gboolean
 everyone_receives_everyone (gpointer data)
 {
@@ -626,6 +651,18 @@ static const gchar *const datachannel_only_offer
       "a=setup:actpass\r\n"
       "a=sctp-port:5000\r\n";
 
+/* Parses, offers Opus, but webrtcbin refuses it (no ICE credentials, no
+ * fingerprint): the participant goes again. */
+static const gchar *const no_ice_offer = "v=0\r\n"
+                                         "o=- 4244 2 IN IP4 127.0.0.1\r\n"
+                                         "s=-\r\n"
+                                         "t=0 0\r\n"
+                                         "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n"
+                                         "c=IN IP4 0.0.0.0\r\n"
+                                         "a=mid:0\r\n"
+                                         "a=sendonly\r\n"
+                                         "a=rtpmap:111 opus/48000/2\r\n";
+
 static void
 expect_join_error (HcMediaRoom *room, const gchar *pid, const gchar *sdp,
                    gint code)
@@ -637,6 +674,8 @@ expect_join_error (HcMediaRoom *room, const gchar *pid, const gchar *sdp,
 
   hc_media_room_join_async (room, pid, sdp, NULL, store_result, &result);
   answer = hc_media_room_join_finish (room, await_result (&result), &error);
+  if (!g_error_matches (error, HC_MEDIA_ERROR, code))
+    g_printerr ("%s\n", error ? error->message : "no error");
   g_assert_error (error, HC_MEDIA_ERROR, code);
   g_assert_null (answer);
   g_assert_cmpuint (hc_media_room_get_n_elements (room), ==, before);
@@ -654,6 +693,7 @@ test_refused_offers (void)
   expect_join_error (room, "p1", h264_only_offer, HC_MEDIA_ERROR_NO_MEDIA);
   expect_join_error (room, "p1", datachannel_only_offer,
                      HC_MEDIA_ERROR_NO_MEDIA);
+  expect_join_error (room, "p1", no_ice_offer, HC_MEDIA_ERROR_BAD_SDP);
   g_assert_cmpuint (hc_media_room_get_n_elements (room), ==, 0);
 }
 
@@ -792,23 +832,118 @@ inactive_for (GstSDPMessage *offer, guint *n_inactive)
   return *n_inactive > 0;
 }
 
-typedef struct {
-  Fixture *f;
-  guint offers[8];
-} OfferWait;
-
 static gboolean
-new_offers_answered (gpointer data)
+carol_inactive_everywhere (gpointer data)
 {
-  OfferWait *w = data;
+  Fixture *f = data;
+  guint n_inactive;
 
-  for (guint i = 0; i < w->f->clients->len; i++) {
-    Client *c = w->f->clients->pdata[i];
+  for (guint i = 0; i < f->clients->len; i++) {
+    Client *c = f->clients->pdata[i];
 
-    if (c->n_offers <= w->offers[i] || c->negotiating)
+    if (c->negotiating || hc_media_room_is_negotiating (f->room, c->pid)
+        || !inactive_for (c->last_offer, &n_inactive) || n_inactive != 2)
       return FALSE;
   }
   return TRUE;
+}
+
+static GstPadProbeReturn
+count_any (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  g_atomic_int_inc ((gint *)data);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Diagnostics of a stalled stream: buffers through each pad of the path
+ * over one (stretched) second. */
+static void
+dump_path (Fixture *f, const gchar *publisher, const gchar *subscriber)
+{
+  GstBin *room = GST_BIN (hc_media_room_get_pipeline (f->room));
+  Client *pub = fixture_client (f, publisher);
+  g_autoptr (GPtrArray) pads
+      = g_ptr_array_new_with_free_func (gst_object_unref);
+  g_autofree gint *counts = NULL;
+  g_autofree gulong *ids = NULL;
+  GstIterator *it;
+  GValue v = G_VALUE_INIT;
+  gint64 end;
+
+  /* the publishing client: every top-level element's src pads */
+  for (GList *e = GST_BIN (pub->pipeline)->children; e; e = e->next) {
+    for (GList *l = GST_ELEMENT (e->data)->srcpads;
+         l && e->data != pub->webrtcbin; l = l->next)
+      g_ptr_array_add (pads, gst_object_ref (l->data));
+  }
+  for (GList *l = GST_ELEMENT (pub->webrtcbin)->sinkpads; l; l = l->next)
+    g_ptr_array_add (pads, gst_object_ref (l->data));
+  it = gst_bin_iterate_recurse (room);
+  while (gst_iterator_next (it, &v) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&v);
+    g_autofree gchar *peer = g_strdup_printf ("peer-%s", publisher);
+    g_autofree gchar *branch = g_strdup_printf ("-to-%s-queue", subscriber);
+
+    if (g_str_equal (GST_OBJECT_NAME (e), peer)) {
+      for (GList *l = e->srcpads; l; l = l->next)
+        g_ptr_array_add (pads, gst_object_ref (l->data));
+    } else if (g_str_has_prefix (GST_OBJECT_NAME (e), publisher)
+               && g_str_has_suffix (GST_OBJECT_NAME (e), branch)) {
+      g_ptr_array_add (pads, gst_element_get_static_pad (e, "sink"));
+      g_ptr_array_add (pads, gst_element_get_static_pad (e, "src"));
+    }
+    g_value_reset (&v);
+  }
+  g_value_unset (&v);
+  gst_iterator_free (it);
+  counts = g_new0 (gint, pads->len);
+  ids = g_new0 (gulong, pads->len);
+  for (guint i = 0; i < pads->len; i++)
+    ids[i] = gst_pad_add_probe (pads->pdata[i], GST_PAD_PROBE_TYPE_BUFFER,
+                                count_any, &counts[i], NULL);
+  end = g_get_monotonic_time () + G_TIME_SPAN_SECOND * slow_factor ();
+  while (g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (2000);
+  for (guint i = 0; i < pads->len; i++) {
+    GstPad *pad = pads->pdata[i];
+
+    gst_pad_remove_probe (pad, ids[i]);
+    g_printerr ("  %s:%s: %d buffers%s\n", GST_DEBUG_PAD_NAME (pad),
+                g_atomic_int_get (&counts[i]),
+                GST_PAD_IS_EOS (pad) ? " (EOS)" : "");
+  }
+}
+
+/* The stream @c receives from @publisher's video, still counting up. */
+static void
+assert_still_flowing (Fixture *f, Client *c, const gchar *publisher)
+{
+  Receiver *r = NULL;
+  gint before;
+  gint64 end;
+
+  g_mutex_lock (&c->lock);
+  for (guint i = 0; i < c->receivers->len && !r; i++) {
+    Receiver *candidate = g_ptr_array_index (c->receivers, i);
+    g_autofree gchar *kind = NULL;
+    g_autofree gchar *pid = publisher_of_mid (c, candidate->mid, &kind);
+
+    if (g_strcmp0 (pid, publisher) == 0 && g_strcmp0 (kind, "video") == 0)
+      r = candidate;
+  }
+  g_mutex_unlock (&c->lock);
+  g_assert_nonnull (r);
+  before = g_atomic_int_get (&r->buffers);
+  end = g_get_monotonic_time () + 700 * 1000 * slow_factor ();
+  while (g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (2000);
+  if (g_atomic_int_get (&r->buffers) <= before + 3) {
+    dump_receivers (c);
+    dump_path (f, publisher, c->pid);
+  }
+  g_assert_cmpint (g_atomic_int_get (&r->buffers), >, before + 3);
 }
 
 static void
@@ -852,9 +987,6 @@ test_three_clients (void)
   const gchar *pids[] = { "alice", "bob", "carol" };
   guint before_carol = 0, deep_before_carol = 0, with_carol;
   gint64 first_us = 0, first_rtp_us = G_MAXINT64;
-  OfferWait w = { &f };
-  guint n_inactive = 0;
-  gint ab_video, ba_video;
   Client *carol;
 
   fixture_init (&f);
@@ -891,8 +1023,6 @@ test_three_clients (void)
                   with_carol, deep_before_carol,
                   hc_media_room_get_n_elements_deep (f.room));
 
-  for (guint i = 0; i < 2; i++)
-    w.offers[i] = ((Client *)f.clients->pdata[i])->n_offers;
   g_ptr_array_remove (f.clients, carol);
   hc_media_room_leave (f.room, "carol");
   carol->room = NULL;
@@ -903,34 +1033,30 @@ test_three_clients (void)
   g_assert_cmpuint (hc_media_room_get_n_elements_deep (f.room), ==,
                     deep_before_carol + 2 * 2 * 4);
 
-  /* the others are offered carol's m-lines as inactive */
-  g_assert_true (wait_until (new_offers_answered, &w, WAIT_MS));
-  for (guint i = 0; i < 2; i++) {
-    Client *c = f.clients->pdata[i];
-
-    g_assert_true (inactive_for (c->last_offer, &n_inactive));
-    g_assert_cmpuint (n_inactive, ==, 2);
-    assert_sending_mlines_have_msid (c);
-  }
+  /* the others are offered carol's m-lines as inactive (an offer made
+   * before she left may come first) */
+  g_assert_true (wait_until (carol_inactive_everywhere, &f, WAIT_MS));
+  for (guint i = 0; i < 2; i++)
+    assert_sending_mlines_have_msid (f.clients->pdata[i]);
 
   /* and alice and bob still see each other */
-  ab_video = received_from (f.clients->pdata[1], "alice", "video", NULL);
-  ba_video = received_from (f.clients->pdata[0], "bob", "video", NULL);
-  g_usleep (0);
-  {
-    gint64 end = g_get_monotonic_time () + 700 * 1000 * slow_factor ();
-
-    while (g_get_monotonic_time () < end)
-      if (!g_main_context_iteration (NULL, FALSE))
-        g_usleep (2000);
-  }
-  g_assert_cmpint (received_from (f.clients->pdata[1], "alice", "video", NULL),
-                   >, ab_video + 3);
-  g_assert_cmpint (received_from (f.clients->pdata[0], "bob", "video", NULL), >,
-                   ba_video + 3);
+  assert_still_flowing (&f, f.clients->pdata[1], "alice");
+  assert_still_flowing (&f, f.clients->pdata[0], "bob");
 
   client_free (carol);
   fixture_clear (&f);
+}
+
+/* webrtcbin 1.22 hits g_warn_if_reached() in jitter_buffer_set_retransmission
+ * when RTP of a new m-line reaches a client webrtcbin while it applies the
+ * next offer (seen with every thread on one CPU, or under valgrind): a
+ * warning of the test's client, harmless, not fatal here. */
+static gboolean
+fatal_log (const gchar *domain, GLogLevelFlags level, const gchar *message,
+           gpointer data)
+{
+  return !(level & G_LOG_LEVEL_WARNING)
+         || strstr (message, "jitter_buffer_set_retransmission") == NULL;
 }
 
 int
@@ -942,6 +1068,7 @@ main (int argc, char **argv)
   /* read by gst_init() */
   g_setenv ("GST_DEBUG_DUMP_DOT_DIR", dot_dir, TRUE);
   g_test_init (&argc, &argv, NULL);
+  g_test_log_set_fatal_handler (fatal_log, NULL);
   gst_init (&argc, &argv);
   hc_media_register_elements (NULL);
 

@@ -279,10 +279,9 @@ hc_participant_start (HcParticipant *self, const gchar *answer_sdp,
 
   self->media_joined = TRUE;
   json_object_set_string_member (data, "scheme", "connection");
-  json_object_set_string_member (data, "name",
-                                      hc_room_get_name (self->room));
+  json_object_set_string_member (data, "name", hc_room_get_name (self->room));
   json_object_set_string_member (data, "owner",
-                                      hc_syncher_get_url (self->syncher));
+                                 hc_syncher_get_url (self->syncher));
   json_object_set_string_member (data, "peer", self->hyperty);
   json_object_set_string_member (data, "status", "new");
   json_object_set_string_member (data, "participantId", self->pid);

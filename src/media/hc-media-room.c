@@ -101,6 +101,7 @@ participant_free (Participant *p)
   g_ptr_array_unref (p->tracks);
   g_ptr_array_unref (p->subscriptions);
   g_ptr_array_unref (p->candidates);
+  g_ptr_array_unref (p->local_candidates);
   g_free (p->pid);
   g_free (p);
 }
@@ -223,8 +224,8 @@ unsubscribe (HcMediaRoom *self, Participant *p, Track *t)
 }
 
 /* What subscribers are offered: the publisher's codec, with the feedback
- * that lets them ask for keyframes and retransmissions, and nothing that
- * is only true of the publisher's connection (ssrc, header extensions). */
+ * that lets them ask for keyframes, and nothing that is only true of the
+ * publisher's connection (ssrc, header extensions). */
 static GstCaps *
 subscriber_codec_caps (GstCaps *caps)
 {
@@ -247,8 +248,9 @@ subscriber_codec_caps (GstCaps *caps)
     if (!gst_structure_has_field (out, "encoding-params"))
       gst_structure_set (out, "encoding-params", G_TYPE_STRING, "2", NULL);
   } else {
-    gst_structure_set (out, "rtcp-fb-nack", G_TYPE_BOOLEAN, TRUE,
-                       "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
+    /* PLI/FIR reach the publisher as force-key-unit; plain NACK would
+     * promise retransmissions nothing on this path makes (no RTX). */
+    gst_structure_set (out, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
                        "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE, NULL);
   }
   return gst_caps_new_full (out, NULL);
@@ -326,22 +328,65 @@ local_mid (Participant *p, guint mline)
 }
 
 static void
-on_peer_ice_candidate (HcPeer *peer, guint mline, const gchar *candidate,
-                       Participant *p)
+emit_candidate (Participant *p, guint mline, const gchar *candidate)
 {
-  g_autofree gchar *mid = local_mid (p, mline);
+  g_autofree gchar *mid = candidate[0] ? local_mid (p, mline) : NULL;
   g_autofree gchar *pid = g_strdup (p->pid);
 
   g_signal_emit (p->room, signals[SIGNAL_ICE_CANDIDATE], 0, pid, mline, mid,
                  candidate);
 }
 
+/* @candidate: "" for the end of candidates */
+static void
+local_candidate (Participant *p, guint mline, const gchar *candidate)
+{
+  PendingCandidate *c;
+
+  if (p->joined) {
+    emit_candidate (p, mline, candidate);
+    return;
+  }
+  c = g_new0 (PendingCandidate, 1);
+  c->mline_index = (gint)mline;
+  c->candidate = g_strdup (candidate);
+  g_ptr_array_add (p->local_candidates, c);
+}
+
+void
+hc_room_release_local_candidates (HcMediaRoom *self, const gchar *pid,
+                                  HcPeer *peer)
+{
+  Participant *p = hc_room_lookup_peer (self, pid, peer);
+  g_autoptr (GPtrArray) held = NULL;
+
+  if (p == NULL)
+    return;
+  p->joined = TRUE;
+  held = g_steal_pointer (&p->local_candidates);
+  p->local_candidates
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)pending_candidate_free);
+  /* a handler may make the participant leave */
+  for (guint i = 0;
+       i < held->len && (p = hc_room_lookup_peer (self, pid, peer)) != NULL;
+       i++) {
+    PendingCandidate *c = g_ptr_array_index (held, i);
+
+    emit_candidate (p, (guint)c->mline_index, c->candidate);
+  }
+}
+
+static void
+on_peer_ice_candidate (HcPeer *peer, guint mline, const gchar *candidate,
+                       Participant *p)
+{
+  local_candidate (p, mline, candidate);
+}
+
 static void
 on_peer_gathering_done (HcPeer *peer, Participant *p)
 {
-  g_autofree gchar *pid = g_strdup (p->pid);
-
-  g_signal_emit (p->room, signals[SIGNAL_ICE_CANDIDATE], 0, pid, 0, NULL, "");
+  local_candidate (p, 0, "");
 }
 
 static const gchar *
@@ -399,6 +444,8 @@ hc_room_participant_add (HcMediaRoom *self, const gchar *pid,
   p->tracks = g_ptr_array_new_with_free_func ((GDestroyNotify)track_free);
   p->subscriptions = g_ptr_array_new ();
   p->candidates
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)pending_candidate_free);
+  p->local_candidates
       = g_ptr_array_new_with_free_func ((GDestroyNotify)pending_candidate_free);
   g_signal_connect (p->peer, "ice-candidate",
                     G_CALLBACK (on_peer_ice_candidate), p);

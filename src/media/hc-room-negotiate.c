@@ -71,6 +71,17 @@ task_participant (GTask *task)
   return p;
 }
 
+/* webrtcbin refused a description the client sent (no ICE credentials, no
+ * fingerprint, bad bundle group...): to the client that is a bad SDP
+ * (PROTOCOL.md §9.2: 400), whatever webrtcbin's own error code. */
+static GError *
+client_sdp_error (GError *error)
+{
+  if (g_error_matches (error, HC_MEDIA_ERROR, HC_MEDIA_ERROR_WEBRTC))
+    error->code = HC_MEDIA_ERROR_BAD_SDP;
+  return error;
+}
+
 static GstSDPMessage *
 parse_sdp (GTask *task, const gchar *text)
 {
@@ -202,7 +213,7 @@ join_remote_set_cb (GObject *source, GAsyncResult *result, gpointer data)
 
   if (!hc_peer_set_remote_description_finish (HC_PEER (source), result,
                                               &error)) {
-    join_fail (task, error);
+    join_fail (task, client_sdp_error (error));
     return;
   }
   if ((p = task_participant (task)) == NULL)
@@ -430,6 +441,8 @@ answer_set_cb (GObject *source, GAsyncResult *result, gpointer data)
   gboolean ok;
 
   ok = hc_peer_set_remote_description_finish (HC_PEER (source), result, &error);
+  if (!ok)
+    client_sdp_error (error);
   if (p == NULL) {
     g_clear_error (&error);
     task_participant (task);

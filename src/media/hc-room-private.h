@@ -56,10 +56,10 @@ struct _Participant {
   gboolean needs_offer;     /* what it should receive changed */
   gboolean offer_signalled; /* "offer-needed" sent, no offer made yet */
   Negotiation negotiation;
-  GPtrArray *tracks;        /* Track, published */
-  GPtrArray *subscriptions; /* Subscription, received */
-  GPtrArray *candidates;    /* PendingCandidate, before remote_set */
-  gboolean joined;          /* the join answer was handed out */
+  GPtrArray *tracks;           /* Track, published */
+  GPtrArray *subscriptions;    /* Subscription, received */
+  GPtrArray *candidates;       /* PendingCandidate, before remote_set */
+  gboolean joined;             /* the join answer was handed out */
   GPtrArray *local_candidates; /* PendingCandidate, until joined */
   guint n_tracks;
 };

@@ -213,9 +213,21 @@ hc_sdp_media_set_msid (GstSDPMedia *media, const gchar *stream,
   g_autofree gchar *value = g_strdup_printf ("%s %s", stream, track);
 
   for (guint i = gst_sdp_media_attributes_len (media); i > 0; i--) {
-    if (g_strcmp0 (gst_sdp_media_get_attribute (media, i - 1)->key, "msid")
-        == 0)
+    const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i - 1);
+    const gchar *msid = attr->value ? strstr (attr->value, " msid:") : NULL;
+
+    if (g_strcmp0 (attr->key, "msid") == 0) {
       gst_sdp_media_remove_attribute (media, i - 1);
+    } else if (g_strcmp0 (attr->key, "ssrc") == 0 && msid) {
+      /* webrtcbin names the track after its transceiver there: say the
+       * same as a=msid (RFC 8830 §2) */
+      g_autofree gchar *ssrc_value = g_strdup_printf (
+          "%.*s msid:%s", (int)(msid - attr->value), attr->value, value);
+      GstSDPAttribute replacement;
+
+      gst_sdp_attribute_set (&replacement, "ssrc", ssrc_value);
+      gst_sdp_media_replace_attribute (media, i - 1, &replacement);
+    }
   }
   gst_sdp_media_add_attribute (media, "msid", value);
 }

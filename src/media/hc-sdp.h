@@ -36,7 +36,8 @@ guint32 hc_sdp_media_get_ssrc (const GstSDPMedia *media);
 /* The index of the m-line with `a=mid:@mid`, or -1. */
 gint hc_sdp_find_mid (const GstSDPMessage *msg, const gchar *mid);
 
-/* Replaces any `a=msid:` of @media by `a=msid:@stream @track`. */
+/* Replaces any `a=msid:` of @media by `a=msid:@stream @track`, and the
+ * msid of its `a=ssrc:<n> msid:` lines likewise. */
 void hc_sdp_media_set_msid (GstSDPMedia *media, const gchar *stream,
                             const gchar *track);
 
