@@ -37,6 +37,21 @@ slow_factor (void)
   return slow ? MAX (1, atoi (slow)) : 1;
 }
 
+/* Under HC_TEST_SLOW (valgrind) media may not come up in time: the test
+ * then says so and goes on to the leave and the teardown, whose leaks are
+ * the point of such a run. */
+static gboolean
+in_time (gboolean ok, const gchar *what)
+{
+  if (!ok && slow_factor () > 1) {
+    g_test_message ("HC_TEST_SLOW: %s did not happen in time", what);
+    return FALSE;
+  }
+  if (!ok)
+    g_error ("%s did not happen in time", what);
+  return TRUE;
+}
+
 typedef gboolean (*Condition) (gpointer data);
 
 /* Runs the main context until @cond holds, at most @ms. */
@@ -851,7 +866,11 @@ carol_inactive_everywhere (gpointer data)
 static GstPadProbeReturn
 count_any (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
-  g_atomic_int_inc ((gint *)data);
+  /* payloaders push lists */
+  g_atomic_int_add ((gint *)data, (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+                                      ? (gint)gst_buffer_list_length (
+                                          GST_PAD_PROBE_INFO_BUFFER_LIST (info))
+                                      : 1);
   return GST_PAD_PROBE_OK;
 }
 
@@ -899,7 +918,9 @@ dump_path (Fixture *f, const gchar *publisher, const gchar *subscriber)
   counts = g_new0 (gint, pads->len);
   ids = g_new0 (gulong, pads->len);
   for (guint i = 0; i < pads->len; i++)
-    ids[i] = gst_pad_add_probe (pads->pdata[i], GST_PAD_PROBE_TYPE_BUFFER,
+    ids[i] = gst_pad_add_probe (pads->pdata[i],
+                                GST_PAD_PROBE_TYPE_BUFFER
+                                    | GST_PAD_PROBE_TYPE_BUFFER_LIST,
                                 count_any, &counts[i], NULL);
   end = g_get_monotonic_time () + G_TIME_SPAN_SECOND * slow_factor ();
   while (g_get_monotonic_time () < end)
@@ -943,7 +964,8 @@ assert_still_flowing (Fixture *f, Client *c, const gchar *publisher)
     dump_receivers (c);
     dump_path (f, publisher, c->pid);
   }
-  g_assert_cmpint (g_atomic_int_get (&r->buffers), >, before + 3);
+  in_time (g_atomic_int_get (&r->buffers) > before + 3,
+           "media after the leave");
 }
 
 static void
@@ -987,13 +1009,15 @@ test_three_clients (void)
   const gchar *pids[] = { "alice", "bob", "carol" };
   guint before_carol = 0, deep_before_carol = 0, with_carol;
   gint64 first_us = 0, first_rtp_us = G_MAXINT64;
+  gboolean media = TRUE;
   Client *carol;
 
   fixture_init (&f);
   for (guint i = 0; i < G_N_ELEMENTS (pids); i++) {
     if (i == 2) {
       /* alice and bob settled: their tracks published and received */
-      g_assert_true (wait_until (everyone_receives_everyone, &f, WAIT_MS));
+      media = in_time (wait_until (everyone_receives_everyone, &f, WAIT_MS),
+                       "alice and bob receiving each other");
       before_carol = hc_media_room_get_n_elements (f.room);
       deep_before_carol = hc_media_room_get_n_elements_deep (f.room);
     }
@@ -1001,47 +1025,56 @@ test_three_clients (void)
   }
   carol = f.clients->pdata[2];
   g_assert_cmpuint (hc_media_room_get_n_participants (f.room), ==, 3);
-  g_assert_true (wait_until (everyone_receives_everyone, &f, WAIT_MS));
-  g_assert_cmpuint (f.published, ==, 6);
-  for (guint i = 0; i < 2; i++) {
-    Client *c = f.clients->pdata[i];
-
-    assert_sending_mlines_have_msid (c);
-    received_from (c, "carol", "video", &first_us);
-    first_rtp_us = MIN (first_rtp_us, first_us);
-  }
-  for (guint i = 0; i < G_N_ELEMENTS (pids); i++)
-    g_assert_cmpstr (g_hash_table_lookup (f.states, pids[i]), ==, "connected");
+  media = media
+          && in_time (wait_until (everyone_receives_everyone, &f, WAIT_MS),
+                      "everyone receiving everyone");
   assert_dot_dump (f.room);
-  with_carol = hc_media_room_get_n_elements (f.room);
-  /* per participant: webrtcbin, per track a head, per (track, subscriber)
-   * a queue and a capssetter */
-  g_assert_cmpuint (with_carol, ==, 3 + 3 * 2 + 3 * 2 * 2 * 2);
-  g_test_message ("join to first RTP at another client: %.0f ms; elements: "
-                  "%u before carol, %u with her (through webrtcbin: %u, %u)",
-                  (first_rtp_us - carol->joined_us) / 1000.0, before_carol,
-                  with_carol, deep_before_carol,
-                  hc_media_room_get_n_elements_deep (f.room));
+  if (media) {
+    g_assert_cmpuint (f.published, ==, 6);
+    for (guint i = 0; i < 2; i++) {
+      Client *c = f.clients->pdata[i];
+
+      assert_sending_mlines_have_msid (c);
+      received_from (c, "carol", "video", &first_us);
+      first_rtp_us = MIN (first_rtp_us, first_us);
+    }
+    for (guint i = 0; i < G_N_ELEMENTS (pids); i++)
+      g_assert_cmpstr (g_hash_table_lookup (f.states, pids[i]), ==,
+                       "connected");
+    with_carol = hc_media_room_get_n_elements (f.room);
+    /* per participant: webrtcbin, per track a head, per (track,
+     * subscriber) a queue and a capssetter */
+    g_assert_cmpuint (with_carol, ==, 3 + 3 * 2 + 3 * 2 * 2 * 2);
+    g_test_message ("join to first RTP at another client: %.0f ms; "
+                    "elements: %u before carol, %u with her (through "
+                    "webrtcbin: %u, %u)",
+                    (first_rtp_us - carol->joined_us) / 1000.0, before_carol,
+                    with_carol, deep_before_carol,
+                    hc_media_room_get_n_elements_deep (f.room));
+  }
 
   g_ptr_array_remove (f.clients, carol);
   hc_media_room_leave (f.room, "carol");
   carol->room = NULL;
   g_assert_cmpuint (hc_media_room_get_n_participants (f.room), ==, 2);
-  g_assert_cmpuint (hc_media_room_get_n_elements (f.room), ==, before_carol);
-  /* webrtcbin 1.22 keeps 4 elements per released sink pad: alice and bob
-   * each released carol's two */
-  g_assert_cmpuint (hc_media_room_get_n_elements_deep (f.room), ==,
-                    deep_before_carol + 2 * 2 * 4);
+  if (media) {
+    g_assert_cmpuint (hc_media_room_get_n_elements (f.room), ==, before_carol);
+    /* webrtcbin 1.22 keeps 4 elements per released sink pad: alice and
+     * bob each released carol's two */
+    g_assert_cmpuint (hc_media_room_get_n_elements_deep (f.room), ==,
+                      deep_before_carol + 2 * 2 * 4);
+  }
 
   /* the others are offered carol's m-lines as inactive (an offer made
-   * before she left may come first) */
-  g_assert_true (wait_until (carol_inactive_everywhere, &f, WAIT_MS));
-  for (guint i = 0; i < 2; i++)
-    assert_sending_mlines_have_msid (f.clients->pdata[i]);
-
-  /* and alice and bob still see each other */
-  assert_still_flowing (&f, f.clients->pdata[1], "alice");
-  assert_still_flowing (&f, f.clients->pdata[0], "bob");
+   * before she left may come first), and still see each other */
+  if (media
+      && in_time (wait_until (carol_inactive_everywhere, &f, WAIT_MS),
+                  "carol's m-lines going inactive")) {
+    for (guint i = 0; i < 2; i++)
+      assert_sending_mlines_have_msid (f.clients->pdata[i]);
+    assert_still_flowing (&f, f.clients->pdata[1], "alice");
+    assert_still_flowing (&f, f.clients->pdata[0], "bob");
+  }
 
   client_free (carol);
   fixture_clear (&f);

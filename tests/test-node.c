@@ -739,7 +739,7 @@ test_grace_expiry_releases (Fixture *f, gconstpointer data)
   /* Still inside the grace period: nothing happened yet. */
   client_assert_silent (f->b);
   g_assert_nonnull (hc_node_lookup_owner (f->node, obj));
-  run_for (100);
+  run_for (700);
 
   frame = client_pop (f->b);
   sub = g_strdup_printf ("%s/subscription", obj);
@@ -886,7 +886,7 @@ main (int argc, char **argv)
   ADD ("re-open-4000", test_reopen_closes_old_socket, NULL);
   ADD ("close-and-open-again", test_close_and_open_again, NULL);
   ADD ("open-same-runtime-twice", test_open_same_runtime_twice, NULL);
-  ADD ("grace-expiry", test_grace_expiry_releases, GUINT_TO_POINTER (60));
+  ADD ("grace-expiry", test_grace_expiry_releases, GUINT_TO_POINTER (500));
   ADD ("local-session", test_local_session, NULL);
   ADD ("flood-429", test_flood_rate_limited, NULL);
 #undef ADD

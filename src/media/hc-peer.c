@@ -681,6 +681,22 @@ hc_peer_close (HcPeer *self)
 /* GObject                                                                 */
 /* ---------------------------------------------------------------------- */
 
+/* webrtcbin 1.22 puts a clocksync with sync=TRUE in front of every sink
+ * pad, to pace whatever is linked to it.  Forwarded RTP is paced already
+ * (it arrives from the network) and carries the publisher's jitter buffer
+ * timestamps: a stalled or overloaded moment on one side, and the clocksync
+ * holds a subscriber's packets back for whole seconds (seen under
+ * valgrind: the branch queue then drops nearly everything).  Let it pass
+ * packets on as they come. */
+static void
+on_element_added (GstBin *webrtcbin, GstElement *element, gpointer data)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+
+  if (factory && g_str_equal (GST_OBJECT_NAME (factory), "clocksync"))
+    g_object_set (element, "sync", FALSE, NULL);
+}
+
 /* libnice asks routers for UPnP port mappings by default: useless for a
  * server with its own addresses, slow, and noisy (every agent binds SSDP
  * sockets).  webrtcbin 1.22 only reaches the NiceAgent this way. */
@@ -712,6 +728,9 @@ hc_peer_new (const gchar *name)
   g_object_set (webrtcbin, "bundle-policy", GST_WEBRTC_BUNDLE_POLICY_MAX_BUNDLE,
                 NULL);
   disable_upnp (webrtcbin);
+  /* runs on whichever thread adds the element; touches only it */
+  g_signal_connect (webrtcbin, "element-added", G_CALLBACK (on_element_added),
+                    NULL);
 
 #define CONNECT(signal, func)                                                  \
   g_signal_connect_data (webrtcbin, signal, G_CALLBACK (func),                 \

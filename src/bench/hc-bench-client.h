@@ -1,0 +1,77 @@
+/* hyperconf-bench — a synthetic participant, whatever the server: it
+ * joins a room, publishes the pre-encoded clips, receives everything the
+ * server forwards, and leaves.  HcBenchRethink speaks PROTOCOL.md to
+ * hyperconf; HcBenchJanus speaks Janus's VideoRoom API.  The scenarios
+ * only see this base class.
+ *
+ * Main context only. */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "hc-bench-clip.h"
+#include "hc-bench-recv.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+  SoupSession *session;
+  gchar *ws_url;     /* the server's WebSocket */
+  gchar *domain;     /* reTHINK domain (hyperconf) */
+  gchar *conference; /* the server conference hyperty (hyperconf) */
+  gchar *room;
+  gchar *name;
+  const HcBenchClip *video; /* NULL: do not publish video */
+  const HcBenchClip *audio;
+  guint jitter_ms;
+} HcBenchClientConfig;
+
+typedef enum {
+  HC_BENCH_CLIENT_NEW,
+  HC_BENCH_CLIENT_JOINING,
+  HC_BENCH_CLIENT_JOINED, /* the server accepted the join */
+  HC_BENCH_CLIENT_FAILED,
+  HC_BENCH_CLIENT_LEFT,
+} HcBenchClientState;
+
+#define HC_BENCH_TYPE_CLIENT (hc_bench_client_get_type ())
+G_DECLARE_DERIVABLE_TYPE (HcBenchClient, hc_bench_client, HC_BENCH, CLIENT,
+                          GObject)
+
+struct _HcBenchClientClass {
+  GObjectClass parent_class;
+
+  void (*join) (HcBenchClient *self);
+  void (*leave) (HcBenchClient *self);
+  /* (transfer none) (nullable): where received media is counted */
+  HcBenchRecv *(*get_recv) (HcBenchClient *self);
+  /* connected to the server (media transport up, for every transport) */
+  gboolean (*is_connected) (HcBenchClient *self);
+  guint (*get_keyframe_requests) (HcBenchClient *self);
+};
+
+void hc_bench_client_join (HcBenchClient *self);
+void hc_bench_client_leave (HcBenchClient *self);
+HcBenchRecv *hc_bench_client_get_recv (HcBenchClient *self);
+gboolean hc_bench_client_is_connected (HcBenchClient *self);
+guint hc_bench_client_get_keyframe_requests (HcBenchClient *self);
+
+HcBenchClientState hc_bench_client_get_state (HcBenchClient *self);
+/* Why the join failed (the server's code and text), or NULL. */
+const gchar *hc_bench_client_get_error (HcBenchClient *self);
+/* Monotonic time (us) join was called. */
+gint64 hc_bench_client_get_join_start (HcBenchClient *self);
+/* Returns: (transfer none): the configuration (owned by the client) */
+const HcBenchClientConfig *hc_bench_client_get_config (HcBenchClient *self);
+
+/* For subclasses. */
+void hc_bench_client_set_state (HcBenchClient *self, HcBenchClientState state,
+                                const gchar *error);
+void hc_bench_client_set_config (HcBenchClient *self,
+                                 const HcBenchClientConfig *config);
+
+/* Constructors of the subclasses. */
+HcBenchClient *hc_bench_rethink_new (const HcBenchClientConfig *config);
+HcBenchClient *hc_bench_janus_new (const HcBenchClientConfig *config);
+
+G_END_DECLS
