@@ -17,6 +17,11 @@ typedef struct {
   const gchar *label; /* "hyperconf", "janus" */
   SoupSession *session;
   HcBenchServer *server;
+  /* The server as it started, before any participant: GStreamer keeps
+   * idle streaming threads around for a while after a room goes, so
+   * threads per participant count from here, not from just before a
+   * scenario. */
+  HcBenchProc server_fresh;
   const HcBenchClip *video;
   const HcBenchClip *audio;
   guint jitter_ms;

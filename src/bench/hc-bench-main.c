@@ -59,9 +59,12 @@ start_server (HcBenchContext *ctx, const Options *o, GError **error)
   if (ctx->target == HC_BENCH_TARGET_JANUS) {
     ctx->server = hc_bench_janus_server_start (o->peer_url, o->peer_pid,
                                                o->workdir, error);
-    if (ctx->server)
+    if (ctx->server) {
       g_printerr ("hyperconf-bench: %s at %s (pid %d)\n", ctx->label,
                   o->peer_url, hc_bench_server_get_pid (ctx->server));
+      hc_bench_proc_read (hc_bench_server_get_pid (ctx->server),
+                          &ctx->server_fresh);
+    }
     return ctx->server != NULL;
   }
   if (o->server_url)
@@ -77,6 +80,8 @@ start_server (HcBenchContext *ctx, const Options *o, GError **error)
   g_printerr ("hyperconf-bench: %s at %s (pid %d)\n", ctx->label,
               hc_bench_server_get_http_url (ctx->server),
               hc_bench_server_get_pid (ctx->server));
+  hc_bench_proc_read (hc_bench_server_get_pid (ctx->server),
+                      &ctx->server_fresh);
   return TRUE;
 }
 

@@ -95,6 +95,12 @@ print_loads (HcBenchResults *r)
     g_autofree gchar *thr = num (l->threads_per_participant, 1);
     g_autoptr (GString) note = g_string_new (l->note ? l->note : "");
 
+    if (l->expected_pps > 0 && l->pps < 0.9 * l->expected_pps)
+      g_string_append_printf (note,
+                              "%sonly %.0f%% of the packets the publishers "
+                              "would send arrived",
+                              note->len ? "; " : "",
+                              100.0 * l->pps / l->expected_pps);
     if (l->pacer_skips)
       g_string_append_printf (note, "%sload generator fell behind %u times",
                               note->len ? "; " : "", l->pacer_skips);
@@ -171,6 +177,17 @@ print_pair (const gchar *scenario, const gchar *metric, gdouble a, gdouble b)
 {
   g_autofree gchar *x = num (a, 2);
   g_autofree gchar *y = num (b, 2);
+  /* Changes (churn growth) may be negative: no ratio, plain numbers. */
+  gboolean signed_values = g_str_has_suffix (metric, "growth MB");
+
+  if (signed_values) {
+    g_free (x);
+    g_free (y);
+    x = g_strdup_printf ("%+.2f", a);
+    y = g_strdup_printf ("%+.2f", b);
+    g_print ("%-12s %-22s %12s %12s %8s\n", scenario, metric, x, y, "-");
+    return;
+  }
   g_autofree gchar *ratio
       = a >= 0 && b > 0 ? g_strdup_printf ("%.2f", a / b) : g_strdup ("n/a");
 
@@ -306,6 +323,7 @@ add_results (JsonBuilder *b, HcBenchResults *r)
     add_int (b, "packets", l->packets);
     add_int (b, "lost", l->lost);
     add_double (b, "packets_per_s", l->pps);
+    add_double (b, "expected_packets_per_s", l->expected_pps);
     add_double (b, "loss_pct", l->loss_pct);
     add_double (b, "server_cpu_us_per_packet", l->cpu_us_per_packet);
     add_double (b, "server_switches_per_packet", l->switches_per_packet);

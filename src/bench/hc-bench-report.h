@@ -22,6 +22,7 @@ typedef struct {
   guint64 packets; /* received by all subscribers = forwarded by the server */
   guint64 lost;
   gdouble pps;
+  gdouble expected_pps; /* what the publishers' clips would give */
   gdouble loss_pct;
   gdouble cpu_us_per_packet;   /* < 0: unknown */
   gdouble switches_per_packet; /* server context switches, < 0: unknown */

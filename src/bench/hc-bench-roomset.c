@@ -278,6 +278,16 @@ hc_bench_room_set_measure (HcBenchRoomSet *self, guint seconds,
     }
   }
   load->pps = load->packets / load->seconds;
+  /* Every joined participant should get each other's clips in full:
+   * far less means the server or the load generator cannot keep up. */
+  load->expected_pps = 0;
+  for (guint r = 0; r < self->rooms->len; r++) {
+    guint joined = joined_in (g_ptr_array_index (self->rooms, r));
+
+    load->expected_pps += joined * (joined ? joined - 1 : 0)
+                          * (hc_bench_clip_get_pps (self->ctx->video)
+                             + hc_bench_clip_get_pps (self->ctx->audio));
+  }
   load->loss_pct = load->packets + load->lost > 0
                        ? 100.0 * load->lost / (load->packets + load->lost)
                        : 0;
@@ -309,7 +319,8 @@ hc_bench_room_set_measure (HcBenchRoomSet *self, guint seconds,
       load->rss_kb_per_participant
           = (gdouble)(after.rss_kb - self->idle.rss_kb) / load->participants;
       load->threads_per_participant
-          = (gdouble)(after.threads - self->idle.threads) / load->participants;
+          = (gdouble)(after.threads - self->ctx->server_fresh.threads)
+            / load->participants;
     }
   } else {
     load->server_cpu_pct = -1;
