@@ -1,6 +1,7 @@
 /* hyperconf-bench — encodes the clips once (gst_parse_launch to an appsink
  * that is drained synchronously: nothing else runs yet). */
 #include "hc-bench-clip.h"
+#include "hc-bench-vp8.h"
 
 #include <gst/app/gstappsink.h>
 #include <gst/rtp/gstrtpbuffer.h>
@@ -18,32 +19,6 @@ hc_bench_clip_free (HcBenchClip *clip)
   g_clear_pointer (&clip->packets, g_ptr_array_unref);
   g_clear_pointer (&clip->frames, g_array_unref);
   g_free (clip);
-}
-
-/* VP8 payload descriptor (RFC 7741 §4.2) then the first byte of the VP8
- * payload header, whose lowest bit is 0 on a keyframe. */
-static gboolean
-vp8_is_keyframe_start (const guint8 *payload, guint size)
-{
-  guint offset = 1;
-
-  if (size < 1 || !(payload[0] & 0x10) || (payload[0] & 0x07) != 0)
-    return FALSE; /* not the start of partition 0 */
-  if (payload[0] & 0x80) {
-    guint8 x;
-
-    if (size < 2)
-      return FALSE;
-    x = payload[1];
-    offset = 2;
-    if (x & 0x80) /* I: picture id, 15 bits when M is set */
-      offset += size > offset && (payload[offset] & 0x80) ? 2 : 1;
-    if (x & 0x40) /* L: TL0PICIDX */
-      offset++;
-    if (x & 0x30) /* T or K: TID/Y/KEYIDX */
-      offset++;
-  }
-  return size > offset && (payload[offset] & 0x01) == 0;
 }
 
 /* Runs @description (ending in "appsink name=sink") to EOS and groups the
@@ -97,8 +72,9 @@ encode (const gchar *description, const gchar *media, GstCaps *caps,
       next.rtp_ts = ts;
       next.keyframe
           = g_str_equal (media, "video")
-            && vp8_is_keyframe_start (gst_rtp_buffer_get_payload (&rtp),
-                                      gst_rtp_buffer_get_payload_len (&rtp));
+            && hc_bench_vp8_frame_start (gst_rtp_buffer_get_payload (&rtp),
+                                         gst_rtp_buffer_get_payload_len (&rtp))
+                   == 1;
       g_array_append_val (clip->frames, next);
       frame
           = &g_array_index (clip->frames, HcBenchFrame, clip->frames->len - 1);

@@ -1,5 +1,6 @@
 /* hyperconf-bench — receive-side counting probes. */
 #include "hc-bench-recv.h"
+#include "hc-bench-vp8.h"
 
 #include <gst/rtp/gstrtpbuffer.h>
 #include <gst/video/video.h>
@@ -54,32 +55,6 @@ hc_bench_recv_free (HcBenchRecv *self)
   g_free (self);
 }
 
-/* VP8 payload descriptor (RFC 7741 §4.2), then the VP8 payload header:
- * its lowest bit is 0 on a keyframe.  Only the start of partition 0
- * carries it; -1 when this packet is not such a start. */
-static gint
-vp8_frame_start (const guint8 *p, guint size)
-{
-  guint offset = 1;
-
-  if (size < 1 || !(p[0] & 0x10) || (p[0] & 0x07) != 0)
-    return -1;
-  if (p[0] & 0x80) {
-    if (size < 2)
-      return -1;
-    offset = 2;
-    if (p[1] & 0x80)
-      offset += size > offset && (p[offset] & 0x80) ? 2 : 1;
-    if (p[1] & 0x40)
-      offset++;
-    if (p[1] & 0x30)
-      offset++;
-  }
-  if (size <= offset)
-    return -1;
-  return (p[offset] & 0x01) == 0;
-}
-
 /* Streaming thread: an upstream force-key-unit, which webrtcbin's
  * rtpsession turns into a PLI to the server. */
 static void
@@ -128,8 +103,8 @@ count (Stream *s, GstPad *pad, GstBuffer *buffer)
   atomic_fetch_add (&s->packets, 1);
   atomic_fetch_add (&s->bytes, gst_buffer_get_size (buffer));
   if (s->video && atomic_load (&s->first_keyframe_us) == 0) {
-    gint key = vp8_frame_start (gst_rtp_buffer_get_payload (&rtp),
-                                gst_rtp_buffer_get_payload_len (&rtp));
+    gint key = hc_bench_vp8_frame_start (gst_rtp_buffer_get_payload (&rtp),
+                                         gst_rtp_buffer_get_payload_len (&rtp));
 
     if (key == 1) {
       atomic_store (&s->first_keyframe_us, g_get_monotonic_time ());
