@@ -184,5 +184,11 @@ hc_bench_janus_server_start (const gchar *ws_url, GPid pid,
     g_object_unref (process);
     return NULL;
   }
-  return hc_bench_server_new_process (process, ws_url, log, NULL);
+  {
+    HcBenchServer *server
+        = hc_bench_server_new_process (process, ws_url, log, NULL);
+
+    hc_bench_server_set_scratch_dir (server, dir);
+    return server;
+  }
 }

@@ -16,6 +16,7 @@
 
 struct _HcBenchServer {
   GSubprocess *process;
+  gchar *scratch_dir; /* removed with everything in it when we stop */
   gchar *config_path;
   gchar *log_path;
   GPid pid;
@@ -442,6 +443,33 @@ flag_set (gpointer flag)
   return *(gboolean *)flag;
 }
 
+/* Our own scratch directories only: two levels of files and symbolic
+ * links, never followed. */
+static void
+remove_tree (const gchar *path)
+{
+  g_autoptr (GDir) dir = g_dir_open (path, 0, NULL);
+  const gchar *name;
+
+  while (dir && (name = g_dir_read_name (dir))) {
+    g_autofree gchar *child = g_build_filename (path, name, NULL);
+
+    if (g_file_test (child, G_FILE_TEST_IS_DIR)
+        && !g_file_test (child, G_FILE_TEST_IS_SYMLINK))
+      remove_tree (child);
+    else
+      g_unlink (child);
+  }
+  g_rmdir (path);
+}
+
+void
+hc_bench_server_set_scratch_dir (HcBenchServer *self, const gchar *path)
+{
+  g_free (self->scratch_dir);
+  self->scratch_dir = g_strdup (path);
+}
+
 /* Criticals and warnings other than webrtcbin 1.22's known
  * "jitter_buffer_set_retransmission: code should not be reached". */
 static gboolean
@@ -457,7 +485,8 @@ hc_bench_server_log_has_trouble (HcBenchServer *self)
     if ((strstr (lines[i], "CRITICAL") || strstr (lines[i], "WARNING")
          || strstr (lines[i], "ERROR") || strstr (lines[i], "[ERR]"))
         && !strstr (lines[i], "jitter_buffer_set_retransmission")
-        && !strstr (lines[i], "already exists"))
+        && !strstr (lines[i], "already exists")
+        && !strstr (lines[i], "No such feed"))
       return TRUE;
   }
   return FALSE;
@@ -495,6 +524,9 @@ hc_bench_server_free (HcBenchServer *self)
       g_unlink (self->log_path);
     g_unlink (self->config_path);
   }
+  if (self->scratch_dir)
+    remove_tree (self->scratch_dir);
+  g_free (self->scratch_dir);
   g_free (self->config_path);
   g_free (self->log_path);
   g_free (self->http_url);

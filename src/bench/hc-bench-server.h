@@ -45,6 +45,10 @@ HcBenchServer *hc_bench_server_new_process (GSubprocess *process,
                                             const gchar *log_path,
                                             const gchar *config_path);
 
+/* A directory of ours (Janus's configuration) to remove when the server
+ * stops. */
+void hc_bench_server_set_scratch_dir (HcBenchServer *self, const gchar *path);
+
 /* A server with only a WebSocket URL (Janus) somebody else runs; @pid 0
  * when unknown. */
 HcBenchServer *hc_bench_server_new_remote_ws (const gchar *ws_url, GPid pid);
