@@ -54,6 +54,17 @@ in_time (gboolean ok, const gchar *what)
 
 typedef gboolean (*Condition) (gpointer data);
 
+/* Runs the main context for @ms. */
+static void
+run_for (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + (gint64)ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    if (!g_main_context_iteration (NULL, FALSE))
+      g_usleep (2000);
+}
+
 /* Runs the main context until @cond holds, at most @ms. */
 static gboolean
 wait_until (Condition cond, gpointer data, guint ms)
@@ -384,6 +395,7 @@ typedef struct {
   GHashTable *states; /* pid -> last "connection-state" */
   guint published;    /* "track-published" count */
   guint n_offer_errors;
+  gboolean hold_offers; /* clients do not answer renegotiations */
 } Fixture;
 
 static Client *
@@ -477,6 +489,8 @@ on_room_offer_needed (HcMediaRoom *room, const gchar *pid, Fixture *f)
   /* never while one is out (PROTOCOL.md §9.3) */
   g_assert_false (c->negotiating);
   g_assert_false (hc_media_room_is_negotiating (room, pid));
+  if (f->hold_offers)
+    return;
   c->negotiating = TRUE;
   hc_media_room_create_offer_async (room, pid, NULL, offer_created, c);
 }
@@ -887,7 +901,6 @@ dump_path (Fixture *f, const gchar *publisher, const gchar *subscriber)
   g_autofree gulong *ids = NULL;
   GstIterator *it;
   GValue v = G_VALUE_INIT;
-  gint64 end;
 
   /* the publishing client: every top-level element's src pads */
   for (GList *e = GST_BIN (pub->pipeline)->children; e; e = e->next) {
@@ -922,10 +935,7 @@ dump_path (Fixture *f, const gchar *publisher, const gchar *subscriber)
                                 GST_PAD_PROBE_TYPE_BUFFER
                                     | GST_PAD_PROBE_TYPE_BUFFER_LIST,
                                 count_any, &counts[i], NULL);
-  end = g_get_monotonic_time () + G_TIME_SPAN_SECOND * slow_factor ();
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2000);
+  run_for (1000 * slow_factor ());
   for (guint i = 0; i < pads->len; i++) {
     GstPad *pad = pads->pdata[i];
 
@@ -942,7 +952,6 @@ assert_still_flowing (Fixture *f, Client *c, const gchar *publisher)
 {
   Receiver *r = NULL;
   gint before;
-  gint64 end;
 
   g_mutex_lock (&c->lock);
   for (guint i = 0; i < c->receivers->len && !r; i++) {
@@ -956,10 +965,7 @@ assert_still_flowing (Fixture *f, Client *c, const gchar *publisher)
   g_mutex_unlock (&c->lock);
   g_assert_nonnull (r);
   before = g_atomic_int_get (&r->buffers);
-  end = g_get_monotonic_time () + 700 * 1000 * slow_factor ();
-  while (g_get_monotonic_time () < end)
-    if (!g_main_context_iteration (NULL, FALSE))
-      g_usleep (2000);
+  run_for (700 * slow_factor ());
   if (g_atomic_int_get (&r->buffers) <= before + 3) {
     dump_receivers (c);
     dump_path (f, publisher, c->pid);
@@ -1080,6 +1086,68 @@ test_three_clients (void)
   fixture_clear (&f);
 }
 
+/* Watches a step that must not hang: a deadlock fails the test with a
+ * message instead of waiting for the harness's timeout. */
+static gpointer
+watchdog (gpointer data)
+{
+  gint *done = data;
+
+  for (guint i = 0; i < 200 * slow_factor (); i++) {
+    if (g_atomic_int_get (done))
+      return NULL;
+    g_usleep (50 * 1000);
+  }
+  g_printerr ("the leaves did not return within %u s\n", 10 * slow_factor ());
+  abort ();
+}
+
+static gboolean
+room_has_media_from (gpointer data)
+{
+  Fixture *f = data;
+  Client *last = f->clients->pdata[f->clients->len - 1];
+
+  return g_strcmp0 (g_hash_table_lookup (f->states, last->pid), "connected")
+         == 0;
+}
+
+/* Everyone leaves at once, while the newest participant's media is queued
+ * at the others' sink pads, which webrtcbin blocks until they answer the
+ * offer adding it: the teardown must not wait for that answer. */
+static void
+test_leaves_together (void)
+{
+  Fixture f = { 0 };
+  const gchar *pids[] = { "alice", "bob", "carol", "dave" };
+  gint done = 0;
+  GThread *dog;
+
+  fixture_init (&f);
+  for (guint i = 0; i < G_N_ELEMENTS (pids); i++) {
+    if (i == G_N_ELEMENTS (pids) - 1) {
+      in_time (wait_until (everyone_receives_everyone, &f, WAIT_MS),
+               "the first three receiving each other");
+      f.hold_offers = TRUE;
+    }
+    fixture_join (&f, client_new (pids[i]));
+  }
+  in_time (wait_until (room_has_media_from, &f, WAIT_MS), "dave connected");
+  /* a few of dave's packets reach the blocked pads */
+  run_for (500 * slow_factor ());
+
+  dog = g_thread_new ("watchdog", watchdog, &done);
+  for (guint i = 0; i < G_N_ELEMENTS (pids); i++)
+    hc_media_room_leave (f.room, pids[i]);
+  g_atomic_int_set (&done, 1);
+  g_thread_join (dog);
+  g_assert_cmpuint (hc_media_room_get_n_participants (f.room), ==, 0);
+  g_assert_cmpuint (hc_media_room_get_n_elements (f.room), ==, 0);
+  for (guint i = 0; i < f.clients->len; i++)
+    ((Client *)f.clients->pdata[i])->room = NULL;
+  fixture_clear (&f);
+}
+
 /* webrtcbin 1.22 hits g_warn_if_reached() in jitter_buffer_set_retransmission
  * when RTP of a new m-line reaches a client webrtcbin while it applies the
  * next offer (seen with every thread on one CPU, or under valgrind): a
@@ -1110,6 +1178,7 @@ main (int argc, char **argv)
   g_test_add_func ("/media-room/declined-codec", test_declined_codec);
   g_test_add_func ("/media-room/leave-during-join", test_leave_during_join);
   g_test_add_func ("/media-room/three-clients", test_three_clients);
+  g_test_add_func ("/media-room/leaves-together", test_leaves_together);
   ret = g_test_run ();
   g_rmdir (dot_dir);
   return ret;

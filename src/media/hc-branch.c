@@ -283,11 +283,15 @@ hc_branch_free (HcBranch *branch)
   /* Head side first, so that nothing the branch does while it goes can
    * flow back into the head. */
   relink_when_idle (branch->head_src, queue_sink, FALSE);
-  /* Releasing the sink pad also unlinks it and lifts webrtcbin's own
-   * block on it (set until negotiation), which the queue's thread may be
-   * waiting in: only then can the queue stop. */
-  if (branch->webrtc_sink)
+  /* webrtcbin blocks each sink pad until a negotiation connects it, and
+   * releasing the pad does not lift that block: the queue's thread may
+   * wait in it for ever, holding the stream lock that stopping the
+   * capssetter needs.  Deactivating the pad flushes it, which wakes that
+   * thread with FLUSHING; only then is the pad released. */
+  if (branch->webrtc_sink) {
+    gst_pad_set_active (branch->webrtc_sink, FALSE);
     gst_element_release_request_pad (branch->webrtcbin, branch->webrtc_sink);
+  }
   gst_element_set_state (branch->setter, GST_STATE_NULL);
   gst_element_set_state (branch->queue, GST_STATE_NULL);
   gst_bin_remove_many (bin, branch->queue, branch->setter, NULL);
