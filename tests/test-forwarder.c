@@ -383,6 +383,102 @@ test_caps_per_pad (void)
   gst_harness_teardown (in);
 }
 
+/* A pad with "forward" FALSE gets no buffer, and does not stop the others;
+ * set TRUE, it gets the sticky events, then buffers renumbered from its
+ * first forwarded packet on. */
+static void
+test_forward_gate (void)
+{
+  GstHarness *in = new_input ();
+  GstPad *pa, *pb;
+  GstHarness *a = new_output (in, &pa);
+  GstHarness *b = new_output (in, &pb);
+  GstEvent *ev;
+  GstBuffer *out;
+  guint16 first, second;
+
+  g_object_set (pb, "forward", FALSE, "ssrc", 4242u, NULL);
+  for (guint16 seq = 1; seq <= 4; seq++)
+    g_assert_cmpint (gst_harness_push (in, make_packet (seq)), ==, GST_FLOW_OK);
+  g_assert_cmpuint (gst_harness_buffers_received (a), ==, 4);
+  g_assert_cmpuint (gst_harness_buffers_received (b), ==, 0);
+  g_assert_cmpuint (packets_of (pb), ==, 0);
+
+  g_object_set (pb, "forward", TRUE, NULL);
+  gst_harness_push (in, make_packet (5));
+  gst_harness_push (in, make_packet (6));
+  ev = gst_harness_pull_event (b);
+  g_assert_cmpint (GST_EVENT_TYPE (ev), ==, GST_EVENT_STREAM_START);
+  gst_event_unref (ev);
+  ev = gst_harness_pull_event (b);
+  g_assert_cmpint (GST_EVENT_TYPE (ev), ==, GST_EVENT_CAPS);
+  gst_event_unref (ev);
+  g_assert_cmpuint (gst_harness_buffers_received (b), ==, 2);
+  out = gst_harness_pull (b);
+  first = check_packet (out, 5, &(Expect){ 4242, IN_PT, FALSE }, 0);
+  gst_buffer_unref (out);
+  out = gst_harness_pull (b);
+  second = check_packet (out, 6, &(Expect){ 4242, IN_PT, FALSE }, 0);
+  gst_buffer_unref (out);
+  g_assert_cmpuint ((guint16)(second - first), ==, 1);
+  g_assert_cmpuint (packets_of (pb), ==, 2);
+
+  /* and off again: nothing more */
+  g_object_set (pb, "forward", FALSE, NULL);
+  gst_harness_push (in, make_packet (7));
+  g_assert_cmpuint (gst_harness_buffers_received (b), ==, 2);
+  g_assert_cmpuint (gst_harness_buffers_received (a), ==, 7);
+
+  gst_harness_teardown (b);
+  gst_harness_teardown (a);
+  gst_harness_teardown (in);
+}
+
+/* A pad's "caps" win over the derived ones: in queries before any input
+ * (webrtcbin's create-offer), in the caps event, and after a change. */
+static void
+test_caps_property (void)
+{
+  GstElement *f = gst_element_factory_make ("hcforwarder", NULL);
+  GstHarness *in, *a;
+  GstPad *pa;
+  g_autoptr (GstCaps) set = gst_caps_from_string (
+      "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,"
+      "payload=100,ssrc=(uint)5555,rtcp-fb-nack-pli=(boolean)true");
+  g_autoptr (GstCaps) query = NULL;
+  g_autoptr (GstCaps) cur = NULL;
+  g_autoptr (GstCaps) got = NULL;
+  g_autoptr (GstBuffer) out = NULL;
+
+  pa = gst_element_request_pad_simple (f, "src_0");
+  g_object_set (pa, "caps", set, "ssrc", 5555u, "pt", 100, NULL);
+  query = gst_pad_query_caps (pa, NULL);
+  g_assert_true (gst_caps_is_equal (query, set));
+  g_object_get (pa, "caps", &got, NULL);
+  g_assert_true (gst_caps_is_equal (got, set));
+  gst_object_unref (pa);
+
+  in = gst_harness_new_with_element (f, "sink", NULL);
+  gst_harness_set_src_caps_str (in, IN_CAPS);
+  a = gst_harness_new_with_element (f, NULL, "src_0");
+  gst_harness_push (in, make_packet (1));
+  cur = gst_pad_get_current_caps (a->sinkpad);
+  g_assert_true (gst_caps_is_equal (cur, set));
+  out = gst_harness_pull (a);
+  check_packet (out, 1, &(Expect){ 5555, 100, FALSE }, 0);
+
+  /* back to the derived caps */
+  g_object_set (GST_PAD_PEER (a->sinkpad), "caps", NULL, NULL);
+  gst_harness_push (in, make_packet (2));
+  gst_clear_caps (&cur);
+  cur = gst_pad_get_current_caps (a->sinkpad);
+  check_caps (cur, 5555, 100, FALSE);
+
+  gst_harness_teardown (a);
+  gst_harness_teardown (in);
+  gst_object_unref (f);
+}
+
 /* A pad requested after data flowed gets stream-start, caps (its own) and
  * segment, in that order, before its first buffer. */
 static void
@@ -824,6 +920,8 @@ main (int argc, char **argv)
   g_test_add_func ("/forwarder/gaps-preserved", test_gaps_preserved);
   g_test_add_func ("/forwarder/extensions", test_extensions);
   g_test_add_func ("/forwarder/caps-per-pad", test_caps_per_pad);
+  g_test_add_func ("/forwarder/forward-gate", test_forward_gate);
+  g_test_add_func ("/forwarder/caps-property", test_caps_property);
   g_test_add_func ("/forwarder/late-pad-sticky-events",
                    test_late_pad_sticky_events);
   g_test_add_func ("/forwarder/force-key-unit-on-request",

@@ -9,6 +9,10 @@
  *   "pt"    (gint, -1 = keep)                     payload type rewritten
  *   "strip-extensions" (gboolean, default TRUE)   RTP header extensions
  *           removed (webrtcbin 1.22 negotiates none toward subscribers)
+ *   "forward" (gboolean, default TRUE)            FALSE drops this pad's
+ *           buffers (events still flow): link first, forward when ready
+ *   "caps"  (GstCaps, default NULL)               announced on the pad, and
+ *           in answer to caps queries, instead of the derived caps
  * Sequence numbers are shifted per src pad by an offset chosen at random
  * at the pad's first packet: gaps in the input stay gaps, so a NACK still
  * maps back.  Caps on each src pad are the sink caps with "ssrc" and

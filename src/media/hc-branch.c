@@ -8,28 +8,26 @@
 GST_DEBUG_CATEGORY_EXTERN (hc_room_debug);
 #define GST_CAT_DEFAULT hc_room_debug
 
-/* An idle probe waits for at most one push into a leaky queue; anything
- * near this long means a stuck streaming thread, worth a warning. */
+/* An idle probe waits for at most one packet's way through the
+ * subscribers' send paths; anything near this long means a stuck streaming
+ * thread, worth a warning. */
 #define IDLE_WAIT_US (2 * G_TIME_SPAN_SECOND)
 
 struct _HcTrackHead {
   GstBin *bin;
-  GstElement *element;
-  GstPad *src;  /* publisher's webrtcbin src pad */
-  GstPad *sink; /* head's sink pad */
-  gboolean rewrites;
+  GstElement *element; /* hcforwarder */
+  GstPad *src;         /* publisher's webrtcbin src pad */
+  GstPad *sink;        /* head's sink pad */
 };
 
 struct _HcBranch {
   HcTrackHead *head;
   GstElement *webrtcbin;
-  GstPad *head_src; /* request pad on the head */
-  GstElement *queue;
-  GstElement *setter;
+  GstPad *head_src;    /* request pad on the head */
   GstPad *webrtc_sink; /* request pad on the subscriber's webrtcbin */
   GstWebRTCRTPTransceiver *transceiver;
-  GstCaps *caps; /* codec caps + ssrc: what the branch carries */
   guint32 ssrc;
+  gboolean forwarding; /* hc_branch_start() succeeded */
 };
 
 /* ---------------------------------------------------------------------- */
@@ -114,35 +112,20 @@ relink_when_idle (GstPad *src, GstPad *sink, gboolean link)
 /* Heads                                                                   */
 /* ---------------------------------------------------------------------- */
 
-/* The one place that picks the fan-out element. */
-static GstElement *
-make_head (const gchar *name, gboolean *rewrites)
-{
-  GstElement *head = gst_element_factory_make ("hcforwarder", name);
-
-  *rewrites = head != NULL;
-  if (head == NULL) {
-    head = gst_element_factory_make ("tee", name);
-    /* A track nobody receives yet must not stop its publisher. */
-    g_object_set (head, "allow-not-linked", TRUE, NULL);
-  }
-  return head;
-}
-
 HcTrackHead *
 hc_track_head_new (GstBin *bin, GstPad *src, const gchar *name)
 {
   HcTrackHead *head = g_new0 (HcTrackHead, 1);
 
   head->bin = gst_object_ref (bin);
-  head->element = gst_object_ref (make_head (name, &head->rewrites));
+  head->element
+      = gst_object_ref (gst_element_factory_make ("hcforwarder", name));
   /* Not when a branch is made: the subscriber cannot take media before its
    * negotiation completes, and the publisher's session would spend its one
    * early RTCP slot on a request nobody can use, delaying the one that
-   * matters by a whole RTCP interval.  hc_branch_request_keyframe() asks
-   * at the right time. */
-  if (head->rewrites)
-    g_object_set (head->element, "keyframe-on-request", FALSE, NULL);
+   * matters by a whole RTCP interval.  hc_branch_start() asks at the
+   * right time. */
+  g_object_set (head->element, "keyframe-on-request", FALSE, NULL);
   head->src = gst_object_ref (src);
   head->sink = gst_element_get_static_pad (head->element, "sink");
   gst_bin_add (bin, head->element);
@@ -165,145 +148,105 @@ hc_track_head_free (HcTrackHead *head)
   g_free (head);
 }
 
-gboolean
-hc_track_head_rewrites (HcTrackHead *head)
-{
-  return head->rewrites;
-}
-
 /* ---------------------------------------------------------------------- */
 /* Branches                                                                */
 /* ---------------------------------------------------------------------- */
 
-/* webrtcbin's create-offer asks the sink pad's peer for caps; answering
- * with the branch's fixed caps (ssrc as uint included) lets it write the
- * m-line and its a=ssrc lines before any packet went through. */
-static GstPadProbeReturn
-on_caps_query (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  GstCaps *caps = user_data;
-  GstQuery *query = GST_PAD_PROBE_INFO_QUERY (info);
-  GstCaps *filter = NULL;
-  g_autoptr (GstCaps) result = NULL;
-
-  if (GST_QUERY_TYPE (query) != GST_QUERY_CAPS)
-    return GST_PAD_PROBE_OK;
-  gst_query_parse_caps (query, &filter);
-  result = filter ? gst_caps_intersect_full (filter, caps,
-                                             GST_CAPS_INTERSECT_FIRST)
-                  : gst_caps_ref (caps);
-  gst_query_set_caps_result (query, result);
-  return GST_PAD_PROBE_HANDLED;
-}
-
-static gboolean
-branch_link_webrtcbin (HcBranch *branch, const GstCaps *codec_caps,
-                       const gchar *msid)
-{
-  g_autoptr (GstPad) setter_src = NULL;
-
-  /* Each request creates a new transceiver (TESTING.md), which offers
-   * exactly the branch's codec. */
-  branch->webrtc_sink
-      = gst_element_request_pad_simple (branch->webrtcbin, "sink_%u");
-  if (branch->webrtc_sink == NULL)
-    return FALSE;
-  g_object_get (branch->webrtc_sink, "transceiver", &branch->transceiver, NULL);
-  g_object_set (branch->transceiver, "direction",
-                GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
-                "codec-preferences", codec_caps, NULL);
-  g_object_set (branch->webrtc_sink, "msid", msid, NULL);
-
-  setter_src = gst_element_get_static_pad (branch->setter, "src");
-  /* The probe owns a ref on the caps: webrtcbin may query from its :pc
-   * thread while the main context frees the branch. */
-  gst_pad_add_probe (setter_src, GST_PAD_PROBE_TYPE_QUERY_UPSTREAM,
-                     on_caps_query, gst_caps_ref (branch->caps),
-                     (GDestroyNotify)gst_caps_unref);
-  /* Plain links are fine here: no data can reach these pads before the
-   * head is linked, which happens last, from an idle probe. */
-  return gst_element_link (branch->queue, branch->setter)
-         && gst_pad_link (setter_src, branch->webrtc_sink) == GST_PAD_LINK_OK;
-}
-
 HcBranch *
 hc_branch_new (HcTrackHead *head, GstElement *webrtcbin,
-               const GstCaps *codec_caps, guint32 ssrc, const gchar *msid,
-               const gchar *name)
+               const GstCaps *codec_caps, guint32 ssrc, const gchar *msid)
 {
   HcBranch *branch = g_new0 (HcBranch, 1);
-  g_autofree gchar *queue_name = g_strdup_printf ("%s-queue", name);
-  g_autofree gchar *setter_name = g_strdup_printf ("%s-caps", name);
-  g_autoptr (GstPad) queue_sink = NULL;
-  const GstStructure *s = gst_caps_get_structure (codec_caps, 0);
+  g_autoptr (GstCaps) caps = gst_caps_copy (codec_caps);
   gint pt = -1;
 
   branch->head = head;
   branch->webrtcbin = gst_object_ref (webrtcbin);
   branch->ssrc = ssrc;
-  branch->caps = gst_caps_copy (codec_caps);
-  gst_caps_set_simple (branch->caps, "ssrc", G_TYPE_UINT, ssrc, NULL);
-  gst_structure_get_int (s, "payload", &pt);
+  /* With the ssrc (as a uint): webrtcbin's create-offer asks its sink
+   * pad's peer for caps and writes the m-line's a=ssrc lines from them,
+   * before any packet went through. */
+  gst_caps_set_simple (caps, "ssrc", G_TYPE_UINT, ssrc, NULL);
+  gst_structure_get_int (gst_caps_get_structure (caps, 0), "payload", &pt);
 
-  /* Leaky: until the subscriber's negotiation completes webrtcbin blocks
-   * the sink pad, and a slow subscriber must never stall the head (a tee
-   * stops feeding everyone on the first error or block). */
-  branch->queue = gst_element_factory_make ("queue", queue_name);
-  g_object_set (branch->queue, "leaky", 2 /* downstream */, NULL);
-  branch->setter = gst_element_factory_make ("capssetter", setter_name);
-  g_object_set (branch->setter, "caps", branch->caps, "replace", TRUE, NULL);
-  gst_bin_add_many (head->bin, gst_object_ref (branch->queue),
-                    gst_object_ref (branch->setter), NULL);
-
-  if (!branch_link_webrtcbin (branch, codec_caps, msid))
-    GST_WARNING_OBJECT (webrtcbin, "could not link branch %s", name);
-  gst_element_sync_state_with_parent (branch->setter);
-  gst_element_sync_state_with_parent (branch->queue);
-
+  /* Dropping until hc_branch_start(): nothing may reach the subscriber's
+   * webrtcbin before it can take it, since the head's thread pushes
+   * straight into it. */
   branch->head_src = gst_element_request_pad_simple (head->element, "src_%u");
-  if (head->rewrites)
-    g_object_set (branch->head_src, "ssrc", ssrc, "pt", pt, NULL);
-  queue_sink = gst_element_get_static_pad (branch->queue, "sink");
-  relink_when_idle (branch->head_src, queue_sink, TRUE);
-  GST_DEBUG_OBJECT (webrtcbin, "branch %s: %" GST_PTR_FORMAT, name,
-                    branch->caps);
+  g_object_set (branch->head_src, "forward", FALSE, "ssrc", ssrc, "pt", pt,
+                "caps", caps, NULL);
+
+  /* Each request creates a new transceiver (TESTING.md), which offers
+   * exactly the branch's codec. */
+  branch->webrtc_sink = gst_element_request_pad_simple (webrtcbin, "sink_%u");
+  if (branch->webrtc_sink == NULL) {
+    GST_WARNING_OBJECT (webrtcbin, "no sink pad for %s", msid);
+    return branch;
+  }
+  g_object_get (branch->webrtc_sink, "transceiver", &branch->transceiver, NULL);
+  g_object_set (branch->transceiver, "direction",
+                GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
+                "codec-preferences", codec_caps, NULL);
+  g_object_set (branch->webrtc_sink, "msid", msid, NULL);
+  /* A plain link: the pad carries no buffer yet, only events. */
+  if (gst_pad_link (branch->head_src, branch->webrtc_sink) != GST_PAD_LINK_OK)
+    GST_WARNING_OBJECT (webrtcbin, "could not link the branch for %s", msid);
+  GST_DEBUG_OBJECT (webrtcbin, "branch %" GST_PTR_FORMAT, caps);
   return branch;
+}
+
+gboolean
+hc_branch_start (HcBranch *branch)
+{
+  GstWebRTCRTPTransceiverDirection current
+      = GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_NONE;
+
+  if (branch->forwarding || branch->transceiver == NULL)
+    return branch->forwarding;
+  /* Only a sending m-line has its pad unblocked by webrtcbin; a subscriber
+   * that declined it would hold the head's thread for ever. */
+  g_object_get (branch->transceiver, "current-direction", &current, NULL);
+  if (current != GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY
+      && current != GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV) {
+    GST_INFO_OBJECT (branch->webrtcbin, "%" GST_PTR_FORMAT " not sending",
+                     branch->webrtc_sink);
+    return FALSE;
+  }
+  branch->forwarding = TRUE;
+  g_object_set (branch->head_src, "forward", TRUE, NULL);
+  /* Sent on the head's src pad, the request travels upstream like a
+   * subscriber's own PLI: to the publisher's webrtcbin, as a PLI/FIR. */
+  if (!gst_pad_send_event (branch->head_src,
+                           gst_video_event_new_upstream_force_key_unit (
+                               GST_CLOCK_TIME_NONE, TRUE, 0)))
+    GST_DEBUG_OBJECT (branch->webrtcbin, "keyframe request not handled");
+  return TRUE;
 }
 
 void
 hc_branch_free (HcBranch *branch)
 {
-  g_autoptr (GstPad) queue_sink
-      = gst_element_get_static_pad (branch->queue, "sink");
-  GstBin *bin = branch->head->bin;
-
+  /* No new push from the head's thread, then none at all: releasing the
+   * head's pad unlinks it. */
+  g_object_set (branch->head_src, "forward", FALSE, NULL);
+  gst_element_release_request_pad (branch->head->element, branch->head_src);
   if (branch->transceiver)
     g_object_set (branch->transceiver, "direction",
                   GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_INACTIVE, NULL);
-  /* Head side first, so that nothing the branch does while it goes can
-   * flow back into the head. */
-  relink_when_idle (branch->head_src, queue_sink, FALSE);
   /* webrtcbin blocks each sink pad until a negotiation connects it, and
-   * releasing the pad does not lift that block: the queue's thread may
-   * wait in it for ever, holding the stream lock that stopping the
-   * capssetter needs.  Deactivating the pad flushes it, which wakes that
-   * thread with FLUSHING; only then is the pad released. */
+   * releasing the pad does not lift that block.  Deactivating the pad
+   * flushes it, which wakes any thread waiting in the block with
+   * FLUSHING, and waits for a push still in progress; only then is the
+   * pad released. */
   if (branch->webrtc_sink) {
     gst_pad_set_active (branch->webrtc_sink, FALSE);
     gst_element_release_request_pad (branch->webrtcbin, branch->webrtc_sink);
   }
-  gst_element_set_state (branch->setter, GST_STATE_NULL);
-  gst_element_set_state (branch->queue, GST_STATE_NULL);
-  gst_bin_remove_many (bin, branch->queue, branch->setter, NULL);
-  gst_element_release_request_pad (branch->head->element, branch->head_src);
 
   gst_clear_object (&branch->head_src);
   gst_clear_object (&branch->webrtc_sink);
   gst_clear_object (&branch->transceiver);
-  gst_clear_object (&branch->queue);
-  gst_clear_object (&branch->setter);
   gst_clear_object (&branch->webrtcbin);
-  gst_clear_caps (&branch->caps);
   g_free (branch);
 }
 
@@ -355,15 +298,4 @@ hc_count_elements (GstElement *element, gboolean into_webrtcbin)
   }
   g_value_unset (&item);
   return n;
-}
-
-void
-hc_branch_request_keyframe (HcBranch *branch)
-{
-  /* Sent on the head's src pad, the request travels upstream like a
-   * subscriber's own PLI: to the publisher's webrtcbin, as a PLI/FIR. */
-  if (!gst_pad_send_event (branch->head_src,
-                           gst_video_event_new_upstream_force_key_unit (
-                               GST_CLOCK_TIME_NONE, TRUE, 0)))
-    GST_DEBUG_OBJECT (branch->webrtcbin, "keyframe request not handled");
 }

@@ -1,15 +1,20 @@
 /* hyperconf — the forwarding graph of one published track (private to
  * src/media).
  *
- *   publisher webrtcbin                         subscriber webrtcbin
- *   src_%u ──▶ head (hcforwarder | tee) ──▶ queue ──▶ capssetter ──▶ sink_%u
- *                                      └──▶ queue ──▶ capssetter ──▶ ...
- *              \____ HcTrackHead ____/     \_________ HcBranch _________/
+ *   publisher webrtcbin                     subscriber webrtcbin
+ *   src_%u ──▶ head (hcforwarder) src_0 ──▶ sink_%u
+ *                                 src_1 ──▶ sink_%u of another subscriber
+ *              \_ HcTrackHead _/  \___ HcBranch ___/
  *
- * Every link and unlink between pads that may carry data happens in an
- * IDLE pad probe; the caller (main context) waits for the probe, which
- * at most waits for one push into a leaky queue, so that building and
- * tearing down are synchronous and element counts exact on return.
+ * No queue and no thread per branch: the publisher's streaming thread
+ * pushes each packet into every subscriber's webrtcbin in turn, as far as
+ * its socket.  So a branch drops everything ("forward" = FALSE on its
+ * head pad) until hc_branch_start(), when the subscriber's webrtcbin takes
+ * packets without blocking (m-line negotiated, DTLS up).
+ *
+ * The head is linked to its publisher in an IDLE pad probe, and the caller
+ * (main context) waits for it, so that building and tearing down are
+ * synchronous and element counts exact on return.
  */
 #pragma once
 
@@ -27,8 +32,6 @@ typedef struct _HcBranch HcBranch;
 HcTrackHead *hc_track_head_new (GstBin *bin, GstPad *src, const gchar *name);
 /* Unlinks, stops and removes the head; every branch must be freed first. */
 void hc_track_head_free (HcTrackHead *head);
-/* TRUE when the head is an hcforwarder (per-branch SSRC rewriting). */
-gboolean hc_track_head_rewrites (HcTrackHead *head);
 
 /**
  * hc_branch_new:
@@ -37,15 +40,20 @@ gboolean hc_track_head_rewrites (HcTrackHead *head);
  * @ssrc: the SSRC the branch's packets carry
  * @msid: the MediaStream id for the subscriber's sink pad
  *
- * Requests a sink pad (a new sendonly transceiver) on @webrtcbin and links
- * the head to it through a leaky queue and a capssetter that fixes the
- * caps, so that create-offer works before any packet arrived.
+ * Requests a sink pad (a new sendonly transceiver) on @webrtcbin and a src
+ * pad on the head, with the branch's caps (so that create-offer works
+ * before any packet arrived), and links them.  Nothing flows yet.
  */
 HcBranch *hc_branch_new (HcTrackHead *head, GstElement *webrtcbin,
                          const GstCaps *codec_caps, guint32 ssrc,
-                         const gchar *msid, const gchar *name);
-/* The transceiver goes inactive, the head's pad and the webrtcbin sink pad
- * are released, the branch elements stopped and removed. */
+                         const gchar *msid);
+/* Call when the subscriber's negotiation including this branch completed,
+ * on a connected webrtcbin: when its m-line sends, packets start to flow
+ * and the publisher is asked for a keyframe.  Returns whether the branch
+ * forwards (at once TRUE when it already did). */
+gboolean hc_branch_start (HcBranch *branch);
+/* The transceiver goes inactive; the head's pad and the webrtcbin sink pad
+ * are released. */
 void hc_branch_free (HcBranch *branch);
 
 /* Returns: (transfer none) */
@@ -55,8 +63,5 @@ guint32 hc_branch_get_ssrc (HcBranch *branch);
 /* Counts @element and, recursively, every element inside it; a webrtcbin
  * counts as one unless @into_webrtcbin. */
 guint hc_count_elements (GstElement *element, gboolean into_webrtcbin);
-
-/* Asks the track's publisher for a keyframe for this subscriber. */
-void hc_branch_request_keyframe (HcBranch *branch);
 
 G_END_DECLS

@@ -37,7 +37,16 @@
  * Caps: each src pad carries the sink caps with "ssrc" (uint) and
  * "payload" (int) replaced by the pad's values when set, and without the
  * "extmap-N" fields when extensions are stripped (webrtcbin writes a=extmap
- * from them; announcing extensions we remove would be a lie).
+ * from them; announcing extensions we remove would be a lie) -- unless the
+ * pad's "caps" property is set: then those, as they are, also in answer to
+ * caps queries before any input arrived.
+ *
+ * "forward" = FALSE drops the buffers meant for a pad (events still flow).
+ * A pad can so be linked at once to a peer that must not get packets yet
+ * (webrtcbin holds a sink pad until its m-line is negotiated, and its send
+ * path until DTLS is up), with no thread or queue between the two: the
+ * streaming thread pushes straight into every subscriber, and must never
+ * wait on one of them.
  *
  * Flow: what one subscriber returns never stops the publisher nor the other
  * subscribers.  NOT_LINKED (branch still being linked from an idle probe),
@@ -89,6 +98,8 @@ struct _HcForwarderPad {
   guint ssrc; /* 0 = keep */
   gint pt;    /* -1 = keep */
   gboolean strip_extensions;
+  gboolean forward; /* FALSE: buffers for this pad are dropped */
+  GstCaps *caps;    /* the pad's caps as set, or NULL: derived */
   guint64 packets;
 
   gboolean have_offset;
@@ -108,6 +119,8 @@ enum {
   PAD_PROP_SSRC,
   PAD_PROP_PT,
   PAD_PROP_STRIP_EXTENSIONS,
+  PAD_PROP_FORWARD,
+  PAD_PROP_CAPS,
   PAD_PROP_PACKETS,
   N_PAD_PROPS
 };
@@ -135,6 +148,13 @@ hc_forwarder_pad_set_property (GObject *object, guint prop_id,
       self->caps_dirty |= self->strip_extensions != g_value_get_boolean (value);
       self->strip_extensions = g_value_get_boolean (value);
       break;
+    case PAD_PROP_FORWARD:
+      self->forward = g_value_get_boolean (value);
+      break;
+    case PAD_PROP_CAPS:
+      self->caps_dirty |= gst_caps_replace (
+          &self->caps, (GstCaps *)gst_value_get_caps (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -159,6 +179,12 @@ hc_forwarder_pad_get_property (GObject *object, guint prop_id, GValue *value,
     case PAD_PROP_STRIP_EXTENSIONS:
       g_value_set_boolean (value, self->strip_extensions);
       break;
+    case PAD_PROP_FORWARD:
+      g_value_set_boolean (value, self->forward);
+      break;
+    case PAD_PROP_CAPS:
+      gst_value_set_caps (value, self->caps);
+      break;
     case PAD_PROP_PACKETS:
       g_value_set_uint64 (value, self->packets);
       break;
@@ -170,6 +196,13 @@ hc_forwarder_pad_get_property (GObject *object, guint prop_id, GValue *value,
 }
 
 static void
+hc_forwarder_pad_finalize (GObject *object)
+{
+  gst_clear_caps (&HC_FORWARDER_PAD (object)->caps);
+  G_OBJECT_CLASS (hc_forwarder_pad_parent_class)->finalize (object);
+}
+
+static void
 hc_forwarder_pad_class_init (HcForwarderPadClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -178,6 +211,7 @@ hc_forwarder_pad_class_init (HcForwarderPadClass *klass)
 
   object_class->set_property = hc_forwarder_pad_set_property;
   object_class->get_property = hc_forwarder_pad_get_property;
+  object_class->finalize = hc_forwarder_pad_finalize;
 
   pad_props[PAD_PROP_SSRC] = g_param_spec_uint (
       "ssrc", "SSRC", "SSRC written into every packet (0 = keep the input's)",
@@ -189,6 +223,15 @@ hc_forwarder_pad_class_init (HcForwarderPadClass *klass)
       "strip-extensions", "Strip extensions",
       "Remove RTP header extensions (and extmap-N caps fields)",
       DEFAULT_STRIP_EXTENSIONS, flags);
+  pad_props[PAD_PROP_FORWARD] = g_param_spec_boolean (
+      "forward", "Forward",
+      "Push buffers to this pad (FALSE: drop them; events still flow)", TRUE,
+      flags);
+  pad_props[PAD_PROP_CAPS] = g_param_spec_boxed (
+      "caps", "Caps",
+      "Caps this pad announces instead of the ones derived from the input "
+      "(NULL = derived)",
+      GST_TYPE_CAPS, flags);
   pad_props[PAD_PROP_PACKETS] = g_param_spec_uint64 (
       "packets", "Packets", "Packets forwarded on this pad", 0, G_MAXUINT64, 0,
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -202,6 +245,7 @@ hc_forwarder_pad_init (HcForwarderPad *self)
   self->ssrc = DEFAULT_SSRC;
   self->pt = DEFAULT_PT;
   self->strip_extensions = DEFAULT_STRIP_EXTENSIONS;
+  self->forward = TRUE;
   self->fresh = TRUE;
 }
 
@@ -255,6 +299,8 @@ typedef struct {
   guint ssrc;
   gint pt;
   gboolean strip;
+  gboolean forward;
+  GstCaps *caps; /* a ref, only with fresh or caps_dirty */
   guint16 offset;
   gboolean fresh;
   gboolean caps_dirty;
@@ -288,11 +334,17 @@ filter_field (GQuark field_id, GValue *value, gpointer user_data)
          && strcmp (name, "seqnum-base") != 0;
 }
 
-/* The pad's view of the upstream caps. */
+/* The pad's view of the upstream caps; @set_caps, when the pad has caps
+ * of its own, wins. */
 static GstCaps *
-transform_caps (GstCaps *caps, guint ssrc, gint pt, gboolean strip)
+transform_caps (GstCaps *caps, GstCaps *set_caps, guint ssrc, gint pt,
+                gboolean strip)
 {
-  GstCaps *out = gst_caps_copy (caps);
+  GstCaps *out;
+
+  if (set_caps)
+    return gst_caps_ref (set_caps);
+  out = gst_caps_copy (caps);
 
   for (guint i = 0; i < gst_caps_get_size (out); i++) {
     GstStructure *s = gst_caps_get_structure (out, i);
@@ -308,15 +360,16 @@ transform_caps (GstCaps *caps, guint ssrc, gint pt, gboolean strip)
   return out;
 }
 
-/* Returns FALSE for a released pad.  @info (a packet) fixes the sequence
- * offset at the first one; @consume takes the fresh/caps_dirty flags, which
- * only the streaming thread may do. */
+/* Returns FALSE for a released pad, and for a packet (@info) the pad does
+ * not forward.  @info fixes the sequence offset at the first packet
+ * forwarded; @consume takes the fresh/caps_dirty flags, which only the
+ * streaming thread may do.  Free with clear_pad_settings(). */
 static gboolean
 read_pad_settings (HcForwarderPad *pad, const RtpInfo *info, gboolean consume,
                    PadSettings *out)
 {
   GST_OBJECT_LOCK (pad);
-  if (pad->released) {
+  if (pad->released || (info && !pad->forward)) {
     GST_OBJECT_UNLOCK (pad);
     return FALSE;
   }
@@ -329,15 +382,26 @@ read_pad_settings (HcForwarderPad *pad, const RtpInfo *info, gboolean consume,
   out->ssrc = pad->ssrc;
   out->pt = pad->pt;
   out->strip = pad->strip_extensions;
+  out->forward = pad->forward;
   out->offset = pad->seq_offset;
   out->fresh = consume && pad->fresh;
   out->caps_dirty = consume && pad->caps_dirty;
+  /* Not per packet: a ref is two atomic operations. */
+  out->caps = (out->fresh || out->caps_dirty || !info) && pad->caps
+                  ? gst_caps_ref (pad->caps)
+                  : NULL;
   if (consume) {
     pad->fresh = FALSE;
     pad->caps_dirty = FALSE;
   }
   GST_OBJECT_UNLOCK (pad);
   return TRUE;
+}
+
+static void
+clear_pad_settings (PadSettings *set)
+{
+  gst_clear_caps (&set->caps);
 }
 
 static gboolean
@@ -370,7 +434,8 @@ prepare_pad (HcForwarder *self, HcForwarderPad *pad, const PadSettings *set,
         g_autoptr (GstCaps) mine = NULL;
 
         gst_event_parse_caps (event, &upstream);
-        mine = transform_caps (upstream, set->ssrc, set->pt, set->strip);
+        mine = transform_caps (upstream, set->caps, set->ssrc, set->pt,
+                               set->strip);
         gst_pad_push_event (GST_PAD (pad), gst_event_new_caps (mine));
       } else {
         gst_pad_push_event (GST_PAD (pad), gst_event_ref (event));
@@ -378,7 +443,7 @@ prepare_pad (HcForwarder *self, HcForwarderPad *pad, const PadSettings *set,
     }
   } else if (set->caps_dirty && caps) {
     g_autoptr (GstCaps) mine
-        = transform_caps (caps, set->ssrc, set->pt, set->strip);
+        = transform_caps (caps, set->caps, set->ssrc, set->pt, set->strip);
 
     GST_DEBUG_OBJECT (pad, "settings changed, new caps %" GST_PTR_FORMAT, mine);
     gst_pad_push_event (GST_PAD (pad), gst_event_new_caps (mine));
@@ -503,6 +568,7 @@ hc_forwarder_chain (GstPad *sinkpad, GstObject *parent, GstBuffer *buf)
     if (!read_pad_settings (pad, &info, TRUE, &set))
       continue;
     prepare_pad (self, pad, &set, caps);
+    clear_pad_settings (&set);
 
     out = rewrite (buf, &info, &set);
     if (!out) {
@@ -559,12 +625,13 @@ hc_forwarder_sink_event (GstPad *sinkpad, GstObject *parent, GstEvent *event)
     dispatched = TRUE;
     if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
       g_autoptr (GstCaps) mine
-          = transform_caps (caps, set.ssrc, set.pt, set.strip);
+          = transform_caps (caps, set.caps, set.ssrc, set.pt, set.strip);
 
       result |= gst_pad_push_event (GST_PAD (pad), gst_event_new_caps (mine));
     } else {
       result |= gst_pad_push_event (GST_PAD (pad), gst_event_ref (event));
     }
+    clear_pad_settings (&set);
   }
   gst_event_unref (event);
 
@@ -582,24 +649,21 @@ hc_forwarder_src_query (GstPad *pad, GstObject *parent, GstQuery *query)
     g_autoptr (GstCaps) caps = NULL;
     g_autoptr (GstCaps) result = NULL;
     GstCaps *filter;
-    guint ssrc;
-    gint pt;
-    gboolean strip;
+    PadSettings set;
 
     GST_OBJECT_LOCK (self);
     caps = self->caps ? gst_caps_ref (self->caps) : NULL;
     GST_OBJECT_UNLOCK (self);
 
-    GST_OBJECT_LOCK (fpad);
-    ssrc = fpad->ssrc;
-    pt = fpad->pt;
-    strip = fpad->strip_extensions;
-    GST_OBJECT_UNLOCK (fpad);
-
-    if (caps)
-      result = transform_caps (caps, ssrc, pt, strip);
+    if (!read_pad_settings (fpad, NULL, FALSE, &set))
+      return FALSE;
+    /* A pad with caps of its own answers with them before any input:
+     * webrtcbin's create-offer asks its sink pad's peer. */
+    if (caps || set.caps)
+      result = transform_caps (caps, set.caps, set.ssrc, set.pt, set.strip);
     else
       result = gst_pad_get_pad_template_caps (pad);
+    clear_pad_settings (&set);
 
     gst_query_parse_caps (query, &filter);
     if (filter) {

@@ -182,14 +182,10 @@ static void
 subscribe (HcMediaRoom *self, Participant *p, Track *t)
 {
   Subscription *s = g_new0 (Subscription, 1);
-  g_autofree gchar *name
-      = g_strdup_printf ("%s-%s-to-%s", t->publisher->pid, t->label, p->pid);
-  /* A tee cannot rewrite: the subscriber then sees the publisher's SSRC. */
-  guint32 ssrc = hc_track_head_rewrites (t->head) ? fresh_ssrc (p) : t->ssrc;
 
   s->track = t;
   s->branch = hc_branch_new (t->head, hc_peer_get_webrtcbin (p->peer),
-                             t->codec_caps, ssrc, t->publisher->pid, name);
+                             t->codec_caps, fresh_ssrc (p), t->publisher->pid);
   g_ptr_array_add (p->subscriptions, s);
   needs_offer (self, p);
 }

@@ -455,16 +455,13 @@ answer_set_cb (GObject *source, GAsyncResult *result, gpointer data)
     g_task_return_error (task, error);
     return;
   }
-  /* The keyframe asked for when a branch was made went out while the
-   * subscriber could not receive yet (webrtcbin holds a sink pad until
-   * its m-line is negotiated): ask again now that it can. */
+  /* Server offers go out to connected participants only, so the
+   * subscriber's DTLS is up: the branches this answer negotiated can take
+   * packets now. */
   for (guint i = 0; i < p->subscriptions->len; i++) {
     Subscription *sub = g_ptr_array_index (p->subscriptions, i);
 
-    if (!sub->keyframe_asked) {
-      sub->keyframe_asked = TRUE;
-      hc_branch_request_keyframe (sub->branch);
-    }
+    hc_branch_start (sub->branch);
   }
   hc_room_schedule_offer_check (self);
   g_task_return_boolean (task, TRUE);

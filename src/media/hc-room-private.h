@@ -29,7 +29,6 @@ typedef struct {
 typedef struct {
   Track *track;
   HcBranch *branch;
-  gboolean keyframe_asked; /* after the negotiation that opened it */
 } Subscription;
 
 typedef struct {
