@@ -26,6 +26,8 @@ typedef struct {
   gchar *pid;
   HcPeer *peer;
   gchar *sdp; /* the text to hand back */
+  /* Ends the chain on a failed step (takes the error). */
+  void (*fail) (GTask *task, GError *error);
 } Call;
 
 static void
@@ -48,12 +50,14 @@ room_task_new (HcMediaRoom *self, gpointer tag, GCancellable *cancellable,
 }
 
 static void
-task_set_call (GTask *task, Participant *p)
+task_set_call (GTask *task, Participant *p,
+               void (*fail) (GTask *task, GError *error))
 {
   Call *call = g_new0 (Call, 1);
 
   call->pid = g_strdup (p->pid);
   call->peer = g_object_ref (p->peer);
+  call->fail = fail;
   g_task_set_task_data (task, call, (GDestroyNotify)call_free);
 }
 
@@ -71,6 +75,21 @@ task_participant (GTask *task)
   return p;
 }
 
+/* After a step of the chain: its @error (taken) ends the chain the
+ * chain's way, as does a participant that left meanwhile; otherwise
+ * returns the participant, for the next step. */
+static Participant *
+step_done (GTask *task, GError *error)
+{
+  Call *call = g_task_get_task_data (task);
+
+  if (error) {
+    call->fail (task, error);
+    return NULL;
+  }
+  return task_participant (task);
+}
+
 /* webrtcbin refused a description the client sent (no ICE credentials, no
  * fingerprint, bad bundle group...): to the client that is a bad SDP
  * (PROTOCOL.md §9.2: 400), whatever webrtcbin's own error code. */
@@ -80,6 +99,17 @@ client_sdp_error (GError *error)
   if (g_error_matches (error, HC_MEDIA_ERROR, HC_MEDIA_ERROR_WEBRTC))
     error->code = HC_MEDIA_ERROR_BAD_SDP;
   return error;
+}
+
+/* The step that set a description the client sent (see step_done()). */
+static Participant *
+client_description_done (GObject *peer, GAsyncResult *result, GTask *task)
+{
+  GError *error = NULL;
+
+  if (!hc_peer_set_remote_description_finish (HC_PEER (peer), result, &error))
+    client_sdp_error (error);
+  return step_done (task, error);
 }
 
 static GstSDPMessage *
@@ -164,12 +194,8 @@ join_local_set_cb (GObject *source, GAsyncResult *result, gpointer data)
   GError *error = NULL;
   Participant *p;
 
-  if (!hc_peer_set_local_description_finish (HC_PEER (source), result,
-                                             &error)) {
-    join_fail (task, error);
-    return;
-  }
-  if ((p = task_participant (task)) == NULL)
+  hc_peer_set_local_description_finish (HC_PEER (source), result, &error);
+  if ((p = step_done (task, error)) == NULL)
     return;
   /* Only now: sink pads requested before the answer would be matched
    * against the client's own m-lines (TESTING.md). */
@@ -191,11 +217,7 @@ join_answer_cb (GObject *source, GAsyncResult *result, gpointer data)
   GError *error = NULL;
 
   answer = hc_peer_create_answer_finish (HC_PEER (source), result, &error);
-  if (answer == NULL) {
-    join_fail (task, error);
-    return;
-  }
-  if (task_participant (task) == NULL)
+  if (step_done (task, error) == NULL)
     return;
   call->sdp = gst_sdp_message_as_text (answer->sdp);
   hc_peer_set_local_description_async (call->peer, answer, cancellable,
@@ -208,15 +230,9 @@ join_remote_set_cb (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr (GTask) task = data;
   GCancellable *cancellable = g_task_get_cancellable (task);
-  GError *error = NULL;
   Participant *p;
 
-  if (!hc_peer_set_remote_description_finish (HC_PEER (source), result,
-                                              &error)) {
-    join_fail (task, client_sdp_error (error));
-    return;
-  }
-  if ((p = task_participant (task)) == NULL)
+  if ((p = client_description_done (source, result, task)) == NULL)
     return;
   p->remote_set = TRUE;
   for (guint i = 0; i < p->candidates->len; i++) {
@@ -258,7 +274,7 @@ hc_media_room_join_async (HcMediaRoom *self, const gchar *pid,
     return;
   }
   p = hc_room_participant_add (self, pid, offer);
-  task_set_call (task, p);
+  task_set_call (task, p, join_fail);
   codecs = answer_codecs (offer);
   hc_peer_set_answer_codecs (p->peer, codecs);
   hc_peer_set_remote_description_async (p->peer, GST_WEBRTC_SDP_TYPE_OFFER,
@@ -357,12 +373,8 @@ offer_local_set_cb (GObject *source, GAsyncResult *result, gpointer data)
   GError *error = NULL;
   Participant *p;
 
-  if (!hc_peer_set_local_description_finish (HC_PEER (source), result,
-                                             &error)) {
-    offer_fail (task, error);
-    return;
-  }
-  if ((p = task_participant (task)) == NULL)
+  hc_peer_set_local_description_finish (HC_PEER (source), result, &error);
+  if ((p = step_done (task, error)) == NULL)
     return;
   p->negotiation = NEGOTIATION_AWAITING;
   g_task_return_pointer (task, g_steal_pointer (&call->sdp), g_free);
@@ -379,11 +391,7 @@ offer_created_cb (GObject *source, GAsyncResult *result, gpointer data)
   Participant *p;
 
   offer = hc_peer_create_offer_finish (HC_PEER (source), result, &error);
-  if (offer == NULL) {
-    offer_fail (task, error);
-    return;
-  }
-  if ((p = task_participant (task)) == NULL)
+  if ((p = step_done (task, error)) == NULL)
     return;
   add_msid_lines (p, offer->sdp);
   call->sdp = gst_sdp_message_as_text (offer->sdp);
@@ -417,7 +425,7 @@ hc_media_room_create_offer_async (HcMediaRoom *self, const gchar *pid,
   p->negotiation = NEGOTIATION_CREATING;
   p->needs_offer = FALSE;
   p->offer_signalled = FALSE;
-  task_set_call (task, p);
+  task_set_call (task, p, offer_fail);
   hc_peer_create_offer_async (p->peer, cancellable, offer_created_cb,
                               g_steal_pointer (&task));
 }
@@ -430,31 +438,30 @@ hc_media_room_create_offer_finish (HcMediaRoom *self, GAsyncResult *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* A refused answer leaves the offer out: 1.22 has no rollback, and the
+ * client may still send a good one. */
+static void
+answer_fail (GTask *task, GError *error)
+{
+  HcMediaRoom *self = g_task_get_source_object (task);
+  Call *call = g_task_get_task_data (task);
+  Participant *p = hc_room_lookup_peer (self, call->pid, call->peer);
+
+  if (p)
+    p->negotiation = NEGOTIATION_AWAITING;
+  g_task_return_error (task, error);
+}
+
 static void
 answer_set_cb (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr (GTask) task = data;
   HcMediaRoom *self = g_task_get_source_object (task);
-  Call *call = g_task_get_task_data (task);
-  Participant *p = hc_room_lookup_peer (self, call->pid, call->peer);
-  GError *error = NULL;
-  gboolean ok;
+  Participant *p;
 
-  ok = hc_peer_set_remote_description_finish (HC_PEER (source), result, &error);
-  if (!ok)
-    client_sdp_error (error);
-  if (p == NULL) {
-    g_clear_error (&error);
-    task_participant (task);
+  if ((p = client_description_done (source, result, task)) == NULL)
     return;
-  }
-  /* A refused answer leaves the offer out: 1.22 has no rollback, and the
-   * client may still send a good one. */
-  p->negotiation = ok ? NEGOTIATION_IDLE : NEGOTIATION_AWAITING;
-  if (!ok) {
-    g_task_return_error (task, error);
-    return;
-  }
+  p->negotiation = NEGOTIATION_IDLE;
   /* Server offers go out to connected participants only, so the
    * subscriber's DTLS is up: the branches this answer negotiated can take
    * packets now. */
@@ -493,7 +500,7 @@ hc_media_room_set_answer_async (HcMediaRoom *self, const gchar *pid,
   if ((answer = parse_sdp (task, answer_sdp)) == NULL)
     return;
   p->negotiation = NEGOTIATION_APPLYING;
-  task_set_call (task, p);
+  task_set_call (task, p, answer_fail);
   hc_peer_set_remote_description_async (p->peer, GST_WEBRTC_SDP_TYPE_ANSWER,
                                         answer, cancellable, answer_set_cb,
                                         g_steal_pointer (&task));
