@@ -681,20 +681,39 @@ hc_peer_close (HcPeer *self)
 /* GObject                                                                 */
 /* ---------------------------------------------------------------------- */
 
-/* webrtcbin 1.22 puts a clocksync with sync=TRUE in front of every sink
+/* Two settings of webrtcbin's insides, made as the elements appear.
+ *
+ * clocksync: webrtcbin 1.22 puts one with sync=TRUE in front of every sink
  * pad, to pace whatever is linked to it.  Forwarded RTP is paced already
  * (it arrives from the network) and carries the publisher's jitter buffer
- * timestamps: a stalled or overloaded moment on one side, and the clocksync
- * holds a subscriber's packets back for whole seconds (seen under
- * valgrind: the branch queue then drops nearly everything).  Let it pass
- * packets on as they come. */
+ * timestamps: a stalled or overloaded moment on one side, and the
+ * clocksync holds a subscriber's packets back for whole seconds (seen
+ * under valgrind).  Let it pass packets on as they come.
+ *
+ * rtpsession: RFC 4585 lets a session send feedback (a PLI) at once only
+ * while it has at most "rtcp-immediate-feedback-threshold" members
+ * (default 3); beyond that, one early RTCP packet per regular interval,
+ * and the regular interval grows with the members.  A participant's
+ * session here counts one member per track it receives, so in a room of
+ * 10 a new subscriber's keyframe request waited seconds behind the one
+ * before it.  Each webrtcbin is a point-to-point connection with one
+ * client: immediate feedback is what the RFC means for it. */
 static void
-on_element_added (GstBin *webrtcbin, GstElement *element, gpointer data)
+on_element_added (GstBin *webrtcbin, GstBin *sub_bin, GstElement *element,
+                  gpointer data)
 {
   GstElementFactory *factory = gst_element_get_factory (element);
+  const gchar *name = factory ? GST_OBJECT_NAME (factory) : "";
 
-  if (factory && g_str_equal (GST_OBJECT_NAME (factory), "clocksync"))
+  if (g_str_equal (name, "clocksync")) {
     g_object_set (element, "sync", FALSE, NULL);
+  } else if (g_str_equal (name, "rtpsession")) {
+    g_autoptr (GObject) session = NULL;
+
+    g_object_get (element, "internal-session", &session, NULL);
+    g_object_set (session, "rtcp-immediate-feedback-threshold", G_MAXUINT,
+                  NULL);
+  }
 }
 
 /* libnice asks routers for UPnP port mappings by default: useless for a
@@ -729,8 +748,8 @@ hc_peer_new (const gchar *name)
                 NULL);
   disable_upnp (webrtcbin);
   /* runs on whichever thread adds the element; touches only it */
-  g_signal_connect (webrtcbin, "element-added", G_CALLBACK (on_element_added),
-                    NULL);
+  g_signal_connect (webrtcbin, "deep-element-added",
+                    G_CALLBACK (on_element_added), NULL);
 
 #define CONNECT(signal, func)                                                  \
   g_signal_connect_data (webrtcbin, signal, G_CALLBACK (func),                 \
