@@ -88,19 +88,30 @@ hc_bench_client_leave (HcBenchClient *self)
 HcBenchRecv *
 hc_bench_client_get_recv (HcBenchClient *self)
 {
-  return HC_BENCH_CLIENT_GET_CLASS (self)->get_recv (self);
+  HcBenchEndpoint *receiver
+      = HC_BENCH_CLIENT_GET_CLASS (self)->get_receiver (self);
+
+  return receiver ? hc_bench_endpoint_get_recv (receiver) : NULL;
 }
 
 gboolean
 hc_bench_client_is_connected (HcBenchClient *self)
 {
-  return HC_BENCH_CLIENT_GET_CLASS (self)->is_connected (self);
+  HcBenchEndpoint *publisher
+      = HC_BENCH_CLIENT_GET_CLASS (self)->get_publisher (self);
+
+  return publisher
+         && hc_bench_endpoint_get_state (publisher)
+                == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED;
 }
 
 guint
 hc_bench_client_get_keyframe_requests (HcBenchClient *self)
 {
-  return HC_BENCH_CLIENT_GET_CLASS (self)->get_keyframe_requests (self);
+  HcBenchEndpoint *publisher
+      = HC_BENCH_CLIENT_GET_CLASS (self)->get_publisher (self);
+
+  return publisher ? hc_bench_endpoint_get_keyframe_requests (publisher) : 0;
 }
 
 HcBenchClientState

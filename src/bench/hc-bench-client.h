@@ -10,6 +10,7 @@
 #include <libsoup/soup.h>
 
 #include "hc-bench-clip.h"
+#include "hc-bench-endpoint.h"
 #include "hc-bench-recv.h"
 
 G_BEGIN_DECLS
@@ -43,17 +44,20 @@ struct _HcBenchClientClass {
 
   void (*join) (HcBenchClient *self);
   void (*leave) (HcBenchClient *self);
-  /* (transfer none) (nullable): where received media is counted */
-  HcBenchRecv *(*get_recv) (HcBenchClient *self);
-  /* connected to the server (media transport up, for every transport) */
-  gboolean (*is_connected) (HcBenchClient *self);
-  guint (*get_keyframe_requests) (HcBenchClient *self);
+  /* (transfer none) (nullable): the endpoint that publishes our clips,
+   * and the one that receives the others' media (the same one when the
+   * server takes both on one PeerConnection) */
+  HcBenchEndpoint *(*get_publisher) (HcBenchClient *self);
+  HcBenchEndpoint *(*get_receiver) (HcBenchClient *self);
 };
 
 void hc_bench_client_join (HcBenchClient *self);
 void hc_bench_client_leave (HcBenchClient *self);
+/* Returns: (transfer none) (nullable): where received media is counted */
 HcBenchRecv *hc_bench_client_get_recv (HcBenchClient *self);
+/* The publisher's connection to the server is up. */
 gboolean hc_bench_client_is_connected (HcBenchClient *self);
+/* Keyframe requests our video publisher got. */
 guint hc_bench_client_get_keyframe_requests (HcBenchClient *self);
 
 HcBenchClientState hc_bench_client_get_state (HcBenchClient *self);

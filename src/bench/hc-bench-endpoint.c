@@ -220,6 +220,14 @@ hc_bench_endpoint_stop (HcBenchEndpoint *self)
 
 /* ---- negotiation ------------------------------------------------------ */
 
+/* Ends @task (transfer full) with @error (transfer full): a step failed. */
+static void
+fail_task (GTask *task, GError *error)
+{
+  g_task_return_error (task, error);
+  g_object_unref (task);
+}
+
 static gboolean
 gather_timed_out (gpointer user_data)
 {
@@ -255,15 +263,12 @@ return_local_sdp (GTask *task)
 static void
 gathered_then_return (GObject *source, GAsyncResult *result, gpointer data)
 {
-  GTask *task = data;
   GError *error = NULL;
 
-  if (!g_task_propagate_boolean (G_TASK (result), &error)) {
-    g_task_return_error (task, error);
-    g_object_unref (task);
-    return;
-  }
-  return_local_sdp (task);
+  if (g_task_propagate_boolean (G_TASK (result), &error))
+    return_local_sdp (data);
+  else
+    fail_task (data, error);
 }
 
 /* Waits for ICE gathering (unless done), then returns the local SDP. */
@@ -287,33 +292,35 @@ return_local_sdp_when_gathered (GTask *task)
 static void
 local_set (GObject *source, GAsyncResult *result, gpointer data)
 {
-  GTask *task = data;
   GError *error = NULL;
 
-  if (!hc_peer_set_local_description_finish (HC_PEER (source), result,
-                                             &error)) {
-    g_task_return_error (task, error);
-    g_object_unref (task);
-    return;
-  }
-  return_local_sdp_when_gathered (task);
+  if (hc_peer_set_local_description_finish (HC_PEER (source), result, &error))
+    return_local_sdp_when_gathered (data);
+  else
+    fail_task (data, error);
+}
+
+/* Our offer or answer, just created (NULL with @error), becomes the local
+ * description; then @task (transfer full) gets its SDP. */
+static void
+set_local (HcPeer *peer, GstWebRTCSessionDescription *description,
+           GError *error, GTask *task)
+{
+  if (description == NULL)
+    fail_task (task, error);
+  else
+    hc_peer_set_local_description_async (peer, description, NULL, local_set,
+                                         task);
 }
 
 static void
 offer_created (GObject *source, GAsyncResult *result, gpointer data)
 {
-  GTask *task = data;
   GError *error = NULL;
   g_autoptr (GstWebRTCSessionDescription) offer
       = hc_peer_create_offer_finish (HC_PEER (source), result, &error);
 
-  if (offer == NULL) {
-    g_task_return_error (task, error);
-    g_object_unref (task);
-    return;
-  }
-  hc_peer_set_local_description_async (HC_PEER (source), offer, NULL, local_set,
-                                       task);
+  set_local (HC_PEER (source), offer, error, data);
 }
 
 void
@@ -335,37 +342,29 @@ hc_bench_endpoint_offer_finish (HcBenchEndpoint *self, GAsyncResult *result,
 static void
 answer_created (GObject *source, GAsyncResult *result, gpointer data)
 {
-  GTask *task = data;
   GError *error = NULL;
   g_autoptr (GstWebRTCSessionDescription) answer
       = hc_peer_create_answer_finish (HC_PEER (source), result, &error);
 
-  if (answer == NULL) {
-    g_task_return_error (task, error);
-    g_object_unref (task);
-    return;
-  }
-  hc_peer_set_local_description_async (HC_PEER (source), answer, NULL,
-                                       local_set, task);
+  set_local (HC_PEER (source), answer, error, data);
 }
 
 static void
 remote_offer_set (GObject *source, GAsyncResult *result, gpointer data)
 {
-  GTask *task = data;
   GError *error = NULL;
 
-  if (!hc_peer_set_remote_description_finish (HC_PEER (source), result,
-                                              &error)) {
-    g_task_return_error (task, error);
-    g_object_unref (task);
-    return;
-  }
-  hc_peer_create_answer_async (HC_PEER (source), NULL, answer_created, task);
+  if (hc_peer_set_remote_description_finish (HC_PEER (source), result, &error))
+    hc_peer_create_answer_async (HC_PEER (source), NULL, answer_created, data);
+  else
+    fail_task (data, error);
 }
 
-static GstSDPMessage *
-parse_sdp (const gchar *text, GError **error)
+/* Applies the remote @text of @type, then goes on in @next with @task
+ * (transfer full), which fails here on an unparsable SDP. */
+static void
+set_remote (HcBenchEndpoint *self, GstWebRTCSDPType type, const gchar *text,
+            GAsyncReadyCallback next, GTask *task)
 {
   GstSDPMessage *sdp = NULL;
 
@@ -373,11 +372,14 @@ parse_sdp (const gchar *text, GError **error)
       || gst_sdp_message_new_from_text (text, &sdp) != GST_SDP_OK) {
     if (sdp)
       gst_sdp_message_free (sdp);
-    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                         "unparsable SDP");
-    return NULL;
+    g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                             "unparsable SDP");
+    g_object_unref (task);
+    return;
   }
-  return sdp;
+  hc_peer_set_remote_description_async (self->peer, type, sdp, NULL, next,
+                                        task);
+  gst_sdp_message_free (sdp);
 }
 
 void
@@ -385,18 +387,8 @@ hc_bench_endpoint_answer_async (HcBenchEndpoint *self, const gchar *sdp,
                                 GAsyncReadyCallback callback,
                                 gpointer user_data)
 {
-  GTask *task = g_task_new (self, NULL, callback, user_data);
-  GError *error = NULL;
-  GstSDPMessage *message = parse_sdp (sdp, &error);
-
-  if (message == NULL) {
-    g_task_return_error (task, error);
-    g_object_unref (task);
-    return;
-  }
-  hc_peer_set_remote_description_async (self->peer, GST_WEBRTC_SDP_TYPE_OFFER,
-                                        message, NULL, remote_offer_set, task);
-  gst_sdp_message_free (message);
+  set_remote (self, GST_WEBRTC_SDP_TYPE_OFFER, sdp, remote_offer_set,
+              g_task_new (self, NULL, callback, user_data));
 }
 
 gchar *
@@ -424,18 +416,8 @@ hc_bench_endpoint_set_answer_async (HcBenchEndpoint *self, const gchar *sdp,
                                     GAsyncReadyCallback callback,
                                     gpointer user_data)
 {
-  GTask *task = g_task_new (self, NULL, callback, user_data);
-  GError *error = NULL;
-  GstSDPMessage *message = parse_sdp (sdp, &error);
-
-  if (message == NULL) {
-    g_task_return_error (task, error);
-    g_object_unref (task);
-    return;
-  }
-  hc_peer_set_remote_description_async (self->peer, GST_WEBRTC_SDP_TYPE_ANSWER,
-                                        message, NULL, remote_answer_set, task);
-  gst_sdp_message_free (message);
+  set_remote (self, GST_WEBRTC_SDP_TYPE_ANSWER, sdp, remote_answer_set,
+              g_task_new (self, NULL, callback, user_data));
 }
 
 gboolean

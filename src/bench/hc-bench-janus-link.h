@@ -1,6 +1,7 @@
-/* hyperconf-bench — a Janus API connection (WebSocket, subprotocol
- * "janus-protocol"): requests matched to their replies by transaction,
- * asynchronous events handed out, and the session kept alive.
+/* hyperconf-bench — a Janus API connection (an HcBenchLink, WebSocket
+ * subprotocol "janus-protocol"): requests matched to their replies by
+ * transaction, asynchronous events handed out, and the session kept
+ * alive.
  *
  * Janus answers core requests (create, attach, keepalive, destroy) with
  * "success" or "error"; a plugin message gets an "ack" first and its real
@@ -8,14 +9,15 @@
  * only; after hc_bench_janus_link_close() no callback runs. */
 #pragma once
 
+#include "hc-bench-link.h"
+
 #include <json-glib/json-glib.h>
-#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
 #define HC_BENCH_TYPE_JANUS_LINK (hc_bench_janus_link_get_type ())
 G_DECLARE_FINAL_TYPE (HcBenchJanusLink, hc_bench_janus_link, HC_BENCH,
-                      JANUS_LINK, GObject)
+                      JANUS_LINK, HcBenchLink)
 
 /* @reply: (nullable): the "success", "event" or "error" message; NULL when
  * none came in time or the socket went */

@@ -113,6 +113,22 @@ trickle_completed (HcBenchJanus *self, gint64 handle)
   hc_bench_janus_link_request (self->link, request, FALSE, NULL, NULL);
 }
 
+/* The id in the "success" reply to a create or an attach; FALSE once the
+ * client failed on an error instead. */
+static gboolean
+reply_id (HcBenchJanus *self, JsonObject *reply, const gchar *what, gint64 *id)
+{
+  const gchar *error = hc_bench_janus_reply_error (reply);
+
+  if (error) {
+    fail (self, what, error);
+    return FALSE;
+  }
+  *id = json_object_get_int_member_with_default (
+      json_object_get_object_member (reply, "data"), "id", 0);
+  return TRUE;
+}
+
 static const gchar *
 jsep_sdp (JsonObject *message, const gchar *type)
 {
@@ -445,15 +461,10 @@ static void
 pub_attached (HcBenchJanusLink *link, JsonObject *reply, gpointer user_data)
 {
   HcBenchJanus *self = user_data;
-  const gchar *error = hc_bench_janus_reply_error (reply);
   JsonObject *body;
 
-  if (error) {
-    fail (self, "attach", error);
+  if (!reply_id (self, reply, "attach", &self->pub_handle))
     return;
-  }
-  self->pub_handle = json_object_get_int_member_with_default (
-      json_object_get_object_member (reply, "data"), "id", 0);
   /* Rooms are made on demand, the same for every participant: the first
    * one creates it, the others get 427. */
   body = json_object_new ();
@@ -472,15 +483,9 @@ static void
 sub_attached (HcBenchJanusLink *link, JsonObject *reply, gpointer user_data)
 {
   HcBenchJanus *self = user_data;
-  const gchar *error = hc_bench_janus_reply_error (reply);
 
-  if (error) {
-    fail (self, "attach", error);
-    return;
-  }
-  self->sub_handle = json_object_get_int_member_with_default (
-      json_object_get_object_member (reply, "data"), "id", 0);
-  update_subscriptions (self);
+  if (reply_id (self, reply, "attach", &self->sub_handle))
+    update_subscriptions (self);
 }
 
 static void sub_attached (HcBenchJanusLink *link, JsonObject *reply,
@@ -528,14 +533,9 @@ static void
 session_created (HcBenchJanusLink *link, JsonObject *reply, gpointer user_data)
 {
   HcBenchJanus *self = user_data;
-  const gchar *error = hc_bench_janus_reply_error (reply);
 
-  if (error) {
-    fail (self, "create session", error);
+  if (!reply_id (self, reply, "create session", &self->session_id))
     return;
-  }
-  self->session_id = json_object_get_int_member_with_default (
-      json_object_get_object_member (reply, "data"), "id", 0);
   hc_bench_janus_link_keep_alive (self->link, self->session_id);
   attach (self, pub_attached);
   attach (self, sub_attached);
@@ -616,30 +616,16 @@ hc_bench_janus_leave (HcBenchClient *client)
     hc_bench_endpoint_stop (self->sub);
 }
 
-static HcBenchRecv *
-hc_bench_janus_get_recv (HcBenchClient *client)
+static HcBenchEndpoint *
+hc_bench_janus_get_publisher (HcBenchClient *client)
 {
-  HcBenchJanus *self = HC_BENCH_JANUS (client);
-
-  return self->sub ? hc_bench_endpoint_get_recv (self->sub) : NULL;
+  return HC_BENCH_JANUS (client)->pub;
 }
 
-static gboolean
-hc_bench_janus_is_connected (HcBenchClient *client)
+static HcBenchEndpoint *
+hc_bench_janus_get_receiver (HcBenchClient *client)
 {
-  HcBenchJanus *self = HC_BENCH_JANUS (client);
-
-  return self->pub
-         && hc_bench_endpoint_get_state (self->pub)
-                == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED;
-}
-
-static guint
-hc_bench_janus_get_keyframe_requests (HcBenchClient *client)
-{
-  HcBenchJanus *self = HC_BENCH_JANUS (client);
-
-  return self->pub ? hc_bench_endpoint_get_keyframe_requests (self->pub) : 0;
+  return HC_BENCH_JANUS (client)->sub;
 }
 
 static void
@@ -676,9 +662,8 @@ hc_bench_janus_class_init (HcBenchJanusClass *klass)
   G_OBJECT_CLASS (klass)->finalize = hc_bench_janus_finalize;
   client_class->join = hc_bench_janus_join;
   client_class->leave = hc_bench_janus_leave;
-  client_class->get_recv = hc_bench_janus_get_recv;
-  client_class->is_connected = hc_bench_janus_is_connected;
-  client_class->get_keyframe_requests = hc_bench_janus_get_keyframe_requests;
+  client_class->get_publisher = hc_bench_janus_get_publisher;
+  client_class->get_receiver = hc_bench_janus_get_receiver;
 }
 
 static void

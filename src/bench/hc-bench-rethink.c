@@ -484,26 +484,36 @@ first_allocated (HcMessage *response)
   return json_array_get_string_element (json_node_get_array (allocated), 0);
 }
 
+static void allocate (HcBenchRethink *self, const gchar *scheme);
+
+/* §4, one address at a time: the hyperty's, then the Connection
+ * object's. */
 static void
-connection_allocated (HcBenchSignal *signal, HcMessage *response,
-                      gpointer user_data)
+address_allocated (HcBenchSignal *signal, HcMessage *response,
+                   gpointer user_data)
 {
   HcBenchRethink *self = user_data;
+  gboolean hyperty = self->hyperty == NULL;
   const gchar *url = response && hc_message_get_code (response) == 200
                          ? first_allocated (response)
                          : NULL;
 
   if (url == NULL) {
-    fail (self, "connection address allocation failed");
+    fail (self, "%s address allocation failed",
+          hyperty ? "hyperty" : "connection");
     return;
   }
-  self->connection_url = g_strdup (url);
-  maybe_invite (self);
+  if (hyperty) {
+    self->hyperty = g_strdup (url);
+    allocate (self, "connection");
+  } else {
+    self->connection_url = g_strdup (url);
+    maybe_invite (self);
+  }
 }
 
 static void
-allocate (HcBenchRethink *self, const gchar *scheme,
-          HcBenchResponseFunc callback)
+allocate (HcBenchRethink *self, const gchar *scheme)
 {
   g_autoptr (JsonObject) body = json_object_new ();
   JsonObject *value = json_object_new ();
@@ -515,24 +525,7 @@ allocate (HcBenchRethink *self, const gchar *scheme,
   json_object_set_int_member (value, "number", 1);
   json_object_set_object_member (body, "value", value);
   hc_bench_signal_request (self->signal, HC_MESSAGE_CREATE, from, to, body,
-                           callback, self);
-}
-
-static void
-hyperty_allocated (HcBenchSignal *signal, HcMessage *response,
-                   gpointer user_data)
-{
-  HcBenchRethink *self = user_data;
-  const gchar *url = response && hc_message_get_code (response) == 200
-                         ? first_allocated (response)
-                         : NULL;
-
-  if (url == NULL) {
-    fail (self, "hyperty address allocation failed");
-    return;
-  }
-  self->hyperty = g_strdup (url);
-  allocate (self, "connection", connection_allocated);
+                           address_allocated, self);
 }
 
 static void
@@ -545,7 +538,7 @@ opened (HcBenchSignal *signal, HcMessage *response, gpointer user_data)
     return;
   }
   self->connected_signal = TRUE;
-  allocate (self, "hyperty", hyperty_allocated);
+  allocate (self, "hyperty");
 }
 
 static void
@@ -617,32 +610,11 @@ hc_bench_rethink_leave (HcBenchClient *client)
     hc_bench_endpoint_stop (self->endpoint);
 }
 
-static HcBenchRecv *
-hc_bench_rethink_get_recv (HcBenchClient *client)
+/* One PeerConnection publishes and receives. */
+static HcBenchEndpoint *
+hc_bench_rethink_get_endpoint (HcBenchClient *client)
 {
-  HcBenchRethink *self = HC_BENCH_RETHINK (client);
-
-  return self->endpoint ? hc_bench_endpoint_get_recv (self->endpoint) : NULL;
-}
-
-static gboolean
-hc_bench_rethink_is_connected (HcBenchClient *client)
-{
-  HcBenchRethink *self = HC_BENCH_RETHINK (client);
-
-  return self->endpoint
-         && hc_bench_endpoint_get_state (self->endpoint)
-                == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED;
-}
-
-static guint
-hc_bench_rethink_get_keyframe_requests (HcBenchClient *client)
-{
-  HcBenchRethink *self = HC_BENCH_RETHINK (client);
-
-  return self->endpoint
-             ? hc_bench_endpoint_get_keyframe_requests (self->endpoint)
-             : 0;
+  return HC_BENCH_RETHINK (client)->endpoint;
 }
 
 static void
@@ -683,9 +655,8 @@ hc_bench_rethink_class_init (HcBenchRethinkClass *klass)
   G_OBJECT_CLASS (klass)->finalize = hc_bench_rethink_finalize;
   client_class->join = hc_bench_rethink_join;
   client_class->leave = hc_bench_rethink_leave;
-  client_class->get_recv = hc_bench_rethink_get_recv;
-  client_class->is_connected = hc_bench_rethink_is_connected;
-  client_class->get_keyframe_requests = hc_bench_rethink_get_keyframe_requests;
+  client_class->get_publisher = hc_bench_rethink_get_endpoint;
+  client_class->get_receiver = hc_bench_rethink_get_endpoint;
 }
 
 static void

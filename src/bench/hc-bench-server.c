@@ -143,28 +143,6 @@ child_setup (gpointer user_data)
   prctl (PR_SET_PDEATHSIG, SIGTERM);
 }
 
-typedef struct {
-  gchar *line;
-  GError *error;
-  gboolean done;
-} ReadLine;
-
-static void
-line_read (GObject *source, GAsyncResult *result, gpointer user_data)
-{
-  ReadLine *read = user_data;
-
-  read->line = g_data_input_stream_read_line_finish (
-      G_DATA_INPUT_STREAM (source), result, NULL, &read->error);
-  read->done = TRUE;
-}
-
-static gboolean
-read_done (gpointer user_data)
-{
-  return ((ReadLine *)user_data)->done;
-}
-
 static void
 set_urls (HcBenchServer *self, const gchar *http_url)
 {
@@ -204,7 +182,9 @@ hc_bench_server_spawn (const gchar *binary, const gchar *workdir,
         "[server]\nlisten=127.0.0.1\nport=0\ndomain=localhost\n"
         "[conference]\nmax-participants=16\nmax-rooms=1000\n";
   HcBenchServer *self;
-  ReadLine read = { 0 };
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) read_error = NULL;
+  g_autofree gchar *line = NULL;
   const gchar *url;
 
   if (g_mkdir_with_parents (workdir, 0755) != 0
@@ -232,25 +212,19 @@ hc_bench_server_spawn (const gchar *binary, const gchar *workdir,
   /* "hyperconf <version> listening on http://127.0.0.1:<port>/" */
   out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (self->process));
   g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, cancellable,
-                                       line_read, &read);
-  if (!hc_bench_wait (read_done, &read, START_TIMEOUT_MS)) {
-    g_cancellable_cancel (cancellable);
-    while (!read.done)
-      g_main_context_iteration (NULL, TRUE);
-  }
-  url = read.line ? strstr (read.line, "listening on ") : NULL;
+                                       hc_bench_keep_result, &result);
+  hc_bench_wait_result (&result, cancellable, START_TIMEOUT_MS);
+  line = g_data_input_stream_read_line_finish (out, result, NULL, &read_error);
+  url = line ? strstr (line, "listening on ") : NULL;
   if (url == NULL) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED,
                  "%s did not say where it listens (see %s)%s%s", binary,
-                 log_path, read.error ? ": " : "",
-                 read.error ? read.error->message : "");
-    g_clear_error (&read.error);
-    g_free (read.line);
+                 log_path, read_error ? ": " : "",
+                 read_error ? read_error->message : "");
     hc_bench_server_free (self);
     return NULL;
   }
   set_urls (self, url + strlen ("listening on "));
-  g_free (read.line);
   return self;
 }
 

@@ -1,19 +1,21 @@
-/* hyperconf-bench — a reTHINK message transport for synthetic clients: one
- * WebSocket (libsoup 3 client), JSON frames in and out, requests matched
- * to their responses by id (PROTOCOL.md §2).  No knowledge of sessions,
- * objects or conferences: HcBenchRethink builds those on top.
+/* hyperconf-bench — a reTHINK message transport for synthetic clients: an
+ * HcBenchLink (one WebSocket) carrying JSON frames in and out, requests
+ * matched to their responses by id (PROTOCOL.md §2).  No knowledge of
+ * sessions, objects or conferences: HcBenchRethink builds those on top.
  *
  * Main context only.  After hc_bench_signal_close() no callback and no
  * signal is called any more. */
 #pragma once
 
+#include "hc-bench-link.h"
+
 #include <hyperconf/hc-message.h>
-#include <libsoup/soup.h>
 
 G_BEGIN_DECLS
 
 #define HC_BENCH_TYPE_SIGNAL (hc_bench_signal_get_type ())
-G_DECLARE_FINAL_TYPE (HcBenchSignal, hc_bench_signal, HC_BENCH, SIGNAL, GObject)
+G_DECLARE_FINAL_TYPE (HcBenchSignal, hc_bench_signal, HC_BENCH, SIGNAL,
+                      HcBenchLink)
 
 /* @response: (nullable): NULL when none came in time or the socket went */
 typedef void (*HcBenchResponseFunc) (HcBenchSignal *self, HcMessage *response,

@@ -42,26 +42,28 @@ hc_bench_now (void)
   return g_get_monotonic_time ();
 }
 
-typedef struct {
-  GBytes *body;
-  GError *error;
-  gboolean done;
-} HttpGet;
-
-static void
-got_body (GObject *source, GAsyncResult *result, gpointer user_data)
+void
+hc_bench_keep_result (GObject *source, GAsyncResult *result, gpointer user_data)
 {
-  HttpGet *get = user_data;
-
-  get->body = soup_session_send_and_read_finish (SOUP_SESSION (source), result,
-                                                 &get->error);
-  get->done = TRUE;
+  *(GAsyncResult **)user_data = g_object_ref (result);
 }
 
 static gboolean
-http_done (gpointer user_data)
+has_result (gpointer user_data)
 {
-  return ((HttpGet *)user_data)->done;
+  return *(GAsyncResult **)user_data != NULL;
+}
+
+void
+hc_bench_wait_result (GAsyncResult **result, GCancellable *cancellable,
+                      guint timeout_ms)
+{
+  if (hc_bench_wait (has_result, result, timeout_ms))
+    return;
+  /* The callback writes into the caller's stack frame: wait for it. */
+  g_cancellable_cancel (cancellable);
+  while (*result == NULL)
+    g_main_context_iteration (NULL, TRUE);
 }
 
 GBytes *
@@ -70,7 +72,8 @@ hc_bench_http_get (SoupSession *session, const gchar *url, guint timeout_ms,
 {
   g_autoptr (SoupMessage) message = soup_message_new ("GET", url);
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
-  HttpGet get = { 0 };
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GBytes) body = NULL;
 
   if (message == NULL) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "bad URL %s",
@@ -78,26 +81,17 @@ hc_bench_http_get (SoupSession *session, const gchar *url, guint timeout_ms,
     return NULL;
   }
   soup_session_send_and_read_async (session, message, G_PRIORITY_DEFAULT,
-                                    cancellable, got_body, &get);
-  if (!hc_bench_wait (http_done, &get, timeout_ms)) {
-    /* The callback still runs once, with G_IO_ERROR_CANCELLED: wait for it
-     * so that it does not write into a dead stack frame. */
-    g_cancellable_cancel (cancellable);
-    while (!get.done)
-      g_main_context_iteration (NULL, TRUE);
-  }
-  if (get.error) {
-    g_propagate_error (error, get.error);
-    g_clear_pointer (&get.body, g_bytes_unref);
+                                    cancellable, hc_bench_keep_result, &result);
+  hc_bench_wait_result (&result, cancellable, timeout_ms);
+  body = soup_session_send_and_read_finish (session, result, error);
+  if (body == NULL)
     return NULL;
-  }
   if (soup_message_get_status (message) != SOUP_STATUS_OK) {
     g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "GET %s: HTTP %u", url,
                  soup_message_get_status (message));
-    g_clear_pointer (&get.body, g_bytes_unref);
     return NULL;
   }
-  return get.body;
+  return g_steal_pointer (&body);
 }
 
 static gint

@@ -1,5 +1,6 @@
 /* hyperconf-bench — small helpers shared by the benchmark's files: bounded
- * waits on the main context, clock reading, one HTTP GET.
+ * waits on the main context (also for an asynchronous call), clock
+ * reading, one HTTP GET.
  *
  * Everything in the benchmark runs on the default main context; these
  * waits iterate it, so signalling and media pacing keep running while a
@@ -23,6 +24,19 @@ void hc_bench_sleep (guint ms);
 
 /* Monotonic time in microseconds (g_get_monotonic_time). */
 gint64 hc_bench_now (void);
+
+/* For an asynchronous call the caller waits for: its callback, with a
+ * `GAsyncResult *` (NULL) as user data, keeps the result there. */
+void hc_bench_keep_result (GObject *source, GAsyncResult *result,
+                           gpointer user_data);
+
+/* Iterates the default main context until the call given
+ * hc_bench_keep_result() and @result is over, or @timeout_ms passed: then
+ * @cancellable is cancelled and the wait goes on, for the callback still
+ * runs once (with G_IO_ERROR_CANCELLED) and writes into *@result.
+ * Afterwards *@result (owned by the caller) is for the call's finish. */
+void hc_bench_wait_result (GAsyncResult **result, GCancellable *cancellable,
+                           guint timeout_ms);
 
 /* GET @url and return the body, within @timeout_ms.
  * Returns: (transfer full) (nullable): the body, NULL with @error */
