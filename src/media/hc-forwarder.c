@@ -404,6 +404,35 @@ clear_pad_settings (PadSettings *set)
   gst_clear_caps (&set->caps);
 }
 
+/* The event to send downstream for @event (transfer full).
+ *
+ * Segments: every publisher's jitter buffer sends the same default TIME
+ * segment, and a subscriber's webrtcbin funnels all its streams into one
+ * RTP session through an rtpfunnel, which forwards the segment of its
+ * input pad whenever the input changes: about once per packet, each time
+ * through a dozen elements of the send path.  Downstream pads store sticky
+ * events and skip forwarding one that is the very same object as the one
+ * stored, so every forwarder sends one shared segment object instead of
+ * equal copies, and the funnel's switches cost nothing further. */
+static GstEvent *
+outgoing_event (GstEvent *event)
+{
+  static GstEvent *shared;
+  const GstSegment *in, *common;
+
+  if (GST_EVENT_TYPE (event) != GST_EVENT_SEGMENT)
+    return gst_event_ref (event);
+  if (g_once_init_enter (&shared)) {
+    GstSegment time;
+
+    gst_segment_init (&time, GST_FORMAT_TIME);
+    g_once_init_leave (&shared, gst_event_new_segment (&time));
+  }
+  gst_event_parse_segment (event, &in);
+  gst_event_parse_segment (shared, &common);
+  return gst_event_ref (gst_segment_is_equal (in, common) ? shared : event);
+}
+
 static gboolean
 collect_sticky (GstPad *pad, GstEvent **event, gpointer user_data)
 {
@@ -438,7 +467,7 @@ prepare_pad (HcForwarder *self, HcForwarderPad *pad, const PadSettings *set,
                                set->strip);
         gst_pad_push_event (GST_PAD (pad), gst_event_new_caps (mine));
       } else {
-        gst_pad_push_event (GST_PAD (pad), gst_event_ref (event));
+        gst_pad_push_event (GST_PAD (pad), outgoing_event (event));
       }
     }
   } else if (set->caps_dirty && caps) {
@@ -629,7 +658,7 @@ hc_forwarder_sink_event (GstPad *sinkpad, GstObject *parent, GstEvent *event)
 
       result |= gst_pad_push_event (GST_PAD (pad), gst_event_new_caps (mine));
     } else {
-      result |= gst_pad_push_event (GST_PAD (pad), gst_event_ref (event));
+      result |= gst_pad_push_event (GST_PAD (pad), outgoing_event (event));
     }
     clear_pad_settings (&set);
   }

@@ -377,6 +377,8 @@ offer_local_set_cb (GObject *source, GAsyncResult *result, gpointer data)
   if ((p = step_done (task, error)) == NULL)
     return;
   p->negotiation = NEGOTIATION_AWAITING;
+  GST_INFO_OBJECT (hc_peer_get_webrtcbin (p->peer), "offer out, %u tracks",
+                   p->subscriptions->len);
   g_task_return_pointer (task, g_steal_pointer (&call->sdp), g_free);
 }
 
@@ -425,6 +427,7 @@ hc_media_room_create_offer_async (HcMediaRoom *self, const gchar *pid,
   p->negotiation = NEGOTIATION_CREATING;
   p->needs_offer = FALSE;
   p->offer_signalled = FALSE;
+  GST_INFO_OBJECT (hc_peer_get_webrtcbin (p->peer), "creating an offer");
   task_set_call (task, p, offer_fail);
   hc_peer_create_offer_async (p->peer, cancellable, offer_created_cb,
                               g_steal_pointer (&task));
@@ -462,6 +465,7 @@ answer_set_cb (GObject *source, GAsyncResult *result, gpointer data)
   if ((p = client_description_done (source, result, task)) == NULL)
     return;
   p->negotiation = NEGOTIATION_IDLE;
+  GST_INFO_OBJECT (hc_peer_get_webrtcbin (p->peer), "answer applied");
   /* Server offers go out to connected participants only, so the
    * subscriber's DTLS is up: the branches this answer negotiated can take
    * packets now. */
