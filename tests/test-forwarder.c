@@ -479,6 +479,33 @@ test_caps_property (void)
   gst_object_unref (f);
 }
 
+/* Two forwarders (two publishers) send the very same segment object for
+ * equal segments: a funnel downstream (webrtcbin bundles a subscriber's
+ * streams through one) then has nothing to re-send when it switches
+ * between them. */
+static void
+test_shared_segment (void)
+{
+  GstHarness *in1 = new_input ();
+  GstHarness *in2 = new_input ();
+  GstHarness *a = new_output (in1, NULL);
+  GstHarness *b = new_output (in2, NULL);
+  g_autoptr (GstEvent) seg_a = NULL;
+  g_autoptr (GstEvent) seg_b = NULL;
+
+  gst_harness_push (in1, make_packet (1));
+  gst_harness_push (in2, make_packet (1));
+  seg_a = gst_pad_get_sticky_event (a->sinkpad, GST_EVENT_SEGMENT, 0);
+  seg_b = gst_pad_get_sticky_event (b->sinkpad, GST_EVENT_SEGMENT, 0);
+  g_assert_nonnull (seg_a);
+  g_assert_true (seg_a == seg_b);
+
+  gst_harness_teardown (b);
+  gst_harness_teardown (a);
+  gst_harness_teardown (in2);
+  gst_harness_teardown (in1);
+}
+
 /* A pad requested after data flowed gets stream-start, caps (its own) and
  * segment, in that order, before its first buffer. */
 static void
@@ -922,6 +949,7 @@ main (int argc, char **argv)
   g_test_add_func ("/forwarder/caps-per-pad", test_caps_per_pad);
   g_test_add_func ("/forwarder/forward-gate", test_forward_gate);
   g_test_add_func ("/forwarder/caps-property", test_caps_property);
+  g_test_add_func ("/forwarder/shared-segment", test_shared_segment);
   g_test_add_func ("/forwarder/late-pad-sticky-events",
                    test_late_pad_sticky_events);
   g_test_add_func ("/forwarder/force-key-unit-on-request",
