@@ -213,12 +213,19 @@ hc_branch_start (HcBranch *branch)
     return FALSE;
   }
   branch->forwarding = TRUE;
+  GST_INFO_OBJECT (branch->webrtcbin,
+                   "forwarding %" GST_PTR_FORMAT " as ssrc %u",
+                   branch->head->element, branch->ssrc);
   g_object_set (branch->head_src, "forward", TRUE, NULL);
   /* Sent on the head's src pad, the request travels upstream like a
-   * subscriber's own PLI: to the publisher's webrtcbin, as a PLI/FIR. */
+   * subscriber's own PLI: to the publisher's webrtcbin.  all-headers FALSE
+   * makes it a PLI there: with TRUE, rtpsession sends a FIR whose sequence
+   * number only changes with the event's count, and a publisher ignores a
+   * FIR that repeats the last one's (RFC 5104 4.3.1.2; Chrome does), so
+   * every joiner after the first would wait for a periodic keyframe. */
   if (!gst_pad_send_event (branch->head_src,
                            gst_video_event_new_upstream_force_key_unit (
-                               GST_CLOCK_TIME_NONE, TRUE, 0)))
+                               GST_CLOCK_TIME_NONE, FALSE, 0)))
     GST_DEBUG_OBJECT (branch->webrtcbin, "keyframe request not handled");
   return TRUE;
 }
