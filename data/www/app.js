@@ -309,7 +309,13 @@ window.hyperconf = Object.freeze({
       timeline: { ...(conf?.timeline ?? {}) },
       timelineAt: { ...(conf?.timelineAt ?? {}) },
       clicks: { ...clicks },
+      heldOffers: conf?.heldOffers ?? 0,
     };
+  },
+  /** Test only: from now on this client leaves the server's offers unanswered (false before joining). */
+  holdAnswers() {
+    if (conf) conf.holdAnswers = true;
+    return Boolean(conf);
   },
   /** Inbound RTP statistics of every remote track, with its pid and name. */
   stats() {

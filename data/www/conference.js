@@ -387,6 +387,8 @@ export class ConferenceClient extends EventTarget {
         await pc.setRemoteDescription(desc);
         this.#mark('answer');
       } else if (desc.type === 'offer') {
+        // Test hook (window.hyperconf.holdAnswers()): leave the server's offers unanswered.
+        if (this.holdAnswers) { this.heldOffers = (this.heldOffers ?? 0) + 1; return; }
         const missing = mlinesWithoutMsid(desc.sdp);
         if (missing.length) this.#warn(`server offer sends on m-lines without a=msid (mids ${missing.join(',')})`);
         // Glare: the server's offer wins, ours is rolled back (§9.3).
