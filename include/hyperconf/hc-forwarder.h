@@ -19,7 +19,7 @@
  * "payload" replaced (and extmap-N dropped when stripping), so a
  * webrtcbin downstream can write a=ssrc lines.
  *
- * A new src pad sends a GstForceKeyUnit event upstream (all-headers), so
+ * A new src pad sends a GstForceKeyUnit event upstream (a PLI), so
  * the publisher is asked for a keyframe (PLI) at once, unless the element
  * property "keyframe-on-request" is FALSE; upstream events
  * from any src pad (force-key-unit from a subscriber's PLI, ...) travel on
@@ -45,5 +45,10 @@ G_DECLARE_FINAL_TYPE (HcForwarderPad, hc_forwarder_pad, HC, FORWARDER_PAD,
  * GStreamer; the daemon and tests call it once, the plugin does it on
  * load. */
 gboolean hc_media_register_elements (GstPlugin *plugin);
+
+/* The upstream event that asks a publisher for a keyframe, as the
+ * forwarder sends it: force-key-unit without all-headers, which the
+ * publisher's rtpsession (webrtcbin) sends as a PLI. */
+GstEvent *hc_forwarder_new_keyframe_request (void);
 
 G_END_DECLS

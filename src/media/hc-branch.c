@@ -3,7 +3,7 @@
 
 #include "hc-branch.h"
 
-#include <gst/video/video.h>
+#include <hyperconf/hc-forwarder.h>
 
 GST_DEBUG_CATEGORY_EXTERN (hc_room_debug);
 #define GST_CAT_DEFAULT hc_room_debug
@@ -218,14 +218,9 @@ hc_branch_start (HcBranch *branch)
                    branch->head->element, branch->ssrc);
   g_object_set (branch->head_src, "forward", TRUE, NULL);
   /* Sent on the head's src pad, the request travels upstream like a
-   * subscriber's own PLI: to the publisher's webrtcbin.  all-headers FALSE
-   * makes it a PLI there: with TRUE, rtpsession sends a FIR whose sequence
-   * number only changes with the event's count, and a publisher ignores a
-   * FIR that repeats the last one's (RFC 5104 4.3.1.2; Chrome does), so
-   * every joiner after the first would wait for a periodic keyframe. */
+   * subscriber's own: to the publisher's webrtcbin, as a PLI. */
   if (!gst_pad_send_event (branch->head_src,
-                           gst_video_event_new_upstream_force_key_unit (
-                               GST_CLOCK_TIME_NONE, FALSE, 0)))
+                           hc_forwarder_new_keyframe_request ()))
     GST_DEBUG_OBJECT (branch->webrtcbin, "keyframe request not handled");
   return TRUE;
 }

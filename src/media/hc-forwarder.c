@@ -829,9 +829,7 @@ hc_forwarder_request_new_pad (GstElement *element, GstPadTemplate *templ,
   if (!ask)
     return pad;
   GST_DEBUG_OBJECT (pad, "requested, asking upstream for a keyframe");
-  if (!gst_pad_push_event (self->sinkpad,
-                           gst_video_event_new_upstream_force_key_unit (
-                               GST_CLOCK_TIME_NONE, TRUE, 0)))
+  if (!gst_pad_push_event (self->sinkpad, hc_forwarder_new_keyframe_request ()))
     GST_DEBUG_OBJECT (pad, "force-key-unit not handled upstream");
 
   return pad;
@@ -1031,6 +1029,18 @@ hc_forwarder_child_proxy_init (GstChildProxyInterface *iface)
   /* The default get_child_by_name walks the children by index. */
   iface->get_child_by_index = hc_forwarder_get_child_by_index;
   iface->get_children_count = hc_forwarder_get_children_count;
+}
+
+/* all-headers FALSE: upstream, the publisher's rtpsession turns it into a
+ * PLI.  With TRUE it sends a FIR, whose sequence number changes only with
+ * the event's count, and a publisher ignores a FIR that repeats the last
+ * one's (RFC 5104 4.3.1.2; Chrome does): every subscriber after the first
+ * would wait for a periodic keyframe. */
+GstEvent *
+hc_forwarder_new_keyframe_request (void)
+{
+  return gst_video_event_new_upstream_force_key_unit (GST_CLOCK_TIME_NONE,
+                                                      FALSE, 0);
 }
 
 gboolean
