@@ -506,6 +506,48 @@ test_shared_segment (void)
   gst_harness_teardown (in1);
 }
 
+static GstPadProbeReturn
+hold (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  return GST_PAD_PROBE_OK;
+}
+
+/* An output whose peer is blocked (webrtcbin blocks a sink pad until its
+ * m-line is connected) gets its sticky events, but its buffers are
+ * dropped: the push never waits, the other outputs get everything. */
+static void
+test_blocked_peer_skipped (void)
+{
+  GstHarness *in = new_input ();
+  GstPad *pa;
+  GstHarness *a = new_output (in, &pa);
+  GstHarness *b = new_output (in, NULL);
+  GstEvent *ev;
+  gulong id;
+
+  id = gst_pad_add_probe (a->sinkpad,
+                          GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER
+                              | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                          hold, NULL, NULL);
+  for (guint16 seq = 1; seq <= 3; seq++)
+    g_assert_cmpint (gst_harness_push (in, make_packet (seq)), ==, GST_FLOW_OK);
+  g_assert_cmpuint (gst_harness_buffers_received (b), ==, 3);
+  g_assert_cmpuint (gst_harness_buffers_received (a), ==, 0);
+  ev = gst_harness_pull_event (a);
+  g_assert_cmpint (GST_EVENT_TYPE (ev), ==, GST_EVENT_STREAM_START);
+  gst_event_unref (ev);
+  g_assert_cmpuint (packets_of (pa), ==, 0);
+
+  gst_pad_remove_probe (a->sinkpad, id);
+  gst_harness_push (in, make_packet (4));
+  g_assert_cmpuint (gst_harness_buffers_received (a), ==, 1);
+  g_assert_cmpuint (packets_of (pa), ==, 1);
+
+  gst_harness_teardown (b);
+  gst_harness_teardown (a);
+  gst_harness_teardown (in);
+}
+
 /* A pad requested after data flowed gets stream-start, caps (its own) and
  * segment, in that order, before its first buffer. */
 static void
@@ -959,6 +1001,8 @@ main (int argc, char **argv)
   g_test_add_func ("/forwarder/forward-gate", test_forward_gate);
   g_test_add_func ("/forwarder/caps-property", test_caps_property);
   g_test_add_func ("/forwarder/shared-segment", test_shared_segment);
+  g_test_add_func ("/forwarder/blocked-peer-skipped",
+                   test_blocked_peer_skipped);
   g_test_add_func ("/forwarder/late-pad-sticky-events",
                    test_late_pad_sticky_events);
   g_test_add_func ("/forwarder/force-key-unit-on-request",

@@ -126,6 +126,7 @@ typedef struct {
   gchar *answer; /* join answer */
   GAsyncResult *join_result;
   gboolean negotiating;
+  gboolean decline_video; /* answers the room's video m-lines inactive */
 } Client;
 
 static void
@@ -454,6 +455,27 @@ answer_set (GObject *source, GAsyncResult *result, gpointer data)
   c->negotiating = FALSE;
 }
 
+/* What a client that does not want video answers (its own webrtcbin has
+ * the real answer): every video m-line it would receive on inactive. */
+static void
+decline_video (GstSDPMessage *answer)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (answer); i++) {
+    GstSDPMedia *m = (GstSDPMedia *)gst_sdp_message_get_media (answer, i);
+
+    if (g_strcmp0 (gst_sdp_media_get_media (m), "video") != 0)
+      continue;
+    for (guint j = 0; j < gst_sdp_media_attributes_len (m); j++) {
+      GstSDPAttribute inactive = { 0 };
+
+      if (g_strcmp0 (gst_sdp_media_get_attribute (m, j)->key, "recvonly"))
+        continue;
+      gst_sdp_attribute_set (&inactive, "inactive", NULL);
+      gst_sdp_media_replace_attribute (m, j, &inactive);
+    }
+  }
+}
+
 /* The client answers the room's offer as a browser would. */
 static void
 offer_created (GObject *source, GAsyncResult *result, gpointer data)
@@ -475,6 +497,8 @@ offer_created (GObject *source, GAsyncResult *result, gpointer data)
   client_set_remote (c, GST_WEBRTC_SDP_TYPE_OFFER, offer);
   answer = client_call (c, "create-answer", NULL, "answer");
   client_call (c, "set-local-description", answer, NULL);
+  if (c->decline_video)
+    decline_video (answer->sdp);
   answer_text = gst_sdp_message_as_text (answer->sdp);
   hc_media_room_set_answer_async (c->room, c->pid, answer_text, NULL,
                                   answer_set, c);
@@ -973,8 +997,7 @@ assert_still_flowing (Fixture *f, Client *c, const gchar *publisher)
     dump_receivers (c);
     dump_path (f, publisher, c->pid);
   }
-  in_time (g_atomic_int_get (&r->buffers) > before + 3,
-           "media after the leave");
+  in_time (g_atomic_int_get (&r->buffers) > before + 3, "media still flowing");
 }
 
 static void
@@ -1151,6 +1174,70 @@ test_leaves_together (void)
   fixture_clear (&f);
 }
 
+static gboolean
+all_but_declined_video (gpointer data)
+{
+  Fixture *f = data;
+
+  for (guint i = 0; i < f->clients->len; i++) {
+    for (guint j = 0; j < f->clients->len; j++) {
+      Client *c = f->clients->pdata[i], *p = f->clients->pdata[j];
+
+      if (i == j)
+        continue;
+      if (received_from (c, p->pid, "audio", NULL) < MIN_BUFFERS
+          || (!c->decline_video
+              && received_from (c, p->pid, "video", NULL) < MIN_BUFFERS))
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* A subscriber answers the video m-lines of the room's offers inactive.
+ * webrtcbin keeps such a sink pad blocked for good, and the publisher's
+ * thread pushes straight into the subscribers: those branches must never
+ * start, and nobody else may notice. */
+static void
+test_declined_tracks (void)
+{
+  Fixture f = { 0 };
+  const gchar *pids[] = { "alice", "bob", "carol" };
+  Client *carol = NULL;
+  gint audio;
+
+  fixture_init (&f);
+  for (guint i = 0; i < G_N_ELEMENTS (pids); i++) {
+    Client *c = client_new (pids[i]);
+
+    if (i == 2) {
+      in_time (wait_until (everyone_receives_everyone, &f, WAIT_MS),
+               "alice and bob receiving each other");
+      c->decline_video = TRUE;
+      carol = c;
+    }
+    fixture_join (&f, c);
+  }
+  if (in_time (wait_until (all_but_declined_video, &f, WAIT_MS),
+               "everything but carol's video flowing")) {
+    g_assert_cmpint (received_from (carol, "alice", "video", NULL), <=, 0);
+    g_assert_cmpint (received_from (carol, "bob", "video", NULL), <=, 0);
+    /* the threads that carry alice's and bob's video go on */
+    assert_still_flowing (&f, f.clients->pdata[0], "bob");
+    assert_still_flowing (&f, f.clients->pdata[1], "alice");
+    audio = received_from (carol, "alice", "audio", NULL);
+    run_for (500 * slow_factor ());
+    in_time (received_from (carol, "alice", "audio", NULL) > audio + 5,
+             "carol still receiving alice's audio");
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (pids); i++) {
+    hc_media_room_leave (f.room, pids[i]);
+    ((Client *)f.clients->pdata[i])->room = NULL;
+  }
+  g_assert_cmpuint (hc_media_room_get_n_elements (f.room), ==, 0);
+  fixture_clear (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1177,6 +1264,7 @@ main (int argc, char **argv)
   g_test_add_func ("/media-room/leave-during-join", test_leave_during_join);
   g_test_add_func ("/media-room/three-clients", test_three_clients);
   g_test_add_func ("/media-room/leaves-together", test_leaves_together);
+  g_test_add_func ("/media-room/declined-tracks", test_declined_tracks);
   ret = g_test_run ();
   g_rmdir (dot_dir);
   return ret;

@@ -204,7 +204,9 @@ hc_branch_start (HcBranch *branch)
   if (branch->forwarding || branch->transceiver == NULL)
     return branch->forwarding;
   /* Only a sending m-line has its pad unblocked by webrtcbin; a subscriber
-   * that declined it would hold the head's thread for ever. */
+   * that declined it would hold the head's thread for ever.  (1.22 reports
+   * a declined m-line as sendonly all the same: the caller checks the
+   * answer itself.) */
   g_object_get (branch->transceiver, "current-direction", &current, NULL);
   if (current != GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY
       && current != GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDRECV) {

@@ -48,9 +48,10 @@ HcBranch *hc_branch_new (HcTrackHead *head, GstElement *webrtcbin,
                          const GstCaps *codec_caps, guint32 ssrc,
                          const gchar *msid);
 /* Call when the subscriber's negotiation including this branch completed,
- * on a connected webrtcbin: when its m-line sends, packets start to flow
- * and the publisher is asked for a keyframe.  Returns whether the branch
- * forwards (at once TRUE when it already did). */
+ * on a connected webrtcbin, and only when the subscriber's answer took the
+ * m-line (webrtcbin 1.22 does not tell): packets start to flow and the
+ * publisher is asked for a keyframe.  Returns whether the branch forwards
+ * (at once TRUE when it already did). */
 gboolean hc_branch_start (HcBranch *branch);
 /* The transceiver goes inactive; the head's pad and the webrtcbin sink pad
  * are released. */

@@ -41,7 +41,9 @@
  * pad's "caps" property is set: then those, as they are, also in answer to
  * caps queries before any input arrived.
  *
- * "forward" = FALSE drops the buffers meant for a pad (events still flow).
+ * "forward" = FALSE drops the buffers meant for a pad (events still flow),
+ * and so does a blocking probe on the pad's peer: the streaming thread
+ * never waits in one.
  * A pad can so be linked at once to a peer that must not get packets yet
  * (webrtcbin holds a sink pad until its m-line is negotiated, and its send
  * path until DTLS is up), with no thread or queue between the two: the
@@ -552,6 +554,22 @@ rewrite (GstBuffer *in, const RtpInfo *info, const PadSettings *set)
   return out;
 }
 
+/* TRUE while a blocking probe sits on @pad's peer: a push would wait until
+ * somebody lifts it, and the publisher and every other subscriber with it.
+ * (webrtcbin blocks a sink pad until its m-line is negotiated and
+ * connected.) */
+static gboolean
+peer_blocked (HcForwarderPad *pad)
+{
+  gboolean blocked;
+
+  /* Under the pad's lock the peer cannot be unlinked and freed. */
+  GST_OBJECT_LOCK (pad);
+  blocked = GST_PAD_PEER (pad) && GST_PAD_IS_BLOCKED (GST_PAD_PEER (pad));
+  GST_OBJECT_UNLOCK (pad);
+  return blocked;
+}
+
 /* Flow combination; see the comment at the top of the file.  Returns the
  * first fatal error (NOT_NEGOTIATED, ERROR, ...) of any pad, else OK. */
 static GstFlowReturn
@@ -596,8 +614,15 @@ hc_forwarder_chain (GstPad *sinkpad, GstObject *parent, GstBuffer *buf)
 
     if (!read_pad_settings (pad, &info, TRUE, &set))
       continue;
+    /* Sticky events first: they pass a blocking probe, and the caps are
+     * what makes webrtcbin connect a negotiated sink pad and lift its
+     * block. */
     prepare_pad (self, pad, &set, caps);
     clear_pad_settings (&set);
+    if (peer_blocked (pad)) {
+      GST_LOG_OBJECT (pad, "peer blocked, dropping seq %u", info.seq);
+      continue;
+    }
 
     out = rewrite (buf, &info, &set);
     if (!out) {

@@ -441,6 +441,45 @@ hc_media_room_create_offer_finish (HcMediaRoom *self, GAsyncResult *result,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+/* TRUE when the client's answer (the current remote description) takes
+ * the m-line of @branch: webrtcbin 1.22 keeps the sink pad of a declined
+ * m-line blocked for good, yet reports its transceiver's current
+ * direction as sendonly all the same. */
+static gboolean
+answer_accepts (Participant *p, HcBranch *branch)
+{
+  g_autoptr (GstWebRTCSessionDescription) answer
+      = hc_peer_get_remote_description (p->peer);
+  g_autofree gchar *mid = NULL;
+  gint index;
+
+  g_object_get (hc_branch_get_transceiver (branch), "mid", &mid, NULL);
+  index = answer && mid ? hc_sdp_find_mid (answer->sdp, mid) : -1;
+  return index >= 0
+         && hc_sdp_media_is_receiving (
+             gst_sdp_message_get_media (answer->sdp, (guint)index));
+}
+
+/* Server offers go out to connected participants only, so the subscriber's
+ * DTLS is up: the branches its answer took can carry packets now.  Those it
+ * declined never do (the forwarder's thread would wait on them for good). */
+static void
+start_accepted_branches (Participant *p)
+{
+  for (guint i = 0; i < p->subscriptions->len; i++) {
+    Subscription *sub = g_ptr_array_index (p->subscriptions, i);
+
+    if (hc_branch_get_transceiver (sub->branch) == NULL)
+      continue;
+    if (answer_accepts (p, sub->branch))
+      hc_branch_start (sub->branch);
+    else
+      GST_INFO_OBJECT (hc_peer_get_webrtcbin (p->peer),
+                       "ssrc %u declined by the answer",
+                       hc_branch_get_ssrc (sub->branch));
+  }
+}
+
 /* A refused answer leaves the offer out: 1.22 has no rollback, and the
  * client may still send a good one. */
 static void
@@ -466,14 +505,7 @@ answer_set_cb (GObject *source, GAsyncResult *result, gpointer data)
     return;
   p->negotiation = NEGOTIATION_IDLE;
   GST_INFO_OBJECT (hc_peer_get_webrtcbin (p->peer), "answer applied");
-  /* Server offers go out to connected participants only, so the
-   * subscriber's DTLS is up: the branches this answer negotiated can take
-   * packets now. */
-  for (guint i = 0; i < p->subscriptions->len; i++) {
-    Subscription *sub = g_ptr_array_index (p->subscriptions, i);
-
-    hc_branch_start (sub->branch);
-  }
+  start_accepted_branches (p);
   hc_room_schedule_offer_check (self);
   g_task_return_boolean (task, TRUE);
 }

@@ -238,3 +238,10 @@ hc_sdp_media_is_sending (const GstSDPMedia *media)
   return !is_rejected (media) && !has_attribute (media, "recvonly")
          && !has_attribute (media, "inactive");
 }
+
+gboolean
+hc_sdp_media_is_receiving (const GstSDPMedia *media)
+{
+  return !is_rejected (media) && !has_attribute (media, "sendonly")
+         && !has_attribute (media, "inactive");
+}

@@ -44,5 +44,8 @@ void hc_sdp_media_set_msid (GstSDPMedia *media, const gchar *stream,
 /* TRUE when @media sends (sendrecv or sendonly, which is also the default
  * when no direction is written) and is not rejected. */
 gboolean hc_sdp_media_is_sending (const GstSDPMedia *media);
+/* TRUE when @media receives (sendrecv or recvonly, or no direction written)
+ * and is not rejected. */
+gboolean hc_sdp_media_is_receiving (const GstSDPMedia *media);
 
 G_END_DECLS
