@@ -101,6 +101,16 @@ client_sdp_error (GError *error)
   return error;
 }
 
+/* The step that set our own offer or answer (see step_done()). */
+static Participant *
+local_description_done (GObject *peer, GAsyncResult *result, GTask *task)
+{
+  GError *error = NULL;
+
+  hc_peer_set_local_description_finish (HC_PEER (peer), result, &error);
+  return step_done (task, error);
+}
+
 /* The step that set a description the client sent (see step_done()). */
 static Participant *
 client_description_done (GObject *peer, GAsyncResult *result, GTask *task)
@@ -191,11 +201,9 @@ join_local_set_cb (GObject *source, GAsyncResult *result, gpointer data)
   g_autoptr (GTask) task = data;
   HcMediaRoom *self = g_task_get_source_object (task);
   Call *call = g_task_get_task_data (task);
-  GError *error = NULL;
   Participant *p;
 
-  hc_peer_set_local_description_finish (HC_PEER (source), result, &error);
-  if ((p = step_done (task, error)) == NULL)
+  if ((p = local_description_done (source, result, task)) == NULL)
     return;
   /* Only now: sink pads requested before the answer would be matched
    * against the client's own m-lines (TESTING.md). */
@@ -370,11 +378,9 @@ offer_local_set_cb (GObject *source, GAsyncResult *result, gpointer data)
 {
   g_autoptr (GTask) task = data;
   Call *call = g_task_get_task_data (task);
-  GError *error = NULL;
   Participant *p;
 
-  hc_peer_set_local_description_finish (HC_PEER (source), result, &error);
-  if ((p = step_done (task, error)) == NULL)
+  if ((p = local_description_done (source, result, task)) == NULL)
     return;
   p->negotiation = NEGOTIATION_AWAITING;
   GST_INFO_OBJECT (hc_peer_get_webrtcbin (p->peer), "offer out, %u tracks",
