@@ -1221,6 +1221,66 @@ test_declined_tracks (void)
   fixture_clear (&f);
 }
 
+/* A browser's offer names header extensions; the join answer takes the
+ * transport-wide congestion control one (without it a browser gets no
+ * bandwidth feedback at all and sends at ~300 kbit/s), and no other. */
+static void
+test_answer_takes_transport_cc (void)
+{
+  static const gchar twcc[] = "http://www.ietf.org/id/"
+                              "draft-holmer-rmcat-transport-wide-cc-"
+                              "extensions-01";
+  Fixture f = { 0 };
+  Client *c = client_new ("tcc");
+  g_autofree gchar *offer = client_make_offer (c);
+  g_autoptr (GstSDPMessage) sdp = NULL;
+  g_autoptr (GstSDPMessage) answer = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *answer_text = NULL;
+  g_autofree gchar *expected = g_strdup_printf ("7 %s", twcc);
+
+  g_assert_cmpint (gst_sdp_message_new_from_text (offer, &sdp), ==, GST_SDP_OK);
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    GstSDPMedia *m = (GstSDPMedia *)gst_sdp_message_get_media (sdp, i);
+
+    gst_sdp_media_add_attribute (
+        m, "extmap",
+        "2 http://www.webrtc.org/experiments/rtp-hdrext/abs-send-time");
+    gst_sdp_media_add_attribute (m, "extmap", expected);
+  }
+  text = gst_sdp_message_as_text (sdp);
+
+  fixture_init (&f);
+  c->room = f.room;
+  g_ptr_array_add (f.clients, c);
+  hc_media_room_join_async (f.room, "tcc", text, NULL, store_result,
+                            &c->join_result);
+  answer_text = hc_media_room_join_finish (
+      f.room, await_result (&c->join_result), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gst_sdp_message_new_from_text (answer_text, &answer), ==,
+                   GST_SDP_OK);
+  g_assert_cmpuint (gst_sdp_message_medias_len (answer), ==, 2);
+  for (guint i = 0; i < gst_sdp_message_medias_len (answer); i++) {
+    const GstSDPMedia *m = gst_sdp_message_get_media (answer, i);
+    guint n = 0;
+
+    for (guint j = 0; j < gst_sdp_media_attributes_len (m); j++) {
+      const GstSDPAttribute *a = gst_sdp_media_get_attribute (m, j);
+
+      if (g_strcmp0 (a->key, "extmap") != 0)
+        continue;
+      g_assert_cmpstr (a->value, ==, expected);
+      n++;
+    }
+    g_assert_cmpuint (n, ==, 1);
+  }
+  hc_media_room_leave (f.room, "tcc");
+  c->room = NULL;
+  fixture_clear (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1248,6 +1308,8 @@ main (int argc, char **argv)
   g_test_add_func ("/media-room/three-clients", test_three_clients);
   g_test_add_func ("/media-room/leaves-together", test_leaves_together);
   g_test_add_func ("/media-room/declined-tracks", test_declined_tracks);
+  g_test_add_func ("/media-room/answer-takes-transport-cc",
+                   test_answer_takes_transport_cc);
   ret = g_test_run ();
   g_rmdir (dot_dir);
   return ret;

@@ -97,6 +97,44 @@ is_rejected (const GstSDPMedia *media)
          && !has_attribute (media, "bundle-only");
 }
 
+/* The transport-wide congestion control header extension, when @media
+ * offers it, as the "extmap-<id>" field from which webrtcbin 1.22 writes
+ * a=extmap into its answer.  Without it the answer accepts the offer's
+ * "a=rtcp-fb transport-cc" but not the extension that carries the sequence
+ * numbers, and webrtcbin sends no REMB either: a browser is then left with
+ * no bandwidth feedback, estimates from loss reports alone, starts low and
+ * paces every keyframe at that rate. */
+static void
+add_transport_cc_extmap (const GstSDPMedia *media, GstCaps *caps)
+{
+  static const gchar twcc_uri[]
+      = "http://www.ietf.org/id/draft-holmer-rmcat-transport-wide-cc-"
+        "extensions-01";
+
+  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++) {
+    const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
+    g_autofree gchar *field = NULL;
+    gchar *end = NULL;
+    guint64 id;
+
+    if (g_strcmp0 (attr->key, "extmap") != 0 || attr->value == NULL)
+      continue;
+    id = g_ascii_strtoull (attr->value, &end, 10);
+    /* "<id>[/<direction>] <uri> ..." with a one- or two-byte header id */
+    if (end == attr->value || id < 1 || id > 255)
+      continue;
+    end += strcspn (end, " ");
+    if (!g_str_has_prefix (end, " ")
+        || strncmp (end + 1, twcc_uri, strlen (twcc_uri)) != 0
+        || (end[1 + strlen (twcc_uri)] != '\0'
+            && end[1 + strlen (twcc_uri)] != ' '))
+      continue;
+    field = g_strdup_printf ("extmap-%u", (guint)id);
+    gst_caps_set_simple (caps, field, G_TYPE_STRING, twcc_uri, NULL);
+    return;
+  }
+}
+
 GstCaps *
 hc_sdp_media_get_accepted_caps (const GstSDPMedia *media)
 {
@@ -133,6 +171,7 @@ hc_sdp_media_get_accepted_caps (const GstSDPMedia *media)
         if (codec->encoding_params)
           gst_caps_set_simple (caps, "encoding-params", G_TYPE_STRING,
                                codec->encoding_params, NULL);
+        add_transport_cc_extmap (media, caps);
         return caps;
       }
     }
