@@ -43,11 +43,10 @@
  *
  * "forward" = FALSE drops the buffers meant for a pad (events still flow),
  * and so does a blocking probe on the pad's peer: the streaming thread
- * never waits in one.
- * A pad can so be linked at once to a peer that must not get packets yet
- * (webrtcbin holds a sink pad until its m-line is negotiated, and its send
- * path until DTLS is up), with no thread or queue between the two: the
- * streaming thread pushes straight into every subscriber, and must never
+ * never waits in one.  A pad can so be linked at once to a peer that must not
+ * get packets yet (webrtcbin holds a sink pad until its m-line is negotiated,
+ * and its send path until DTLS is up), with no thread or queue between the two:
+ * the streaming thread pushes straight into every subscriber, and must never
  * wait on one of them.
  *
  * Flow: what one subscriber returns never stops the publisher nor the other
@@ -301,7 +300,6 @@ typedef struct {
   guint ssrc;
   gint pt;
   gboolean strip;
-  gboolean forward;
   GstCaps *caps; /* a ref, only with fresh or caps_dirty */
   guint16 offset;
   gboolean fresh;
@@ -384,7 +382,6 @@ read_pad_settings (HcForwarderPad *pad, const RtpInfo *info, gboolean consume,
   out->ssrc = pad->ssrc;
   out->pt = pad->pt;
   out->strip = pad->strip_extensions;
-  out->forward = pad->forward;
   out->offset = pad->seq_offset;
   out->fresh = consume && pad->fresh;
   out->caps_dirty = consume && pad->caps_dirty;
