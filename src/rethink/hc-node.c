@@ -326,7 +326,7 @@ release_address (HcNode *self, HcSession *session, const gchar *address,
 
   g_hash_table_remove (self->owners, owned);
   g_hash_table_remove (session->addresses, owned);
-  hc_registry_remove (self->registry, owned);
+  hc_registry_release (self->registry, owned);
 
   if (notify && g_hash_table_contains (self->subscribers, changes)) {
     g_autofree gchar *from = g_strdup_printf ("%s/subscription", owned);
@@ -372,6 +372,7 @@ end_session (HcNode *self, HcSession *session, const gchar *why)
   addresses = hc_table_snapshot (session->addresses, FALSE, TRUE);
   for (i = 0; i < addresses->len; i++)
     release_address (self, session, g_ptr_array_index (addresses, i), TRUE);
+  hc_registry_remove_registrant (self->registry, session->runtime_url);
 
   g_hash_table_remove (self->sessions, session->runtime_url);
   g_object_unref (session);
@@ -822,13 +823,24 @@ handle_sm (HcNode *self, HcSession *session, HcMessage *message)
 
 /* ---- §7 registry ------------------------------------------------------- */
 
+/* The runtime's unregister form names a hyperty as "/hyperty/<url>". */
+#define HYPERTY_RESOURCE_PREFIX "/hyperty/"
+
 static const HcJsonField registry_create_fields[]
     = { { "value", HC_JSON_OBJECT, TRUE }, { NULL } };
 
 static const HcJsonField registry_update_fields[]
     = { { "resource", HC_JSON_STRING, TRUE },
+        { "attribute", HC_JSON_STRING, FALSE },
+        { NULL } };
+
+static const HcJsonField registry_delete_fields[]
+    = { { "resource", HC_JSON_STRING, FALSE },
         { "value", HC_JSON_OBJECT, FALSE },
         { NULL } };
+
+static const HcJsonField registry_delete_value_fields[]
+    = { { "name", HC_JSON_STRING, FALSE }, { NULL } };
 
 static const HcJsonField registry_read_fields[]
     = { { "resource", HC_JSON_STRING, TRUE },
@@ -839,12 +851,9 @@ static gboolean
 register_entry (HcNode *self, HcSession *session, JsonObject *entry,
                 GError **error)
 {
-  const gchar *url;
+  const gchar *url = hc_json_get_string (entry, "url");
 
-  if (entry && json_object_has_member (entry, "url")
-      && hc_json_kind_of (json_object_get_member (entry, "url"))
-             == HC_JSON_STRING) {
-    url = json_object_get_string_member (entry, "url");
+  if (url) {
     try_claim (self, session, url, TRUE);
     if (!hc_session_owns (session, url)) {
       g_set_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_FORBIDDEN,
@@ -852,7 +861,8 @@ register_entry (HcNode *self, HcSession *session, JsonObject *entry,
       return FALSE;
     }
   }
-  return hc_registry_register (self->registry, entry, error);
+  return hc_registry_register (self->registry, entry, session->runtime_url,
+                               error);
 }
 
 gboolean
@@ -862,49 +872,146 @@ hc_node_register_hyperty (HcNode *self, HcSession *session, JsonObject *entry,
   return register_entry (self, session, entry, error);
 }
 
+static const gchar *
+entry_url_of (const gchar *resource)
+{
+  if (g_str_has_prefix (resource, HYPERTY_RESOURCE_PREFIX))
+    return resource + strlen (HYPERTY_RESOURCE_PREFIX);
+  return resource;
+}
+
+/* Who may change an entry: the runtime that registered it, even after it
+ * released the entry's address (a runtime marks a deleted object
+ * disconnected right after releasing its address, §7), or the session
+ * that owns the address now. */
+static gboolean
+may_change_entry (HcNode *self, HcSession *session, const gchar *url,
+                  GError **error)
+{
+  if (g_strcmp0 (hc_registry_get_registrant (self->registry, url),
+                 session->runtime_url)
+          == 0
+      || hc_session_owns (session, url))
+    return TRUE;
+  g_set_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_FORBIDDEN,
+               "registry: %s was registered by another runtime", url);
+  return FALSE;
+}
+
+/* Keep-alive, status and resume updates; the attribute form
+ * ({attribute:"status", value:"disconnected"}) sets one member. */
+static void
+update_entry (HcNode *self, HcSession *session, JsonObject *body,
+              GError **error)
+{
+  g_autoptr (JsonObject) wrapped = NULL;
+  JsonObject *value = NULL;
+  JsonNode *value_node;
+  const gchar *url, *attribute;
+
+  if (!hc_json_check (body, "body", registry_update_fields, error))
+    return;
+  url = entry_url_of (json_object_get_string_member (body, "resource"));
+  attribute = hc_json_get_string (body, "attribute");
+  value_node = json_object_get_member (body, "value");
+  if (attribute && value_node) {
+    wrapped = json_object_new ();
+    json_object_set_member (wrapped, attribute,
+                            hc_json_node_deep_copy (value_node));
+    value = wrapped;
+  } else if (value_node && !JSON_NODE_HOLDS_OBJECT (value_node)) {
+    g_set_error_literal (error, HC_PROTOCOL_ERROR,
+                         HC_PROTOCOL_ERROR_BAD_REQUEST,
+                         "body: \"value\" must be an object, or name its "
+                         "\"attribute\"");
+    return;
+  } else if (value_node) {
+    value = json_node_get_object (value_node);
+  }
+
+  if (hc_registry_get (self->registry, url) == NULL) {
+    g_set_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_NOT_FOUND,
+                 "registry: nothing registered at %s", url);
+    return;
+  }
+  if (may_change_entry (self, session, url, error))
+    hc_registry_update (self->registry, url, value, error);
+}
+
+/* By resource: that entry.  By body.value.name: the session's data-object
+ * entries of that name.  Deleting what is not there succeeds. */
+static void
+delete_entries (HcNode *self, HcSession *session, JsonObject *body,
+                GError **error)
+{
+  JsonObject *value;
+  const gchar *url, *name;
+
+  if (!hc_json_check (body, "body", registry_delete_fields, error))
+    return;
+  value = hc_json_get_object (body, "value");
+  if (!hc_json_check (value, "body.value", registry_delete_value_fields, error))
+    return;
+  name = hc_json_get_string (value, "name");
+
+  if (hc_json_get_string (body, "resource")) {
+    url = entry_url_of (hc_json_get_string (body, "resource"));
+    if (hc_registry_get (self->registry, url)
+        && may_change_entry (self, session, url, error))
+      hc_registry_remove (self->registry, url);
+  } else if (name) {
+    hc_registry_remove_by_name (self->registry, session->runtime_url, name);
+  } else {
+    g_set_error_literal (error, HC_PROTOCOL_ERROR,
+                         HC_PROTOCOL_ERROR_BAD_REQUEST,
+                         "registry delete needs body.resource or "
+                         "body.value.name");
+  }
+}
+
+/* A user lookup, or the entry registered at the URL @resource names. */
+static JsonNode *
+read_entries (HcNode *self, JsonObject *body, GError **error)
+{
+  g_autoptr (JsonObject) found = NULL;
+  const gchar *resource;
+  JsonObject *entry;
+
+  if (!hc_json_check (body, "body", registry_read_fields, error))
+    return NULL;
+  resource = json_object_get_string_member (body, "resource");
+  entry = hc_registry_get (self->registry, resource);
+  if (entry)
+    return json_node_init_object (json_node_alloc (),
+                                  hc_json_object_deep_copy (entry));
+  found = hc_registry_lookup (self->registry, resource,
+                              hc_json_get_object (body, "criteria"), error);
+  return found ? json_node_init_object (json_node_alloc (), found) : NULL;
+}
+
 static void
 handle_registry (HcNode *self, HcSession *session, HcMessage *message)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (JsonObject) found = NULL;
   g_autoptr (JsonNode) value = NULL;
   JsonObject *body = hc_message_get_body (message);
-  const gchar *resource;
 
+  /* body.policy, body.method ("refresh") and the like change nothing. */
   switch (hc_message_get_kind (message)) {
     case HC_MESSAGE_CREATE:
       if (hc_json_check (body, "body", registry_create_fields, &error))
         register_entry (self, session,
                         json_object_get_object_member (body, "value"), &error);
       break;
-
     case HC_MESSAGE_UPDATE:
+      update_entry (self, session, body, &error);
+      break;
     case HC_MESSAGE_DELETE:
-      if (!hc_json_check (body, "body", registry_update_fields, &error))
-        break;
-      /* Only the hyperty's own session keeps its entry alive or drops it. */
-      resource = json_object_get_string_member (body, "resource");
-      if (!hc_session_owns (session, resource))
-        g_set_error (&error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_FORBIDDEN,
-                     "registry: %s is not this session's address", resource);
-      else if (hc_message_get_kind (message) == HC_MESSAGE_DELETE)
-        hc_registry_remove (self->registry, resource);
-      else
-        hc_registry_update (self->registry, resource,
-                            hc_message_body_get_object (message, "value"),
-                            &error);
+      delete_entries (self, session, body, &error);
       break;
-
     case HC_MESSAGE_READ:
-      if (!hc_json_check (body, "body", registry_read_fields, &error))
-        break;
-      found = hc_registry_lookup (
-          self->registry, json_object_get_string_member (body, "resource"),
-          hc_message_body_get_object (message, "criteria"), &error);
-      if (found)
-        value = json_node_init_object (json_node_alloc (), found);
+      value = read_entries (self, body, &error);
       break;
-
     default:
       g_set_error (&error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_BAD_REQUEST,
                    "the registry takes create, read, update and delete");

@@ -1,4 +1,4 @@
-/* hyperconf — hyperty registry: register, keep alive, discover (§7). */
+/* hyperconf — the registry: register, keep alive, discover (§7). */
 #define G_LOG_DOMAIN "hc-registry"
 
 #include "hc-registry.h"
@@ -15,6 +15,8 @@
 
 typedef struct {
   JsonObject *entry;
+  gchar *registrant; /* runtime URL */
+  gboolean data_object;
   gint64 expires_at_us; /* monotonic */
   gint64 expires_s;
 } RegistryEntry;
@@ -26,7 +28,7 @@ struct _HcRegistry {
 
 G_DEFINE_FINAL_TYPE (HcRegistry, hc_registry, G_TYPE_OBJECT)
 
-static const HcJsonField entry_fields[]
+static const HcJsonField hyperty_fields[]
     = { { "url", HC_JSON_STRING, TRUE },
         { "user", HC_JSON_STRING, TRUE },
         { "descriptor", HC_JSON_STRING, FALSE },
@@ -37,10 +39,26 @@ static const HcJsonField entry_fields[]
         { "expires", HC_JSON_INT, FALSE },
         { NULL } };
 
+/* What the Syncher sends has more (schema, name, childrens, startingTime,
+ * ...): kept as given, and only what the registry itself uses is checked,
+ * since a refused registration makes the runtime abandon the object. */
+static const HcJsonField data_object_fields[]
+    = { { "reporter", HC_JSON_STRING, TRUE },
+        { "url", HC_JSON_STRING, TRUE },
+        { "status", HC_JSON_STRING, FALSE },
+        { "expires", HC_JSON_INT, FALSE },
+        { NULL } };
+
 static const HcJsonField update_fields[]
     = { { "status", HC_JSON_STRING, FALSE },
         { "expires", HC_JSON_INT, FALSE },
+        { "user", HC_JSON_STRING, FALSE },
         { NULL } };
+
+/* Members an update may change besides status and expiry: a resumed
+ * hyperty names its user and its P2P stubs again. */
+static const gchar *const updatable_members[]
+    = { "user", "p2pHandler", "p2pRequester", NULL };
 
 static const HcJsonField criteria_fields[]
     = { { "resources", HC_JSON_STRING_ARRAY, FALSE },
@@ -53,6 +71,7 @@ registry_entry_free (gpointer data)
   RegistryEntry *entry = data;
 
   json_object_unref (entry->entry);
+  g_free (entry->registrant);
   g_free (entry);
 }
 
@@ -108,24 +127,46 @@ clamp_expires (JsonObject *object, gint64 fallback)
   return CLAMP (expires, 1, MAX_EXPIRES_S);
 }
 
+/* Which kind of entry @entry is, checked for that kind. */
+static gboolean
+check_entry (JsonObject *entry, gboolean *data_object, GError **error)
+{
+  if (entry && json_object_has_member (entry, "user")) {
+    *data_object = FALSE;
+    return hc_json_check (entry, "registry entry", hyperty_fields, error);
+  }
+  if (entry
+      && (json_object_has_member (entry, "reporter")
+          || json_object_has_member (entry, "url"))) {
+    *data_object = TRUE;
+    return hc_json_check (entry, "registry entry (a data object)",
+                          data_object_fields, error);
+  }
+  g_set_error_literal (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_BAD_REQUEST,
+                       "registry entry: missing \"user\" (a hyperty) or "
+                       "\"reporter\" and \"url\" (a data object)");
+  return FALSE;
+}
+
 gboolean
-hc_registry_register (HcRegistry *self, JsonObject *entry, GError **error)
+hc_registry_register (HcRegistry *self, JsonObject *entry,
+                      const gchar *registrant, GError **error)
 {
   RegistryEntry *stored;
   const gchar *url;
+  gboolean data_object;
 
-  if (!hc_json_check (entry, "registry entry", entry_fields, error))
+  if (!check_entry (entry, &data_object, error))
     return FALSE;
-  if (!status_valid (json_object_has_member (entry, "status")
-                         ? json_object_get_string_member (entry, "status")
-                         : NULL,
-                     error))
+  if (!status_valid (hc_json_get_string (entry, "status"), error))
     return FALSE;
 
   stored = g_new0 (RegistryEntry, 1);
   /* A deep copy: later status updates must not touch the sender's
    * (immutable) message. */
   stored->entry = hc_json_object_deep_copy (entry);
+  stored->registrant = g_strdup (registrant);
+  stored->data_object = data_object;
   if (!json_object_has_member (stored->entry, "status"))
     json_object_set_string_member (stored->entry, "status", "live");
   stored->expires_s = clamp_expires (entry, DEFAULT_EXPIRES_S);
@@ -133,8 +174,8 @@ hc_registry_register (HcRegistry *self, JsonObject *entry, GError **error)
       = g_get_monotonic_time () + stored->expires_s * G_USEC_PER_SEC;
   url = json_object_get_string_member (entry, "url");
   g_hash_table_replace (self->entries, g_strdup (url), stored);
-  g_debug ("registered %s for %s", url,
-           json_object_get_string_member (entry, "user"));
+  g_debug ("%s registered %s %s", registrant,
+           data_object ? "data object" : "hyperty", url);
   return TRUE;
 }
 
@@ -156,22 +197,28 @@ hc_registry_update (HcRegistry *self, const gchar *url, JsonObject *value,
                     GError **error)
 {
   RegistryEntry *entry;
+  guint i;
 
   if (!hc_json_check (value, "registry update value", update_fields, error))
     return FALSE;
-  if (value && json_object_has_member (value, "status")
-      && !status_valid (json_object_get_string_member (value, "status"), error))
+  if (!status_valid (hc_json_get_string (value, "status"), error))
     return FALSE;
   entry = lookup_live (self, url);
   if (entry == NULL) {
     g_set_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_NOT_FOUND,
-                 "registry: no hyperty %s", url);
+                 "registry: nothing registered at %s", url);
     return FALSE;
   }
-  if (value && json_object_has_member (value, "status"))
-    json_object_set_string_member (
-        entry->entry, "status",
-        json_object_get_string_member (value, "status"));
+  if (hc_json_get_string (value, "status"))
+    json_object_set_string_member (entry->entry, "status",
+                                   hc_json_get_string (value, "status"));
+  for (i = 0; value && updatable_members[i]; i++) {
+    JsonNode *node = json_object_get_member (value, updatable_members[i]);
+
+    if (node)
+      json_object_set_member (entry->entry, updatable_members[i],
+                              hc_json_node_deep_copy (node));
+  }
   if (value)
     entry->expires_s = clamp_expires (value, entry->expires_s);
   entry->expires_at_us
@@ -227,7 +274,8 @@ hc_registry_lookup (HcRegistry *self, const gchar *resource,
     const gchar *url = g_ptr_array_index (urls, i);
     RegistryEntry *entry = lookup_live (self, url);
 
-    if (entry == NULL)
+    /* Data objects are found by their URL only. */
+    if (entry == NULL || entry->data_object)
       continue;
     if (g_strcmp0 (json_object_get_string_member (entry->entry, "user"), user)
         != 0)
@@ -255,10 +303,65 @@ hc_registry_get (HcRegistry *self, const gchar *url)
   return entry ? entry->entry : NULL;
 }
 
+const gchar *
+hc_registry_get_registrant (HcRegistry *self, const gchar *url)
+{
+  RegistryEntry *entry = lookup_live (self, url);
+
+  return entry ? entry->registrant : NULL;
+}
+
 void
 hc_registry_remove (HcRegistry *self, const gchar *url)
 {
   g_hash_table_remove (self->entries, url);
+}
+
+void
+hc_registry_release (HcRegistry *self, const gchar *url)
+{
+  RegistryEntry *entry = g_hash_table_lookup (self->entries, url);
+
+  if (entry && !entry->data_object)
+    g_hash_table_remove (self->entries, url);
+}
+
+typedef struct {
+  const gchar *registrant;
+  const gchar *name; /* NULL: every entry of the registrant */
+} RemoveMatch;
+
+static gboolean
+entry_matches (gpointer key, gpointer value, gpointer user_data)
+{
+  RegistryEntry *entry = value;
+  RemoveMatch *match = user_data;
+
+  if (g_strcmp0 (entry->registrant, match->registrant) != 0)
+    return FALSE;
+  return match->name == NULL
+         || (entry->data_object
+             && g_strcmp0 (hc_json_get_string (entry->entry, "name"),
+                           match->name)
+                    == 0);
+}
+
+guint
+hc_registry_remove_by_name (HcRegistry *self, const gchar *registrant,
+                            const gchar *name)
+{
+  RemoveMatch match = { registrant, name };
+
+  g_return_val_if_fail (name != NULL, 0);
+  return g_hash_table_foreach_remove (self->entries, entry_matches, &match);
+}
+
+void
+hc_registry_remove_registrant (HcRegistry *self, const gchar *registrant)
+{
+  RemoveMatch match = { registrant, NULL };
+
+  g_hash_table_foreach_remove (self->entries, entry_matches, &match);
 }
 
 guint
