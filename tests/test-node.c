@@ -598,6 +598,341 @@ test_registry (Fixture *f, gconstpointer data)
   expect_code (f->b, 18, 404);
 }
 
+/* The registry's answer to @id must be @code with a desc naming @needle. */
+static void
+expect_desc (Client *c, gint64 id, gint64 code, const gchar *needle)
+{
+  JsonObject *frame = expect_response (c, id, code);
+  const gchar *desc = json_object_get_string_member (
+      json_object_get_object_member (frame, "body"), "desc");
+
+  if (strstr (desc, needle) == NULL)
+    g_error ("desc \"%s\" does not name %s", desc, needle);
+  json_object_unref (frame);
+}
+
+/* body.value of a response (transfer full: the frame it lives in). */
+static JsonObject *
+response_value (Client *c, gint64 id, JsonObject **frame)
+{
+  *frame = expect_response (c, id, 200);
+  return json_object_get_object_member (
+      json_object_get_object_member (*frame, "body"), "value");
+}
+
+/* What a runtime-core 0.11 Syncher registers before it creates a reporter
+ * object (DomainRegistration.registerDataObject). */
+static void
+register_data_object (Client *c, const gchar *runtime, gint64 id,
+                      const gchar *url, const gchar *reporter,
+                      const gchar *name, gint expires)
+{
+  client_sendf (
+      c,
+      "{\"id\":%" G_GINT64_FORMAT ",\"type\":\"create\",\"from\":\"%s/"
+      "registry\",\"to\":\"" REGISTRY "\",\"body\":{\"value\":{\"url\":"
+      "\"%s\",\"reporter\":\"%s\",\"schema\":\"hyperty-catalogue://"
+      "catalogue.localhost/.well-known/dataschema/Connection\",\"name\":"
+      "\"%s\",\"runtime\":\"%s\",\"dataSchemes\":[\"connection\"],"
+      "\"resources\":null,\"childrens\":[],\"startingTime\":"
+      "\"2026-12-04T21:00:00.000Z\",\"expires\":%d,\"status\":\"live\"},"
+      "\"policy\":\"policy\"}}",
+      id, runtime, url, reporter, name, runtime, expires);
+}
+
+static void
+update_registry (Client *c, const gchar *runtime, gint64 id,
+                 const gchar *resource, const gchar *value_json)
+{
+  client_sendf (c,
+                "{\"id\":%" G_GINT64_FORMAT ",\"type\":\"update\",\"from\":"
+                "\"%s/registry\",\"to\":\"" REGISTRY "\",\"body\":{"
+                "\"resource\":\"%s\",\"value\":%s}}",
+                id, runtime, resource, value_json);
+}
+
+static void
+read_registry (Client *c, const gchar *runtime, gint64 id,
+               const gchar *resource)
+{
+  client_sendf (c,
+                "{\"id\":%" G_GINT64_FORMAT ",\"type\":\"read\",\"from\":"
+                "\"%s\",\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                "\"%s\"}}",
+                id, runtime, resource);
+}
+
+static void
+delete_by_name (Client *c, const gchar *runtime, gint64 id, const gchar *name)
+{
+  client_sendf (c,
+                "{\"id\":%" G_GINT64_FORMAT ",\"type\":\"delete\",\"from\":"
+                "\"%s/registry\",\"to\":\"" REGISTRY "\",\"body\":{\"value\":"
+                "{\"name\":\"%s\"}}}",
+                id, runtime, name);
+}
+
+static void
+test_registry_data_objects (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *ha = NULL, *obj = NULL, *other = NULL, *hb = NULL;
+  JsonObject *frame, *value;
+
+  client_open (f->a, R_A);
+  client_open (f->b, R_B);
+  ha = client_allocate (f->a, R_A, "hyperty");
+  obj = client_allocate (f->a, R_A, "comm");
+  hb = client_allocate (f->b, R_B, "hyperty");
+  client_sendf (f->a,
+                "{\"id\":1,\"type\":\"create\",\"from\":\"" R_A
+                "/registry\",\"to\":\"" REGISTRY "\",\"body\":{\"value\":{"
+                "\"user\":\"user://localhost/alice\",\"url\":\"%s\"},"
+                "\"policy\":\"policy\"}}",
+                ha);
+  expect_code (f->a, 1, 200);
+
+  /* A registration with reporter and url but no user: a data object. */
+  register_data_object (f->a, R_A, 2, obj, ha, "connection", 3600);
+  expect_code (f->a, 2, 200);
+
+  /* Read by its URL, by anyone; never found by a user lookup. */
+  read_registry (f->b, R_B, 3, obj);
+  value = response_value (f->b, 3, &frame);
+  g_assert_cmpstr (json_object_get_string_member (value, "url"), ==, obj);
+  g_assert_cmpstr (json_object_get_string_member (value, "reporter"), ==, ha);
+  g_assert_cmpstr (json_object_get_string_member (value, "name"), ==,
+                   "connection");
+  g_assert_cmpstr (json_object_get_string_member (value, "status"), ==, "live");
+  json_object_unref (frame);
+  read_registry (f->b, R_B, 4, "user://localhost/alice");
+  value = response_value (f->b, 4, &frame);
+  g_assert_cmpuint (json_object_get_size (value), ==, 1);
+  g_assert_true (json_object_has_member (value, ha));
+  json_object_unref (frame);
+
+  /* Keep-alive: the runtime's refresh. */
+  client_sendf (f->a,
+                "{\"id\":5,\"type\":\"update\",\"from\":\"" R_A
+                "/registry\",\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                "\"%s\",\"value\":{\"status\":\"live\"},\"method\":"
+                "\"refresh\"}}",
+                obj);
+  expect_code (f->a, 5, 200);
+
+  /* Another runtime can neither change nor delete it. */
+  update_registry (f->b, R_B, 6, obj, "{\"status\":\"disconnected\"}");
+  expect_code (f->b, 6, 403);
+  client_sendf (f->b,
+                "{\"id\":7,\"type\":\"delete\",\"from\":\"" R_B
+                "/registry\",\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                "\"%s\"}}",
+                obj);
+  expect_code (f->b, 7, 403);
+  delete_by_name (f->b, R_B, 8, "connection");
+  expect_code (f->b, 8, 200);
+
+  /* The Syncher deletes the object: release, then "disconnected". */
+  client_sendf (f->a,
+                "{\"id\":9,\"type\":\"delete\",\"from\":\"" R_A
+                "/sm\",\"to\":\"domain://msg-node.localhost/object-address-"
+                "allocation\",\"body\":{\"resource\":\"%s\","
+                "\"childrenResources\":[]}}",
+                obj);
+  expect_code (f->a, 9, 200);
+  g_assert_null (hc_node_lookup_owner (f->node, obj));
+  update_registry (f->a, R_A, 10, obj, "{\"status\":\"disconnected\"}");
+  expect_code (f->a, 10, 200);
+  read_registry (f->b, R_B, 11, obj);
+  value = response_value (f->b, 11, &frame);
+  g_assert_cmpstr (json_object_get_string_member (value, "status"), ==,
+                   "disconnected");
+  json_object_unref (frame);
+
+  /* Deleted by name, by its runtime: gone.  Again: still 200. */
+  delete_by_name (f->a, R_A, 12, "connection");
+  expect_code (f->a, 12, 200);
+  read_registry (f->b, R_B, 13, obj);
+  expect_code (f->b, 13, 404);
+  update_registry (f->a, R_A, 14, obj, "{\"status\":\"live\"}");
+  expect_code (f->a, 14, 404);
+  delete_by_name (f->a, R_A, 15, "connection");
+  expect_code (f->a, 15, 200);
+
+  /* Neither user nor reporter/url: 400 naming what is missing. */
+  client_send (f->a, "{\"id\":16,\"type\":\"create\",\"from\":\"" R_A
+                     "/registry\",\"to\":\"" REGISTRY "\",\"body\":{\"value\":"
+                     "{\"name\":\"x\",\"status\":\"live\"}}}");
+  expect_desc (f->a, 16, 400, "\"user\"");
+  client_send (f->a, "{\"id\":17,\"type\":\"create\",\"from\":\"" R_A
+                     "/registry\",\"to\":\"" REGISTRY "\",\"body\":{\"value\":"
+                     "{\"url\":\"comm://localhost/"
+                     "x\"}}}");
+  expect_desc (f->a, 17, 400, "\"reporter\"");
+  client_sendf (f->a,
+                "{\"id\":18,\"type\":\"create\",\"from\":\"" R_A
+                "/registry\",\"to\":\"" REGISTRY "\",\"body\":{\"value\":"
+                "{\"reporter\":\"%s\"}}}",
+                ha);
+  expect_desc (f->a, 18, 400, "\"url\"");
+
+  /* An object at another session's address. */
+  other = client_allocate (f->b, R_B, "comm");
+  register_data_object (f->a, R_A, 19, other, ha, "connection", 60);
+  expect_code (f->a, 19, 403);
+
+  /* The session's end takes its data objects, released or not. */
+  g_clear_pointer (&obj, g_free);
+  obj = client_allocate (f->a, R_A, "connection");
+  register_data_object (f->a, R_A, 20, obj, ha, "chat", 3600);
+  expect_code (f->a, 20, 200);
+  client_sendf (f->a,
+                "{\"id\":21,\"type\":\"delete\",\"from\":\"" R_A
+                "/address-allocation\",\"to\":\"" ALLOC "\",\"body\":{"
+                "\"childrenResources\":[\"%s\"]}}",
+                obj);
+  expect_code (f->a, 21, 200);
+  read_registry (f->b, R_B, 22, obj);
+  expect_code (f->b, 22, 200);
+  client_send (f->a, "{\"id\":23,\"type\":\"close\",\"from\":\"" R_A
+                     "\",\"to\":\"mn:/session\"}");
+  expect_code (f->a, 23, 200);
+  read_registry (f->b, R_B, 24, obj);
+  expect_code (f->b, 24, 404);
+}
+
+/* The other shapes runtimes send to the registry (§7). */
+static void
+test_registry_runtime_shapes (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *ha = NULL, *unregistered = NULL, *resource = NULL;
+  JsonObject *frame, *value, *entry;
+
+  client_open (f->a, R_A);
+  client_open (f->b, R_B);
+  ha = client_allocate (f->a, R_A, "hyperty");
+
+  /* policy beside value; p2pHandler and p2pRequester kept. */
+  client_sendf (
+      f->a,
+      "{\"id\":1,\"type\":\"create\",\"from\":\"" R_A
+      "/registry\",\"to\":\"" REGISTRY
+      "\",\"body\":{\"value\":{\"user\":\"user://localhost/bob\","
+      "\"descriptor\":\"hyperty-catalogue://catalogue.localhost/.well-known/"
+      "hyperty/Connector\",\"url\":\"%s\",\"expires\":3600,\"resources\":["
+      "\"audio\",\"video\"],\"dataSchemes\":[\"connection\"],\"runtime\":\"" R_A
+      "\",\"status\":\"live\",\"p2pHandler\":\"" R_A "/p2phandler/1\","
+      "\"p2pRequester\":\"hyperty-catalogue://catalogue.localhost/"
+      ".well-known/protocolstub/P2PRequesterStub\"},\"policy\":\"policy\"}}",
+      ha);
+  expect_code (f->a, 1, 200);
+  read_registry (f->b, R_B, 2, "user://localhost/bob");
+  value = response_value (f->b, 2, &frame);
+  entry = json_object_get_object_member (value, ha);
+  g_assert_cmpstr (json_object_get_string_member (entry, "p2pHandler"), ==,
+                   R_A "/p2phandler/1");
+  g_assert_true (
+      g_str_has_suffix (json_object_get_string_member (entry, "p2pRequester"),
+                        "P2PRequesterStub"));
+  json_object_unref (frame);
+
+  /* A resumed hyperty: value.user (and new P2P stubs). */
+  update_registry (f->a, R_A, 3, ha,
+                   "{\"status\":\"live\",\"user\":\"user://localhost/bobby\","
+                   "\"p2pHandler\":\"" R_A "/p2phandler/2\"}");
+  expect_code (f->a, 3, 200);
+  read_registry (f->b, R_B, 4, "user://localhost/bob");
+  expect_code (f->b, 4, 404);
+  read_registry (f->b, R_B, 5, "user://localhost/bobby");
+  value = response_value (f->b, 5, &frame);
+  entry = json_object_get_object_member (value, ha);
+  g_assert_cmpstr (json_object_get_string_member (entry, "p2pHandler"), ==,
+                   R_A "/p2phandler/2");
+  json_object_unref (frame);
+
+  /* The hyperty unregister form. */
+  resource = g_strdup_printf ("/hyperty/%s", ha);
+  client_sendf (f->a,
+                "{\"id\":6,\"type\":\"update\",\"from\":\"" R_A
+                "/registry\",\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                "\"%s\",\"value\":\"disconnected\",\"attribute\":\"status\"}}",
+                resource);
+  expect_code (f->a, 6, 200);
+  read_registry (f->b, R_B, 7, "user://localhost/bobby");
+  value = response_value (f->b, 7, &frame);
+  g_assert_cmpstr (json_object_get_string_member (
+                       json_object_get_object_member (value, ha), "status"),
+                   ==, "disconnected");
+  json_object_unref (frame);
+  client_sendf (f->b,
+                "{\"id\":8,\"type\":\"update\",\"from\":\"" R_B
+                "/registry\",\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                "\"%s\",\"value\":\"live\",\"attribute\":\"status\"}}",
+                resource);
+  expect_code (f->b, 8, 403);
+
+  /* An own address the registry does not hold: 404, then the runtime
+   * registers afresh. */
+  unregistered = client_allocate (f->a, R_A, "hyperty");
+  update_registry (f->a, R_A, 9, unregistered,
+                   "{\"status\":\"live\",\"user\":\"user://localhost/c\"}");
+  expect_code (f->a, 9, 404);
+  client_sendf (f->a,
+                "{\"id\":10,\"type\":\"create\",\"from\":\"" R_A
+                "/registry\",\"to\":\"" REGISTRY "\",\"body\":{\"value\":{"
+                "\"user\":\"user://localhost/c\",\"url\":\"%s\"},\"policy\":"
+                "\"policy\"}}",
+                unregistered);
+  expect_code (f->a, 10, 200);
+  update_registry (f->a, R_A, 11, unregistered, "{\"status\":\"live\"}");
+  expect_code (f->a, 11, 200);
+
+  /* Malformed: a bare value without attribute; a delete naming nothing. */
+  update_registry (f->a, R_A, 12, ha, "\"live\"");
+  expect_code (f->a, 12, 400);
+  client_send (f->a, "{\"id\":13,\"type\":\"delete\",\"from\":\"" R_A
+                     "/registry\",\"to\":\"" REGISTRY "\",\"body\":{}}");
+  expect_code (f->a, 13, 400);
+}
+
+/* Entries expire unless refreshed; a session's grace end takes its own. */
+static void
+test_registry_expiry (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *ha = NULL, *kept = NULL, *left = NULL, *gone = NULL;
+
+  client_open (f->a, R_A);
+  client_open (f->b, R_B);
+  ha = client_allocate (f->a, R_A, "hyperty");
+  kept = client_allocate (f->a, R_A, "comm");
+  left = client_allocate (f->a, R_A, "comm");
+  gone = client_allocate (f->b, R_B, "connection");
+  register_data_object (f->a, R_A, 1, kept, ha, "kept", 1);
+  expect_code (f->a, 1, 200);
+  register_data_object (f->a, R_A, 2, left, ha, "left", 1);
+  expect_code (f->a, 2, 200);
+  register_data_object (f->b, R_B, 3, gone, ha, "gone", 3600);
+  expect_code (f->b, 3, 200);
+
+  run_for (600);
+  update_registry (f->a, R_A, 4, kept, "{\"status\":\"live\"}");
+  expect_code (f->a, 4, 200);
+  run_for (600);
+  read_registry (f->a, R_A, 5, kept);
+  expect_code (f->a, 5, 200);
+  read_registry (f->a, R_A, 6, left);
+  expect_code (f->a, 6, 404);
+  update_registry (f->a, R_A, 7, left, "{\"status\":\"live\"}");
+  expect_code (f->a, 7, 404);
+
+  /* B's socket drops; within the grace period its entry stays. */
+  client_drop (f->b);
+  read_registry (f->a, R_A, 8, gone);
+  expect_code (f->a, 8, 200);
+  run_for (700);
+  read_registry (f->a, R_A, 9, gone);
+  expect_code (f->a, 9, 404);
+}
+
 /* ---- §3 sessions ----------------------------------------------------------
  */
 
@@ -882,6 +1217,9 @@ main (int argc, char **argv)
   ADD ("claim-unallocated", test_claim_unallocated_address, NULL);
   ADD ("subscriptions-fan-out", test_subscriptions_fan_out, NULL);
   ADD ("registry", test_registry, NULL);
+  ADD ("registry-data-objects", test_registry_data_objects, NULL);
+  ADD ("registry-runtime-shapes", test_registry_runtime_shapes, NULL);
+  ADD ("registry-expiry", test_registry_expiry, GUINT_TO_POINTER (500));
   ADD ("re-open-queue", test_reopen_delivers_queue_in_order, NULL);
   ADD ("re-open-4000", test_reopen_closes_old_socket, NULL);
   ADD ("close-and-open-again", test_close_and_open_again, NULL);
