@@ -398,6 +398,17 @@ test_array_remove (void)
                "\"operation\":\"remove\",\"value\":1}",
                HC_SYNC_ERROR_BAD_PATH);
 
+  /* Without a value (the runtime's form): one element. */
+  apply_ok (data, "{\"attribute\":\"l.0\",\"attributeType\":\"array\","
+                  "\"operation\":\"remove\"}");
+  assert_object (data, "{\"l\":[4]}");
+  apply_fails (data,
+               "{\"attribute\":\"l.1\",\"attributeType\":\"array\","
+               "\"operation\":\"remove\"}",
+               HC_SYNC_ERROR_BAD_PATH);
+  apply_ok (data, "{\"attribute\":\"l.0\",\"attributeType\":\"array\","
+                  "\"operation\":\"add\",\"value\":1}");
+
   apply_ok (data, "{\"attribute\":\"l.0\",\"attributeType\":\"array\","
                   "\"operation\":\"remove\",\"value\":2}");
   assert_object (data, "{\"l\":[]}");
@@ -499,9 +510,6 @@ test_malformed (void)
       HC_SYNC_ERROR_BAD_UPDATE },
     { "{\"attribute\":\"l.0\",\"attributeType\":\"array\","
       "\"operation\":\"add\"}",
-      HC_SYNC_ERROR_BAD_UPDATE },
-    { "{\"attribute\":\"l.0\",\"attributeType\":\"array\","
-      "\"operation\":\"remove\"}",
       HC_SYNC_ERROR_BAD_UPDATE },
     { "{\"attribute\":\"l.0\",\"attributeType\":\"array\","
       "\"operation\":\"remove\",\"value\":0}",

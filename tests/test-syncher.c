@@ -258,6 +258,128 @@ test_observe_refused_and_timeout (Fixture *f, gconstpointer data)
   g_assert_cmpint (silent.code, ==, 408);
 }
 
+/* Observes @obj (the client's) up to its snapshot at version 0. */
+static HcSyncObject *
+observe_synced (Fixture *f, const gchar *obj, const gchar *data_json)
+{
+  Result observed = { 0 };
+  JsonObject *frame;
+
+  hc_syncher_observe (f->syncher, obj, on_observed, &observed);
+  frame = client_pop (f->c);
+  client_sendf (f->c,
+                "{\"id\":%" G_GINT64_FORMAT ",\"type\":\"response\","
+                "\"from\":\"%s/subscription\",\"to\":\"%s\",\"body\":{"
+                "\"code\":200,\"value\":{\"data\":%s,\"version\":0}}}",
+                json_object_get_int_member (frame, "id"), obj,
+                json_object_get_string_member (frame, "from"), data_json);
+  json_object_unref (frame);
+  pump ();
+  g_assert_cmpint (observed.code, ==, 200);
+  return observed.object;
+}
+
+static void
+client_update (Fixture *f, const gchar *obj, gint64 id, const gchar *body)
+{
+  client_sendf (f->c,
+                "{\"id\":%" G_GINT64_FORMAT ",\"type\":\"update\",\"from\":"
+                "\"%s\",\"to\":\"%s/changes\",\"body\":%s}",
+                id, obj, obj, body);
+  pump ();
+}
+
+/* The array forms a runtime sends (§8), and a delete with an empty body. */
+static void
+test_observe_runtime_array_forms (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *obj = client_allocate (f->c, R_A, "connection");
+  HcSyncObject *object;
+  JsonArray *candidates;
+  gint deleted = 0;
+
+  g_signal_connect_swapped (f->syncher, "object-deleted",
+                            G_CALLBACK (g_atomic_int_inc), &deleted);
+  object = observe_synced (f, obj, "{\"iceCandidates\":[\"a\",\"b\",\"c\"]}");
+  /* An element assigned: attributeType array, no operation. */
+  client_update (f, obj, 70,
+                 "{\"version\":1,\"attribute\":\"iceCandidates.1\","
+                 "\"attributeType\":\"array\",\"value\":\"B\"}");
+  /* One element removed: no value. */
+  client_update (f, obj, 71,
+                 "{\"version\":2,\"attribute\":\"iceCandidates.0\","
+                 "\"attributeType\":\"array\",\"operation\":\"remove\"}");
+  g_assert_cmpint (hc_sync_object_get_version (object), ==, 2);
+  candidates
+      = json_node_get_array (hc_sync_object_lookup (object, "iceCandidates"));
+  g_assert_cmpuint (json_array_get_length (candidates), ==, 2);
+  g_assert_cmpstr (json_array_get_string_element (candidates, 0), ==, "B");
+  g_assert_cmpstr (json_array_get_string_element (candidates, 1), ==, "c");
+
+  client_sendf (f->c,
+                "{\"id\":72,\"type\":\"delete\",\"from\":\"%s/"
+                "subscription\",\"to\":\"%s/changes\",\"body\":{}}",
+                obj, obj);
+  pump ();
+  g_assert_cmpint (deleted, ==, 1);
+  g_assert_null (hc_syncher_lookup_observed (f->syncher, obj));
+  client_assert_silent (f->c);
+}
+
+/* A runtime subscribes from <runtime>/sm naming its hyperty, and
+ * unsubscribes naming only the object; once the object is deleted, its
+ * subscription handler answers 404. */
+static void
+test_runtime_unsubscribe (Fixture *f, gconstpointer data)
+{
+  HcSyncObject *object;
+  g_autofree gchar *url = NULL;
+  gint added = 0, removed = 0;
+
+  object = hc_syncher_report (f->syncher, "connection", "schema", "room", NULL);
+  url = g_strdup (hc_sync_object_get_url (object));
+  g_signal_connect_swapped (f->syncher, "observer-added",
+                            G_CALLBACK (g_atomic_int_inc), &added);
+  g_signal_connect_swapped (f->syncher, "observer-removed",
+                            G_CALLBACK (g_atomic_int_inc), &removed);
+  client_subscribe (f->c, R_A, changes_of (url));
+  client_sendf (f->c,
+                "{\"id\":80,\"type\":\"subscribe\",\"from\":\"" R_A
+                "/sm\",\"to\":\"%s/subscription\",\"body\":{\"subscriber\":"
+                "\"%s\",\"identity\":{}}}",
+                url, f->hc);
+  json_object_unref (expect_response (f->c, 80, 200));
+  g_assert_cmpint (added, ==, 1);
+
+  client_sendf (f->c,
+                "{\"id\":81,\"type\":\"unsubscribe\",\"from\":\"" R_A
+                "/sm\",\"to\":\"%s/subscription\",\"body\":{\"resource\":"
+                "\"%s\"}}",
+                url, url);
+  expect_code (f->c, 81, 200);
+  g_assert_cmpint (removed, ==, 1);
+
+  hc_syncher_delete_reported (f->syncher, object);
+  pump ();
+  client_sendf (f->c,
+                "{\"id\":82,\"type\":\"unsubscribe\",\"from\":\"" R_A
+                "/sm\",\"to\":\"%s/subscription\",\"body\":{\"resource\":"
+                "\"%s\"}}",
+                url, url);
+  /* The delete notice first, then the answer. */
+  json_object_unref (client_pop (f->c));
+  expect_code (f->c, 82, 404);
+  /* An address this hyperty holds but reports nothing at. */
+  client_sendf (f->c,
+                "{\"id\":83,\"type\":\"unsubscribe\",\"from\":\"" R_A
+                "/sm\",\"to\":\"%s/subscription\",\"body\":{\"resource\":"
+                "\"%s\"}}",
+                hc_syncher_get_url (f->syncher),
+                hc_syncher_get_url (f->syncher));
+  expect_code (f->c, 83, 404);
+  g_assert_cmpint (removed, ==, 1);
+}
+
 static gboolean
 answer_409 (HcSyncher *syncher, HcMessage *request, gpointer user_data)
 {
@@ -294,6 +416,8 @@ main (int argc, char **argv)
   ADD ("observe-client-object", test_observe_client_object);
   ADD ("observe-refused-and-timeout", test_observe_refused_and_timeout);
   ADD ("requests-signal", test_requests_signal);
+  ADD ("observe-runtime-array-forms", test_observe_runtime_array_forms);
+  ADD ("runtime-unsubscribe", test_runtime_unsubscribe);
 #undef ADD
   return g_test_run ();
 }

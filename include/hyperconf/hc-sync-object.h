@@ -9,6 +9,9 @@
  *    operation:"add", value: elem | [elems]} insert at index i
  *   {version, attribute:"a.b.<i>", attributeType:"array",
  *    operation:"remove", value: count}       remove count items from i
+ *                                            (one when there is no value)
+ *   {version, attribute:"a.b.<i>", attributeType:"array", value}
+ *                                            set the element at i
  *   an add whose attribute names the array itself appends.
  */
 #pragma once

@@ -206,18 +206,22 @@ parse_change (JsonObject *update, Change *change, GError **error)
     return TRUE;
   }
 
-  if (change->value == NULL) {
-    g_set_error (error, HC_SYNC_ERROR, HC_SYNC_ERROR_BAD_UPDATE,
-                 "array %s without a value", operation);
-    return FALSE;
-  }
-
   if (strcmp (operation, "add") == 0) {
+    if (change->value == NULL) {
+      g_set_error_literal (error, HC_SYNC_ERROR, HC_SYNC_ERROR_BAD_UPDATE,
+                           "array add without a value");
+      return FALSE;
+    }
     change->kind = CHANGE_ARRAY_ADD;
     return TRUE;
   }
 
   change->kind = CHANGE_ARRAY_REMOVE;
+  /* The runtime removes one element without saying how many (§8). */
+  if (change->value == NULL) {
+    change->count = 1;
+    return TRUE;
+  }
   if (!node_is_integer (change->value) || json_node_get_int (change->value) < 1
       || json_node_get_int (change->value) > G_MAXINT) {
     g_set_error_literal (error, HC_SYNC_ERROR, HC_SYNC_ERROR_BAD_UPDATE,

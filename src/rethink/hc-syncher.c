@@ -27,7 +27,7 @@ typedef struct {
 typedef struct {
   HcSyncObject *object;
   JsonObject *metadata;
-  GHashTable *subscribers; /* hyperty url -> NULL */
+  GHashTable *subscribers; /* hyperty url -> `from` of its subscribe */
 } Reported;
 
 typedef struct {
@@ -260,7 +260,7 @@ hc_syncher_report (HcSyncher *self, const gchar *scheme, const gchar *schema,
   reported = g_new0 (Reported, 1);
   reported->object = hc_sync_object_new (url, data);
   reported->subscribers
-      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   /* §8: the runtime's DataObject refuses a value without these. */
   reported->metadata = json_object_new ();
   json_object_set_string_member (reported->metadata, "url", url);
@@ -371,21 +371,52 @@ hc_syncher_delete_reported (HcSyncher *self, HcSyncObject *object)
   }
 }
 
+/* The observer hyperty a subscription request names, or NULL. */
 static const gchar *
-subscriber_of (HcMessage *message)
+named_subscriber (HcMessage *message)
 {
   const gchar *subscriber = hc_message_body_get_string (message, "subscriber");
 
-  if (subscriber == NULL)
-    subscriber = hc_message_body_get_string (message, "source");
-  return subscriber ? subscriber : hc_message_get_from (message);
+  return subscriber ? subscriber
+                    : hc_message_body_get_string (message, "source");
+}
+
+static void
+remove_subscriber (HcSyncher *self, Reported *reported, const gchar *subscriber)
+{
+  g_autofree gchar *removed = g_strdup (subscriber);
+
+  if (g_hash_table_remove (reported->subscribers, removed))
+    g_signal_emit (self, signals[SIGNAL_OBSERVER_REMOVED], 0, reported->object,
+                   removed);
+}
+
+/* A runtime's unsubscribe names only the object ({resource}) and comes
+ * from its `<runtime>/sm`, as its subscribe did: it ends the subscriptions
+ * that subscribe started. */
+static void
+remove_subscribers_from (HcSyncher *self, Reported *reported, const gchar *from)
+{
+  g_autoptr (GPtrArray) gone = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter iter;
+  gpointer subscriber, subscribed_from;
+  guint i;
+
+  g_hash_table_iter_init (&iter, reported->subscribers);
+  while (g_hash_table_iter_next (&iter, &subscriber, &subscribed_from)) {
+    if (g_strcmp0 (subscribed_from, from) == 0)
+      g_ptr_array_add (gone, g_strdup (subscriber));
+  }
+  for (i = 0; i < gone->len; i++)
+    remove_subscriber (self, reported, g_ptr_array_index (gone, i));
 }
 
 static void
 handle_subscription_request (HcSyncher *self, Reported *reported,
                              HcMessage *message)
 {
-  const gchar *subscriber = subscriber_of (message);
+  const gchar *from = hc_message_get_from (message);
+  const gchar *subscriber = named_subscriber (message);
 
   switch (hc_message_get_kind (message)) {
     case HC_MESSAGE_SUBSCRIBE: {
@@ -409,16 +440,20 @@ handle_subscription_request (HcSyncher *self, Reported *reported,
           HC_MESSAGE_RESPONSE, hc_message_get_id (message),
           hc_message_get_to (message), hc_message_get_from (message), body);
       hc_node_post (self->node, self->session, response);
-      g_hash_table_add (reported->subscribers, g_strdup (subscriber));
+      if (subscriber == NULL)
+        subscriber = from;
+      g_hash_table_insert (reported->subscribers, g_strdup (subscriber),
+                           g_strdup (from));
       g_signal_emit (self, signals[SIGNAL_OBSERVER_ADDED], 0, reported->object,
                      subscriber);
       break;
     }
     case HC_MESSAGE_UNSUBSCRIBE:
       hc_syncher_respond (self, message, 200, NULL, NULL);
-      if (g_hash_table_remove (reported->subscribers, subscriber))
-        g_signal_emit (self, signals[SIGNAL_OBSERVER_REMOVED], 0,
-                       reported->object, subscriber);
+      if (subscriber)
+        remove_subscriber (self, reported, subscriber);
+      else
+        remove_subscribers_from (self, reported, from);
       break;
     default:
       hc_syncher_respond (
@@ -613,8 +648,13 @@ on_message (HcSession *session, HcMessage *message, gpointer user_data)
 
     if (reported) {
       handle_subscription_request (self, reported, message);
-      goto out;
+    } else {
+      /* §8: runtimes take 404 for "already deleted". */
+      hc_syncher_respond (self, message, 404,
+                          "no such object here (deleted, or never reported)",
+                          NULL);
     }
+    goto out;
   }
   changes = hc_address_strip_suffix (to, "/changes");
   if (changes) {
