@@ -933,6 +933,60 @@ test_registry_expiry (Fixture *f, gconstpointer data)
   expect_code (f->a, 9, 404);
 }
 
+/* §8: once the reporter deleted its object and released the address, an
+ * unsubscribe (or subscribe) to <url>/subscription is answered 404, even
+ * though the old reporter still listens there at the node. */
+static void
+test_subscription_of_deleted_object (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *obj = NULL;
+
+  client_open (f->a, R_A);
+  client_open (f->b, R_B);
+  obj = client_allocate (f->a, R_A, "connection");
+  client_sendf (f->a,
+                "{\"id\":1,\"type\":\"subscribe\",\"from\":\"" R_A
+                "/sm\",\"to\":\"" SM "\",\"body\":{\"subscribe\":[\"%s\","
+                "\"%s/subscription\"]}}",
+                obj, obj);
+  expect_code (f->a, 1, 200);
+  client_subscribe (f->b, R_B, changes_of (obj));
+
+  /* While it lives, the handler is the reporter. */
+  client_sendf (f->b,
+                "{\"id\":2,\"type\":\"subscribe\",\"from\":\"" R_B
+                "/sm\",\"to\":\"%s/subscription\",\"body\":{\"subscriber\":"
+                "\"hyperty://localhost/b\"}}",
+                obj);
+  json_object_unref (client_pop (f->a));
+
+  /* Delete without a body, then release. */
+  client_sendf (f->a,
+                "{\"id\":3,\"type\":\"delete\",\"from\":\"%s/subscription\","
+                "\"to\":\"%s/changes\"}",
+                obj, obj);
+  json_object_unref (client_pop (f->b));
+  client_sendf (f->a,
+                "{\"id\":4,\"type\":\"delete\",\"from\":\"" R_A
+                "/sm\",\"to\":\"domain://msg-node.localhost/object-address-"
+                "allocation\",\"body\":{\"resource\":\"%s\"}}",
+                obj);
+  expect_code (f->a, 4, 200);
+
+  client_sendf (f->b,
+                "{\"id\":5,\"type\":\"unsubscribe\",\"from\":\"" R_B
+                "/sm\",\"to\":\"%s/subscription\",\"body\":{\"resource\":"
+                "\"%s\"}}",
+                obj, obj);
+  expect_code (f->b, 5, 404);
+  client_sendf (f->b,
+                "{\"id\":6,\"type\":\"subscribe\",\"from\":\"" R_B
+                "/sm\",\"to\":\"%s/subscription\",\"body\":{}}",
+                obj);
+  expect_code (f->b, 6, 404);
+  client_assert_silent (f->a);
+}
+
 /* ---- §3 sessions ----------------------------------------------------------
  */
 
@@ -1220,6 +1274,8 @@ main (int argc, char **argv)
   ADD ("registry-data-objects", test_registry_data_objects, NULL);
   ADD ("registry-runtime-shapes", test_registry_runtime_shapes, NULL);
   ADD ("registry-expiry", test_registry_expiry, GUINT_TO_POINTER (500));
+  ADD ("subscription-of-deleted-object", test_subscription_of_deleted_object,
+       NULL);
   ADD ("re-open-queue", test_reopen_delivers_queue_in_order, NULL);
   ADD ("re-open-4000", test_reopen_closes_old_socket, NULL);
   ADD ("close-and-open-again", test_close_and_open_again, NULL);

@@ -1075,7 +1075,7 @@ route (HcNode *self, HcSession *session, HcMessage *message)
   const gchar *from = hc_message_get_from (message);
   const gchar *to = hc_message_get_to (message);
   HcMessageType kind = hc_message_get_kind (message);
-  g_autofree gchar *object_url = NULL;
+  g_autofree gchar *object_url = NULL, *handler_of = NULL;
   HcSession *target;
 
   if (kind == HC_MESSAGE_OPEN || kind == HC_MESSAGE_RE_OPEN) {
@@ -1122,6 +1122,17 @@ route (HcNode *self, HcSession *session, HcMessage *message)
       && !hc_session_owns (session, object_url)) {
     reply_code (session, message, 403, "only the reporter of %s may %s it",
                 object_url, hc_message_get_kind_name (message));
+    return;
+  }
+
+  /* §8: an object nobody holds any more (deleted, its address released)
+   * has no subscription handler, even if its old reporter still listens
+   * at `<url>/subscription`: runtimes take the 404 as "already gone". */
+  handler_of = hc_address_strip_suffix (to, "/subscription");
+  if (handler_of
+      && (kind == HC_MESSAGE_SUBSCRIBE || kind == HC_MESSAGE_UNSUBSCRIBE)
+      && lookup_owner (self, handler_of, NULL, NULL) == NULL) {
+    reply_code (session, message, 404, "no object at %s", handler_of);
     return;
   }
 
