@@ -429,3 +429,90 @@ test('a runtime\'s conference flow, replayed: every response code as §3-§8 say
   await B.close();
   assert.deepEqual(await B.socket.drain(), [], 'B got nothing it did not ask for');
 });
+
+// A browser's audio-only offer, written out: Opus, sendonly, with ICE
+// credentials and a DTLS fingerprint (the join needs no media to flow).
+const OPUS_OFFER = [
+  'v=0', 'o=- 4611731400430051336 2 IN IP4 127.0.0.1', 's=-', 't=0 0',
+  'a=group:BUNDLE 0', 'a=msid-semantic: WMS replay',
+  'm=audio 9 UDP/TLS/RTP/SAVPF 111', 'c=IN IP4 0.0.0.0', 'a=rtcp:9 IN IP4 0.0.0.0',
+  'a=ice-ufrag:rply', 'a=ice-pwd:abcdefghijklmnopqrstuvwx', 'a=ice-options:trickle',
+  'a=fingerprint:sha-256 AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:' +
+    'AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89',
+  'a=setup:actpass', 'a=mid:0', 'a=sendonly', 'a=msid:replay audio0', 'a=rtcp-mux',
+  'a=rtpmap:111 opus/48000/2', 'a=fmtp:111 minptime=10;useinbandfec=1',
+  'a=ssrc:1001 cname:replay', '',
+].join('\r\n');
+
+/** Answers an invitation to a server object and observes it (§8). */
+async function acceptAndObserve(C, what) {
+  const invite = await C.receive('create', C.hyperty, `the invitation to ${what}`);
+  const url = invite.from.replace(/\/subscription$/, '');
+  assert.equal(invite.body.value.url, url, brief(invite));
+  C.answer(invite);
+  const res = await C.observe(url);
+  return { url, data: res.body.value.data };
+}
+
+test('a runtime joins the server conference hyperty in its own shapes, then leaves', async () => {
+  const C = await Runtime.start('C');
+  await C.open();
+  C.hyperty = await C.allocate('hyperty');
+  await C.registerHyperty(`user://${DOMAIN}/carol-${randomUUID()}`);
+  const conference = await C.discoverConference();
+
+  // Syncher.create of the Connection object, invitation of the server.
+  const room = `replay-${randomUUID().slice(0, 8)}`;
+  const url = await C.allocate('connection');
+  await C.registerDataObject(url, room);
+  const object = new Reported(C, url, room, {
+    scheme: 'connection', name: room, roomName: room, owner: C.hyperty, peer: conference,
+    status: 'new', displayName: 'carol', connectionDescription: { type: 'offer', sdp: OPUS_OFFER },
+    iceCandidates: [], options: { mode: 'sfu', publish: { audio: true, video: false } },
+    publishing: { audio: true, video: false },
+  });
+  await object.listen();
+  object.invite(conference);
+
+  // §9.2: the server subscribes and reads the object, then answers.
+  await object.acceptSubscriber();
+  const joined = await C.receive('response', `${url}/subscription`, 'the answer to the join');
+  assert.equal(joined.body.code, 200, brief(joined));
+
+  // Its Connection object (with the answer) and the room object.
+  const invites = [await acceptAndObserve(C, 'an object'), await acceptAndObserve(C, 'an object')];
+  const own = invites.find((o) => o.data.scheme === 'connection');
+  const roomObject = invites.find((o) => o.data.scheme === 'comm');
+  assert.ok(own && roomObject, `a Connection and a room object: ${brief(invites)}`);
+  assert.equal(own.data.peer, C.hyperty);
+  assert.equal(own.data.connectionDescription.type, 'answer');
+  assert.match(own.data.connectionDescription.sdp, /^v=0\r\n/);
+  assert.match(own.data.connectionDescription.sdp, /opus\/48000/i);
+  const pids = Object.keys(roomObject.data.participants);
+  assert.equal(pids.length, 1);
+  assert.equal(roomObject.data.participants[pids[0]].username, 'carol');
+
+  // A candidate, the way the runtime adds one.
+  object.update({
+    attribute: 'iceCandidates.0', attributeType: 'array', operation: 'add',
+    value: { candidate: 'candidate:1 1 udp 2122260223 127.0.0.1 50000 typ host', sdpMid: '0', sdpMLineIndex: 0 },
+  });
+
+  // Leave (§9.5): the client deletes its object, as the Syncher does.
+  object.delete();
+  await C.releaseObject(url);
+  await C.request('status "disconnected" after the release', {
+    type: 'update', from: C.registry, to: REGISTRY,
+    body: { resource: url, value: { status: 'disconnected' } },
+  });
+  const gone = await C.receive('delete', `${own.url}/changes`, 'the server deleting its object');
+  assert.equal(gone.from, `${own.url}/subscription`);
+  await C.receive('delete', `${roomObject.url}/changes`, 'the room object deleted');
+  await C.request('unsubscribe of the server\'s deleted object', {
+    type: 'unsubscribe', from: C.sm, to: `${own.url}/subscription`, body: { resource: own.url },
+  }, 404);
+  await C.request(`registry delete of "${room}"`, {
+    type: 'delete', from: C.registry, to: REGISTRY, body: { value: { name: room } },
+  });
+  await C.close();
+});
