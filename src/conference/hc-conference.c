@@ -122,8 +122,12 @@ room_empty (HcRoom *room, gpointer user_data)
 {
   HcConference *self = user_data;
 
-  /* Drop it from an idle: the room is still on the stack. */
-  g_hash_table_steal (self->rooms, hc_room_get_name (room));
+  g_autofree gchar *name = NULL;
+
+  /* Drop it from an idle: the room is still on the stack.  The table owns
+   * its key, which a steal hands back. */
+  g_hash_table_steal_extended (self->rooms, hc_room_get_name (room),
+                               (gpointer *)&name, NULL);
   g_idle_add_full (G_PRIORITY_DEFAULT, drop_room, room, room_dispose_media);
 }
 

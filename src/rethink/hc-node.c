@@ -981,9 +981,12 @@ read_entries (HcNode *self, JsonObject *body, GError **error)
     return NULL;
   resource = json_object_get_string_member (body, "resource");
   entry = hc_registry_get (self->registry, resource);
-  if (entry)
-    return json_node_init_object (json_node_alloc (),
-                                  hc_json_object_deep_copy (entry));
+  if (entry) {
+    JsonNode *copy = json_node_new (JSON_NODE_OBJECT);
+
+    json_node_take_object (copy, hc_json_object_deep_copy (entry));
+    return copy;
+  }
   found = hc_registry_lookup (self->registry, resource,
                               hc_json_get_object (body, "criteria"), error);
   return found ? json_node_init_object (json_node_alloc (), found) : NULL;

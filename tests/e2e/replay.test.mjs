@@ -32,6 +32,9 @@ const REGISTRY = `domain://registry.${DOMAIN}`;
 const CONFERENCE_USER = `user://${DOMAIN}/conference`;
 const CATALOGUE = `hyperty-catalogue://catalogue.${DOMAIN}/.well-known`;
 const CONNECTION_SCHEMA = `${CATALOGUE}/dataschema/Connection`;
+// Generous: a join sets up media, and the machine may be loaded (the
+// first GStreamer start of a new build directory scans every plugin).
+const WAIT_MS = 30_000;
 
 let server;
 const sockets = [];
@@ -73,7 +76,7 @@ class Runtime {
   /** Sends {type, from, to, body} and asserts the answer's code (§2). */
   async request(what, message, code = 200) {
     const sent = { id: this.socket.nextId(), ...message };
-    const res = await this.socket.request(sent, { what: `the answer to ${what}`, timeout: 10_000 });
+    const res = await this.socket.request(sent, { what: `the answer to ${what}`, timeout: WAIT_MS });
     const context = `${this.name}: ${what}\nrequest ${brief(sent)}\nresponse ${brief(res)}`;
     this.codes.push([what, res.body?.code]);
     assert.equal(res.body?.code, code, context);
@@ -89,7 +92,7 @@ class Runtime {
 
   /** Waits for a message of `type` to `to`. */
   receive(type, to, what = `a ${type} to ${to}`) {
-    return this.socket.next((m) => m.type === type && m.to === to, { what, timeout: 10_000 });
+    return this.socket.next((m) => m.type === type && m.to === to, { what, timeout: WAIT_MS });
   }
 
   /** Error responses this socket received (but the 404s that answer
