@@ -457,11 +457,12 @@ async function acceptAndObserve(C, what) {
   return { url, data: res.body.value.data };
 }
 
-test('a runtime joins the server conference hyperty in its own shapes, then leaves', async () => {
-  const C = await Runtime.start('C');
+/** A runtime's join (§9.2) in its own shapes; returns the three objects. */
+async function joinConference(name) {
+  const C = await Runtime.start(name);
   await C.open();
   C.hyperty = await C.allocate('hyperty');
-  await C.registerHyperty(`user://${DOMAIN}/carol-${randomUUID()}`);
+  await C.registerHyperty(`user://${DOMAIN}/${name}-${randomUUID()}`);
   const conference = await C.discoverConference();
 
   // Syncher.create of the Connection object, invitation of the server.
@@ -470,7 +471,7 @@ test('a runtime joins the server conference hyperty in its own shapes, then leav
   await C.registerDataObject(url, room);
   const object = new Reported(C, url, room, {
     scheme: 'connection', name: room, roomName: room, owner: C.hyperty, peer: conference,
-    status: 'new', displayName: 'carol', connectionDescription: { type: 'offer', sdp: OPUS_OFFER },
+    status: 'new', displayName: name, connectionDescription: { type: 'offer', sdp: OPUS_OFFER },
     iceCandidates: [], options: { mode: 'sfu', publish: { audio: true, video: false } },
     publishing: { audio: true, video: false },
   });
@@ -493,7 +494,13 @@ test('a runtime joins the server conference hyperty in its own shapes, then leav
   assert.match(own.data.connectionDescription.sdp, /opus\/48000/i);
   const pids = Object.keys(roomObject.data.participants);
   assert.equal(pids.length, 1);
-  assert.equal(roomObject.data.participants[pids[0]].username, 'carol');
+  assert.equal(roomObject.data.participants[pids[0]].username, name);
+  return { C, room, object, own, roomObject };
+}
+
+test('a runtime joins the server conference hyperty in its own shapes, then leaves', async () => {
+  const { C, room, object, own, roomObject } = await joinConference('carol');
+  const { url } = object;
 
   // A candidate, the way the runtime adds one.
   object.update({
@@ -517,5 +524,20 @@ test('a runtime joins the server conference hyperty in its own shapes, then leav
   await C.request(`registry delete of "${room}"`, {
     type: 'delete', from: C.registry, to: REGISTRY, body: { value: { name: room } },
   });
+  await C.close();
+});
+
+test('a runtime leaves by unsubscribing from the server\'s Connection object', async () => {
+  const { C, own, roomObject } = await joinConference('dave');
+
+  // ObserverObject.removeSubscription: the object named, no subscriber.
+  await C.request('unsubscribe from the server\'s Connection object', {
+    type: 'unsubscribe', from: C.sm, to: `${own.url}/subscription`, body: { resource: own.url },
+  });
+  await C.request('node unsubscribe (the Syncher form)', {
+    type: 'unsubscribe', from: C.sm, to: `${NODE}/sm`, body: { resource: own.url, childrenResources: [] },
+  });
+  // The server takes it as the leave: the room, now empty, is deleted.
+  await C.receive('delete', `${roomObject.url}/changes`, 'the room object deleted');
   await C.close();
 });
