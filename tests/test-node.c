@@ -960,12 +960,19 @@ test_subscription_of_deleted_object (Fixture *f, gconstpointer data)
                 obj);
   json_object_unref (client_pop (f->a));
 
-  /* Delete without a body, then release. */
+  /* Delete without a body, the reporter's node unsubscribe of its object
+   * (named as in its subscribe), then release. */
   client_sendf (f->a,
                 "{\"id\":3,\"type\":\"delete\",\"from\":\"%s/subscription\","
                 "\"to\":\"%s/changes\"}",
                 obj, obj);
   json_object_unref (client_pop (f->b));
+  client_sendf (f->a,
+                "{\"id\":7,\"type\":\"unsubscribe\",\"from\":\"" R_A
+                "/sm\",\"to\":\"" SM "\",\"body\":{\"subscribe\":[\"%s\"],"
+                "\"source\":\"hyperty://localhost/a\"}}",
+                obj);
+  expect_code (f->a, 7, 200);
   client_sendf (f->a,
                 "{\"id\":4,\"type\":\"delete\",\"from\":\"" R_A
                 "/sm\",\"to\":\"domain://msg-node.localhost/object-address-"
@@ -984,6 +991,11 @@ test_subscription_of_deleted_object (Fixture *f, gconstpointer data)
                 "/sm\",\"to\":\"%s/subscription\",\"body\":{}}",
                 obj);
   expect_code (f->b, 6, 404);
+  /* Nor does the object itself route to its old reporter. */
+  client_sendf (
+      f->b, "{\"id\":8,\"type\":\"create\",\"from\":\"" R_B "\",\"to\":\"%s\"}",
+      obj);
+  expect_code (f->b, 8, 404);
   client_assert_silent (f->a);
 }
 

@@ -695,6 +695,7 @@ static const HcJsonField subscribe_fields[]
 static const HcJsonField unsubscribe_fields[]
     = { { "resources", HC_JSON_STRING_ARRAY, FALSE },
         { "unsubscribe", HC_JSON_STRING_ARRAY, FALSE },
+        { "subscribe", HC_JSON_STRING_ARRAY, FALSE },
         { "resource", HC_JSON_STRING, FALSE },
         { "childrenResources", HC_JSON_STRING_ARRAY, FALSE },
         { NULL } };
@@ -790,6 +791,10 @@ handle_sm (HcNode *self, HcSession *session, HcMessage *message)
       if (!hc_json_check (body, "body", unsubscribe_fields, &error))
         break;
       resources = first_array (body, "resources", "unsubscribe");
+      /* A reporter's runtime names what it stops forwarding as it named
+       * it in the subscribe (ReporterObject.forwardUnSubscribe). */
+      if (resources == NULL)
+        resources = first_array (body, "subscribe", "");
       for (i = 0; resources && i < json_array_get_length (resources); i++)
         remove_subscriber (self, session,
                            json_array_get_string_element (resources, i));

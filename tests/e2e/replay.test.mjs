@@ -127,8 +127,13 @@ class Runtime {
     return url;
   }
 
-  /** ReporterObject.delete's release of an object address. */
+  /** ReporterObject.delete: forwardUnSubscribe of the object, then the
+   *  release of its address. */
   async releaseObject(url) {
+    await this.request('reporter node unsubscribe (forwardUnSubscribe)', {
+      type: 'unsubscribe', from: this.sm, to: `${NODE}/sm`,
+      body: { subscribe: [url], source: this.hyperty },
+    });
     await this.request('release of the object address at object-address-allocation', {
       type: 'delete', from: this.sm, to: `${NODE}/object-address-allocation`,
       body: { resource: url, childrenResources: [] },
