@@ -906,17 +906,19 @@ test_registry_expiry (Fixture *f, gconstpointer data)
   kept = client_allocate (f->a, R_A, "comm");
   left = client_allocate (f->a, R_A, "comm");
   gone = client_allocate (f->b, R_B, "connection");
-  register_data_object (f->a, R_A, 1, kept, ha, "kept", 1);
+  register_data_object (f->a, R_A, 1, kept, ha, "kept", 2);
   expect_code (f->a, 1, 200);
   register_data_object (f->a, R_A, 2, left, ha, "left", 1);
   expect_code (f->a, 2, 200);
   register_data_object (f->b, R_B, 3, gone, ha, "gone", 3600);
   expect_code (f->b, 3, 200);
 
-  run_for (600);
+  /* Refreshed at 1.2 s, read at 2.4 s: past its first 2 s, and 0.8 s
+   * either side for a slow machine. */
+  run_for (1200);
   update_registry (f->a, R_A, 4, kept, "{\"status\":\"live\"}");
   expect_code (f->a, 4, 200);
-  run_for (600);
+  run_for (1200);
   read_registry (f->a, R_A, 5, kept);
   expect_code (f->a, 5, 200);
   read_registry (f->a, R_A, 6, left);
