@@ -80,12 +80,17 @@ async function allSeeAndHear(t, names) {
   await Promise.all(names.map(async (n) => {
     const p = person(n);
     const media = await waitMediaFrom(p, others(n, names).map(person), { timeout: WAIT_MS });
-    const s = await p.state();
+    const [s, stats] = await Promise.all([p.state(), p.stats()]);
     assert.deepEqual(s.warnings, [], `${n}: the client noticed protocol deviations`);
+    assert.deepEqual(p.logs.filter((l) => l.startsWith('[pageerror]')), [], `${n}: errors in the page's scripts`);
     const labels = s.tiles.map((x) => x.label).sort();
     assert.deepEqual(labels, [`You (${n})`, ...others(n, names)].sort(), `${n}'s tiles`);
+    const size = (pid) => {
+      const v = stats.find((x) => x.pid === pid && x.kind === 'video' && x.active && x.frameWidth);
+      return v ? `${v.frameWidth}x${v.frameHeight}` : 'size unknown';
+    };
     say(t, `${n} (${p.browserName}) receives: ` +
-      media.map((m) => `${m.name} ${m.frames} frames/${m.audioPackets} audio packets`).join(', '));
+      media.map((m) => `${m.name} ${m.frames} frames (${size(m.pid)})/${m.audioPackets} audio packets`).join(', '));
   }));
 }
 
