@@ -6,7 +6,8 @@
 #                           on http://localhost:8080 (extra args go to it)
 #   bash data/dev.sh test   install what is missing, then build and run
 #                           every test: unit, media (webrtcbin), end to end
-#                           (protocol, and browsers in Chromium), the unit
+#                           (protocol, and browsers: Chromium, and a mixed
+#                           room of Chromium and Firefox ESR), the unit
 #                           and protocol suites again under AddressSanitizer
 #                           and LeakSanitizer, and each fuzzer for
 #                           HC_FUZZ_SECONDS (60) seconds; ends with one line
@@ -42,10 +43,13 @@ install_test_deps() {
     as_root apt-get update -q
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm
   fi
-  # The end-to-end tests' npm packages, pinned by package-lock.json.
+  # The end-to-end tests' npm packages, pinned by package-lock.json.  They
+  # drive Debian's chromium and firefox-esr (data/debian-packages.txt):
+  # playwright-core and puppeteer-core download no browser, and
+  # PUPPETEER_SKIP_DOWNLOAD says so should a full puppeteer ever come in.
   if [ ! -d tests/e2e/node_modules ] \
      || [ tests/e2e/package-lock.json -nt tests/e2e/node_modules ]; then
-    (cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error)
+    (cd tests/e2e && PUPPETEER_SKIP_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
     touch tests/e2e/node_modules
   fi
 }
@@ -104,7 +108,7 @@ case "${1:-}" in
     python3 tests/summarize.py build build-asan build-fuzz
     ;;
   *)
-    sed -n '2,14p' "$0"
+    sed -n '2,15p' "$0"
     exit 2
     ;;
 esac

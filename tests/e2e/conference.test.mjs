@@ -23,7 +23,9 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { startServer, ms } from './lib/server.mjs';
 import { Client } from './lib/client.mjs';
-import { launchBrowser, openParticipant, waitFor, counter } from './lib/browser.mjs';
+import { launchBrowser, openParticipant, waitFor } from './lib/browser.mjs';
+import { storySteps } from './lib/story.mjs';
+import { waitInRoom, roster, waitMediaFrom, activeRemotePids, firstMedia } from './lib/room.mjs';
 
 const DOMAIN = 'localhost';
 const ROOM = `e2e-${randomUUID().slice(0, 8)}`;
@@ -54,36 +56,11 @@ after(async () => {
   await server?.stop();
 });
 
-/** The first failed step: the later ones build on it, so they are skipped. */
-let broken = null;
-
 /**
  * test() that appends the pages' consoles and the server's log to a
  * failure, and skips the rest of the story after one.
  */
-function ctest(name, fn) {
-  test(name, { timeout: ms(120_000) }, async (t) => {
-    if (broken) {
-      t.skip(`an earlier step failed: ${broken}`);
-      return;
-    }
-    const mark = server?.stderrMark ?? 0;
-    try {
-      await fn(t);
-    } catch (error) {
-      broken = name;
-      const pages = [...people.values()].map((p) => p.dump()).join('\n');
-      const log = server?.stderrSince(mark) ?? '';
-      const note = `\n${pages}\n--- hyperconf stderr during this test ---\n${log.slice(-6000) || '(empty)'}`;
-      if (error && typeof error === 'object') {
-        try {
-          error.message += note;
-        } catch { /* frozen error */ }
-      }
-      throw error;
-    }
-  });
-}
+const ctest = storySteps({ server: () => server, people: () => people.values() });
 
 // ---------------------------------------------------------------------------
 // Helpers: what a person sees.
@@ -96,77 +73,6 @@ async function join(name) {
   people.set(name, p);
   await p.join();
   return p;
-}
-
-/** Waits until the page is connected, knows its pid, and sees `expected` names in the room. */
-async function waitInRoom(p, expected, timeout = 15_000) {
-  const want = [...expected].sort();
-  const st = await waitFor(async () => {
-    const s = await p.state();
-    if (s.status.phase === 'error') throw new Error(`${p.name}: ${s.status.text}`);
-    const got = Object.values(s.participants).map((x) => x.username).sort();
-    return s.status.phase === 'connected' && s.pid && JSON.stringify(got) === JSON.stringify(want) && s;
-  }, { timeout, what: `${p.name} connected, seeing ${want.join(', ')} in the room object` });
-  p.pid = st.pid;
-  return st;
-}
-
-/** pid -> username as `p` sees it in the room object. */
-async function roster(p) {
-  const s = await p.state();
-  return Object.fromEntries(Object.entries(s.participants).map(([pid, x]) => [pid, x.username]));
-}
-
-/**
- * Waits until `p` decodes video frames and receives audio from every one of
- * `others`, rising between two samples; the streams are mapped to people
- * through the msid (pid) and the room object (username).
- */
-async function waitMediaFrom(p, others, { timeout = 15_000 } = {}) {
-  const pidOf = await roster(p);
-  const byName = Object.fromEntries(Object.entries(pidOf).map(([pid, n]) => [n, pid]));
-  const targets = others.map((o) => ({ name: o.name, pid: byName[o.name] }));
-  for (const tgt of targets) assert.ok(tgt.pid, `${p.name} has no room entry for ${tgt.name}: ${JSON.stringify(pidOf)}`);
-  let first = await p.stats();
-  let result;
-  let last;
-  await waitFor(async () => {
-    const now = await p.stats();
-    const rising = targets.map((tgt) => {
-      const f = (s, kind, field) => counter(s, tgt.pid, kind, field);
-      return {
-        ...tgt,
-        frames: f(now, 'video', 'framesDecoded'),
-        framesBefore: f(first, 'video', 'framesDecoded'),
-        audioPackets: f(now, 'audio', 'packetsReceived'),
-        audioPacketsBefore: f(first, 'audio', 'packetsReceived'),
-        samples: f(now, 'audio', 'totalSamplesReceived'),
-        // The username the stats carry comes from the page's own mapping.
-        usernames: [...new Set(now.filter((s) => s.pid === tgt.pid && s.active).map((s) => s.username))],
-      };
-    });
-    const ok = rising.every((r) => r.frames > r.framesBefore && r.audioPackets > r.audioPacketsBefore &&
-      r.usernames.length === 1 && r.usernames[0] === r.name);
-    if (!ok) {
-      // Compare against the latest sample: "rising" means between two polls.
-      first = now;
-      last = rising;
-      return false;
-    }
-    result = rising;
-    return true;
-  }, { timeout, interval: 500, what: `${p.name} decoding video and receiving audio from ${others.map((o) => o.name).join(', ')}` })
-    .catch((error) => {
-      error.message += `\nlast sample: ${JSON.stringify(last)}`;
-      throw error;
-    });
-  return result;
-}
-
-/** The pids of remote tracks `p` currently receives (active m-lines). */
-async function activeRemotePids(p) {
-  const s = await p.state();
-  return new Set(s.remote.filter((r) => r.active && r.readyState === 'live').map((r) => r.pid));
 }
 
 /** The CPU time (user + system) of a process in seconds, from /proc. */
@@ -274,20 +180,9 @@ ctest('§9.2-9.3 a fourth participant decodes every other video within 2 s of jo
   // The page's own click time: Playwright's actionability checks before
   // the click are not the person's wait.
   const clicked = (await dave.state()).clicks.join;
-  // Poll fast: this is a measurement.
-  const firstFrame = {};
-  let joinedAt = null;
-  await waitFor(async () => {
-    const [s, stats] = await Promise.all([dave.state(), dave.stats()]);
-    if (s.status.phase === 'error') throw new Error(`dave: ${s.status.text}`);
-    if (joinedAt === null && s.pid) joinedAt = Date.now();
-    for (const st of stats) {
-      if (st.kind === 'video' && st.framesDecoded > 0 && st.username && !(st.username in firstFrame)) {
-        firstFrame[st.username] = Date.now();
-      }
-    }
-    return others.every((o) => o in firstFrame);
-  }, { timeout: 10_000, interval: 25, what: `dave decoding video from ${others.join(', ')}` });
+  const seen = await firstMedia(dave, others, { timeout: 10_000, interval: 25 });
+  const firstFrame = seen.video;
+  const joinedAt = seen.pidKnown;
   for (const o of others) {
     say(t, `join-to-first-frame dave <- ${o}: ${firstFrame[o] - clicked} ms from clicking Join` +
       (joinedAt ? ` (${firstFrame[o] - joinedAt} ms after the page knew its pid)` : ''));
@@ -318,18 +213,15 @@ ctest('§9.2-9.3 a fourth participant decodes every other video within 2 s of jo
 ctest('§9.3-9.4 mute: the others see it in the room object, unmute brings it back', async (t) => {
   const bob = people.get('bob');
   const others = ['alice', 'carol', 'dave'].map((n) => people.get(n));
-  const button = bob.page.getByRole('button', { name: 'Mute video', exact: true });
   const seen = (want) => Promise.all(others.map((p) => waitFor(async () => {
     const s = await p.state();
     const entry = Object.values(s.participants).find((x) => x.username === 'bob');
     const tile = s.tiles.find((x) => x.label === 'bob');
     return entry?.publishing?.video === want && entry?.publishing?.audio === true && tile?.video === want;
   }, { timeout: 2_000, what: `${p.name} to see bob's video ${want ? 'on' : 'off'} (room object and tile)` })));
-  await button.click();
-  assert.equal(await button.getAttribute('aria-pressed'), 'true');
+  assert.equal(await bob.toggle('Mute video'), 'true');
   await seen(false);
-  await button.click();
-  assert.equal(await button.getAttribute('aria-pressed'), 'false');
+  assert.equal(await bob.toggle('Mute video'), 'false');
   await seen(true);
   say(t, 'bob muted and unmuted his video; alice, carol and dave saw both in the room object');
 });
@@ -356,7 +248,7 @@ ctest('§9.5 one leaves with the Leave button: gone for the others within 2 s, m
   }));
   // Alice's page is back at the form and says so.
   assert.match(await alice.statusText(), /left/i);
-  assert.equal(await alice.page.getByRole('button', { name: 'Join', exact: true }).isEnabled(), true);
+  assert.equal(await alice.buttonEnabled('Join'), true);
   for (const p of rest) await waitMediaFrom(p, rest.filter((o) => o !== p), { timeout: 5_000 });
 });
 
@@ -458,7 +350,7 @@ test('§9.2 a join to a full room shows 486 and the server\'s desc in the status
     assert.match(text, /486/, 'the status line names the code');
     if (st.status.desc) assert.ok(text.includes(st.status.desc), `the status line carries the server's desc: ${text}`);
     // Back at the form, free to try again.
-    assert.equal(await second.page.getByRole('button', { name: 'Join', exact: true }).isEnabled(), true);
+    assert.equal(await second.buttonEnabled('Join'), true);
     await first.clickLeave();
   } finally {
     for (const p of pages) await p.closeContext();

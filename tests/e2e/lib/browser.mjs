@@ -80,51 +80,94 @@ export async function waitFor(fn, { timeout = 5_000, interval = 100, what = 'a c
 export async function openParticipant(browser, server, { name, room, video = '320x240@15', query = {} }) {
   const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
   const page = await context.newPage();
-  const logs = [];
-  page.on('console', (m) => {
-    logs.push(`[${m.type()}] ${m.text()}`);
-    if (logs.length > 2000) logs.shift();
+  const logs = consoleLog();
+  page.on('console', (m) => logs.add(`[${m.type()}] ${m.text()}`));
+  page.on('pageerror', (e) => logs.add(`[pageerror] ${e.message}`));
+  await page.goto(participantUrl(server, { video, query }), { timeout: ms(10_000) });
+
+  const textbox = (label) => page.getByRole('textbox', { name: label, exact: true });
+  const button = (label) => page.getByRole('button', { name: label, exact: true });
+  return participant({
+    name, room, page, context, logs, browserName: 'chromium',
+    ui: {
+      fill: (label, value) => textbox(label).fill(value),
+      click: (label) => button(label).click({ timeout: ms(5_000) }),
+      pressed: (label) => button(label).getAttribute('aria-pressed'),
+      enabled: (label) => button(label).isEnabled(),
+      statusText: () => page.getByRole('status').textContent(),
+      closeTab: () => page.close({ runBeforeUnload: true }),
+      closeContext: () => context.close(),
+    },
   });
-  page.on('pageerror', (e) => logs.push(`[pageerror] ${e.message}`));
+}
 
+/** The page's URL for one participant: the server's /, with the capture size. */
+export function participantUrl(server, { video, query = {} }) {
   const url = new URL(`http://localhost:${server.port}/`);
-  url.searchParams.set('video', video);
+  if (video) url.searchParams.set('video', video);
   for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-  await page.goto(url.href, { timeout: ms(10_000) });
+  return url.href;
+}
 
+/** The last lines of a page's console, for failure messages. */
+export function consoleLog(max = 2000) {
+  const lines = [];
+  return {
+    lines,
+    add(line) {
+      lines.push(line);
+      if (lines.length > max) lines.shift();
+    },
+  };
+}
+
+/**
+ * What a test does with one person, whatever the browser: `ui` holds the
+ * few driver-specific steps (find a control by its accessible role and
+ * name, as a person would, and act on it); the rest runs in the page
+ * through its read-only test hook (window.hyperconf).
+ */
+export function participant({ name, room, page, context, logs, browserName, ui }) {
   const p = {
-    name, room, context, page, logs,
+    name, room, page, context, browserName, logs: logs.lines,
     closed: false,
 
     /** Types name and room and clicks Join, as a person would. */
     async join() {
-      await page.getByRole('textbox', { name: 'Your name', exact: true }).fill(name);
-      await page.getByRole('textbox', { name: 'Room', exact: true }).fill(room);
-      await page.getByRole('button', { name: 'Join', exact: true }).click({ timeout: ms(5_000) });
+      await ui.fill('Your name', name);
+      await ui.fill('Room', room);
+      await ui.click('Join');
       p.joinClickedAt = Date.now();
     },
 
     state: () => page.evaluate(() => window.hyperconf.state()),
     stats: () => page.evaluate(() => window.hyperconf.stats()),
-    statusText: () => page.getByRole('status').textContent(),
+    statusText: () => ui.statusText(),
 
-    async clickLeave() {
-      await page.getByRole('button', { name: 'Leave', exact: true }).click({ timeout: ms(5_000) });
+    clickLeave: () => ui.click('Leave'),
+
+    /** Clicks a toggle button ("Mute video") and returns its aria-pressed afterwards. */
+    async toggle(label) {
+      await ui.click(label);
+      return ui.pressed(label);
     },
+
+    /** Whether a button (by its label) can be clicked. */
+    buttonEnabled: (label) => ui.enabled(label),
 
     /** Closes the tab, as a person would (unload handlers run). */
     async closeTab() {
       p.closed = true;
-      await page.close({ runBeforeUnload: true });
+      await ui.closeTab();
     },
 
     async closeContext() {
       p.closed = true;
-      await context.close().catch(() => {});
+      await ui.closeContext().catch(() => {});
     },
 
     /** The page's console output, for failure messages. */
-    dump: () => `--- ${name} console ---\n${logs.slice(-60).join('\n')}`,
+    dump: () => `--- ${name} (${browserName}) console ---\n${logs.lines.slice(-60).join('\n')}`,
   };
   return p;
 }
