@@ -103,6 +103,27 @@ measure (gsize size, guint packets, guint rounds, Figures *best)
   return TRUE;
 }
 
+static void
+print_row (const gchar *operation, const gchar *size, gdouble stock_us,
+           gdouble openssl_us)
+{
+  g_print ("%-16s %6s %10.2f %10.2f %7.1fx\n", operation, size, stock_us,
+           openssl_us, stock_us / openssl_us);
+}
+
+static gboolean
+measure_sizes (GStrv sizes, guint packets, guint rounds, Figures *figures)
+{
+  for (guint i = 0; sizes[i]; i++)
+    if (!measure (g_ascii_strtoull (sizes[i], NULL, 10), packets, rounds,
+                  &figures[i])) {
+      g_printerr ("hc-srtp-bench: libsrtp2 (%s crypto) refused a packet\n",
+                  hc_srtp_crypto_get_backend ());
+      return FALSE;
+    }
+  return TRUE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -152,22 +173,14 @@ main (int argc, char **argv)
     g_printerr ("hc-srtp-bench: srtp_init failed\n");
     return 1;
   }
-  for (guint i = 0; i < n; i++)
-    if (!measure (g_ascii_strtoull (sizes[i], NULL, 10), packets, rounds,
-                  &stock[i])) {
-      g_printerr ("hc-srtp-bench: stock SRTP refused a packet\n");
-      return 1;
-    }
+  if (!measure_sizes (sizes, packets, rounds, stock))
+    return 1;
   if (!hc_srtp_crypto_install (&error)) {
     g_printerr ("hc-srtp-bench: %s\n", error->message);
     return 1;
   }
-  for (guint i = 0; i < n; i++)
-    if (!measure (g_ascii_strtoull (sizes[i], NULL, 10), packets, rounds,
-                  &openssl[i])) {
-      g_printerr ("hc-srtp-bench: SRTP on OpenSSL refused a packet\n");
-      return 1;
-    }
+  if (!measure_sizes (sizes, packets, rounds, openssl))
+    return 1;
 
   g_print ("AES_CM_128_HMAC_SHA1_80, us of CPU per packet (fastest of %d "
            "rounds of %d packets)\n",
@@ -175,12 +188,10 @@ main (int argc, char **argv)
   g_print ("%-16s %6s %10s %10s %8s\n", "operation", "octets", "stock",
            hc_srtp_crypto_get_backend (), "speed-up");
   for (guint i = 0; i < n; i++) {
-    g_print ("%-16s %6s %10.2f %10.2f %7.1fx\n", "srtp_protect", sizes[i],
-             stock[i].protect_us, openssl[i].protect_us,
-             stock[i].protect_us / openssl[i].protect_us);
-    g_print ("%-16s %6s %10.2f %10.2f %7.1fx\n", "srtp_unprotect", sizes[i],
-             stock[i].unprotect_us, openssl[i].unprotect_us,
-             stock[i].unprotect_us / openssl[i].unprotect_us);
+    print_row ("srtp_protect", sizes[i], stock[i].protect_us,
+               openssl[i].protect_us);
+    print_row ("srtp_unprotect", sizes[i], stock[i].unprotect_us,
+               openssl[i].unprotect_us);
   }
   return 0;
 }

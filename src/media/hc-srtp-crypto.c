@@ -185,47 +185,28 @@ static const uint8_t zeros[32];
 /* srtp_cipher_test_case_t wants a mutable IV it never writes. */
 static uint8_t icm_zero_iv[COUNTER_LEN];
 
-static const srtp_cipher_test_case_t icm_128_vectors = {
-  .key_length_octets = sizeof icm_128_key,
-  .key = icm_128_key,
-  .idx = icm_zero_iv,
-  .plaintext_length_octets = sizeof zeros,
-  .plaintext = zeros,
-  .ciphertext_length_octets = sizeof icm_128_keystream,
-  .ciphertext = icm_128_keystream,
-};
-static const srtp_cipher_test_case_t icm_256_vectors = {
-  .key_length_octets = sizeof icm_256_key,
-  .key = icm_256_key,
-  .idx = icm_zero_iv,
-  .plaintext_length_octets = sizeof zeros,
-  .plaintext = zeros,
-  .ciphertext_length_octets = sizeof icm_256_keystream,
-  .ciphertext = icm_256_keystream,
-};
+/* Known-answer test: the keystream of @key_salt at index 0. */
+#define ICM_VECTOR(key_salt, keystream)                                        \
+  {                                                                            \
+    .key_length_octets = sizeof key_salt, .key = key_salt, .idx = icm_zero_iv, \
+    .plaintext_length_octets = sizeof zeros, .plaintext = zeros,               \
+    .ciphertext_length_octets = sizeof keystream, .ciphertext = keystream,     \
+  }
+static const srtp_cipher_test_case_t icm_128_vectors
+    = ICM_VECTOR (icm_128_key, icm_128_keystream);
+static const srtp_cipher_test_case_t icm_256_vectors
+    = ICM_VECTOR (icm_256_key, icm_256_keystream);
 
-static const srtp_cipher_type_t icm_128_type = {
-  .alloc = icm_alloc,
-  .dealloc = icm_dealloc,
-  .init = icm_init,
-  .encrypt = icm_crypt,
-  .decrypt = icm_crypt,
-  .set_iv = icm_set_iv,
-  .description = "AES-128 counter mode on OpenSSL EVP (hyperconf)",
-  .test_data = &icm_128_vectors,
-  .id = SRTP_AES_ICM_128,
-};
-static const srtp_cipher_type_t icm_256_type = {
-  .alloc = icm_alloc,
-  .dealloc = icm_dealloc,
-  .init = icm_init,
-  .encrypt = icm_crypt,
-  .decrypt = icm_crypt,
-  .set_iv = icm_set_iv,
-  .description = "AES-256 counter mode on OpenSSL EVP (hyperconf)",
-  .test_data = &icm_256_vectors,
-  .id = SRTP_AES_ICM_256,
-};
+/* One set of functions; icm_alloc picks the type by the key length. */
+#define ICM_TYPE(bits, vectors)                                                \
+  {                                                                            \
+    .alloc = icm_alloc, .dealloc = icm_dealloc, .init = icm_init,              \
+    .encrypt = icm_crypt, .decrypt = icm_crypt, .set_iv = icm_set_iv,          \
+    .description = "AES-" #bits " counter mode on OpenSSL EVP (hyperconf)",    \
+    .test_data = &vectors, .id = SRTP_AES_ICM_##bits,                          \
+  }
+static const srtp_cipher_type_t icm_128_type = ICM_TYPE (128, icm_128_vectors);
+static const srtp_cipher_type_t icm_256_type = ICM_TYPE (256, icm_256_vectors);
 
 /* ---- HMAC-SHA1 ---------------------------------------------------------- */
 
