@@ -16,6 +16,7 @@
 #include <hyperconf/hc-node.h>
 #include <hyperconf/hc-conference.h>
 #include <hyperconf/hc-forwarder.h>
+#include <hyperconf/hc-srtp-crypto.h>
 
 #include <gst/gst.h>
 
@@ -158,6 +159,12 @@ run (int argc, char **argv)
     return EXIT_USAGE;
   }
 
+  /* Before any webrtcbin exists, so that every SRTP session of the
+   * process uses it (hc-srtp-crypto.h). */
+  if (!hc_srtp_crypto_install (&error)) {
+    g_warning ("SRTP: keeping libsrtp2's own crypto: %s", error->message);
+    g_clear_error (&error);
+  }
   hc_media_register_elements (NULL);
   node = hc_node_new (&config->node);
   conference = hc_conference_new (node, &config->conference, &error);

@@ -17,6 +17,7 @@
 
 #include <gst/gst.h>
 #include <hyperconf/hc-forwarder.h>
+#include <hyperconf/hc-srtp-crypto.h>
 
 #include "hc-bench-clip.h"
 #include "hc-bench-context.h"
@@ -293,6 +294,12 @@ main (int argc, char **argv)
   if (o.workdir == NULL)
     o.workdir = default_workdir ();
 
+  /* The synthetic participants' webrtcbins protect like the server's
+   * (for Janus's runs too: the load generator is the same). */
+  if (!hc_srtp_crypto_install (&error)) {
+    g_warning ("SRTP: keeping libsrtp2's own crypto: %s", error->message);
+    g_clear_error (&error);
+  }
   hc_media_register_elements (NULL);
   /* Encoded once; every participant replays these packets. */
   video = hc_bench_clip_encode_video (o.width, o.height, o.fps, o.kbps, 10,
