@@ -696,15 +696,49 @@ hcTest(main, '§3 close ends the session: addresses released, observers get dele
   await expectCode(C, { type: 're-open', from: `${A.runtime}/${A.token}`, to: SESSION }, 404);
 });
 
-hcTest(main, '§3 an open from a live runtime URL ends the old session', async () => {
+hcTest(main, '§3 an open of a live runtime URL from another socket is 409 and changes nothing', async () => {
   const { A, B, url } = await observedObject(main);
   const A2 = await main.connect('A2');
-  await openSession(A2, A.runtime);
+  await expectCode(A2, { type: 'open', from: A.runtime, to: SESSION }, 409);
+  // A keeps its socket, its addresses and its observers.
+  assert.ok(A.isOpen, 'the first session keeps its socket');
+  const sent = B.send({ id: B.nextId(), type: 'create', from: B.hyperty, to: A.hyperty, body: {} });
+  assert.equal((await A.nextOfType('create', { from: B.hyperty })).id, sent.id);
+  await allocate(A);
+  // B saw no delete of A's object; the refused socket has no session.
+  await assertNothingMore(B, A);
+  await expectCode(A2, { type: 'create', from: `${A.runtime}/address-allocation`, to: ALLOCATION, body: {} }, 401);
+  // A's object still fans out to B.
+  A.send(updateFrom(A, url, 1, { attribute: 'x', value: 1 }));
+  await B.nextOfType('update', { to: `${url}/changes` });
+});
+
+hcTest(main, '§3 an open on the session\'s own socket ends it and starts a new one', async () => {
+  const { A, B, url } = await observedObject(main);
+  const oldToken = A.token;
+  await openSession(A, A.runtime);
+  assert.notEqual(A.token, oldToken, 'a new runtimeToken');
   const del = await B.nextOfType('delete', { to: `${url}/changes` });
   assert.equal(del.from, `${url}/subscription`, brief(del));
   await expectCode(B, { type: 'create', from: B.hyperty, to: A.hyperty, body: {} }, 404);
-  // The new session starts empty and works.
-  await allocate(A2);
+  await allocate(A); // the new session works
+});
+
+hcTest(main, '§4 a departed participant\'s address is 403 to another runtime, its own may reclaim it', async () => {
+  const A = await participant(main, 'A');
+  const B = await participant(main, 'B');
+  const { runtime, hyperty } = A;
+  await closeSession(A);
+  const read = { type: 'read', from: hyperty, to: REGISTRY, body: { resource: `user://${DOMAIN}/nobody` } };
+  const refused = await expectCode(B, read, 403);
+  assert.match(refused.body.desc, /released/, brief(refused));
+  await expectCode(B, { type: 'subscribe', from: `${B.runtime}/sm`, to: SM, body: { subscribe: [hyperty] } }, 403);
+  // A's runtime, back with a new session, takes it again.
+  const A2 = await main.connect('A2');
+  await openSession(A2, runtime);
+  await expectCode(A2, read, 404); // past the ownership check: no such user
+  const sent = B.send({ id: B.nextId(), type: 'create', from: B.hyperty, to: hyperty, body: {} });
+  assert.equal((await A2.nextOfType('create', { from: B.hyperty })).id, sent.id);
 });
 
 hcTest(main, '§1 frames: binary closes 1003, oversized closes 1009, junk text is dropped', async () => {
@@ -763,6 +797,19 @@ hcTest(short, '§3 after the grace period the session ends and observers see del
   // The token expired with it.
   const C = await short.connect('C');
   await expectCode(C, { type: 're-open', from: `${runtime}/${token}`, to: SESSION }, 404);
+});
+
+hcTest(short, '§3 an open of a runtime URL in its grace period is 409; re-open still works', async () => {
+  const A = await participant(short, 'A');
+  A.terminate();
+  await sleep(DROP_NOTICE_MS);
+  const A2 = await short.connect('A2');
+  await expectCode(A2, { type: 'open', from: A.runtime, to: SESSION }, 409);
+  const req = { id: A2.nextId(), type: 're-open', from: `${A.runtime}/${A.token}`, to: SESSION };
+  assertResponse(await A2.request(req), req, 200);
+  A2.runtime = A.runtime;
+  await expectCode(A2, { type: 'create', from: A.hyperty, to: REGISTRY,
+    body: { value: { user: `user://${DOMAIN}/a`, url: A.hyperty } } }, 200);
 });
 
 hcTest(short, '§3 re-open still works inside a short grace period', async () => {
