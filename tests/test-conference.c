@@ -9,6 +9,7 @@
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-syncher.h>
 #include <hyperconf/hc-json-spec.h>
+#include <hyperconf/hc-token.h>
 
 #include "../src/media/hc-peer.h"
 
@@ -28,6 +29,7 @@ typedef struct {
   gchar *room_object;   /* the room object */
   gchar *pid;
   gchar *offer; /* the join offer, kept to try joining again */
+  gchar *token; /* (nullable): options.token of the next join */
   gint join_code;
   GHashTable *buffers_by_mid; /* mid -> guint count (atomic via lock) */
   GMutex lock;
@@ -363,6 +365,8 @@ client_join (Fixture *f, Client *c, const gchar *room, const gchar *sdp)
   json_object_set_object_member (data, "connectionDescription", description);
   json_object_set_array_member (data, "iceCandidates", json_array_new ());
   json_object_set_string_member (options, "mode", "sfu");
+  if (c->token)
+    json_object_set_string_member (options, "token", c->token);
   json_object_set_object_member (data, "options", options);
 
   c->own = hc_syncher_report (c->syncher, "connection",
@@ -409,6 +413,7 @@ client_clear (Client *c)
   g_free (c->name);
   g_free (c->pid);
   g_free (c->offer);
+  g_free (c->token);
   g_free (c->server_object);
   g_free (c->room_object);
   memset (c, 0, sizeof *c);
@@ -461,6 +466,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   g_free (node_config.domain);
   hc_conference_config_init_defaults (&config);
   config.max_participants = N_CLIENTS;
+  config.token_secret = data; /* NULL, or the secret of the token tests */
   f->conference = hc_conference_new (f->node, &config, &error);
   g_assert_no_error (error);
   for (gint i = 0; i < N_CLIENTS; i++)
@@ -652,6 +658,79 @@ test_vanish_mid_join (Fixture *f, gconstpointer data)
   }
 }
 
+/* ---- join tokens (§9.2 401/403) ----------------------------------------- */
+
+#define TOKEN_SECRET "conference-test-secret-0123456789"
+
+static void
+join_with_token (Fixture *f, Client *c, const gchar *room, gchar *token,
+                 gint expected)
+{
+  g_free (c->token);
+  c->token = token;
+  client_join (f, c, room, c->offer);
+  RUN_UNTIL (c->join_code != 0);
+  g_assert_cmpint (c->join_code, ==, expected);
+  if (expected != 200) {
+    g_assert_cmpuint (hc_conference_get_n_participants (f->conference), ==, 0);
+    hc_syncher_delete_reported (c->syncher, c->own);
+    c->own = NULL;
+  }
+}
+
+static void
+test_token_joins (Fixture *f, gconstpointer data)
+{
+  Client *c = &f->clients[0];
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  const gchar *mcu_only[] = { "mcu", NULL };
+  g_autofree gchar *entry_path = NULL;
+  HcSyncObject *room_object;
+  JsonNode *entry;
+
+  client_media_start (c);
+  g_free (client_create_offer (c));
+
+  /* 401: none, forged (another secret), expired. */
+  join_with_token (f, c, "tokens", NULL, 401);
+  join_with_token (f, c, "tokens",
+                   hc_token_mint ("not-the-server-secret-000", "tokens",
+                                  "mallory", NULL, now, now + 60, 0),
+                   401);
+  join_with_token (f, c, "tokens",
+                   hc_token_mint (TOKEN_SECRET, "tokens", "late", NULL,
+                                  now - 120, now - 60, 0),
+                   401);
+  /* 403: another room; a mode not granted (the client asks for sfu). */
+  join_with_token (f, c, "tokens",
+                   hc_token_mint (TOKEN_SECRET, "other-room", "alice", NULL,
+                                  now, now + 60, 0),
+                   403);
+  join_with_token (f, c, "tokens",
+                   hc_token_mint (TOKEN_SECRET, "tokens", "alice", mcu_only,
+                                  now, now + 60, 0),
+                   403);
+  g_assert_cmpuint (hc_conference_get_n_rooms (f->conference), ==, 0);
+
+  /* A valid token admits its room, under its name (not the identity's). */
+  join_with_token (f, c, "tokens",
+                   hc_token_mint (TOKEN_SECRET, "tokens", "Alice Token", NULL,
+                                  now, now + 60, 0),
+                   200);
+  g_assert_cmpuint (hc_conference_get_n_participants (f->conference), ==, 1);
+  RUN_UNTIL (c->pid != NULL && c->room_object != NULL
+             && hc_syncher_lookup_observed (c->syncher, c->room_object));
+  room_object = hc_syncher_lookup_observed (c->syncher, c->room_object);
+  entry_path = g_strdup_printf ("participants.%s", c->pid);
+  RUN_UNTIL ((entry = hc_sync_object_lookup (room_object, entry_path)) != NULL);
+  g_assert_cmpstr (
+      hc_json_get_string (json_node_get_object (entry), "username"), ==,
+      "Alice Token");
+  g_assert_cmpstr (
+      hc_json_get_string (hc_sync_object_get_data (room_object), "name"), ==,
+      "tokens");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -668,5 +747,7 @@ main (int argc, char **argv)
               test_bad_joins, fixture_tear_down);
   g_test_add ("/conference/vanish-mid-join", Fixture, NULL, fixture_set_up,
               test_vanish_mid_join, fixture_tear_down);
+  g_test_add ("/conference/token-joins", Fixture, TOKEN_SECRET, fixture_set_up,
+              test_token_joins, fixture_tear_down);
   return g_test_run ();
 }

@@ -20,6 +20,9 @@ G_BEGIN_DECLS
 typedef struct {
   guint max_participants; /* per room: 486 beyond (16) */
   guint max_rooms;        /* per server: 503 beyond (100) */
+  /* (nullable): HS256 key of join tokens (options.token); copied by
+   * hc_conference_new.  NULL: joins need no token (NULL) */
+  const gchar *token_secret;
 } HcConferenceConfig;
 
 void hc_conference_config_init_defaults (HcConferenceConfig *config);

@@ -14,6 +14,7 @@
 #include <hyperconf/hc-address.h>
 #include <hyperconf/hc-error.h>
 #include <hyperconf/hc-syncher.h>
+#include <hyperconf/hc-token.h>
 
 #include "hc-room.h"
 
@@ -27,6 +28,7 @@ struct _HcConference {
   GObject parent_instance;
 
   HcConferenceConfig config;
+  gchar *token_secret; /* (nullable): joins need a token when set */
   HcSyncher *syncher;
   GHashTable *rooms;   /* name -> HcRoom */
   GHashTable *joining; /* client object url -> Invitation (until answered) */
@@ -46,6 +48,7 @@ hc_conference_config_init_defaults (HcConferenceConfig *config)
 {
   config->max_participants = 16;
   config->max_rooms = 100;
+  config->token_secret = NULL;
 }
 
 static void
@@ -79,6 +82,7 @@ hc_conference_finalize (GObject *object)
 
   g_hash_table_unref (self->rooms);
   g_hash_table_unref (self->joining);
+  g_free (self->token_secret);
   G_OBJECT_CLASS (hc_conference_parent_class)->finalize (object);
 }
 
@@ -226,6 +230,23 @@ count_participants (HcConference *self)
   return n;
 }
 
+/* §9.2: with a token secret, options.token must be valid (else 401) and
+ * grant this room and mode (else 403); its `sub` names the participant. */
+static gboolean
+admit_by_token (HcConference *self, HcJoinRequest *request, GError **error)
+{
+  g_autoptr (HcTokenClaims) claims
+      = hc_token_verify (request->token, self->token_secret,
+                         g_get_real_time () / G_USEC_PER_SEC, error);
+
+  if (claims == NULL
+      || !hc_token_allows (claims, request->room, request->mode, error))
+    return FALSE;
+  g_free (request->username);
+  request->username = hc_join_shown_name (claims->sub);
+  return TRUE;
+}
+
 static void
 observed (HcSyncher *syncher, HcSyncObject *object, gint code,
           gpointer user_data)
@@ -257,6 +278,11 @@ observed (HcSyncher *syncher, HcSyncObject *object, gint code,
     refuse (self, invitation, 403,
             "owner %s is not an address of the inviting session",
             request->owner);
+    return;
+  }
+
+  if (self->token_secret && !admit_by_token (self, request, &error)) {
+    refuse (self, invitation, error->code, "%s", error->message);
     return;
   }
 
@@ -376,6 +402,8 @@ hc_conference_new (HcNode *node, const HcConferenceConfig *config,
 
   self = g_object_new (HC_TYPE_CONFERENCE, NULL);
   self->config = *config;
+  self->token_secret = g_strdup (config->token_secret);
+  self->config.token_secret = NULL; /* ours is self->token_secret */
   self->syncher = hc_syncher_new (node, runtime);
   if (hc_syncher_get_url (self->syncher) == NULL) {
     g_set_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_UNAVAILABLE,

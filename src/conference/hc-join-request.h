@@ -12,6 +12,7 @@ typedef struct {
   gchar *offer_sdp; /* connectionDescription.sdp of type "offer" */
   gchar *username;  /* identity, displayName, or "anonymous" */
   gchar *mode;      /* "sfu" or "mcu" */
+  gchar *token;     /* (nullable): options.token */
   JsonObject *publishing; /* {audio: bool, video: bool} */
 } HcJoinRequest;
 
@@ -25,6 +26,10 @@ typedef struct {
 HcJoinRequest *hc_join_request_parse (JsonObject *invitation, JsonObject *data,
                                       GError **error);
 void hc_join_request_free (HcJoinRequest *request);
+
+/* A name as participants see it (valid UTF-8, at most 64 bytes).
+ * Returns: (transfer full) */
+gchar *hc_join_shown_name (const gchar *name);
 
 /* Room names and participant ids of §9.2/§9.4. */
 gboolean hc_join_room_name_valid (const gchar *name);
