@@ -52,6 +52,9 @@ guint hc_conference_get_n_participants (HcConference *self);
  */
 gchar *hc_conference_dump_room_dot (HcConference *self, const gchar *room);
 
+/* A room name of §9.2: 1..128 characters of [A-Za-z0-9._-]. */
+gboolean hc_conference_room_name_valid (const gchar *name);
+
 /* Returns: (transfer full): the names of the live rooms */
 GStrv hc_conference_list_rooms (HcConference *self);
 

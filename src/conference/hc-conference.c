@@ -475,3 +475,9 @@ hc_conference_list_rooms (HcConference *self)
     g_strv_builder_add (builder, name);
   return g_strv_builder_end (builder);
 }
+
+gboolean
+hc_conference_room_name_valid (const gchar *name)
+{
+  return hc_join_room_name_valid (name);
+}
