@@ -658,6 +658,103 @@ test_vanish_mid_join (Fixture *f, gconstpointer data)
   }
 }
 
+/* ---- operator calls (the admin API's) ------------------------------------ */
+
+static void
+store_node (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  *(JsonNode **)user_data = hc_conference_describe_rooms_finish (
+      HC_CONFERENCE (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_admin_calls (Fixture *f, gconstpointer data)
+{
+  g_autoptr (JsonNode) described = NULL;
+  JsonArray *rooms, *participants;
+  JsonObject *room;
+  Client *removed = &f->clients[2];
+
+  for (gint i = 0; i < N_CLIENTS; i++) {
+    Client *c = &f->clients[i];
+
+    client_media_start (c);
+    g_free (client_create_offer (c));
+    client_join (f, c, "ops", c->offer);
+    RUN_UNTIL (c->join_code != 0);
+    g_assert_cmpint (c->join_code, ==, 200);
+    RUN_UNTIL (c->pid != NULL && c->room_object != NULL);
+  }
+  RUN_UNTIL (everyone_receives_from_everyone (f, 20));
+
+  /* Rooms, participants and their stats: media flows both ways. */
+  hc_conference_describe_rooms_async (f->conference, NULL, store_node,
+                                      &described);
+  RUN_UNTIL (described != NULL);
+  rooms = json_object_get_array_member (json_node_get_object (described),
+                                        "rooms");
+  g_assert_cmpuint (json_array_get_length (rooms), ==, 1);
+  room = json_array_get_object_element (rooms, 0);
+  g_assert_cmpstr (json_object_get_string_member (room, "name"), ==, "ops");
+  participants = json_object_get_array_member (room, "participants");
+  g_assert_cmpuint (json_array_get_length (participants), ==, N_CLIENTS);
+  for (guint i = 0; i < N_CLIENTS; i++) {
+    JsonObject *p = json_array_get_object_element (participants, i);
+    JsonObject *stats = json_object_get_object_member (p, "stats");
+    gboolean known = FALSE;
+
+    for (gint j = 0; j < N_CLIENTS; j++)
+      known |= g_strcmp0 (f->clients[j].pid,
+                          json_object_get_string_member (p, "pid"))
+               == 0;
+    g_assert_true (known);
+    g_assert_nonnull (json_object_get_string_member (p, "username"));
+    g_assert_nonnull (stats);
+    g_test_message ("%s: in %" G_GINT64_FORMAT " bit/s, out %" G_GINT64_FORMAT
+                    " bit/s, lost in %" G_GINT64_FORMAT,
+                    json_object_get_string_member (p, "pid"),
+                    json_object_get_int_member (stats, "bitrateIn"),
+                    json_object_get_int_member (stats, "bitrateOut"),
+                    json_object_get_int_member (stats, "packetsLostIn"));
+    /* Live VP8 and Opus: well above a few kbit/s each way. */
+    g_assert_cmpint (json_object_get_int_member (stats, "bitrateIn"), >, 10000);
+    g_assert_cmpint (json_object_get_int_member (stats, "bitrateOut"), >,
+                     10000);
+    g_assert_cmpint (json_object_get_int_member (stats, "packetsReceived"), >,
+                     0);
+    g_assert_true (json_object_has_member (stats, "rttMs"));
+  }
+
+  /* Remove one: the others see it leave through the room object. */
+  g_assert_false (
+      hc_conference_remove_participant (f->conference, "ops", "nobody"));
+  g_assert_false (
+      hc_conference_remove_participant (f->conference, "nope", removed->pid));
+  g_assert_true (
+      hc_conference_remove_participant (f->conference, "ops", removed->pid));
+  for (gint i = 0; i < 2; i++)
+    RUN_UNTIL (
+        !room_lists (&f->clients[i], f->clients[i].syncher, removed->pid));
+  g_assert_cmpuint (hc_conference_get_n_participants (f->conference), ==, 2);
+  /* ... and the one removed sees the server's Connection object go. */
+  RUN_UNTIL (
+      hc_syncher_lookup_observed (removed->syncher, removed->server_object)
+      == NULL);
+
+  /* Close the room: everyone out, the room object gone. */
+  g_assert_false (hc_conference_close_room (f->conference, "nope"));
+  g_assert_true (hc_conference_close_room (f->conference, "ops"));
+  RUN_UNTIL (hc_conference_get_n_rooms (f->conference) == 0);
+  g_assert_cmpuint (hc_conference_get_n_participants (f->conference), ==, 0);
+  for (gint i = 0; i < 2; i++)
+    RUN_UNTIL (hc_syncher_lookup_observed (f->clients[i].syncher,
+                                           f->clients[i].room_object)
+               == NULL);
+}
+
 /* ---- join tokens (§9.2 401/403) ----------------------------------------- */
 
 #define TOKEN_SECRET "conference-test-secret-0123456789"
@@ -747,6 +844,8 @@ main (int argc, char **argv)
               test_bad_joins, fixture_tear_down);
   g_test_add ("/conference/vanish-mid-join", Fixture, NULL, fixture_set_up,
               test_vanish_mid_join, fixture_tear_down);
+  g_test_add ("/conference/admin-calls", Fixture, NULL, fixture_set_up,
+              test_admin_calls, fixture_tear_down);
   g_test_add ("/conference/token-joins", Fixture, TOKEN_SECRET, fixture_set_up,
               test_token_joins, fixture_tear_down);
   return g_test_run ();

@@ -58,4 +58,36 @@ gboolean hc_conference_room_name_valid (const gchar *name);
 /* Returns: (transfer full): the names of the live rooms */
 GStrv hc_conference_list_rooms (HcConference *self);
 
+/* ---- operator calls (admin API) --------------------------------------- */
+
+/**
+ * hc_conference_describe_rooms_async:
+ * Every room with its participants and their connection statistics
+ * (webrtcbin get-stats, which takes up to about a second for the rates).
+ */
+void hc_conference_describe_rooms_async (HcConference *self,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer user_data);
+/**
+ * hc_conference_describe_rooms_finish:
+ * Returns: (transfer full): {"rooms":[{"name","url","participants":[{
+ *   "pid","hyperty","username","joined","mode","publishing","speaking",
+ *   "stats":{"bitrateIn","bitrateOut","bytesReceived","bytesSent",
+ *   "packetsReceived","packetsSent","packetsLostIn","packetsLostOut",
+ *   "fractionLostOut","rttMs"} or null}]}]}
+ */
+JsonNode *hc_conference_describe_rooms_finish (HcConference *self,
+                                               GAsyncResult *result,
+                                               GError **error);
+
+/* Closes a room: status "closed" in its room object, then everyone
+ * leaves as in §9.5.  FALSE when there is no such room. */
+gboolean hc_conference_close_room (HcConference *self, const gchar *room);
+
+/* Removes one participant as in §9.5.  FALSE when there is no such room
+ * or participant. */
+gboolean hc_conference_remove_participant (HcConference *self,
+                                           const gchar *room, const gchar *pid);
+
 G_END_DECLS

@@ -76,6 +76,15 @@ gchar *hc_token_mint (const gchar *secret, const gchar *room, const gchar *sub,
 gchar *hc_token_sign (const gchar *secret, const gchar *header_json,
                       const gchar *claims_json);
 
+/**
+ * hc_equal_constant_time:
+ * Compares secrets (MACs, bearer tokens) in a time that depends on
+ * @expected_length only.
+ * Returns: %TRUE when both hold the same bytes
+ */
+gboolean hc_equal_constant_time (const void *given, gsize given_length,
+                                 const void *expected, gsize expected_length);
+
 void hc_token_claims_free (HcTokenClaims *claims);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (HcTokenClaims, hc_token_claims_free)

@@ -20,6 +20,7 @@
 
 #include <gst/gst.h>
 
+#include "hc-admin-provider.h"
 #include "hc-build-config.h"
 
 #define EXIT_USAGE 2
@@ -27,31 +28,6 @@
 /* libsoup forces a WebSocket closed 5 s after its close frame; wait a bit
  * longer than that before giving up on a clean drain. */
 #define DRAIN_TIMEOUT_S 7
-
-/* What the admin API and /metrics show of the conference. */
-static GStrv
-admin_list_rooms (gpointer conference)
-{
-  return hc_conference_list_rooms (conference);
-}
-
-static gchar *
-admin_room_dot (gpointer conference, const gchar *room)
-{
-  return hc_conference_dump_room_dot (conference, room);
-}
-
-static guint
-admin_count_participants (gpointer conference)
-{
-  return hc_conference_get_n_participants (conference);
-}
-
-static const HcAdminProvider admin_provider = {
-  admin_list_rooms,
-  admin_room_dot,
-  admin_count_participants,
-};
 
 static gboolean
 on_quit_signal (gpointer user_data)
@@ -244,7 +220,7 @@ run (int argc, char **argv)
   }
   server
       = hc_http_server_new (node, config, hc_conference_get_url (conference));
-  hc_http_server_set_admin (server, &admin_provider, conference);
+  hc_http_server_set_admin (server, &hc_admin_provider, conference);
   if (!hc_http_server_listen (server, &error)) {
     g_printerr ("hyperconf: cannot listen on %s port %u: %s\n",
                 config->listen_address, config->port, error->message);

@@ -16,6 +16,7 @@
 #include <hyperconf/hc-syncher.h>
 #include <hyperconf/hc-token.h>
 
+#include "hc-conference-private.h"
 #include "hc-room.h"
 
 #include <stdarg.h>
@@ -480,4 +481,10 @@ gboolean
 hc_conference_room_name_valid (const gchar *name)
 {
   return hc_join_room_name_valid (name);
+}
+
+HcRoom *
+hc_conference_lookup_room (HcConference *self, const gchar *name)
+{
+  return g_hash_table_lookup (self->rooms, name);
 }

@@ -124,14 +124,17 @@ hmac_sha256 (const gchar *secret, const gchar *data, gsize length,
   return digest_length == HS256_LENGTH;
 }
 
-/* Every byte is looked at whatever differs. */
-static gboolean
-equal_constant_time (const guint8 *a, const guint8 *b, gsize length)
+gboolean
+hc_equal_constant_time (const void *given, gsize given_length,
+                        const void *expected, gsize expected_length)
 {
-  guint8 difference = 0;
+  const guint8 *a = given, *b = expected;
+  guint8 difference = given_length != expected_length;
 
-  for (gsize i = 0; i < length; i++)
-    difference |= a[i] ^ b[i];
+  /* Every byte of @expected is looked at, whatever differs and wherever:
+   * the time tells nothing but @expected's length. */
+  for (gsize i = 0; i < expected_length; i++)
+    difference |= (i < given_length ? a[i] : 0) ^ b[i];
   return difference == 0;
 }
 
@@ -249,8 +252,7 @@ check_signature (const gchar *token, gsize signed_length,
   if (given == NULL)
     return fail (error, "token: the signature is not base64url");
   if (!hmac_sha256 (secret, token, signed_length, expected)
-      || given_length != HS256_LENGTH
-      || !equal_constant_time (given, expected, HS256_LENGTH))
+      || !hc_equal_constant_time (given, given_length, expected, HS256_LENGTH))
     return fail (error, "token: bad signature");
   return TRUE;
 }
