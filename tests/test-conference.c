@@ -781,6 +781,7 @@ test_token_joins (Fixture *f, gconstpointer data)
   Client *c = &f->clients[0];
   gint64 now = g_get_real_time () / G_USEC_PER_SEC;
   const gchar *mcu_only[] = { "mcu", NULL };
+  const gchar *sfu_only[] = { "sfu", NULL };
   g_autofree gchar *entry_path = NULL;
   HcSyncObject *room_object;
   JsonNode *entry;
@@ -811,8 +812,8 @@ test_token_joins (Fixture *f, gconstpointer data)
 
   /* A valid token admits its room, under its name (not the identity's). */
   join_with_token (f, c, "tokens",
-                   hc_token_mint (TOKEN_SECRET, "tokens", "Alice Token", NULL,
-                                  now, now + 60, 0),
+                   hc_token_mint (TOKEN_SECRET, "tokens", "Alice Token",
+                                  sfu_only, now, now + 60, 0),
                    200);
   g_assert_cmpuint (hc_conference_get_n_participants (f->conference), ==, 1);
   RUN_UNTIL (c->pid != NULL && c->room_object != NULL
@@ -826,6 +827,31 @@ test_token_joins (Fixture *f, gconstpointer data)
   g_assert_cmpstr (
       hc_json_get_string (hc_sync_object_get_data (room_object), "name"), ==,
       "tokens");
+
+  /* Switching to a mode the token does not grant changes nothing; the
+   * mute that follows it is applied, so the switch was seen. */
+  {
+    g_autoptr (JsonNode) mcu = json_node_new (JSON_NODE_VALUE);
+    g_autoptr (JsonNode) muted = NULL;
+    JsonObject *publishing = json_object_new ();
+
+    json_node_set_string (mcu, "mcu");
+    g_assert_true (
+        hc_syncher_set (c->syncher, c->own, "options.mode", mcu, NULL));
+    json_object_set_boolean_member (publishing, "audio", FALSE);
+    json_object_set_boolean_member (publishing, "video", TRUE);
+    muted = json_node_init_object (json_node_alloc (), publishing);
+    json_object_unref (publishing);
+    g_assert_true (
+        hc_syncher_set (c->syncher, c->own, "publishing", muted, NULL));
+    RUN_UNTIL ((entry = hc_sync_object_lookup (room_object, entry_path))
+               && !json_object_get_boolean_member (
+                   json_object_get_object_member (json_node_get_object (entry),
+                                                  "publishing"),
+                   "audio"));
+    g_assert_cmpstr (hc_json_get_string (json_node_get_object (entry), "mode"),
+                     ==, "sfu");
+  }
 }
 
 int

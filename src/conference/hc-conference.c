@@ -245,6 +245,8 @@ admit_by_token (HcConference *self, HcJoinRequest *request, GError **error)
     return FALSE;
   g_free (request->username);
   request->username = hc_join_shown_name (claims->sub);
+  /* A later switch of options.mode stays within the token's modes. */
+  request->allowed_modes = g_strdupv (claims->modes);
   return TRUE;
 }
 

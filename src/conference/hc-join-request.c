@@ -180,6 +180,7 @@ hc_join_request_free (HcJoinRequest *request)
   g_free (request->username);
   g_free (request->mode);
   g_free (request->token);
+  g_strfreev (request->allowed_modes);
   if (request->publishing)
     json_object_unref (request->publishing);
   g_free (request);

@@ -7,12 +7,13 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  gchar *room;      /* roomName (or name), [A-Za-z0-9._-]{1,128} */
-  gchar *owner;     /* the client hyperty; equals the invitation's source */
-  gchar *offer_sdp; /* connectionDescription.sdp of type "offer" */
-  gchar *username;  /* identity, displayName, or "anonymous" */
-  gchar *mode;      /* "sfu" or "mcu" */
-  gchar *token;     /* (nullable): options.token */
+  gchar *room;         /* roomName (or name), [A-Za-z0-9._-]{1,128} */
+  gchar *owner;        /* the client hyperty; equals the invitation's source */
+  gchar *offer_sdp;    /* connectionDescription.sdp of type "offer" */
+  gchar *username;     /* identity, displayName, or "anonymous" */
+  gchar *mode;         /* "sfu" or "mcu" */
+  gchar *token;        /* (nullable): options.token */
+  GStrv allowed_modes; /* (nullable): the token's `mode` claim; NULL: any */
   JsonObject *publishing; /* {audio: bool, video: bool} */
 } HcJoinRequest;
 

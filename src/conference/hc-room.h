@@ -86,7 +86,8 @@ struct _HcParticipant {
   gchar *hyperty; /* the client hyperty (owner of its object) */
   gchar *username;
   gchar *mode;
-  gchar *joined; /* ISO 8601 */
+  GStrv allowed_modes; /* (nullable): a join token's modes; NULL: any */
+  gchar *joined;       /* ISO 8601 */
   JsonObject *publishing;
 
   HcSyncObject *client; /* the client's Connection object (observed) */
