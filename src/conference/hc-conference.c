@@ -126,9 +126,13 @@ static void
 room_empty (HcRoom *room, gpointer user_data)
 {
   HcConference *self = user_data;
+  gpointer key = NULL;
 
-  /* Drop it from an idle: the room is still on the stack. */
-  g_hash_table_steal (self->rooms, hc_room_get_name (room));
+  /* Drop it from an idle: the room is still on the stack.  Stealing
+   * leaves the key (our copy of the name) to us. */
+  if (g_hash_table_steal_extended (self->rooms, hc_room_get_name (room), &key,
+                                   NULL))
+    g_free (key);
   g_idle_add_full (G_PRIORITY_DEFAULT, drop_room, room, room_dispose_media);
 }
 
