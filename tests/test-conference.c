@@ -9,6 +9,7 @@
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-syncher.h>
 #include <hyperconf/hc-json-spec.h>
+#include <hyperconf/hc-token.h>
 
 #include "../src/media/hc-peer.h"
 
@@ -28,6 +29,7 @@ typedef struct {
   gchar *room_object;   /* the room object */
   gchar *pid;
   gchar *offer; /* the join offer, kept to try joining again */
+  gchar *token; /* (nullable): options.token of the next join */
   gint join_code;
   GHashTable *buffers_by_mid; /* mid -> guint count (atomic via lock) */
   GMutex lock;
@@ -363,6 +365,8 @@ client_join (Fixture *f, Client *c, const gchar *room, const gchar *sdp)
   json_object_set_object_member (data, "connectionDescription", description);
   json_object_set_array_member (data, "iceCandidates", json_array_new ());
   json_object_set_string_member (options, "mode", "sfu");
+  if (c->token)
+    json_object_set_string_member (options, "token", c->token);
   json_object_set_object_member (data, "options", options);
 
   c->own = hc_syncher_report (c->syncher, "connection",
@@ -409,6 +413,7 @@ client_clear (Client *c)
   g_free (c->name);
   g_free (c->pid);
   g_free (c->offer);
+  g_free (c->token);
   g_free (c->server_object);
   g_free (c->room_object);
   memset (c, 0, sizeof *c);
@@ -461,6 +466,7 @@ fixture_set_up (Fixture *f, gconstpointer data)
   g_free (node_config.domain);
   hc_conference_config_init_defaults (&config);
   config.max_participants = N_CLIENTS;
+  config.token_secret = data; /* NULL, or the secret of the token tests */
   f->conference = hc_conference_new (f->node, &config, &error);
   g_assert_no_error (error);
   for (gint i = 0; i < N_CLIENTS; i++)
@@ -652,6 +658,202 @@ test_vanish_mid_join (Fixture *f, gconstpointer data)
   }
 }
 
+/* ---- operator calls (the admin API's) ------------------------------------ */
+
+static void
+store_node (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  *(JsonNode **)user_data = hc_conference_describe_rooms_finish (
+      HC_CONFERENCE (source), result, &error);
+  g_assert_no_error (error);
+}
+
+static void
+test_admin_calls (Fixture *f, gconstpointer data)
+{
+  g_autoptr (JsonNode) described = NULL;
+  JsonArray *rooms, *participants;
+  JsonObject *room;
+  Client *removed = &f->clients[2];
+
+  for (gint i = 0; i < N_CLIENTS; i++) {
+    Client *c = &f->clients[i];
+
+    client_media_start (c);
+    g_free (client_create_offer (c));
+    client_join (f, c, "ops", c->offer);
+    RUN_UNTIL (c->join_code != 0);
+    g_assert_cmpint (c->join_code, ==, 200);
+    RUN_UNTIL (c->pid != NULL && c->room_object != NULL);
+  }
+  RUN_UNTIL (everyone_receives_from_everyone (f, 20));
+
+  /* Rooms, participants and their stats: media flows both ways. */
+  hc_conference_describe_rooms_async (f->conference, NULL, store_node,
+                                      &described);
+  RUN_UNTIL (described != NULL);
+  rooms = json_object_get_array_member (json_node_get_object (described),
+                                        "rooms");
+  g_assert_cmpuint (json_array_get_length (rooms), ==, 1);
+  room = json_array_get_object_element (rooms, 0);
+  g_assert_cmpstr (json_object_get_string_member (room, "name"), ==, "ops");
+  participants = json_object_get_array_member (room, "participants");
+  g_assert_cmpuint (json_array_get_length (participants), ==, N_CLIENTS);
+  for (guint i = 0; i < N_CLIENTS; i++) {
+    JsonObject *p = json_array_get_object_element (participants, i);
+    JsonObject *stats = json_object_get_object_member (p, "stats");
+    gboolean known = FALSE;
+
+    for (gint j = 0; j < N_CLIENTS; j++)
+      known |= g_strcmp0 (f->clients[j].pid,
+                          json_object_get_string_member (p, "pid"))
+               == 0;
+    g_assert_true (known);
+    g_assert_nonnull (json_object_get_string_member (p, "username"));
+    g_assert_nonnull (stats);
+    g_test_message ("%s: in %" G_GINT64_FORMAT " bit/s, out %" G_GINT64_FORMAT
+                    " bit/s, lost in %" G_GINT64_FORMAT,
+                    json_object_get_string_member (p, "pid"),
+                    json_object_get_int_member (stats, "bitrateIn"),
+                    json_object_get_int_member (stats, "bitrateOut"),
+                    json_object_get_int_member (stats, "packetsLostIn"));
+    /* Live VP8 and Opus: well above a few kbit/s each way. */
+    g_assert_cmpint (json_object_get_int_member (stats, "bitrateIn"), >, 10000);
+    g_assert_cmpint (json_object_get_int_member (stats, "bitrateOut"), >,
+                     10000);
+    g_assert_cmpint (json_object_get_int_member (stats, "packetsReceived"), >,
+                     0);
+    g_assert_true (json_object_has_member (stats, "rttMs"));
+  }
+
+  /* Remove one: the others see it leave through the room object. */
+  g_assert_false (
+      hc_conference_remove_participant (f->conference, "ops", "nobody"));
+  g_assert_false (
+      hc_conference_remove_participant (f->conference, "nope", removed->pid));
+  g_assert_true (
+      hc_conference_remove_participant (f->conference, "ops", removed->pid));
+  for (gint i = 0; i < 2; i++)
+    RUN_UNTIL (
+        !room_lists (&f->clients[i], f->clients[i].syncher, removed->pid));
+  g_assert_cmpuint (hc_conference_get_n_participants (f->conference), ==, 2);
+  /* ... and the one removed sees the server's Connection object go. */
+  RUN_UNTIL (
+      hc_syncher_lookup_observed (removed->syncher, removed->server_object)
+      == NULL);
+
+  /* Close the room: everyone out, the room object gone. */
+  g_assert_false (hc_conference_close_room (f->conference, "nope"));
+  g_assert_true (hc_conference_close_room (f->conference, "ops"));
+  RUN_UNTIL (hc_conference_get_n_rooms (f->conference) == 0);
+  g_assert_cmpuint (hc_conference_get_n_participants (f->conference), ==, 0);
+  for (gint i = 0; i < 2; i++)
+    RUN_UNTIL (hc_syncher_lookup_observed (f->clients[i].syncher,
+                                           f->clients[i].room_object)
+               == NULL);
+}
+
+/* ---- join tokens (§9.2 401/403) ----------------------------------------- */
+
+#define TOKEN_SECRET "conference-test-secret-0123456789"
+
+static void
+join_with_token (Fixture *f, Client *c, const gchar *room, gchar *token,
+                 gint expected)
+{
+  g_free (c->token);
+  c->token = token;
+  client_join (f, c, room, c->offer);
+  RUN_UNTIL (c->join_code != 0);
+  g_assert_cmpint (c->join_code, ==, expected);
+  if (expected != 200) {
+    g_assert_cmpuint (hc_conference_get_n_participants (f->conference), ==, 0);
+    hc_syncher_delete_reported (c->syncher, c->own);
+    c->own = NULL;
+  }
+}
+
+static void
+test_token_joins (Fixture *f, gconstpointer data)
+{
+  Client *c = &f->clients[0];
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  const gchar *mcu_only[] = { "mcu", NULL };
+  const gchar *sfu_only[] = { "sfu", NULL };
+  g_autofree gchar *entry_path = NULL;
+  HcSyncObject *room_object;
+  JsonNode *entry;
+
+  client_media_start (c);
+  g_free (client_create_offer (c));
+
+  /* 401: none, forged (another secret), expired. */
+  join_with_token (f, c, "tokens", NULL, 401);
+  join_with_token (f, c, "tokens",
+                   hc_token_mint ("not-the-server-secret-000", "tokens",
+                                  "mallory", NULL, now, now + 60, 0),
+                   401);
+  join_with_token (f, c, "tokens",
+                   hc_token_mint (TOKEN_SECRET, "tokens", "late", NULL,
+                                  now - 120, now - 60, 0),
+                   401);
+  /* 403: another room; a mode not granted (the client asks for sfu). */
+  join_with_token (f, c, "tokens",
+                   hc_token_mint (TOKEN_SECRET, "other-room", "alice", NULL,
+                                  now, now + 60, 0),
+                   403);
+  join_with_token (f, c, "tokens",
+                   hc_token_mint (TOKEN_SECRET, "tokens", "alice", mcu_only,
+                                  now, now + 60, 0),
+                   403);
+  g_assert_cmpuint (hc_conference_get_n_rooms (f->conference), ==, 0);
+
+  /* A valid token admits its room, under its name (not the identity's). */
+  join_with_token (f, c, "tokens",
+                   hc_token_mint (TOKEN_SECRET, "tokens", "Alice Token",
+                                  sfu_only, now, now + 60, 0),
+                   200);
+  g_assert_cmpuint (hc_conference_get_n_participants (f->conference), ==, 1);
+  RUN_UNTIL (c->pid != NULL && c->room_object != NULL
+             && hc_syncher_lookup_observed (c->syncher, c->room_object));
+  room_object = hc_syncher_lookup_observed (c->syncher, c->room_object);
+  entry_path = g_strdup_printf ("participants.%s", c->pid);
+  RUN_UNTIL ((entry = hc_sync_object_lookup (room_object, entry_path)) != NULL);
+  g_assert_cmpstr (
+      hc_json_get_string (json_node_get_object (entry), "username"), ==,
+      "Alice Token");
+  g_assert_cmpstr (
+      hc_json_get_string (hc_sync_object_get_data (room_object), "name"), ==,
+      "tokens");
+
+  /* Switching to a mode the token does not grant changes nothing; the
+   * mute that follows it is applied, so the switch was seen. */
+  {
+    g_autoptr (JsonNode) mcu = json_node_new (JSON_NODE_VALUE);
+    g_autoptr (JsonNode) muted = NULL;
+    JsonObject *publishing = json_object_new ();
+
+    json_node_set_string (mcu, "mcu");
+    g_assert_true (
+        hc_syncher_set (c->syncher, c->own, "options.mode", mcu, NULL));
+    json_object_set_boolean_member (publishing, "audio", FALSE);
+    json_object_set_boolean_member (publishing, "video", TRUE);
+    muted = json_node_init_object (json_node_alloc (), publishing);
+    json_object_unref (publishing);
+    g_assert_true (
+        hc_syncher_set (c->syncher, c->own, "publishing", muted, NULL));
+    RUN_UNTIL ((entry = hc_sync_object_lookup (room_object, entry_path))
+               && !json_object_get_boolean_member (
+                   json_object_get_object_member (json_node_get_object (entry),
+                                                  "publishing"),
+                   "audio"));
+    g_assert_cmpstr (hc_json_get_string (json_node_get_object (entry), "mode"),
+                     ==, "sfu");
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -668,5 +870,9 @@ main (int argc, char **argv)
               test_bad_joins, fixture_tear_down);
   g_test_add ("/conference/vanish-mid-join", Fixture, NULL, fixture_set_up,
               test_vanish_mid_join, fixture_tear_down);
+  g_test_add ("/conference/admin-calls", Fixture, NULL, fixture_set_up,
+              test_admin_calls, fixture_tear_down);
+  g_test_add ("/conference/token-joins", Fixture, TOKEN_SECRET, fixture_set_up,
+              test_token_joins, fixture_tear_down);
   return g_test_run ();
 }

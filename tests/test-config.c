@@ -8,6 +8,8 @@
 #include <glib/gstdio.h>
 
 #include <hyperconf/hc-config.h>
+#include <hyperconf/hc-error.h>
+#include <hyperconf/hc-token.h>
 
 #include "hc-build-config.h"
 
@@ -80,6 +82,12 @@ assert_defaults (const HcConfig *config)
   g_assert_cmpuint (config->node.max_subscriptions, ==, 4096);
   g_assert_cmpuint (config->node.max_addresses, ==, 4096);
   g_assert_cmpuint (config->node.max_rate, ==, 200);
+  g_assert_cmpuint (config->node.reclaim_window_ms, ==, 3600000);
+  /* No token needed, no admin API, no TLS. */
+  g_assert_null (config->auth_secret);
+  g_assert_null (config->conference.token_secret);
+  g_assert_null (config->admin_secret);
+  g_assert_null (config->tls_certificate);
   /* A build tree: the source tree's pages, canonical. */
   expected = g_build_filename (root, "data", "www", NULL);
   expected_real = realpath (expected, NULL);
@@ -133,6 +141,11 @@ test_every_key (Fixture *f, gconstpointer data)
                     "max-subscriptions=8\n"
                     "max-addresses=9\n"
                     "max-rate=0\n"
+                    "reclaim-window-ms=5000\n"
+                    "[auth]\n"
+                    "secret=join-secret-0123456789\n"
+                    "[admin]\n"
+                    "secret=admin-secret-0123456789\n"
                     "[webrtc]\n"
                     "ice-servers=[{\"urls\": \"stun:stun.example.org:3478\"}, "
                     "{\"urls\": [\"turn:t.example.org?transport=udp\"], "
@@ -154,6 +167,11 @@ test_every_key (Fixture *f, gconstpointer data)
   g_assert_cmpuint (config->node.max_subscriptions, ==, 8);
   g_assert_cmpuint (config->node.max_addresses, ==, 9);
   g_assert_cmpuint (config->node.max_rate, ==, 0);
+  g_assert_cmpuint (config->node.reclaim_window_ms, ==, 5000);
+  g_assert_cmpstr (config->auth_secret, ==, "join-secret-0123456789");
+  g_assert_cmpstr (config->conference.token_secret, ==,
+                   "join-secret-0123456789");
+  g_assert_cmpstr (config->admin_secret, ==, "admin-secret-0123456789");
   g_assert_cmpstr (config->ice_servers_json, ==,
                    "[{\"urls\":\"stun:stun.example.org:3478\"},"
                    "{\"urls\":[\"turn:t.example.org?transport=udp\"],"
@@ -230,6 +248,16 @@ static const BadCase bad_cases[] = {
     HC_CONFIG_ERROR_INVALID_VALUE, "[webrtc] ice-servers" },
   { "[webrtc]\nice-servers=[{\"urls\":\"turn:a\",\"username\":1}]\n",
     HC_CONFIG_ERROR_INVALID_VALUE, "[webrtc] ice-servers" },
+  { "[node]\nreclaim-window-ms=1h\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[node] reclaim-window-ms" },
+  { "[auth]\nsecret=short\n", HC_CONFIG_ERROR_INVALID_VALUE, "[auth] secret" },
+  { "[auth]\nsecret=\n", HC_CONFIG_ERROR_INVALID_VALUE, "[auth] secret" },
+  { "[auth]\ntoken=0123456789abcdef\n", HC_CONFIG_ERROR_UNKNOWN_KEY,
+    "[auth] token" },
+  { "[admin]\nsecret=0123456789abcde\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[admin] secret" },
+  { "[tls]\ncertificate=/nonexistent/cert.pem\nkey=/nonexistent/key.pem\n",
+    HC_CONFIG_ERROR_INVALID_VALUE, "/nonexistent/cert.pem" },
   { "[server]\nprot=8080\n", HC_CONFIG_ERROR_UNKNOWN_KEY, "[server] prot" },
   { "[node]\nport=8080\n", HC_CONFIG_ERROR_UNKNOWN_KEY, "[node] port" },
   { "[sever]\nport=8080\n", HC_CONFIG_ERROR_UNKNOWN_GROUP, "[sever]" },
@@ -414,6 +442,139 @@ test_cli_bad_options (void)
   }
 }
 
+/* ---- [tls] ----------------------------------------------------------------
+ * tests/data holds a self-signed pair for localhost (openssl req -x509
+ * -newkey rsa:2048 -nodes -days 36500 -subj /CN=localhost). */
+
+static gchar *
+tls_file (const gchar *name)
+{
+  g_autofree gchar *root = source_root ();
+
+  return g_build_filename (root, "tests", "data", name, NULL);
+}
+
+static void
+test_tls_pair (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *cert = tls_file ("tls-cert.pem");
+  g_autofree gchar *key = tls_file ("tls-key.pem");
+  g_autofree gchar *text
+      = g_strdup_printf ("[tls]\ncertificate=%s\nkey=%s\n", cert, key);
+  g_autofree gchar *path = write_file (f, "tls.conf", text);
+  g_autoptr (HcConfig) config = hc_config_load (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (G_IS_TLS_CERTIFICATE (config->tls_certificate));
+  g_assert_cmpstr (config->tls_certificate_file, ==, cert);
+  g_assert_cmpstr (config->tls_key_file, ==, key);
+}
+
+/* Each bad [tls] setting stops the load with a message naming the file
+ * (or the key that is missing). */
+static void
+test_tls_bad_files (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *cert = tls_file ("tls-cert.pem");
+  g_autofree gchar *key = tls_file ("tls-key.pem");
+  g_autofree gchar *junk = write_file (f, "junk.pem", "not a PEM file\n");
+  const struct {
+    const gchar *certificate, *key, *names;
+  } cases[] = {
+    { junk, key, junk },     /* a certificate that is no PEM */
+    { cert, junk, junk },    /* a key that is no PEM */
+    { cert, cert, cert },    /* a certificate where the key should be */
+    { key, key, key },       /* a key where the certificate should be */
+    { f->www, key, f->www }, /* unreadable: a directory */
+    { cert, NULL, "[tls] key" }, { NULL, key, "[tls] certificate" },
+  };
+
+  for (gsize i = 0; i < G_N_ELEMENTS (cases); i++) {
+    g_autoptr (GError) error = NULL;
+    g_autoptr (GString) text = g_string_new ("[tls]\n");
+    g_autofree gchar *path = NULL;
+    g_autoptr (HcConfig) config = NULL;
+
+    if (cases[i].certificate)
+      g_string_append_printf (text, "certificate=%s\n", cases[i].certificate);
+    if (cases[i].key)
+      g_string_append_printf (text, "key=%s\n", cases[i].key);
+    path = write_file (f, "tls.conf", text->str);
+    config = hc_config_load (path, &error);
+    g_assert_null (config);
+    g_assert_error (error, HC_CONFIG_ERROR, HC_CONFIG_ERROR_INVALID_VALUE);
+    g_test_message ("%s", error->message);
+    if (strstr (error->message, cases[i].names) == NULL)
+      g_error ("“%s” does not name “%s”", error->message, cases[i].names);
+  }
+}
+
+/* The daemon refuses to start on a bad pair: exit 2, the file named. */
+static void
+test_cli_bad_tls (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *key = tls_file ("tls-key.pem");
+  g_autofree gchar *junk = write_file (f, "junk.pem", "not a PEM file\n");
+  g_autofree gchar *text
+      = g_strdup_printf ("[tls]\ncertificate=%s\nkey=%s\n", junk, key);
+  g_autofree gchar *path = write_file (f, "tls.conf", text);
+  g_autofree gchar *out = NULL, *err = NULL;
+  const gchar *args[] = { "--config", path, "--port", "0", NULL };
+  gint status = run_hyperconf (args, &out, &err);
+
+  g_assert_cmpint (status, ==, 2);
+  g_assert_nonnull (strstr (err, junk));
+  g_assert_cmpstr (out, ==, "");
+}
+
+/* `hyperconf token` mints what the server accepts. */
+static void
+test_cli_token (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *path = write_file (
+      f, "auth.conf", "[auth]\nsecret=cli-token-secret-0123456789\n");
+  g_autofree gchar *out = NULL, *err = NULL;
+  const gchar *args[] = { "token", "--config", path, "--room", "r1",  "--user",
+                          "Zoë",   "--ttl",    "60", "--mode", "sfu", NULL };
+  const gchar *no_secret[]
+      = { "token", "--room", "r1", "--user", "a", "--ttl", "60", NULL };
+  const gchar *bad_mode[]
+      = { "token", "--config", path, "--room", "r1",  "--user",
+          "a",     "--ttl",    "60", "--mode", "p2p", NULL };
+  const gchar *no_ttl[]
+      = { "token", "--config", path, "--room", "r1", "--user", "a", NULL };
+  const gchar *bad_room[] = { "token",  "--config", path,    "--room", "a b",
+                              "--user", "a",        "--ttl", "60",     NULL };
+  const gchar *const *refused[] = { no_secret, bad_mode, no_ttl, bad_room };
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+  g_autoptr (HcTokenClaims) claims = NULL;
+  g_autoptr (GError) error = NULL;
+
+  g_assert_cmpint (run_hyperconf (args, &out, &err), ==, 0);
+  g_strstrip (out);
+  claims = hc_token_verify (out, "cli-token-secret-0123456789", now, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (claims->room, ==, "r1");
+  g_assert_cmpstr (claims->sub, ==, "Zoë");
+  g_assert_cmpint (claims->exp, >=, now + 59);
+  g_assert_cmpint (claims->exp, <=, now + 61);
+  g_assert_true (hc_token_allows (claims, "r1", "sfu", &error));
+  g_assert_false (hc_token_allows (claims, "r1", "mcu", NULL));
+  /* Signed with the configured secret, not another. */
+  g_clear_pointer (&claims, hc_token_claims_free);
+  claims = hc_token_verify (out, "another-secret-0123456789", now, &error);
+  g_assert_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_UNAUTHORIZED);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (refused); i++) {
+    g_autofree gchar *o = NULL, *e = NULL;
+
+    g_assert_cmpint (run_hyperconf (refused[i], &o, &e), ==, 2);
+    g_assert_cmpstr (o, ==, "");
+    g_assert_cmpstr (e, !=, "");
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -442,6 +603,14 @@ main (int argc, char **argv)
   g_test_add ("/cli/unknown-key", Fixture, NULL, fixture_set_up,
               test_cli_unknown_key, fixture_tear_down);
   g_test_add_func ("/cli/bad-options", test_cli_bad_options);
+  g_test_add ("/config/tls-pair", Fixture, NULL, fixture_set_up, test_tls_pair,
+              fixture_tear_down);
+  g_test_add ("/config/tls-bad-files", Fixture, NULL, fixture_set_up,
+              test_tls_bad_files, fixture_tear_down);
+  g_test_add ("/cli/bad-tls", Fixture, NULL, fixture_set_up, test_cli_bad_tls,
+              fixture_tear_down);
+  g_test_add ("/cli/token", Fixture, NULL, fixture_set_up, test_cli_token,
+              fixture_tear_down);
 
   return g_test_run ();
 }

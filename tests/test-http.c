@@ -17,9 +17,20 @@
 #include <hyperconf/hc-node.h>
 #include <hyperconf/hc-conference.h>
 
+#include "../src/app/hc-admin-provider.h"
 #include "hc-build-config.h"
 
-#define SECRET "TOP-SECRET-hc-test"
+#define SECRET       "TOP-SECRET-hc-test"
+#define ADMIN_SECRET "admin-secret-for-hc-test-http"
+
+/* 1 in test-http-tls, which runs the TLS tests only (tests/meson.build). */
+#ifndef HC_TEST_TLS
+#define HC_TEST_TLS 0
+#endif
+
+/* Fixture variants (the test's data). */
+#define WITH_ADMIN "admin"
+#define WITH_TLS   "tls"
 
 /* Generous: the suite also runs under valgrind. */
 #define WAIT_TIMEOUT_S 30
@@ -54,6 +65,7 @@ typedef struct {
   HcHttpServer *server;
   SoupSession *session;
   guint16 port;
+  gboolean tls; /* https:// and wss:// */
 } Fixture;
 
 static void
@@ -112,11 +124,25 @@ fixture_set_up (Fixture *f, gconstpointer data)
       = g_simple_proxy_resolver_new (NULL, NULL);
   HcConfigOverrides overrides = { .port = "0" };
 
+  g_autofree gchar *extra = NULL, *text = NULL;
+  g_autofree gchar *cert = NULL, *key = NULL;
+
   f->dir = make_site ();
-  write_file (
-      f->dir, "test.conf",
+  /* The pair of tests/data, next to data/ in the source tree. */
+  cert = g_build_filename (HC_SOURCE_DATADIR, "..", "tests", "data",
+                           "tls-cert.pem", NULL);
+  key = g_build_filename (HC_SOURCE_DATADIR, "..", "tests", "data",
+                          "tls-key.pem", NULL);
+  if (g_strcmp0 (data, WITH_ADMIN) == 0)
+    extra = g_strdup ("[admin]\nsecret=" ADMIN_SECRET "\n");
+  else if (g_strcmp0 (data, WITH_TLS) == 0)
+    extra = g_strdup_printf ("[tls]\ncertificate=%s\nkey=%s\n", cert, key);
+  f->tls = g_strcmp0 (data, WITH_TLS) == 0;
+  text = g_strconcat (
       "[server]\nwww-dir=www\n"
-      "[webrtc]\nice-servers=[{\"urls\":\"stun:stun.example.org:3478\"}]\n");
+      "[webrtc]\nice-servers=[{\"urls\":\"stun:stun.example.org:3478\"}]\n",
+      extra, NULL);
+  write_file (f->dir, "test.conf", text);
   conf = g_build_filename (f->dir, "test.conf", NULL);
   f->config = hc_config_load_full (conf, &overrides, &error);
   g_assert_no_error (error);
@@ -131,6 +157,8 @@ fixture_set_up (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   f->server = hc_http_server_new (f->node, f->config,
                                   hc_conference_get_url (f->hyperty));
+  /* As the daemon wires it; without an [admin] secret the API is off. */
+  hc_http_server_set_admin (f->server, &hc_admin_provider, f->hyperty);
   hc_http_server_listen (f->server, &error);
   g_assert_no_error (error);
   f->port = hc_http_server_get_port (f->server);
@@ -139,6 +167,13 @@ fixture_set_up (Fixture *f, gconstpointer data)
   /* Direct connections only: a proxy from the environment must not see
    * (or answer) these loopback requests. */
   f->session = soup_session_new_with_options ("proxy-resolver", no_proxy, NULL);
+  if (f->tls) {
+    /* Trust exactly the test's self-signed certificate. */
+    g_autoptr (GTlsDatabase) trusted = g_tls_file_database_new (cert, &error);
+
+    g_assert_no_error (error);
+    soup_session_set_tls_database (f->session, trusted);
+  }
 }
 
 static void
@@ -176,21 +211,32 @@ on_fetched (GObject *source, GAsyncResult *result, gpointer user_data)
   fetch->done = TRUE;
 }
 
-/* Returns: (transfer full) the message, with @body the response body */
+/* Returns: (transfer full) the message, with @body the response body;
+ * @authorization: (nullable): the Authorization header's value */
 static SoupMessage *
-fetch (Fixture *f, const gchar *method, const gchar *path, GBytes **body)
+fetch_with (Fixture *f, const gchar *method, const gchar *path,
+            const gchar *authorization, GBytes **body)
 {
-  g_autofree gchar *url
-      = g_strdup_printf ("http://127.0.0.1:%u%s", f->port, path);
+  g_autofree gchar *url = g_strdup_printf (
+      "%s://127.0.0.1:%u%s", f->tls ? "https" : "http", f->port, path);
   SoupMessage *msg = soup_message_new (method, url);
   Fetch result = { 0 };
 
   g_assert_nonnull (msg);
+  if (authorization)
+    soup_message_headers_replace (soup_message_get_request_headers (msg),
+                                  "Authorization", authorization);
   soup_session_send_and_read_async (f->session, msg, G_PRIORITY_DEFAULT, NULL,
                                     on_fetched, &result);
   WAIT_UNTIL (result.done);
   *body = result.body;
   return msg;
+}
+
+static SoupMessage *
+fetch (Fixture *f, const gchar *method, const gchar *path, GBytes **body)
+{
+  return fetch_with (f, method, path, NULL, body);
 }
 
 static JsonObject *
@@ -481,7 +527,8 @@ static WsClient *
 ws_connect (Fixture *f)
 {
   WsClient *ws = g_new0 (WsClient, 1);
-  g_autofree gchar *url = g_strdup_printf ("ws://127.0.0.1:%u/ws", f->port);
+  g_autofree gchar *url = g_strdup_printf ("%s://127.0.0.1:%u/ws",
+                                           f->tls ? "wss" : "ws", f->port);
   g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
   guint links = hc_node_count_links (f->node);
 
@@ -872,26 +919,172 @@ test_binary_sigterm (Fixture *f, gconstpointer data)
   f->port = own_port;
 }
 
+/* ---- tests: the admin API ------------------------------------------------ */
+
+/* Status of @method @path with @authorization; the body in @text. */
+static guint
+admin_call (Fixture *f, const gchar *method, const gchar *path,
+            const gchar *authorization, gchar **text)
+{
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (SoupMessage) msg
+      = fetch_with (f, method, path, authorization, &body);
+
+  if (text)
+    *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  return soup_message_get_status (msg);
+}
+
+#define BEARER "Bearer " ADMIN_SECRET
+
+/* No [admin] secret: the API is off, whoever asks and however. */
+static void
+test_admin_off (Fixture *f, gconstpointer data)
+{
+  const gchar *paths[] = { "/admin/rooms", "/admin/rooms/r1/pipeline.dot",
+                           "/admin/rooms/r1", "/admin" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++) {
+    g_assert_cmpuint (admin_call (f, "GET", paths[i], NULL, NULL), ==, 404);
+    g_assert_cmpuint (admin_call (f, "GET", paths[i], BEARER, NULL), ==, 404);
+    g_assert_cmpuint (admin_call (f, "DELETE", paths[i], BEARER, NULL), ==,
+                      404);
+  }
+}
+
+/* With a secret: nothing without exactly "Bearer <secret>", from any
+ * address (this loopback client included). */
+static void
+test_admin_unauthorized (Fixture *f, gconstpointer data)
+{
+  const gchar *wrong[] = {
+    NULL,
+    "Bearer wrong",
+    "Bearer " ADMIN_SECRET "x",
+    "Bearer admin-secret-for-hc-test-htt", /* a prefix */
+    "Basic YWRtaW46c2VjcmV0",
+    ADMIN_SECRET,
+    "Bearer  " ADMIN_SECRET,
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (wrong); i++) {
+    g_autoptr (GBytes) body = NULL;
+    g_autoptr (SoupMessage) msg
+        = fetch_with (f, "GET", "/admin/rooms", wrong[i], &body);
+
+    g_assert_cmpuint (soup_message_get_status (msg), ==, 401);
+    g_assert_true (g_str_has_prefix (
+        soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                      "WWW-Authenticate"),
+        "Bearer"));
+    /* Unauthorized requests change nothing either. */
+    g_assert_cmpuint (
+        admin_call (f, "DELETE", "/admin/rooms/r1", wrong[i], NULL), ==, 401);
+  }
+}
+
+static void
+test_admin_calls (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *rooms = NULL, *text = NULL;
+  g_autoptr (JsonNode) node = NULL;
+
+  /* The list (no room yet; rooms with participants and their stats are
+   * in test-conference's /conference/admin-calls). */
+  g_assert_cmpuint (admin_call (f, "GET", "/admin/rooms", BEARER, &rooms), ==,
+                    200);
+  node = json_from_string (rooms, NULL);
+  g_assert_nonnull (node);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (
+                        json_node_get_object (node), "rooms")),
+                    ==, 0);
+  /* Unknown rooms and participants. */
+  g_assert_cmpuint (
+      admin_call (f, "GET", "/admin/rooms/r1/pipeline.dot", BEARER, NULL), ==,
+      404);
+  g_assert_cmpuint (admin_call (f, "DELETE", "/admin/rooms/r1", BEARER, &text),
+                    ==, 404);
+  g_assert_cmpuint (
+      admin_call (f, "DELETE", "/admin/rooms/r1/participants/p1", BEARER, NULL),
+      ==, 404);
+  /* Malformed names never reach the conference. */
+  g_assert_cmpuint (
+      admin_call (f, "DELETE", "/admin/rooms/bad%20name", BEARER, NULL), ==,
+      404);
+  g_assert_cmpuint (admin_call (f, "DELETE",
+                                "/admin/rooms/r1/participants/bad.pid", BEARER,
+                                NULL),
+                    ==, 404);
+  g_assert_cmpuint (admin_call (f, "DELETE",
+                                "/admin/rooms/r1/participants/p1/x", BEARER,
+                                NULL),
+                    ==, 404);
+  /* Methods. */
+  g_assert_cmpuint (admin_call (f, "POST", "/admin/rooms", BEARER, NULL), ==,
+                    405);
+  g_assert_cmpuint (admin_call (f, "GET", "/admin/rooms/r1", BEARER, NULL), ==,
+                    405);
+  g_assert_cmpuint (
+      admin_call (f, "DELETE", "/admin/rooms/r1/pipeline.dot", BEARER, NULL),
+      ==, 405);
+  g_assert_cmpuint (admin_call (f, "GET", "/admin/other", BEARER, NULL), ==,
+                    404);
+}
+
+/* ---- tests: TLS ------------------------------------------------------------
+ * The same port serves https:// and wss:// with the configured pair. */
+
+static void
+test_tls (Fixture *f, gconstpointer data)
+{
+  g_autoptr (JsonObject) health = fetch_json (f, "/healthz");
+  g_autoptr (WsClient) ws = ws_connect (f);
+  g_autoptr (JsonObject) opened = NULL;
+  g_autofree gchar *url = hc_http_server_get_listen_url (f->server);
+
+  g_assert_true (g_str_has_prefix (url, "https://127.0.0.1:"));
+  g_assert_cmpstr (json_object_get_string_member (health, "status"), ==, "ok");
+  soup_websocket_connection_send_text (
+      ws->connection,
+      "{\"id\":1,\"type\":\"open\",\"from\":\"runtime://localhost/tls\","
+      "\"to\":\"mn:/session\"}");
+  opened = ws_wait_response (ws, 1);
+  g_assert_cmpint (response_code (opened), ==, 200);
+  g_assert_cmpstr (
+      g_uri_get_scheme (soup_websocket_connection_get_uri (ws->connection)), ==,
+      "wss");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-#define ADD(name, func)                                                        \
-  g_test_add (name, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
-  ADD ("/http/healthz", test_healthz);
-  ADD ("/http/config-json", test_config_json);
-  ADD ("/http/metrics", test_metrics);
-  ADD ("/http/static", test_static);
-  ADD ("/http/not-found", test_not_found);
-  ADD ("/http/method-not-allowed", test_method_not_allowed);
-  ADD ("/http/traversal", test_traversal);
-  ADD ("/ws/binary-closes-1003", test_ws_binary);
-  ADD ("/ws/too-big-closes-1009", test_ws_too_big);
-  ADD ("/ws/fragments-too-big-close-1009", test_ws_fragments_too_big);
-  ADD ("/ws/not-json-stays-open", test_ws_not_json_then_open);
-  ADD ("/ws/shutdown-closes-1001", test_ws_shutdown);
-  ADD ("/binary/sigterm", test_binary_sigterm);
+#define ADD(name, func, variant)                                               \
+  g_test_add (name, Fixture, variant, fixture_set_up, func, fixture_tear_down)
+  if (HC_TEST_TLS) {
+    /* test-http-tls (tests/meson.build): a program of its own, because
+     * gcc 12's LeakSanitizer crashes on the thread-local storage of the
+     * GnuTLS module that GIO loads, so the ASan run leaves it out. */
+    ADD ("/tls/https-and-wss", test_tls, WITH_TLS);
+  } else {
+    ADD ("/http/healthz", test_healthz, NULL);
+    ADD ("/http/config-json", test_config_json, NULL);
+    ADD ("/http/metrics", test_metrics, NULL);
+    ADD ("/http/static", test_static, NULL);
+    ADD ("/http/not-found", test_not_found, NULL);
+    ADD ("/http/method-not-allowed", test_method_not_allowed, NULL);
+    ADD ("/http/traversal", test_traversal, NULL);
+    ADD ("/ws/binary-closes-1003", test_ws_binary, NULL);
+    ADD ("/ws/too-big-closes-1009", test_ws_too_big, NULL);
+    ADD ("/ws/fragments-too-big-close-1009", test_ws_fragments_too_big, NULL);
+    ADD ("/ws/not-json-stays-open", test_ws_not_json_then_open, NULL);
+    ADD ("/ws/shutdown-closes-1001", test_ws_shutdown, NULL);
+    ADD ("/binary/sigterm", test_binary_sigterm, NULL);
+    ADD ("/admin/off-without-secret", test_admin_off, NULL);
+    ADD ("/admin/401", test_admin_unauthorized, WITH_ADMIN);
+    ADD ("/admin/calls", test_admin_calls, WITH_ADMIN);
+  }
 #undef ADD
 
   return g_test_run ();

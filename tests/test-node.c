@@ -1080,26 +1080,17 @@ static void
 test_close_and_open_again (Fixture *f, gconstpointer data)
 {
   g_autofree gchar *ha = NULL;
-  Client *other = client_new (f->node);
-
-  client_open (f->a, R_A);
-  ha = client_allocate (f->a, R_A, "hyperty");
-
-  /* A second open from the same runtime ends the first session. */
-  client_open (other, R_A);
-  g_assert_cmpint (f->a->close_code, ==, 4000);
-  g_assert_null (hc_node_lookup_owner (f->node, ha));
-  client_free (other);
 
   /* close from <runtime>/<token> ends the session at once. */
-  client_reconnect (f->a);
   client_open (f->a, R_A);
+  ha = client_allocate (f->a, R_A, "hyperty");
   client_sendf (f->a,
                 "{\"id\":9,\"type\":\"close\",\"from\":\"" R_A
                 "/%s\",\"to\":\"mn:/session\"}",
                 f->a->token);
   expect_code (f->a, 9, 200);
   g_assert_cmpuint (hc_node_count_sessions (f->node), ==, 0);
+  g_assert_null (hc_node_lookup_owner (f->node, ha));
   client_send (f->a, "{\"id\":10,\"type\":\"create\",\"from\":\"" R_A
                      "\",\"to\":\"" ALLOC "\"}");
   expect_code (f->a, 10, 401);
@@ -1178,6 +1169,12 @@ local_deliver (HcSession *session, HcMessage *message, gpointer user_data)
     response = hc_message_new_response (message, 200, NULL, NULL);
     hc_node_post (local->node, session, response);
   }
+}
+
+static void
+local_deliver_nothing (HcSession *session, HcMessage *message,
+                       gpointer user_data)
+{
 }
 
 static void
@@ -1265,6 +1262,264 @@ test_flood_rate_limited (Fixture *f, gconstpointer data)
   client_free (c);
 }
 
+/* ---- hardening: session take-over and address reclaim (§3, §4) ----------
+ * A runtime URL is public (registry entries, <runtime>/sm addresses), and
+ * so is every participant's address: neither may let another client end a
+ * session or speak as someone who left. */
+
+static void
+test_open_taken_runtime_is_409 (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *ha = NULL, *obj = NULL, *hb = NULL;
+  JsonObject *frame;
+  Client *c = client_new (f->node);
+
+  client_open (f->a, R_A);
+  client_open (f->b, R_B);
+  ha = client_allocate (f->a, R_A, "hyperty");
+  obj = client_allocate (f->a, R_A, "connection");
+  hb = client_allocate (f->b, R_B, "hyperty");
+  client_subscribe (f->b, R_B, changes_of (obj));
+
+  /* Another socket opens A's runtime URL: 409, and nothing changes. */
+  client_send (c, "{\"id\":1,\"type\":\"open\",\"from\":\"" R_A
+                  "\",\"to\":\"mn:/session\"}");
+  frame = expect_response (c, 1, 409);
+  g_assert_cmpstr (json_object_get_string_member (frame, "from"), ==,
+                   "mn:/session");
+  g_assert_cmpstr (json_object_get_string_member (frame, "to"), ==, R_A);
+  json_object_unref (frame);
+  g_assert_cmpint (f->a->close_code, ==, 0);
+  client_assert_silent (f->b); /* no delete of A's object */
+  g_assert_cmpuint (hc_node_count_sessions (f->node), ==, 2);
+  g_assert_true (hc_node_lookup_owner (f->node, ha)
+                 == hc_node_lookup_owner (f->node, R_A));
+  g_assert_true (hc_node_lookup_owner (f->node, obj)
+                 == hc_node_lookup_owner (f->node, R_A));
+
+  /* The refused socket still has no session. */
+  client_send (c, "{\"id\":2,\"type\":\"create\",\"from\":\"" R_A
+                  "\",\"to\":\"" ALLOC "\"}");
+  expect_code (c, 2, 401);
+
+  /* A keeps its socket: messages to its address still reach it, and it
+   * still sends. */
+  client_sendf (f->b,
+                "{\"id\":3,\"type\":\"create\",\"from\":\"%s\","
+                "\"to\":\"%s\"}",
+                hb, ha);
+  frame = client_pop (f->a);
+  g_assert_cmpstr (json_object_get_string_member (frame, "type"), ==, "create");
+  json_object_unref (frame);
+  client_send (f->a, "{\"id\":4,\"type\":\"create\",\"from\":\"" R_A
+                     "\",\"to\":\"" ALLOC "\"}");
+  expect_code (f->a, 4, 200);
+
+  /* A socket that holds a session of its own is refused the same way,
+   * and keeps its own session. */
+  client_open (c, "runtime://localhost/cccc");
+  client_send (c, "{\"id\":5,\"type\":\"open\",\"from\":\"" R_A
+                  "\",\"to\":\"mn:/session\"}");
+  expect_code (c, 5, 409);
+  g_assert_nonnull (hc_node_lookup_owner (f->node, "runtime://localhost/cccc"));
+  g_assert_cmpint (f->a->close_code, ==, 0);
+  client_free (c);
+}
+
+static void
+test_open_in_grace_period_is_409 (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *obj = NULL;
+  Client *c = client_new (f->node);
+
+  client_open (f->a, R_A);
+  client_open (f->b, R_B);
+  obj = client_allocate (f->a, R_A, "connection");
+  client_subscribe (f->b, R_B, changes_of (obj));
+
+  /* A's socket dropped: its session waits for a re-open.  An open of its
+   * URL from anywhere is refused meanwhile. */
+  client_reconnect (f->a);
+  client_send (c, "{\"id\":1,\"type\":\"open\",\"from\":\"" R_A
+                  "\",\"to\":\"mn:/session\"}");
+  expect_code (c, 1, 409);
+  client_send (f->a, "{\"id\":2,\"type\":\"open\",\"from\":\"" R_A
+                     "\",\"to\":\"mn:/session\"}");
+  expect_code (f->a, 2, 409);
+  client_assert_silent (f->b);
+  g_assert_nonnull (hc_node_lookup_owner (f->node, obj));
+
+  /* The runtime's own reconnection still works, and keeps everything. */
+  client_sendf (f->a,
+                "{\"id\":3,\"type\":\"re-open\",\"from\":\"" R_A
+                "/%s\",\"to\":\"mn:/session\"}",
+                f->a->token);
+  expect_code (f->a, 3, 200);
+  g_assert_true (hc_node_lookup_owner (f->node, obj)
+                 == hc_node_lookup_owner (f->node, R_A));
+  client_free (c);
+}
+
+/* §3: the open on a session's own socket ends it and starts a new one. */
+static void
+test_open_on_own_socket_restarts (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *obj = NULL, *first = NULL;
+  JsonObject *frame;
+
+  client_open (f->a, R_A);
+  client_open (f->b, R_B);
+  obj = client_allocate (f->a, R_A, "connection");
+  client_subscribe (f->b, R_B, changes_of (obj));
+  first = g_strdup (f->a->token);
+
+  client_open (f->a, R_A);
+  g_assert_cmpstr (first, !=, f->a->token);
+  frame = client_pop (f->b);
+  g_assert_cmpstr (json_object_get_string_member (frame, "type"), ==, "delete");
+  json_object_unref (frame);
+  g_assert_null (hc_node_lookup_owner (f->node, obj));
+  /* The old token is gone. */
+  client_sendf (f->b,
+                "{\"id\":1,\"type\":\"re-open\",\"from\":\"" R_A
+                "/%s\",\"to\":\"mn:/session\"}",
+                first);
+  expect_code (f->b, 1, 404);
+}
+
+/* §4: a departed participant's address, sent from or subscribed to by
+ * another runtime, is 403; its own runtime may take it back. */
+static void
+test_released_address_reclaim (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *ha = NULL, *obj = NULL;
+  g_autofree gchar *from_ha = NULL, *sub_obj = NULL;
+  JsonObject *frame;
+
+  client_open (f->a, R_A);
+  client_open (f->b, R_B);
+  ha = client_allocate (f->a, R_A, "hyperty");
+  obj = client_allocate (f->a, R_A, "connection");
+
+  /* A leaves (close): its addresses are released. */
+  client_send (f->a, "{\"id\":2,\"type\":\"close\",\"from\":\"" R_A
+                     "\",\"to\":\"mn:/session\"}");
+  expect_code (f->a, 2, 200);
+  g_assert_null (hc_node_lookup_owner (f->node, ha));
+
+  /* B speaks as A's hyperty: 403, and B did not get the address. */
+  from_ha = g_strdup_printf ("{\"id\":3,\"type\":\"read\",\"from\":\"%s\","
+                             "\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                             "\"user://localhost/x\"}}",
+                             ha);
+  client_send (f->b, from_ha);
+  frame = expect_response (f->b, 3, 403);
+  g_assert_nonnull (
+      strstr (json_object_get_string_member (
+                  json_object_get_object_member (frame, "body"), "desc"),
+              "released"));
+  json_object_unref (frame);
+  g_assert_null (hc_node_lookup_owner (f->node, ha));
+  /* ... nor by subscribing to it at the node. */
+  sub_obj = g_strdup_printf ("{\"id\":4,\"type\":\"subscribe\",\"from\":\"" R_B
+                             "/sm\",\"to\":\"" SM "\",\"body\":{\"subscribe\":"
+                             "[\"%s\"]}}",
+                             obj);
+  client_send (f->b, sub_obj);
+  expect_code (f->b, 4, 403);
+  g_assert_null (hc_node_lookup_owner (f->node, obj));
+
+  /* A's runtime comes back with a new session and takes both back. */
+  client_open (f->a, R_A);
+  client_send (f->a, from_ha);
+  expect_code (f->a, 3, 404); /* past the 403: routed to the registry */
+  g_assert_true (hc_node_lookup_owner (f->node, ha)
+                 == hc_node_lookup_owner (f->node, R_A));
+  client_subscribe (f->a, R_A, obj);
+  g_assert_true (hc_node_lookup_owner (f->node, obj)
+                 == hc_node_lookup_owner (f->node, R_A));
+}
+
+/* After the window (configured short here) anyone may claim it again. */
+static void
+test_released_address_window (void)
+{
+  HcNodeConfig config;
+  g_autoptr (HcNode) node = NULL;
+  g_autofree gchar *ha = NULL, *text = NULL;
+  Client *a, *b;
+
+  hc_node_config_init_defaults (&config);
+  config.reclaim_window_ms = 300;
+  node = hc_node_new (&config);
+  g_free (config.domain);
+  a = client_new (node);
+  b = client_new (node);
+  client_open (a, R_A);
+  client_open (b, R_B);
+  ha = client_allocate (a, R_A, "hyperty");
+  client_free (a); /* the socket dropped; grace period 10 s */
+  text = g_strdup_printf ("{\"id\":1,\"type\":\"read\",\"from\":\"%s\","
+                          "\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                          "\"user://localhost/x\"}}",
+                          ha);
+  /* Still A's during the grace period. */
+  client_send (b, text);
+  expect_code (b, 1, 403);
+  g_assert_nonnull (hc_node_lookup_owner (node, ha));
+  client_free (b);
+  g_object_unref (g_steal_pointer (&node));
+
+  /* A node with no grace period: released at once, then the window. */
+  hc_node_config_init_defaults (&config);
+  config.reclaim_window_ms = 300;
+  config.grace_period_ms = 0;
+  node = hc_node_new (&config);
+  g_free (config.domain);
+  a = client_new (node);
+  b = client_new (node);
+  client_open (a, R_A);
+  client_open (b, R_B);
+  g_free (ha);
+  ha = client_allocate (a, R_A, "hyperty");
+  g_free (text);
+  text = g_strdup_printf ("{\"id\":1,\"type\":\"read\",\"from\":\"%s\","
+                          "\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
+                          "\"user://localhost/x\"}}",
+                          ha);
+  client_free (a);
+  g_assert_null (hc_node_lookup_owner (node, ha));
+  client_send (b, text);
+  expect_code (b, 1, 403);
+  run_for (400);
+  client_send (b, text);
+  expect_code (b, 1, 404);
+  g_assert_true (hc_node_lookup_owner (node, ha)
+                 == hc_node_lookup_owner (node, R_B));
+  client_free (b);
+}
+
+/* The server's in-process runtime URLs cannot be opened (403), even
+ * before they hold an address. */
+static void
+test_open_local_runtime_403 (Fixture *f, gconstpointer data)
+{
+  HcSession *session = hc_node_open_local_session (
+      f->node, "runtime://localhost/srv2", local_deliver_nothing, NULL, NULL);
+
+  client_send (f->a, "{\"id\":1,\"type\":\"open\",\"from\":\"runtime://"
+                     "localhost/srv2\",\"to\":\"mn:/session\"}");
+  expect_code (f->a, 1, 403);
+  client_sendf (f->a,
+                "{\"id\":2,\"type\":\"re-open\",\"from\":\"runtime://"
+                "localhost/srv2/%s\",\"to\":\"mn:/session\"}",
+                "x");
+  expect_code (f->a, 2, 404);
+  g_assert_true (hc_node_lookup_owner (f->node, "runtime://localhost/srv2")
+                 == session);
+  hc_node_close_session (f->node, session);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1297,6 +1552,14 @@ main (int argc, char **argv)
   ADD ("grace-expiry", test_grace_expiry_releases, GUINT_TO_POINTER (500));
   ADD ("local-session", test_local_session, NULL);
   ADD ("flood-429", test_flood_rate_limited, NULL);
+  /* hardening: take-over and reclaim */
+  ADD ("open-taken-runtime-409", test_open_taken_runtime_is_409, NULL);
+  ADD ("open-in-grace-409", test_open_in_grace_period_is_409, NULL);
+  ADD ("open-own-socket-restarts", test_open_on_own_socket_restarts, NULL);
+  ADD ("released-address-403", test_released_address_reclaim, NULL);
+  ADD ("open-local-runtime-403", test_open_local_runtime_403, NULL);
+  g_test_add_func ("/node/released-address-window",
+                   test_released_address_window);
 #undef ADD
 
   return g_test_run ();

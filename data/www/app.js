@@ -6,7 +6,8 @@
 // (capture size, e.g. 320x240@15 for low-power machines), discover=registry
 // (find the server hyperty through the registry instead of /config.json),
 // server=<hyperty URL> (use that conference hyperty), trace=1 (log every
-// message in the console).
+// message in the console), token=<join token> (sent as options.token, for
+// servers with an [auth] secret; `hyperconf token` mints one).
 
 import { ConferenceClient } from './conference.js';
 
@@ -238,7 +239,7 @@ async function join(event) {
     // Without a listener a failed capture would be reported as unhandled
     // before join() gets to it.
     stream.catch(() => {});
-    await conf.join({ name, room, stream });
+    await conf.join({ name, room, stream, token: params.get('token') });
   } catch (error) {
     // conf.join has put the server's code and desc in the status line.
     if (!conf?.status || conf.status.phase !== 'error') {

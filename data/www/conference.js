@@ -156,7 +156,7 @@ export class ConferenceClient extends EventTarget {
    * once the server accepted the join (media follows); rejects with a
    * JoinError or a transport error, after cleaning up.
    */
-  async join({ name, room, stream }) {
+  async join({ name, room, stream, token = null }) {
     if (this.runtime) throw new Error('already joined or joining');
     if (!ROOM_NAME_RE.test(room)) {
       throw new Error('room names are 1 to 128 letters, digits, ".", "_" or "-"');
@@ -165,7 +165,7 @@ export class ConferenceClient extends EventTarget {
     this.username = name;
     this.joinStarted = performance.now();
     try {
-      await this.#join(name, room, stream);
+      await this.#join(name, room, stream, token);
     } catch (error) {
       if (this.leaving) return; // Leave clicked while joining: not a failure
       // Only protocol errors carry a wire code (DOMExceptions have a `code` too).
@@ -176,7 +176,7 @@ export class ConferenceClient extends EventTarget {
     }
   }
 
-  async #join(name, room, stream) {
+  async #join(name, room, stream, token) {
     this.#setStatus('connecting', 'Connecting to the server…');
     const config = await this.#fetchConfig();
     const wsUrl = new URL('/ws', this.origin);
@@ -237,7 +237,8 @@ export class ConferenceClient extends EventTarget {
         displayName: name,
         connectionDescription: { type: 'offer', sdp: pc.localDescription.sdp },
         iceCandidates: this.localCandidates.splice(0),
-        options: { mode: 'sfu', publish },
+        // A join token (§9.2) when the server requires one.
+        options: { mode: 'sfu', publish, ...(token ? { token } : {}) },
         publishing: { ...this.publishing },
       },
     });

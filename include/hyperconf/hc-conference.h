@@ -20,6 +20,9 @@ G_BEGIN_DECLS
 typedef struct {
   guint max_participants; /* per room: 486 beyond (16) */
   guint max_rooms;        /* per server: 503 beyond (100) */
+  /* (nullable): HS256 key of join tokens (options.token); copied by
+   * hc_conference_new.  NULL: joins need no token (NULL) */
+  const gchar *token_secret;
 } HcConferenceConfig;
 
 void hc_conference_config_init_defaults (HcConferenceConfig *config);
@@ -49,7 +52,42 @@ guint hc_conference_get_n_participants (HcConference *self);
  */
 gchar *hc_conference_dump_room_dot (HcConference *self, const gchar *room);
 
+/* A room name of §9.2: 1..128 characters of [A-Za-z0-9._-]. */
+gboolean hc_conference_room_name_valid (const gchar *name);
+
 /* Returns: (transfer full): the names of the live rooms */
 GStrv hc_conference_list_rooms (HcConference *self);
+
+/* ---- operator calls (admin API) --------------------------------------- */
+
+/**
+ * hc_conference_describe_rooms_async:
+ * Every room with its participants and their connection statistics
+ * (webrtcbin get-stats, which takes up to about a second for the rates).
+ */
+void hc_conference_describe_rooms_async (HcConference *self,
+                                         GCancellable *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer user_data);
+/**
+ * hc_conference_describe_rooms_finish:
+ * Returns: (transfer full): {"rooms":[{"name","url","participants":[{
+ *   "pid","hyperty","username","joined","mode","publishing","speaking",
+ *   "stats":{"bitrateIn","bitrateOut","bytesReceived","bytesSent",
+ *   "packetsReceived","packetsSent","packetsLostIn","packetsLostOut",
+ *   "fractionLostOut","rttMs"} or null}]}]}
+ */
+JsonNode *hc_conference_describe_rooms_finish (HcConference *self,
+                                               GAsyncResult *result,
+                                               GError **error);
+
+/* Closes a room: status "closed" in its room object, then everyone
+ * leaves as in §9.5.  FALSE when there is no such room. */
+gboolean hc_conference_close_room (HcConference *self, const gchar *room);
+
+/* Removes one participant as in §9.5.  FALSE when there is no such room
+ * or participant. */
+gboolean hc_conference_remove_participant (HcConference *self,
+                                           const gchar *room, const gchar *pid);
 
 G_END_DECLS

@@ -8,7 +8,7 @@
  */
 #pragma once
 
-#include <glib.h>
+#include <gio/gio.h>
 #include <hyperconf/hc-conference.h>
 #include <hyperconf/hc-node.h>
 
@@ -40,6 +40,16 @@ GQuark hc_config_error_quark (void);
  * @max_frame_size: largest WebSocket text message accepted, in bytes
  * @ice_servers_json: compact JSON text of an RTCIceServer array ("[]")
  * @node: the message node's settings; @node.domain equals @domain
+ * @conference: the conference's settings; @conference.token_secret is
+ *   @auth_secret (borrowed)
+ * @auth_secret: (nullable): [auth] secret, the HS256 key of join tokens;
+ *   %NULL: joins need no token
+ * @admin_secret: (nullable): [admin] secret, the admin API's bearer
+ *   token; %NULL: the admin API is off
+ * @tls_certificate_file: (nullable): [tls] certificate, absolute path
+ * @tls_key_file: (nullable): [tls] key, absolute path
+ * @tls_certificate: (nullable): the pair, loaded and checked; %NULL
+ *   serves plain http:// and ws://
  *
  * Immutable once returned by hc_config_load_full(): share it as
  * `const HcConfig *`.
@@ -53,6 +63,11 @@ typedef struct {
   gchar *ice_servers_json;
   HcNodeConfig node;
   HcConferenceConfig conference;
+  gchar *auth_secret;
+  gchar *admin_secret;
+  gchar *tls_certificate_file;
+  gchar *tls_key_file;
+  GTlsCertificate *tls_certificate;
 } HcConfig;
 
 /**

@@ -11,6 +11,7 @@
 #include <glib-object.h>
 #include <hyperconf/hc-config.h>
 #include <hyperconf/hc-node.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -74,18 +75,36 @@ void hc_http_server_shutdown (HcHttpServer *self);
  * @list_rooms: (transfer full) the live rooms' names
  * @room_dot: (transfer full) (nullable) a room's pipeline as a DOT graph,
  *   %NULL when there is no such room
+ * @count_participants: participants in all rooms
+ * @describe_rooms_async, @describe_rooms_finish: every room with its
+ *   participants and their stats, as hc_conference_describe_rooms_finish
+ *   returns it (transfer full)
+ * @close_room: %FALSE when there is no such room
+ * @remove_participant: %FALSE when there is no such room or participant
  */
 typedef struct {
   GStrv (*list_rooms) (gpointer user_data);
   gchar *(*room_dot) (gpointer user_data, const gchar *room);
   guint (*count_participants) (gpointer user_data);
+  void (*describe_rooms_async) (gpointer user_data, GCancellable *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer callback_data);
+  JsonNode *(*describe_rooms_finish) (gpointer user_data, GAsyncResult *result,
+                                      GError **error);
+  gboolean (*close_room) (gpointer user_data, const gchar *room);
+  gboolean (*remove_participant) (gpointer user_data, const gchar *room,
+                                  const gchar *pid);
 } HcAdminProvider;
 
 /**
  * hc_http_server_set_admin:
- * Serves, to loopback clients only (others get 403):
- *   GET /admin/rooms                     {"rooms":[name, ...]}
- *   GET /admin/rooms/<name>/pipeline.dot the room's pipeline (Graphviz)
+ * Serves the admin API when the configuration has an [admin] secret, to
+ * requests with `Authorization: Bearer <secret>` (else 401), from any
+ * address; without a secret every /admin path is 404:
+ *   GET    /admin/rooms                          rooms, participants, stats
+ *   GET    /admin/rooms/<name>/pipeline.dot      the pipeline (Graphviz)
+ *   DELETE /admin/rooms/<name>                   close the room
+ *   DELETE /admin/rooms/<name>/participants/<pid>  remove a participant
  * and adds hyperconf_rooms and hyperconf_participants to /metrics.
  * @provider: (transfer none): must outlive the server
  */

@@ -129,6 +129,38 @@ gchar *hc_media_room_dump_dot (HcMediaRoom *self);
 /* Returns: (transfer none): the room's pipeline (tests, admin) */
 GstPipeline *hc_media_room_get_pipeline (HcMediaRoom *self);
 
+/**
+ * HcMediaStats:
+ * One participant's connection, from webrtcbin's get-stats.  "In" is what
+ * the server receives from the participant, "out" what it sends it.
+ * @bitrate_in, @bitrate_out: bits per second over the last interval (since
+ *   the previous call when it is recent, else measured over one second)
+ * @packets_lost_in: packets the server missed from the participant
+ * @packets_lost_out, @fraction_lost_out: what the participant reported
+ *   missing of the server's streams (RTCP receiver reports; fraction the
+ *   worst stream's, 0..1)
+ * @rtt_s: round-trip time in seconds from those reports, -1 before any
+ */
+typedef struct {
+  gdouble bitrate_in, bitrate_out;
+  guint64 bytes_received, bytes_sent;
+  guint64 packets_received, packets_sent;
+  gint64 packets_lost_in, packets_lost_out;
+  gdouble fraction_lost_out;
+  gdouble rtt_s;
+} HcMediaStats;
+
+/* Asks @pid's webrtcbin for its statistics (async, main context). */
+void hc_media_room_get_stats_async (HcMediaRoom *self, const gchar *pid,
+                                    GCancellable *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer user_data);
+/* @stats: (out caller-allocates). Returns: FALSE with HC_MEDIA_ERROR
+ * (UNKNOWN_PEER, STATE when it left meanwhile, WEBRTC) */
+gboolean hc_media_room_get_stats_finish (HcMediaRoom *self,
+                                         GAsyncResult *result,
+                                         HcMediaStats *stats, GError **error);
+
 /* Signals, all emitted on the room's main context:
  *  "ice-candidate" (const gchar *pid, guint mline_index,
  *                   const gchar *mid, const gchar *candidate): a local

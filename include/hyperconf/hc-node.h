@@ -25,6 +25,8 @@ typedef struct {
   guint max_addresses;     /* owned addresses per session (4096) */
   guint max_rate;          /* messages per second per session, burst 2x;
                             * 0 = unlimited (200) */
+  guint reclaim_window_ms; /* §4: a released address can be claimed by
+                            * another runtime only after this (3600000) */
 } HcNodeConfig;
 
 void hc_node_config_init_defaults (HcNodeConfig *config);

@@ -283,8 +283,51 @@ set_ice_servers (HcConfig *config, const gchar *value, const gchar *base_dir,
   return TRUE;
 }
 
+/* A shared secret ([auth] and [admin]): long enough that guessing is no
+ * option (HS256 keys should be at least 256 bits of entropy; 16
+ * characters is the floor we enforce, 32 random ones what the file
+ * advises). */
+#define MIN_SECRET_LENGTH 16
+
+static gboolean
+set_secret (HcConfig *config, const gchar *value, const gchar *base_dir,
+            gsize offset, guint64 min, guint64 max, gchar **why)
+{
+  gchar **slot = &G_STRUCT_MEMBER (gchar *, config, offset);
+
+  if (strlen (value) < MIN_SECRET_LENGTH) {
+    *why = g_strdup_printf ("is shorter than %d characters", MIN_SECRET_LENGTH);
+    return FALSE;
+  }
+  g_free (*slot);
+  *slot = g_strdup (value);
+  return TRUE;
+}
+
+/* A file the server reads at start ([tls]): relative to the config file,
+ * and readable now, so that the error names the file. */
+static gboolean
+set_readable_file (HcConfig *config, const gchar *value, const gchar *base_dir,
+                   gsize offset, guint64 min, guint64 max, gchar **why)
+{
+  gchar **slot = &G_STRUCT_MEMBER (gchar *, config, offset);
+  g_autofree gchar *path = g_canonicalize_filename (value, base_dir);
+  g_autofree gchar *contents = NULL;
+  g_autoptr (GError) error = NULL;
+
+  if (!g_file_get_contents (path, &contents, NULL, &error)) {
+    *why = g_strdup (error->message); /* it names the path */
+    return FALSE;
+  }
+  g_free (*slot);
+  *slot = g_steal_pointer (&path);
+  return TRUE;
+}
+
 #define NODE_OFFSET(field)                                                     \
   (G_STRUCT_OFFSET (HcConfig, node) + G_STRUCT_OFFSET (HcNodeConfig, field))
+
+#define CONFIG_OFFSET(field) G_STRUCT_OFFSET (HcConfig, field)
 
 #define CONFERENCE_OFFSET(field)                                               \
   (G_STRUCT_OFFSET (HcConfig, conference)                                      \
@@ -305,11 +348,18 @@ static const KeySpec keys[] = {
   { "node", "max-addresses", set_uint, NODE_OFFSET (max_addresses), 1,
     1000000 },
   { "node", "max-rate", set_uint, NODE_OFFSET (max_rate), 0, 1000000 },
+  { "node", "reclaim-window-ms", set_uint, NODE_OFFSET (reclaim_window_ms), 0,
+    7 * 24 * 3600 * 1000 },
   { "webrtc", "ice-servers", set_ice_servers, 0, 0, 0 },
   { "conference", "max-participants", set_uint,
     CONFERENCE_OFFSET (max_participants), 1, 1000 },
   { "conference", "max-rooms", set_uint, CONFERENCE_OFFSET (max_rooms), 1,
     100000 },
+  { "auth", "secret", set_secret, CONFIG_OFFSET (auth_secret), 0, 0 },
+  { "admin", "secret", set_secret, CONFIG_OFFSET (admin_secret), 0, 0 },
+  { "tls", "certificate", set_readable_file,
+    CONFIG_OFFSET (tls_certificate_file), 0, 0 },
+  { "tls", "key", set_readable_file, CONFIG_OFFSET (tls_key_file), 0, 0 },
 };
 
 static const KeySpec *
@@ -417,6 +467,42 @@ apply_overrides (HcConfig *config, const HcConfigOverrides *overrides,
   return TRUE;
 }
 
+/* [tls]: both files or neither, and a pair GIO can serve with.  The
+ * certificate is parsed alone first, so that an error names the file at
+ * fault. */
+static gboolean
+load_tls (HcConfig *config, const gchar *path, GError **error)
+{
+  g_autoptr (GTlsCertificate) alone = NULL;
+  g_autoptr (GError) local_error = NULL;
+
+  if (config->tls_certificate_file == NULL && config->tls_key_file == NULL)
+    return TRUE;
+  if (config->tls_certificate_file == NULL || config->tls_key_file == NULL) {
+    g_set_error (error, HC_CONFIG_ERROR, HC_CONFIG_ERROR_INVALID_VALUE,
+                 "%s: [tls] %s: set both certificate and key, or neither", path,
+                 config->tls_key_file ? "certificate" : "key");
+    return FALSE;
+  }
+  alone = g_tls_certificate_new_from_file (config->tls_certificate_file,
+                                           &local_error);
+  if (alone == NULL) {
+    g_set_error (error, HC_CONFIG_ERROR, HC_CONFIG_ERROR_INVALID_VALUE,
+                 "%s: [tls] certificate: %s: %s", path,
+                 config->tls_certificate_file, local_error->message);
+    return FALSE;
+  }
+  config->tls_certificate = g_tls_certificate_new_from_files (
+      config->tls_certificate_file, config->tls_key_file, &local_error);
+  if (config->tls_certificate == NULL) {
+    g_set_error (error, HC_CONFIG_ERROR, HC_CONFIG_ERROR_INVALID_VALUE,
+                 "%s: [tls] key: %s: %s", path, config->tls_key_file,
+                 local_error->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* The pages of the source tree while developing (so edits show without an
  * install), the installed copy otherwise. */
 static gboolean
@@ -454,7 +540,8 @@ hc_config_load_full (const gchar *path, const HcConfigOverrides *overrides,
   hc_node_config_init_defaults (&config->node);
   hc_conference_config_init_defaults (&config->conference);
 
-  if (path != NULL && !apply_file (config, path, error))
+  if (path != NULL
+      && (!apply_file (config, path, error) || !load_tls (config, path, error)))
     return NULL;
   if (overrides != NULL && !apply_overrides (config, overrides, error))
     return NULL;
@@ -463,6 +550,8 @@ hc_config_load_full (const gchar *path, const HcConfigOverrides *overrides,
 
   g_free (config->node.domain);
   config->node.domain = g_strdup (config->domain);
+  /* Borrowed: hc_conference_new copies it. */
+  config->conference.token_secret = config->auth_secret;
 
   g_debug ("config: listen %s port %u domain %s www %s frame %" G_GSIZE_FORMAT,
            config->listen_address, config->port, config->domain,
@@ -486,5 +575,10 @@ hc_config_free (HcConfig *config)
   g_free (config->www_dir);
   g_free (config->ice_servers_json);
   g_free (config->node.domain);
+  g_free (config->auth_secret);
+  g_free (config->admin_secret);
+  g_free (config->tls_certificate_file);
+  g_free (config->tls_key_file);
+  g_clear_object (&config->tls_certificate);
   g_free (config);
 }

@@ -17,9 +17,11 @@
 #include <hyperconf/hc-conference.h>
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-srtp-crypto.h>
+#include <hyperconf/hc-token.h>
 
 #include <gst/gst.h>
 
+#include "hc-admin-provider.h"
 #include "hc-build-config.h"
 
 #define EXIT_USAGE 2
@@ -27,31 +29,6 @@
 /* libsoup forces a WebSocket closed 5 s after its close frame; wait a bit
  * longer than that before giving up on a clean drain. */
 #define DRAIN_TIMEOUT_S 7
-
-/* What the admin API and /metrics show of the conference. */
-static GStrv
-admin_list_rooms (gpointer conference)
-{
-  return hc_conference_list_rooms (conference);
-}
-
-static gchar *
-admin_room_dot (gpointer conference, const gchar *room)
-{
-  return hc_conference_dump_room_dot (conference, room);
-}
-
-static guint
-admin_count_participants (gpointer conference)
-{
-  return hc_conference_get_n_participants (conference);
-}
-
-static const HcAdminProvider admin_provider = {
-  admin_list_rooms,
-  admin_room_dot,
-  admin_count_participants,
-};
 
 static gboolean
 on_quit_signal (gpointer user_data)
@@ -90,6 +67,83 @@ drain (HcHttpServer *server)
     g_source_remove (timeout_id);
 }
 
+/* `hyperconf token --room R --user U --ttl SECONDS [--mode sfu,mcu]`:
+ * prints a join token signed with the configured [auth] secret. */
+static int
+run_token (int argc, char **argv)
+{
+  g_autofree gchar *config_path = NULL;
+  g_autofree gchar *room = NULL;
+  g_autofree gchar *user = NULL;
+  g_autofree gchar *modes_text = NULL;
+  gint64 ttl = 0;
+  const GOptionEntry entries[]
+      = { { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path,
+            "The configuration whose [auth] secret signs the token", "FILE" },
+          { "room", 'r', 0, G_OPTION_ARG_STRING, &room,
+            "The room the token admits to, or * for every room", "NAME" },
+          { "user", 'u', 0, G_OPTION_ARG_STRING, &user,
+            "The participant's name, shown to the others (claim sub)", "NAME" },
+          { "ttl", 't', 0, G_OPTION_ARG_INT64, &ttl,
+            "Seconds the token stays valid (1 to 31536000)", "SECONDS" },
+          { "mode", 'm', 0, G_OPTION_ARG_STRING, &modes_text,
+            "The modes allowed, comma-separated (default: any)", "sfu,mcu" },
+          G_OPTION_ENTRY_NULL };
+  g_autoptr (GOptionContext) context
+      = g_option_context_new ("- mint a join token");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (HcConfig) config = NULL;
+  g_auto (GStrv) modes = NULL;
+  g_autofree gchar *token = NULL;
+  gint64 now = g_get_real_time () / G_USEC_PER_SEC;
+
+  g_option_context_set_description (
+      context, "Prints a JWT (HS256) for options.token of a join "
+               "(PROTOCOL.md §9.2).\nExit status 2 for a bad option or a "
+               "configuration without [auth] secret.\n");
+  g_option_context_add_main_entries (context, entries, NULL);
+  if (!g_option_context_parse (context, &argc, &argv, &error)) {
+    g_printerr ("hyperconf token: %s (try --help)\n", error->message);
+    return EXIT_USAGE;
+  }
+  if (argc > 1 || room == NULL || user == NULL || *user == '\0' || ttl < 1
+      || ttl > 365 * 24 * 3600) {
+    g_printerr ("hyperconf token: needs --room, --user and --ttl 1..31536000 "
+                "(try --help)\n");
+    return EXIT_USAGE;
+  }
+  if (!g_str_equal (room, "*") && !hc_conference_room_name_valid (room)) {
+    g_printerr ("hyperconf token: --room: \"%s\" is not * or 1..128 "
+                "characters of [A-Za-z0-9._-]\n",
+                room);
+    return EXIT_USAGE;
+  }
+  if (modes_text) {
+    modes = g_strsplit (modes_text, ",", -1);
+    for (guint i = 0; modes[i]; i++) {
+      if (!g_str_equal (modes[i], "sfu") && !g_str_equal (modes[i], "mcu")) {
+        g_printerr ("hyperconf token: --mode: \"%s\" is not sfu or mcu\n",
+                    modes[i]);
+        return EXIT_USAGE;
+      }
+    }
+  }
+  config = hc_config_load (config_path, &error);
+  if (config == NULL) {
+    g_printerr ("hyperconf token: %s\n", error->message);
+    return EXIT_USAGE;
+  }
+  if (config->auth_secret == NULL) {
+    g_printerr ("hyperconf token: %s has no [auth] secret\n",
+                config_path ? config_path : "the built-in configuration");
+    return EXIT_USAGE;
+  }
+  token = hc_token_mint (config->auth_secret, room, user,
+                         (const gchar *const *)modes, now, now + ttl, 0);
+  g_print ("%s\n", token);
+  return EXIT_SUCCESS;
+}
+
 static int
 run (int argc, char **argv)
 {
@@ -123,8 +177,6 @@ run (int argc, char **argv)
   HcConfigOverrides overrides = { 0 };
   guint sigint_id, sigterm_id;
 
-  setlocale (LC_ALL, "");
-
   context = g_option_context_new (NULL);
   g_option_context_set_summary (
       context, "WebRTC conference server speaking the reTHINK protocol.");
@@ -132,7 +184,8 @@ run (int argc, char **argv)
       context,
       "Command-line options win over the --config file.  Exit status: 0\n"
       "after SIGINT/SIGTERM, 1 if the server cannot start, 2 for a bad\n"
-      "option or configuration value.\n");
+      "option or configuration value.\n\n"
+      "hyperconf token --help: mint join tokens (needs [auth] secret).\n");
   g_option_context_add_main_entries (context, entries, NULL);
   /* GStreamer's own options (--gst-debug...) and its initialisation. */
   g_option_context_add_group (context, gst_init_get_option_group ());
@@ -174,7 +227,7 @@ run (int argc, char **argv)
   }
   server
       = hc_http_server_new (node, config, hc_conference_get_url (conference));
-  hc_http_server_set_admin (server, &admin_provider, conference);
+  hc_http_server_set_admin (server, &hc_admin_provider, conference);
   if (!hc_http_server_listen (server, &error)) {
     g_printerr ("hyperconf: cannot listen on %s port %u: %s\n",
                 config->listen_address, config->port, error->message);
@@ -213,5 +266,8 @@ run (int argc, char **argv)
 int
 main (int argc, char **argv)
 {
+  setlocale (LC_ALL, "");
+  if (argc > 1 && g_str_equal (argv[1], "token"))
+    return run_token (argc - 1, argv + 1);
   return run (argc, argv);
 }

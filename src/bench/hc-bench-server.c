@@ -21,6 +21,9 @@ struct _HcBenchServer {
   gchar *log_path;
   GPid pid;
   gchar *http_url; /* ends with '/' */
+  /* The admin API's bearer secret: ours for a server we spawn,
+   * $HC_ADMIN_SECRET for one given with --server (NULL: none). */
+  gchar *admin_secret;
   gchar *ws_url;
   gchar *domain;
   gchar *conference;
@@ -177,10 +180,13 @@ hc_bench_server_spawn (const gchar *binary, const gchar *workdir,
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   /* Room for the ramp (rooms of 5) and rooms of 10; everything else as
    * shipped (data/hyperconf.conf). */
-  static const gchar config[]
-      = "# written by hyperconf-bench\n"
-        "[server]\nlisten=127.0.0.1\nport=0\ndomain=localhost\n"
-        "[conference]\nmax-participants=16\nmax-rooms=1000\n";
+  g_autofree gchar *admin_secret = g_uuid_string_random ();
+  g_autofree gchar *config = g_strdup_printf (
+      "# written by hyperconf-bench\n"
+      "[server]\nlisten=127.0.0.1\nport=0\ndomain=localhost\n"
+      "[conference]\nmax-participants=16\nmax-rooms=1000\n"
+      "[admin]\nsecret=%s\n",
+      admin_secret);
   HcBenchServer *self;
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (GError) read_error = NULL;
@@ -200,6 +206,7 @@ hc_bench_server_spawn (const gchar *binary, const gchar *workdir,
   self = g_new0 (HcBenchServer, 1);
   self->config_path = g_strdup (config_path);
   self->log_path = g_strdup (log_path);
+  self->admin_secret = g_steal_pointer (&admin_secret);
   self->process = g_subprocess_launcher_spawn (launcher, error, binary,
                                                "--config", config_path, NULL);
   if (self->process == NULL) {
@@ -258,6 +265,7 @@ hc_bench_server_new_remote (const gchar *http_url, GPid pid)
   HcBenchServer *self = g_new0 (HcBenchServer, 1);
 
   self->pid = pid;
+  self->admin_secret = g_strdup (g_getenv ("HC_ADMIN_SECRET"));
   set_urls (self, http_url);
   return self;
 }
@@ -269,8 +277,10 @@ get_json (HcBenchServer *self, SoupSession *session, const gchar *path,
           JsonParser *parser, GError **error)
 {
   g_autofree gchar *url = g_strconcat (self->http_url, path, NULL);
-  g_autoptr (GBytes) body
-      = hc_bench_http_get (session, url, HTTP_TIMEOUT_MS, error);
+  g_autoptr (GBytes) body = hc_bench_http_get (
+      session, url,
+      g_str_has_prefix (path, "admin/") ? self->admin_secret : NULL,
+      HTTP_TIMEOUT_MS, error);
   gsize size;
   const gchar *text;
   JsonNode *root;
@@ -339,7 +349,8 @@ hc_bench_server_count_elements (HcBenchServer *self, SoupSession *session,
   escaped = g_uri_escape_string (room, NULL, FALSE);
   url = g_strdup_printf ("%sadmin/rooms/%s/pipeline.dot", self->http_url,
                          escaped);
-  body = hc_bench_http_get (session, url, HTTP_TIMEOUT_MS, NULL);
+  body = hc_bench_http_get (session, url, self->admin_secret, HTTP_TIMEOUT_MS,
+                            NULL);
 
   if (body == NULL)
     return -1;
@@ -368,7 +379,7 @@ hc_bench_server_is_alive (HcBenchServer *self, SoupSession *session)
   if (self->http_url == NULL)
     return self->pid <= 0 || kill (self->pid, 0) == 0;
   url = g_strconcat (self->http_url, "healthz", NULL);
-  body = hc_bench_http_get (session, url, 3000, NULL);
+  body = hc_bench_http_get (session, url, NULL, 3000, NULL);
   return body != NULL;
 }
 
@@ -504,6 +515,7 @@ hc_bench_server_free (HcBenchServer *self)
   g_free (self->config_path);
   g_free (self->log_path);
   g_free (self->http_url);
+  g_free (self->admin_secret);
   g_free (self->ws_url);
   g_free (self->domain);
   g_free (self->conference);

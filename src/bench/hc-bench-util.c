@@ -67,10 +67,12 @@ hc_bench_wait_result (GAsyncResult **result, GCancellable *cancellable,
 }
 
 GBytes *
-hc_bench_http_get (SoupSession *session, const gchar *url, guint timeout_ms,
-                   GError **error)
+hc_bench_http_get (SoupSession *session, const gchar *url, const gchar *bearer,
+                   guint timeout_ms, GError **error)
 {
   g_autoptr (SoupMessage) message = soup_message_new ("GET", url);
+  g_autofree gchar *authorization
+      = bearer ? g_strconcat ("Bearer ", bearer, NULL) : NULL;
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
   g_autoptr (GAsyncResult) result = NULL;
   g_autoptr (GBytes) body = NULL;
@@ -80,6 +82,9 @@ hc_bench_http_get (SoupSession *session, const gchar *url, guint timeout_ms,
                  url);
     return NULL;
   }
+  if (authorization)
+    soup_message_headers_replace (soup_message_get_request_headers (message),
+                                  "Authorization", authorization);
   soup_session_send_and_read_async (session, message, G_PRIORITY_DEFAULT,
                                     cancellable, hc_bench_keep_result, &result);
   hc_bench_wait_result (&result, cancellable, timeout_ms);

@@ -38,10 +38,12 @@ void hc_bench_keep_result (GObject *source, GAsyncResult *result,
 void hc_bench_wait_result (GAsyncResult **result, GCancellable *cancellable,
                            guint timeout_ms);
 
-/* GET @url and return the body, within @timeout_ms.
+/* GET @url and return the body, within @timeout_ms; @bearer (nullable):
+ * sent as `Authorization: Bearer <bearer>` (the admin API).
  * Returns: (transfer full) (nullable): the body, NULL with @error */
 GBytes *hc_bench_http_get (SoupSession *session, const gchar *url,
-                           guint timeout_ms, GError **error);
+                           const gchar *bearer, guint timeout_ms,
+                           GError **error);
 
 /* Percentile @p (0..100) of @values (gint64, sorted in place); 0 when
  * empty. */

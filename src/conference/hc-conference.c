@@ -14,7 +14,9 @@
 #include <hyperconf/hc-address.h>
 #include <hyperconf/hc-error.h>
 #include <hyperconf/hc-syncher.h>
+#include <hyperconf/hc-token.h>
 
+#include "hc-conference-private.h"
 #include "hc-room.h"
 
 #include <stdarg.h>
@@ -27,6 +29,7 @@ struct _HcConference {
   GObject parent_instance;
 
   HcConferenceConfig config;
+  gchar *token_secret; /* (nullable): joins need a token when set */
   HcSyncher *syncher;
   GHashTable *rooms;   /* name -> HcRoom */
   GHashTable *joining; /* client object url -> Invitation (until answered) */
@@ -46,6 +49,7 @@ hc_conference_config_init_defaults (HcConferenceConfig *config)
 {
   config->max_participants = 16;
   config->max_rooms = 100;
+  config->token_secret = NULL;
 }
 
 static void
@@ -79,6 +83,7 @@ hc_conference_finalize (GObject *object)
 
   g_hash_table_unref (self->rooms);
   g_hash_table_unref (self->joining);
+  g_free (self->token_secret);
   G_OBJECT_CLASS (hc_conference_parent_class)->finalize (object);
 }
 
@@ -121,6 +126,7 @@ static void
 room_empty (HcRoom *room, gpointer user_data)
 {
   HcConference *self = user_data;
+  gpointer key = NULL;
 
   g_autofree gchar *name = NULL;
 
@@ -230,6 +236,25 @@ count_participants (HcConference *self)
   return n;
 }
 
+/* §9.2: with a token secret, options.token must be valid (else 401) and
+ * grant this room and mode (else 403); its `sub` names the participant. */
+static gboolean
+admit_by_token (HcConference *self, HcJoinRequest *request, GError **error)
+{
+  g_autoptr (HcTokenClaims) claims
+      = hc_token_verify (request->token, self->token_secret,
+                         g_get_real_time () / G_USEC_PER_SEC, error);
+
+  if (claims == NULL
+      || !hc_token_allows (claims, request->room, request->mode, error))
+    return FALSE;
+  g_free (request->username);
+  request->username = hc_join_shown_name (claims->sub);
+  /* A later switch of options.mode stays within the token's modes. */
+  request->allowed_modes = g_strdupv (claims->modes);
+  return TRUE;
+}
+
 static void
 observed (HcSyncher *syncher, HcSyncObject *object, gint code,
           gpointer user_data)
@@ -261,6 +286,11 @@ observed (HcSyncher *syncher, HcSyncObject *object, gint code,
     refuse (self, invitation, 403,
             "owner %s is not an address of the inviting session",
             request->owner);
+    return;
+  }
+
+  if (self->token_secret && !admit_by_token (self, request, &error)) {
+    refuse (self, invitation, error->code, "%s", error->message);
     return;
   }
 
@@ -380,6 +410,8 @@ hc_conference_new (HcNode *node, const HcConferenceConfig *config,
 
   self = g_object_new (HC_TYPE_CONFERENCE, NULL);
   self->config = *config;
+  self->token_secret = g_strdup (config->token_secret);
+  self->config.token_secret = NULL; /* ours is self->token_secret */
   self->syncher = hc_syncher_new (node, runtime);
   if (hc_syncher_get_url (self->syncher) == NULL) {
     g_set_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_UNAVAILABLE,
@@ -450,4 +482,16 @@ hc_conference_list_rooms (HcConference *self)
   while (g_hash_table_iter_next (&iter, &name, NULL))
     g_strv_builder_add (builder, name);
   return g_strv_builder_end (builder);
+}
+
+gboolean
+hc_conference_room_name_valid (const gchar *name)
+{
+  return hc_join_room_name_valid (name);
+}
+
+HcRoom *
+hc_conference_lookup_room (HcConference *self, const gchar *name)
+{
+  return g_hash_table_lookup (self->rooms, name);
 }

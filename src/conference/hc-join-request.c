@@ -76,7 +76,13 @@ username_of (JsonObject *invitation, JsonObject *data, GError **error)
     name = hc_json_get_string (data, "displayName");
   if (name == NULL || *name == '\0')
     name = "anonymous";
-  /* It is shown to every participant: keep it printable and short. */
+  return hc_join_shown_name (name);
+}
+
+gchar *
+hc_join_shown_name (const gchar *name)
+{
+  /* It is shown to every participant: keep it valid UTF-8 and short. */
   return g_utf8_make_valid (name, MIN (strlen (name), 64));
 }
 
@@ -149,6 +155,7 @@ hc_join_request_parse (JsonObject *invitation, JsonObject *data, GError **error)
   request->room = g_strdup (room);
   request->offer_sdp = g_strdup (hc_json_get_string (description, "sdp"));
   request->mode = g_strdup (mode);
+  request->token = g_strdup (hc_json_get_string (options, "token"));
   request->publishing = json_object_new ();
   /* What is unmuted; absent members default to publishing. */
   json_object_set_boolean_member (
@@ -172,6 +179,8 @@ hc_join_request_free (HcJoinRequest *request)
   g_free (request->offer_sdp);
   g_free (request->username);
   g_free (request->mode);
+  g_free (request->token);
+  g_strfreev (request->allowed_modes);
   if (request->publishing)
     json_object_unref (request->publishing);
   g_free (request);

@@ -7,11 +7,13 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  gchar *room;      /* roomName (or name), [A-Za-z0-9._-]{1,128} */
-  gchar *owner;     /* the client hyperty; equals the invitation's source */
-  gchar *offer_sdp; /* connectionDescription.sdp of type "offer" */
-  gchar *username;  /* identity, displayName, or "anonymous" */
-  gchar *mode;      /* "sfu" or "mcu" */
+  gchar *room;         /* roomName (or name), [A-Za-z0-9._-]{1,128} */
+  gchar *owner;        /* the client hyperty; equals the invitation's source */
+  gchar *offer_sdp;    /* connectionDescription.sdp of type "offer" */
+  gchar *username;     /* identity, displayName, or "anonymous" */
+  gchar *mode;         /* "sfu" or "mcu" */
+  gchar *token;        /* (nullable): options.token */
+  GStrv allowed_modes; /* (nullable): the token's `mode` claim; NULL: any */
   JsonObject *publishing; /* {audio: bool, video: bool} */
 } HcJoinRequest;
 
@@ -25,6 +27,10 @@ typedef struct {
 HcJoinRequest *hc_join_request_parse (JsonObject *invitation, JsonObject *data,
                                       GError **error);
 void hc_join_request_free (HcJoinRequest *request);
+
+/* A name as participants see it (valid UTF-8, at most 64 bytes).
+ * Returns: (transfer full) */
+gchar *hc_join_shown_name (const gchar *name);
 
 /* Room names and participant ids of §9.2/§9.4. */
 gboolean hc_join_room_name_valid (const gchar *name);

@@ -37,6 +37,7 @@ hc_participant_finalize (GObject *object)
   g_free (self->hyperty);
   g_free (self->username);
   g_free (self->mode);
+  g_strfreev (self->allowed_modes);
   g_free (self->joined);
   g_clear_pointer (&self->publishing, json_object_unref);
   g_hash_table_unref (self->seen_candidates);
@@ -71,6 +72,7 @@ hc_participant_new (HcRoom *room, HcSyncher *syncher, HcSyncObject *client,
   self->hyperty = g_strdup (request->owner);
   self->username = g_strdup (request->username);
   self->mode = g_strdup (request->mode);
+  self->allowed_modes = g_strdupv (request->allowed_modes);
   self->joined = g_date_time_format_iso8601 (now);
   self->publishing = hc_json_object_deep_copy (request->publishing);
   return self;
@@ -225,6 +227,12 @@ entry_changed (HcParticipant *self, const gchar *path, const gchar *member)
     if (mode == NULL
         || (!g_str_equal (mode, "sfu") && !g_str_equal (mode, "mcu")))
       return;
+    if (self->allowed_modes
+        && !g_strv_contains ((const gchar *const *)self->allowed_modes, mode)) {
+      g_info ("participant %s: mode %s is not granted by its token", self->pid,
+              mode);
+      return;
+    }
     g_free (self->mode);
     self->mode = g_strdup (mode);
   }

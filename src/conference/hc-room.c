@@ -368,3 +368,36 @@ hc_room_leave (HcRoom *self, HcParticipant *participant)
     hc_syncher_remove (self->syncher, self->object, path, NULL);
   remove_participant (self, participant);
 }
+
+/* ---- operator calls (admin API) --------------------------------------- */
+
+GPtrArray *
+hc_room_list_participants (HcRoom *self)
+{
+  GPtrArray *list = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->participants);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    if (!((HcParticipant *)value)->left)
+      g_ptr_array_add (list, g_object_ref (value));
+  }
+  return list;
+}
+
+void
+hc_room_close (HcRoom *self)
+{
+  g_autoptr (HcRoom) hold = g_object_ref (self);
+  g_autoptr (GPtrArray) participants = hc_room_list_participants (self);
+  g_autoptr (JsonNode) closed = json_node_new (JSON_NODE_VALUE);
+
+  g_info ("room %s closed by the operator", self->name);
+  /* Everyone sees why before the entries go (§9.4 status). */
+  json_node_set_string (closed, "closed");
+  if (self->object)
+    hc_syncher_set (self->syncher, self->object, "status", closed, NULL);
+  for (guint i = 0; i < participants->len; i++)
+    hc_room_leave (self, g_ptr_array_index (participants, i));
+}

@@ -54,6 +54,13 @@ void hc_room_join (HcRoom *self, HcSyncObject *client_object,
  * it was the last (the owner then drops the room). */
 void hc_room_leave (HcRoom *self, HcParticipant *participant);
 
+/* Returns: (transfer container) (element-type HcParticipant): those that
+ * have not left */
+GPtrArray *hc_room_list_participants (HcRoom *self);
+/* The operator closes the room: the room object's status becomes
+ * "closed", then every participant leaves as in §9.5. */
+void hc_room_close (HcRoom *self);
+
 /* Signal "empty": the last participant left (or the first join failed). */
 
 /* ---- HcParticipant ----------------------------------------------------- */
@@ -79,7 +86,8 @@ struct _HcParticipant {
   gchar *hyperty; /* the client hyperty (owner of its object) */
   gchar *username;
   gchar *mode;
-  gchar *joined; /* ISO 8601 */
+  GStrv allowed_modes; /* (nullable): a join token's modes; NULL: any */
+  gchar *joined;       /* ISO 8601 */
   JsonObject *publishing;
 
   HcSyncObject *client; /* the client's Connection object (observed) */

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <libsoup/soup.h>
+#include <hyperconf/hc-http-server.h>
 #include <hyperconf/hc-node.h>
 
 G_BEGIN_DECLS
@@ -69,5 +70,26 @@ const gchar *hc_static_files_content_type (const gchar *filename);
  */
 void hc_static_files_serve (SoupServerMessage *msg, const gchar *www_dir,
                             const gchar *encoded_path);
+
+/* ---- responses and the admin API ---------------------------------------- */
+
+/**
+ * hc_http_respond_text:
+ * Answers @msg with @status and @body (uncached).
+ * @body: (transfer full)
+ */
+void hc_http_respond_text (SoupServerMessage *msg, guint status,
+                           const gchar *content_type, gchar *body);
+
+/**
+ * hc_http_admin_serve:
+ * Everything under /admin (hc-http-admin.c): off (404) without
+ * @secret, 401 without `Authorization: Bearer <secret>`, then the calls.
+ * @secret: (nullable)
+ * @provider: (nullable): 404 when the daemon set none
+ */
+void hc_http_admin_serve (SoupServerMessage *msg, const gchar *path,
+                          const gchar *secret, const HcAdminProvider *provider,
+                          gpointer provider_data);
 
 G_END_DECLS

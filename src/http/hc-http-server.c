@@ -4,7 +4,8 @@
  *   /healthz      {"status":"ok","version","uptime","sessions"}
  *   /config.json  {"domain","conferenceHyperty","iceServers"} (§9.1)
  *   /metrics      Prometheus text from the node's introspection
- *   /admin/...    rooms and their pipelines (loopback clients only)
+ *   /admin/...    rooms, participants, stats, pipelines; close a room,
+ *                 remove a participant (hc-http-admin.c; Bearer secret)
  *   anything else a file of the www dir (hc-static-files.c), or 404
  */
 #define G_LOG_DOMAIN "hc-http"
@@ -33,6 +34,8 @@ struct _HcHttpServer {
   gsize max_frame_size;
   gchar *ice_servers_json;
   gchar *conference_hyperty_url;
+  gchar *admin_secret;  /* NULL: the admin API is off */
+  GTlsCertificate *tls; /* NULL: plain http:// and ws:// */
 
   guint16 bound_port;  /* 0 until listening */
   GHashTable *clients; /* set of HcWsClient*, freed on removal */
@@ -48,9 +51,9 @@ G_DEFINE_FINAL_TYPE (HcHttpServer, hc_http_server, G_TYPE_OBJECT)
 
 /* ---- helpers ------------------------------------------------------------ */
 
-static void
-respond_text (SoupServerMessage *msg, guint status, const gchar *content_type,
-              gchar *body /* transfer full */)
+void
+hc_http_respond_text (SoupServerMessage *msg, guint status,
+                      const gchar *content_type, gchar *body)
 {
   soup_message_headers_replace (soup_server_message_get_response_headers (msg),
                                 "Cache-Control", "no-store");
@@ -64,8 +67,8 @@ respond_json (SoupServerMessage *msg, JsonBuilder *builder)
 {
   g_autoptr (JsonNode) root = json_builder_get_root (builder);
 
-  respond_text (msg, SOUP_STATUS_OK, "application/json",
-                json_to_string (root, FALSE));
+  hc_http_respond_text (msg, SOUP_STATUS_OK, "application/json",
+                        json_to_string (root, FALSE));
 }
 
 /* ---- routes ------------------------------------------------------------- */
@@ -149,83 +152,10 @@ serve_metrics (HcHttpServer *self, SoupServerMessage *msg)
                    "Participants in all rooms.",
                    self->admin->count_participants (self->admin_data));
   }
-  respond_text (msg, SOUP_STATUS_OK,
-                "text/plain; version=0.0.4; "
-                "charset=utf-8",
-                g_string_free (out, FALSE));
-}
-
-static gboolean
-from_loopback (SoupServerMessage *msg)
-{
-  GSocketAddress *address = soup_server_message_get_remote_address (msg);
-
-  return G_IS_INET_SOCKET_ADDRESS (address)
-         && g_inet_address_get_is_loopback (g_inet_socket_address_get_address (
-             G_INET_SOCKET_ADDRESS (address)));
-}
-
-static gboolean
-room_name_valid (const gchar *name, gsize length)
-{
-  if (length == 0 || length > 128)
-    return FALSE;
-  for (gsize i = 0; i < length; i++) {
-    if (!g_ascii_isalnum (name[i]) && !strchr ("._-", name[i]))
-      return FALSE;
-  }
-  return TRUE;
-}
-
-/* /admin/rooms and /admin/rooms/<name>/pipeline.dot */
-static void
-serve_admin (HcHttpServer *self, SoupServerMessage *msg, const gchar *path)
-{
-  static const gchar prefix[] = "/admin/rooms/";
-  static const gchar suffix[] = "/pipeline.dot";
-  gsize length = strlen (path);
-
-  if (self->admin == NULL) {
-    respond_text (msg, SOUP_STATUS_NOT_FOUND, "text/plain; charset=utf-8",
-                  g_strdup ("not found\n"));
-    return;
-  }
-  /* The pipelines show addresses and codecs: this machine only. */
-  if (!from_loopback (msg)) {
-    respond_text (msg, SOUP_STATUS_FORBIDDEN, "text/plain; charset=utf-8",
-                  g_strdup ("the admin API answers loopback clients only\n"));
-    return;
-  }
-  if (g_str_equal (path, "/admin/rooms")) {
-    g_autoptr (JsonBuilder) builder = json_builder_new ();
-    g_auto (GStrv) rooms = self->admin->list_rooms (self->admin_data);
-
-    json_builder_begin_object (builder);
-    json_builder_set_member_name (builder, "rooms");
-    json_builder_begin_array (builder);
-    for (guint i = 0; rooms[i]; i++)
-      json_builder_add_string_value (builder, rooms[i]);
-    json_builder_end_array (builder);
-    json_builder_end_object (builder);
-    respond_json (msg, builder);
-    return;
-  }
-  if (g_str_has_prefix (path, prefix) && g_str_has_suffix (path, suffix)
-      && length > strlen (prefix) + strlen (suffix)
-      && room_name_valid (path + strlen (prefix),
-                          length - strlen (prefix) - strlen (suffix))) {
-    g_autofree gchar *room = g_strndup (
-        path + strlen (prefix), length - strlen (prefix) - strlen (suffix));
-    gchar *dot = self->admin->room_dot (self->admin_data, room);
-
-    if (dot) {
-      respond_text (msg, SOUP_STATUS_OK, "text/vnd.graphviz; charset=utf-8",
-                    dot);
-      return;
-    }
-  }
-  respond_text (msg, SOUP_STATUS_NOT_FOUND, "text/plain; charset=utf-8",
-                g_strdup ("not found\n"));
+  hc_http_respond_text (msg, SOUP_STATUS_OK,
+                        "text/plain; version=0.0.4; "
+                        "charset=utf-8",
+                        g_string_free (out, FALSE));
 }
 
 static void
@@ -236,12 +166,17 @@ on_request (SoupServer *soup, SoupServerMessage *msg, const gchar *path,
   const gchar *method = soup_server_message_get_method (msg);
 
   g_debug ("%s %s", method, path);
+  if (g_str_equal (path, "/admin") || g_str_has_prefix (path, "/admin/")) {
+    hc_http_admin_serve (msg, path, self->admin_secret, self->admin,
+                         self->admin_data);
+    return;
+  }
   if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD) {
     soup_message_headers_replace (
         soup_server_message_get_response_headers (msg), "Allow", "GET, HEAD");
-    respond_text (msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
-                  "text/plain; charset=utf-8",
-                  g_strdup ("method not allowed\n"));
+    hc_http_respond_text (msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
+                          "text/plain; charset=utf-8",
+                          g_strdup ("method not allowed\n"));
     return;
   }
 
@@ -251,8 +186,6 @@ on_request (SoupServer *soup, SoupServerMessage *msg, const gchar *path,
     serve_config_json (self, msg);
   else if (g_str_equal (path, "/metrics"))
     serve_metrics (self, msg);
-  else if (g_str_equal (path, "/admin") || g_str_has_prefix (path, "/admin/"))
-    serve_admin (self, msg, path);
   else
     hc_static_files_serve (msg, self->www_dir, path);
 }
@@ -312,6 +245,9 @@ hc_http_server_new (HcNode *node, const HcConfig *config,
   self->max_frame_size = config->max_frame_size;
   self->ice_servers_json = g_strdup (config->ice_servers_json);
   self->conference_hyperty_url = g_strdup (conference_hyperty_url);
+  self->admin_secret = g_strdup (config->admin_secret);
+  if (config->tls_certificate)
+    self->tls = g_object_ref (config->tls_certificate);
 
   /* raw-paths: libsoup would otherwise decode the path itself and turn
    * %2e%2e into a 400; hc-static-files.c does its own segment-wise
@@ -325,6 +261,9 @@ hc_http_server_new (HcNode *node, const HcConfig *config,
   soup_server_add_websocket_handler (self->soup, "/ws", NULL, NULL,
                                      on_websocket, self, NULL);
   soup_server_add_handler (self->soup, NULL, on_request, self, NULL);
+  /* One port, https:// and wss:// alike (PROTOCOL.md §1). */
+  if (self->tls)
+    soup_server_set_tls_certificate (self->soup, self->tls);
   return self;
 }
 
@@ -346,7 +285,8 @@ hc_http_server_listen (HcHttpServer *self, GError **error)
     return FALSE;
   }
   socket_address = g_inet_socket_address_new (address, self->configured_port);
-  if (!soup_server_listen (self->soup, socket_address, 0, error))
+  if (!soup_server_listen (self->soup, socket_address,
+                           self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
     return FALSE;
 
   /* With port 0 the kernel chose: ask the one listening socket. */
@@ -383,10 +323,10 @@ hc_http_server_get_listen_url (HcHttpServer *self)
     return NULL;
   /* RFC 3986 §3.2.2: an IPv6 literal host goes in brackets. */
   if (strchr (self->listen_address, ':') != NULL)
-    return g_strdup_printf ("http://[%s]:%u/", self->listen_address,
-                            self->bound_port);
-  return g_strdup_printf ("http://%s:%u/", self->listen_address,
-                          self->bound_port);
+    return g_strdup_printf ("%s://[%s]:%u/", self->tls ? "https" : "http",
+                            self->listen_address, self->bound_port);
+  return g_strdup_printf ("%s://%s:%u/", self->tls ? "https" : "http",
+                          self->listen_address, self->bound_port);
 }
 
 guint
@@ -453,6 +393,8 @@ hc_http_server_finalize (GObject *object)
   g_free (self->www_dir);
   g_free (self->ice_servers_json);
   g_free (self->conference_hyperty_url);
+  g_free (self->admin_secret);
+  g_clear_object (&self->tls);
 
   G_OBJECT_CLASS (hc_http_server_parent_class)->finalize (object);
 }

@@ -387,6 +387,12 @@ complete_in_main (gpointer data)
     g_task_return_error (done->task, error);
   } else if (field == NULL) {
     g_task_return_boolean (done->task, TRUE);
+  } else if (*field == '\0') {
+    /* get-stats: the reply is the result */
+    g_task_return_pointer (done->task,
+                           done->reply ? g_steal_pointer (&done->reply)
+                                       : gst_structure_new_empty ("stats"),
+                           (GDestroyNotify)gst_structure_free);
   } else if (done->reply
              && gst_structure_get (done->reply, field,
                                    GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &desc,
@@ -589,6 +595,29 @@ hc_peer_create_offer_async (HcPeer *self, GCancellable *cancellable,
 
 GstWebRTCSessionDescription *
 hc_peer_create_offer_finish (HcPeer *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+void
+hc_peer_get_stats_async (HcPeer *self, GCancellable *cancellable,
+                         GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr (GTask) task
+      = peer_task_new (self, "get-stats", hc_peer_get_stats_async, cancellable,
+                       callback, user_data);
+  g_autoptr (GstPromise) promise = NULL;
+
+  if (!peer_task_check_open (self, task))
+    return;
+  /* "": the whole reply is the result (complete_in_main) */
+  promise = promise_for_task (self, task, "");
+  g_signal_emit_by_name (self->webrtcbin, "get-stats", NULL, promise);
+}
+
+GstStructure *
+hc_peer_get_stats_finish (HcPeer *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (g_task_is_valid (result, self), NULL);
   return g_task_propagate_pointer (G_TASK (result), error);

@@ -79,6 +79,14 @@ gboolean hc_peer_set_local_description_finish (HcPeer *self,
                                                GAsyncResult *result,
                                                GError **error);
 
+/* webrtcbin's "get-stats" for the whole connection (W3C webrtc-stats
+ * names, GStreamer spelling: "inbound-rtp", "bytes-received" ...). */
+void hc_peer_get_stats_async (HcPeer *self, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data);
+/* Returns: (transfer full): the stats structure */
+GstStructure *hc_peer_get_stats_finish (HcPeer *self, GAsyncResult *result,
+                                        GError **error);
+
 /* Returns: (transfer full) (nullable): webrtcbin's "local-description" /
  * "remote-description" (pending favoured over current) */
 GstWebRTCSessionDescription *hc_peer_get_local_description (HcPeer *self);

@@ -21,6 +21,7 @@
 #include <hyperconf/hc-json-spec.h>
 
 #include "hc-registry.h"
+#include "hc-released.h"
 #include "hc-session-private.h"
 #include "hc-table.h"
 
@@ -28,6 +29,9 @@
 
 #define SESSION_URL    "mn:/session"
 #define MAX_ALLOCATION 16
+/* Released addresses remembered for §4's reclaim rule, at most: the
+ * oldest is forgotten first (about 100 bytes each). */
+#define MAX_RELEASED 1000000
 
 struct _HcNode {
   GObject parent_instance;
@@ -46,6 +50,7 @@ struct _HcNode {
   GHashTable *subscribers; /* resource -> GHashTable set of HcSession */
   GHashTable *links;       /* set of HcNodeLink */
   HcRegistry *registry;
+  HcReleased *released; /* §4: who may claim a released address again */
 
   gint64 next_id;
   guint64 dropped_frames;
@@ -74,6 +79,7 @@ hc_node_config_init_defaults (HcNodeConfig *config)
   config->max_subscriptions = 4096;
   config->max_addresses = 4096;
   config->max_rate = 200;
+  config->reclaim_window_ms = 3600 * 1000;
 }
 
 /* ---- object ------------------------------------------------------------ */
@@ -110,6 +116,7 @@ hc_node_finalize (GObject *object)
   g_hash_table_unref (self->owners);
   g_hash_table_unref (self->subscribers);
   g_object_unref (self->registry);
+  hc_released_free (self->released);
   g_free (self->config.domain);
   g_free (self->msg_node_prefix);
   g_free (self->sm_url);
@@ -153,6 +160,8 @@ hc_node_new (const HcNodeConfig *config)
   self->sm_url = g_strdup_printf ("%s/sm", self->msg_node_prefix);
   self->registry_url
       = g_strdup_printf ("domain://registry.%s", self->config.domain);
+  self->released
+      = hc_released_new (self->config.reclaim_window_ms, MAX_RELEASED);
   return self;
 }
 
@@ -259,10 +268,16 @@ take_address (HcNode *self, HcSession *session, const gchar *address)
   g_hash_table_insert (self->owners, g_strdup (address), session);
 }
 
+typedef enum {
+  CLAIM_NONE,    /* not a claimable address, or owned already */
+  CLAIM_TAKEN,   /* @session owns it now */
+  CLAIM_REFUSED, /* another runtime released it within the window */
+} ClaimResult;
+
 /* §4: an address of the node's domain that nobody owns is claimed by the
- * first session that sends from it or subscribes to it.  Returns the
- * address claimed, or NULL when @url is not claimable. */
-static gboolean
+ * first session that sends from it or subscribes to it, unless another
+ * runtime released it within the reclaim window. */
+static ClaimResult
 try_claim (HcNode *self, HcSession *session, const gchar *url,
            gboolean exact_only)
 {
@@ -271,17 +286,22 @@ try_claim (HcNode *self, HcSession *session, const gchar *url,
   if (!hc_address_split (url, &scheme, &host, NULL)
       || !scheme_is_allocatable (scheme)
       || g_strcmp0 (host, self->config.domain) != 0)
-    return FALSE;
+    return CLAIM_NONE;
   base = hc_address_base (url);
   if (base == NULL || (exact_only && g_strcmp0 (base, url) != 0))
-    return FALSE;
+    return CLAIM_NONE;
   if (lookup_owner (self, base, NULL, NULL) != NULL)
-    return FALSE;
+    return CLAIM_NONE;
   if (g_hash_table_size (session->addresses) >= self->config.max_addresses)
-    return FALSE;
+    return CLAIM_NONE;
+  if (!hc_released_may_claim (self->released, base, session->runtime_url)) {
+    g_debug ("%s may not claim %s: another runtime released it",
+             session->runtime_url, base);
+    return CLAIM_REFUSED;
+  }
   take_address (self, session, base);
   g_debug ("%s claimed %s", session->runtime_url, base);
-  return TRUE;
+  return CLAIM_TAKEN;
 }
 
 /* ---- release and session end ------------------------------------------- */
@@ -327,6 +347,7 @@ release_address (HcNode *self, HcSession *session, const gchar *address,
   g_hash_table_remove (self->owners, owned);
   g_hash_table_remove (session->addresses, owned);
   hc_registry_release (self->registry, owned);
+  hc_released_add (self->released, owned, session->runtime_url);
 
   if (notify && g_hash_table_contains (self->subscribers, changes)) {
     g_autofree gchar *from = g_strdup_printf ("%s/subscription", owned);
@@ -470,15 +491,20 @@ handle_open (HcNode *self, HcNodeLink *link, HcMessage *message)
     link_send_text (link, text);
     return;
   }
-  if (link->session) {
-    end_session (self, link->session, "the socket opened another session");
-    /* That may have been @old itself. */
-    old = g_hash_table_lookup (self->sessions, from);
+  if (old && old->link != link) {
+    /* §3: a runtime URL is no secret; knowing one must not end that
+     * runtime's session, connected or waiting for its re-open. */
+    g_autofree gchar *text = hc_message_error_text_for_object (
+        hc_message_get_object (message), SESSION_URL, 409,
+        "open: this runtime already has a session (resume it with "
+        "re-open)");
+
+    link_send_text (link, text);
+    return;
   }
-  if (old) {
-    take_over (old, link, "session replaced by a new open");
-    end_session (self, old, "replaced by a new open");
-  }
+  /* The socket's own session (maybe @old itself) ends, as close does. */
+  if (link->session)
+    end_session (self, link->session, "the socket opened a new session");
 
   session = add_session (self, from);
   bind_link (session, link);
@@ -728,7 +754,11 @@ add_subscription (HcNode *self, HcSession *session, const gchar *resource,
   }
   /* Subscribing to a bare address claims it (§4); one that another
    * session owns is that session's inbox, not a topic. */
-  try_claim (self, session, resource, TRUE);
+  if (try_claim (self, session, resource, TRUE) == CLAIM_REFUSED) {
+    g_set_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_FORBIDDEN,
+                 "%s was released by another runtime", resource);
+    return FALSE;
+  }
   owner = g_hash_table_lookup (self->owners, resource);
   if (owner == NULL)
     owner = g_hash_table_lookup (self->sessions, resource);
@@ -1096,7 +1126,11 @@ route (HcNode *self, HcSession *session, HcMessage *message)
 
   /* §2 ownership (403), after the claim rule of §4. */
   if (!hc_session_owns (session, from)) {
-    try_claim (self, session, from, FALSE);
+    if (try_claim (self, session, from, FALSE) == CLAIM_REFUSED) {
+      reply_code (session, message, 403,
+                  "\"from\" %s was released by another runtime", from);
+      return;
+    }
     if (!hc_session_owns (session, from)) {
       reply_code (session, message, 403,
                   "\"from\" %s is not an address of this session", from);

@@ -11,7 +11,7 @@
 
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { startServer, ms } from './lib/server.mjs';
 import { Client, sleep } from './lib/client.mjs';
 
@@ -66,15 +66,21 @@ const main = serverFixture('main', `[node]\ngrace-period-ms=${ms(10_000)}\n`);
 const GRACE_MS = ms(500);
 const short = serverFixture('short-grace', `[node]\ngrace-period-ms=${GRACE_MS}\n`);
 
-before(() => Promise.all([main.start(), short.start()]));
+// A third server whose rooms need a join token (§9.2, [auth] secret).
+const AUTH_SECRET = 'e2e-join-secret-0123456789';
+const auth = serverFixture('auth', `[auth]\nsecret=${AUTH_SECRET}\n`);
+
+before(() => Promise.all([main.start(), short.start(), auth.start()]));
 afterEach(async () => {
   await main.closeClients();
   await short.closeClients();
+  await auth.closeClients();
 });
-// Normally the last test has stopped both; this covers an aborted run and
+// Normally the last test has stopped them; this covers an aborted run and
 // still reports an unclean exit.
 after(async () => {
-  const results = await Promise.allSettled([main.server?.stop(), short.server?.stop()]);
+  const results = await Promise.allSettled([main.server?.stop(), short.server?.stop(),
+    auth.server?.stop()]);
   const failed = results.find((r) => r.status === 'rejected');
   if (failed) throw failed.reason;
 });
@@ -696,15 +702,49 @@ hcTest(main, '§3 close ends the session: addresses released, observers get dele
   await expectCode(C, { type: 're-open', from: `${A.runtime}/${A.token}`, to: SESSION }, 404);
 });
 
-hcTest(main, '§3 an open from a live runtime URL ends the old session', async () => {
+hcTest(main, '§3 an open of a live runtime URL from another socket is 409 and changes nothing', async () => {
   const { A, B, url } = await observedObject(main);
   const A2 = await main.connect('A2');
-  await openSession(A2, A.runtime);
+  await expectCode(A2, { type: 'open', from: A.runtime, to: SESSION }, 409);
+  // A keeps its socket, its addresses and its observers.
+  assert.ok(A.isOpen, 'the first session keeps its socket');
+  const sent = B.send({ id: B.nextId(), type: 'create', from: B.hyperty, to: A.hyperty, body: {} });
+  assert.equal((await A.nextOfType('create', { from: B.hyperty })).id, sent.id);
+  await allocate(A);
+  // B saw no delete of A's object; the refused socket has no session.
+  await assertNothingMore(B, A);
+  await expectCode(A2, { type: 'create', from: `${A.runtime}/address-allocation`, to: ALLOCATION, body: {} }, 401);
+  // A's object still fans out to B.
+  A.send(updateFrom(A, url, 1, { attribute: 'x', value: 1 }));
+  await B.nextOfType('update', { to: `${url}/changes` });
+});
+
+hcTest(main, '§3 an open on the session\'s own socket ends it and starts a new one', async () => {
+  const { A, B, url } = await observedObject(main);
+  const oldToken = A.token;
+  await openSession(A, A.runtime);
+  assert.notEqual(A.token, oldToken, 'a new runtimeToken');
   const del = await B.nextOfType('delete', { to: `${url}/changes` });
   assert.equal(del.from, `${url}/subscription`, brief(del));
   await expectCode(B, { type: 'create', from: B.hyperty, to: A.hyperty, body: {} }, 404);
-  // The new session starts empty and works.
-  await allocate(A2);
+  await allocate(A); // the new session works
+});
+
+hcTest(main, '§4 a departed participant\'s address is 403 to another runtime, its own may reclaim it', async () => {
+  const A = await participant(main, 'A');
+  const B = await participant(main, 'B');
+  const { runtime, hyperty } = A;
+  await closeSession(A);
+  const read = { type: 'read', from: hyperty, to: REGISTRY, body: { resource: `user://${DOMAIN}/nobody` } };
+  const refused = await expectCode(B, read, 403);
+  assert.match(refused.body.desc, /released/, brief(refused));
+  await expectCode(B, { type: 'subscribe', from: `${B.runtime}/sm`, to: SM, body: { subscribe: [hyperty] } }, 403);
+  // A's runtime, back with a new session, takes it again.
+  const A2 = await main.connect('A2');
+  await openSession(A2, runtime);
+  await expectCode(A2, read, 404); // past the ownership check: no such user
+  const sent = B.send({ id: B.nextId(), type: 'create', from: B.hyperty, to: hyperty, body: {} });
+  assert.equal((await A2.nextOfType('create', { from: B.hyperty })).id, sent.id);
 });
 
 hcTest(main, '§1 frames: binary closes 1003, oversized closes 1009, junk text is dropped', async () => {
@@ -765,6 +805,19 @@ hcTest(short, '§3 after the grace period the session ends and observers see del
   await expectCode(C, { type: 're-open', from: `${runtime}/${token}`, to: SESSION }, 404);
 });
 
+hcTest(short, '§3 an open of a runtime URL in its grace period is 409; re-open still works', async () => {
+  const A = await participant(short, 'A');
+  A.terminate();
+  await sleep(DROP_NOTICE_MS);
+  const A2 = await short.connect('A2');
+  await expectCode(A2, { type: 'open', from: A.runtime, to: SESSION }, 409);
+  const req = { id: A2.nextId(), type: 're-open', from: `${A.runtime}/${A.token}`, to: SESSION };
+  assertResponse(await A2.request(req), req, 200);
+  A2.runtime = A.runtime;
+  await expectCode(A2, { type: 'create', from: A.hyperty, to: REGISTRY,
+    body: { value: { user: `user://${DOMAIN}/a`, url: A.hyperty } } }, 200);
+});
+
 hcTest(short, '§3 re-open still works inside a short grace period', async () => {
   const A = await participant(short, 'A');
   A.terminate();
@@ -780,10 +833,73 @@ hcTest(short, '§3 re-open still works inside a short grace period', async () =>
   }, 200);
 });
 
+// Join tokens (§9.2 with [auth] secret): minted here with Node's own HMAC,
+// so the server's JWT code is checked against another implementation.
+
+const b64url = (data) => Buffer.from(data).toString('base64url');
+function jwt(claims, { secret = AUTH_SECRET, header = { alg: 'HS256', typ: 'JWT' } } = {}) {
+  const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
+  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+}
+
+/**
+ * A join as §9.2 has it, up to the server's answer to the invitation: the
+ * code.  The SDP is no SDP, so a join that passes the token checks ends
+ * in 400 (the offer cannot be parsed), which comes after them.
+ */
+async function joinCode(ctx, client, room, token) {
+  const config = await (await fetch(new URL('/config.json', ctx.server.httpUrl))).json();
+  const server = config.conferenceHyperty;
+  const [url] = await allocate(client, { scheme: 'connection' });
+  const invite = client.send({
+    id: client.nextId(), type: 'create', from: `${url}/subscription`, to: server,
+    body: { source: client.hyperty, schema: SCHEMA, identity: { userProfile: { username: 'eve' } },
+      value: metadata(client, url, room) },
+  });
+  const subscribe = await client.nextOfType('subscribe', { to: `${url}/subscription` },
+    { what: `the server's subscribe to ${url}` });
+  const data = {
+    scheme: 'connection', name: room, roomName: room, owner: client.hyperty, peer: server,
+    status: 'new', connectionDescription: { type: 'offer', sdp: 'v=0\r\n' }, iceCandidates: [],
+    options: { mode: 'sfu', ...(token !== undefined ? { token } : {}) },
+  };
+  client.send({
+    id: subscribe.id, type: 'response', from: `${url}/subscription`, to: subscribe.from,
+    body: { code: 200, schema: SCHEMA, value: { ...metadata(client, url, room), data, version: 0 } },
+  });
+  const res = await client.next((m) => m.type === 'response' && m.id === invite.id && m.to === invite.from,
+    { what: `the answer to the invitation into ${room}`, timeout: 10_000 });
+  return res.body?.code;
+}
+
+hcTest(auth, '§9.2 a token-protected room: 401 without or with a bad token, 403 for another room or mode', async () => {
+  const A = await participant(auth, 'A');
+  const now = Math.floor(Date.now() / 1000);
+  const claims = { room: 'vault', sub: 'Eve', exp: now + 60 };
+  const cases = [
+    ['no token', undefined, 401],
+    ['an empty token', '', 401],
+    ['garbage', 'not.a.jwt', 401],
+    ['forged (another secret)', jwt(claims, { secret: 'not-the-secret-0123456789' }), 401],
+    ['alg none', `${b64url('{"alg":"none"}')}.${b64url(JSON.stringify(claims))}.`, 401],
+    ['alg HS512', jwt(claims, { header: { alg: 'HS512' } }), 401],
+    ['expired', jwt({ ...claims, exp: now - 5 }), 401],
+    ['not yet valid', jwt({ ...claims, nbf: now + 600 }), 401],
+    ['another room', jwt({ ...claims, room: 'other' }), 403],
+    ['a mode not granted', jwt({ ...claims, mode: ['mcu'] }), 403],
+    ['a valid token (then the bad SDP)', jwt(claims), 400],
+    ['a valid wildcard token', jwt({ ...claims, room: '*', mode: 'sfu' }), 400],
+  ];
+  for (const [what, token, code] of cases) {
+    assert.equal(await joinCode(auth, A, 'vault', token), code, what);
+  }
+});
+
 // Last: SIGTERM must end each server cleanly, exit code 0.  Under
 // HC_WRAPPER="valgrind ... --error-exitcode=99" this is where leaks show.
-test('SIGTERM: both servers exit with code 0', async () => {
-  const results = await Promise.allSettled([main.server.stop(), short.server.stop()]);
+test('SIGTERM: every server exits with code 0', async () => {
+  const results = await Promise.allSettled([main.server.stop(), short.server.stop(),
+    auth.server.stop()]);
   const errors = results.filter((r) => r.status === 'rejected').map((r) => r.reason);
   if (errors.length === 1) throw errors[0];
   if (errors.length > 1) throw new AggregateError(errors, errors.map((e) => e.message).join('\n\n'));
