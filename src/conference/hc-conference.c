@@ -126,8 +126,6 @@ static void
 room_empty (HcRoom *room, gpointer user_data)
 {
   HcConference *self = user_data;
-  gpointer key = NULL;
-
   g_autofree gchar *name = NULL;
 
   /* Drop it from an idle: the room is still on the stack.  The table owns
