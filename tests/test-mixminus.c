@@ -443,6 +443,53 @@ test_late_and_stopping_inputs (void)
   rig_clear (&rig);
 }
 
+/* A mixer added to a pipeline that has run for a while (a room that gets its
+ * first MCU receiver): its output starts at the current running time, in
+ * real time, instead of catching up from zero in a burst. */
+static void
+test_added_to_running_pipeline (void)
+{
+  Rig rig;
+
+  rig_init (&rig, 0);
+  gst_object_ref (rig.mix);
+  gst_bin_remove (GST_BIN (rig.pipeline), rig.mix);
+  g_autoptr (GError) error = NULL;
+  GstElement *room = gst_parse_bin_from_description (
+      "audiotestsrc is-live=true ! fakesink", FALSE, &error);
+  g_assert_no_error (error);
+  gst_bin_add (GST_BIN (rig.pipeline), room);
+  gst_element_set_state (rig.pipeline, GST_STATE_PLAYING);
+  g_usleep (G_USEC_PER_SEC);
+
+  gst_bin_add (GST_BIN (rig.pipeline), rig.mix);
+  gst_object_unref (rig.mix);
+  GstElement *tone = add_tone (&rig, 0, 0.2, -1);
+  add_output (&rig, "src", &rig.src);
+  GstElement *sink = GST_ELEMENT (gst_pad_get_parent_element (
+      GST_PAD_PEER (GST_ELEMENT (rig.mix)->srcpads->data)));
+  g_assert_true (gst_element_sync_state_with_parent (sink));
+  gst_object_unref (sink);
+  g_assert_true (gst_element_sync_state_with_parent (rig.mix));
+  g_assert_true (gst_element_sync_state_with_parent (tone));
+
+  wait_samples (&rig.src, RATE / 2);
+  g_mutex_lock (&rig.src.lock);
+  GstClockTime first = g_array_index (rig.src.pts, GstClockTime, 0);
+  gint64 took
+      = g_array_index (rig.src.arrival, gint64, rig.src.arrival->len - 1)
+        - g_array_index (rig.src.arrival, gint64, 0);
+  g_mutex_unlock (&rig.src.lock);
+  g_test_message ("first output at %" GST_TIME_FORMAT
+                  ", 0.5 s of output in %" G_GINT64_FORMAT " ms",
+                  GST_TIME_ARGS (first), took / 1000);
+  g_assert_cmpuint (first, >=, 900 * GST_MSECOND);
+  /* Real time: half a second of output takes about half a second. */
+  g_assert_cmpint (took, >, 350 * 1000);
+  assert_continuous (&rig.src, "src");
+  rig_clear (&rig);
+}
+
 static void
 test_pads (void)
 {
@@ -486,6 +533,8 @@ main (int argc, char **argv)
                    test_minus_cancels_own_voice);
   g_test_add_func ("/mixminus/max-mixed", test_max_mixed);
   g_test_add_func ("/mixminus/levels-messages", test_levels_messages);
+  g_test_add_func ("/mixminus/added-to-running-pipeline",
+                   test_added_to_running_pipeline);
   g_test_add_func ("/mixminus/late-and-stopping-inputs",
                    test_late_and_stopping_inputs);
   return g_test_run ();
