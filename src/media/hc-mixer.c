@@ -334,6 +334,10 @@ hc_mixer_acquire_audio (HcMixer *self, const gchar *pid,
   AudioOutput *out;
 
   g_return_val_if_fail (HC_IS_MIXER (self), NULL);
+  /* FIXME: until hcmixminus lands (audiomixer has no minus_%u) */
+  if (!gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self->audio),
+                                           "minus_%u"))
+    own_voice_mixed = FALSE;
   if (!own_voice_mixed) {
     self->sum->refs++;
     return self->sum->head;
@@ -371,6 +375,25 @@ hc_mixer_release_audio (HcMixer *self, const gchar *pid,
 /* ---------------------------------------------------------------------- */
 /* Inputs                                                                  */
 /* ---------------------------------------------------------------------- */
+
+/* The input bin's sink: the ghost of its "inqueue" (textoverlay's free
+ * text pad would be ghosted instead). */
+static GstPad *
+input_sink (GstElement *bin)
+{
+  GstPad *sink = gst_element_get_static_pad (bin, "sink");
+  g_autoptr (GstElement) queue = gst_bin_get_by_name (GST_BIN (bin), "inqueue");
+  g_autoptr (GstPad) queue_sink = NULL;
+  g_autoptr (GstPad) target = NULL;
+
+  if (sink == NULL || queue == NULL)
+    return sink;
+  queue_sink = gst_element_get_static_pad (queue, "sink");
+  target = gst_ghost_pad_get_target (GST_GHOST_PAD (sink));
+  if (target != queue_sink)
+    gst_ghost_pad_set_target (GST_GHOST_PAD (sink), queue_sink);
+  return sink;
+}
 
 static void
 input_free (HcMixer *self, Input *in)
@@ -461,9 +484,20 @@ hc_mixer_add_input (HcMixer *self, HcTrackHead *head, const gchar *pid,
   in->head_pad = gst_element_request_pad_simple (
       GST_ELEMENT (hc_track_head_get_element (head)), "src_%u");
   g_object_set (in->head_pad, "forward", FALSE, NULL);
-  bin_sink = gst_element_get_static_pad (bin, "sink");
-  if (gst_pad_link (in->head_pad, bin_sink) != GST_PAD_LINK_OK)
-    GST_WARNING ("could not link %s's %s track to its input", pid, kind);
+  bin_sink = input_sink (bin);
+  {
+    GstPadLinkReturn ret = gst_pad_link (in->head_pad, bin_sink);
+
+    if (ret != GST_PAD_LINK_OK) {
+      g_autoptr (GstCaps) a = gst_pad_query_caps (in->head_pad, NULL);
+      g_autoptr (GstCaps) b = gst_pad_query_caps (bin_sink, NULL);
+
+      GST_WARNING (
+          "could not link %s's %s track to its input: %s %" GST_PTR_FORMAT
+          " / %" GST_PTR_FORMAT,
+          pid, kind, gst_pad_link_get_name (ret), a, b);
+    }
+  }
   g_object_set (in->head_pad, "forward", TRUE, NULL);
   g_ptr_array_add (self->inputs, in);
   GST_INFO ("decoding %s's %s", pid, kind);
