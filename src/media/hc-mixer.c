@@ -5,6 +5,7 @@
 
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-layout.h>
+#include <hyperconf/hc-mixminus.h>
 
 #include <gst/rtp/gstrtpmeta.h>
 
@@ -334,10 +335,6 @@ hc_mixer_acquire_audio (HcMixer *self, const gchar *pid,
   AudioOutput *out;
 
   g_return_val_if_fail (HC_IS_MIXER (self), NULL);
-  /* FIXME: until hcmixminus lands (audiomixer has no minus_%u) */
-  if (!gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (self->audio),
-                                           "minus_%u"))
-    own_voice_mixed = FALSE;
   if (!own_voice_mixed) {
     self->sum->refs++;
     return self->sum->head;
@@ -614,7 +611,7 @@ hc_mixer_handle_message (HcMixer *self, GstMessage *message)
   GHashTableIter iter;
   gpointer out;
 
-  if (s == NULL || !gst_structure_has_name (s, "hcmixminus-levels")
+  if (s == NULL || !gst_structure_has_name (s, HC_MIX_MINUS_LEVELS_MESSAGE)
       || GST_MESSAGE_SRC (message) != GST_OBJECT (self->audio))
     return FALSE;
   pads = gst_structure_get_value (s, "pads");
@@ -702,18 +699,13 @@ hc_mixer_new (GstBin *bin, const HcMcuSettings *settings, GError **error)
   self->video_head = hc_track_head_new (bin, src, "mix-video");
 
   self->audio = gst_element_factory_make ("hcmixminus", "mcu-audio");
-  if (self->audio) {
-    g_object_set (self->audio, "max-mixed", settings->max_mixed, NULL);
-  } else {
-    /* FIXME: until hcmixminus lands: a plain sum for everyone */
-    self->audio = gst_element_factory_make ("audiomixer", "mcu-audio");
-  }
   if (self->audio == NULL) {
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
                  "no hcmixminus element");
     return NULL;
   }
   gst_object_ref_sink (self->audio);
+  g_object_set (self->audio, "max-mixed", settings->max_mixed, NULL);
   gst_bin_add (bin, self->audio);
   gst_element_sync_state_with_parent (self->audio);
   self->sum = audio_output_new (self, -1, error);
