@@ -33,6 +33,8 @@ typedef struct {
   gint frames;                        /* decoded from the mixed video */
   gint width, height;                 /* of the last one */
   gint audio_buffers;
+  gint audio_csrcs;      /* of the last mixed audio packet */
+  gint64 first_frame_us; /* of the current mixed video stream */
 } MixStats;
 
 static MixStats
@@ -59,8 +61,11 @@ mix_stats (Client *c)
     g_autofree gchar *kind = NULL;
     g_autofree gchar *pid = publisher_of_mid (c, r->mid, &kind);
 
+    if (g_strcmp0 (pid, "mix") == 0 && g_strcmp0 (kind, "audio") == 0)
+      st.audio_csrcs = g_atomic_int_get (&r->csrcs);
     if (g_strcmp0 (pid, "mix") != 0 || g_strcmp0 (kind, "video") != 0)
       continue;
+    st.first_frame_us = (gint64)g_atomic_pointer_get (&r->first_frame_us);
     st.frames += g_atomic_int_get (&r->frames);
     st.width = g_atomic_int_get (&r->width);
     st.height = g_atomic_int_get (&r->height);
@@ -149,6 +154,24 @@ receives_each_other (gpointer data)
 }
 
 static GVariant *last_layout;
+static GHashTable *ever_speaking; /* pids "speaking-changed" said TRUE for */
+static guint n_active_speakers;   /* non-NULL "active-speaker" */
+
+static void
+on_speaking_changed (HcMediaRoom *room, const gchar *pid, gboolean speaking,
+                     gpointer data)
+{
+  g_assert_nonnull (pid);
+  if (speaking)
+    g_hash_table_add (ever_speaking, g_strdup (pid));
+}
+
+static void
+on_active_speaker (HcMediaRoom *room, const gchar *pid, gpointer data)
+{
+  if (pid)
+    n_active_speakers++;
+}
 
 static void
 on_layout_changed (HcMediaRoom *room, GVariant *tiles, gpointer data)
@@ -194,6 +217,11 @@ test_mixed_receiver (void)
   set_small_mix (f.room);
   g_signal_connect (f.room, "layout-changed", G_CALLBACK (on_layout_changed),
                     NULL);
+  ever_speaking = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_signal_connect (f.room, "speaking-changed",
+                    G_CALLBACK (on_speaking_changed), NULL);
+  g_signal_connect (f.room, "active-speaker", G_CALLBACK (on_active_speaker),
+                    NULL);
   fixture_join (&f, client_new ("alice"));
   fixture_join (&f, client_new ("bob"));
   in_time (wait_until (everyone_receives_everyone, &f, WAIT_MS),
@@ -224,6 +252,12 @@ test_mixed_receiver (void)
     g_assert_cmpstr (pids, ==, "alice bob carol");
   }
   assert_mix_flowing (carol, "the mix flowing");
+  /* the test clients' tones are loud: everyone speaks, carol hears the
+   * others' (2 contributing sources; her own is not in her mix) */
+  g_assert_true (g_hash_table_contains (ever_speaking, "alice"));
+  g_assert_true (g_hash_table_contains (ever_speaking, "bob"));
+  g_assert_cmpuint (n_active_speakers, >, 0);
+  g_assert_cmpint (mix_stats (carol).audio_csrcs, ==, 2);
 
   /* to SFU: a stream per person, the mixer gone */
   hc_media_room_set_mode (f.room, "carol", HC_MEDIA_MODE_SFU);
@@ -241,6 +275,13 @@ test_mixed_receiver (void)
            "carol decoding the mix again");
   frames = mix_stats (carol).frames;
   g_assert_cmpint (frames, >=, MIX_FRAMES);
+  /* the encoder runs already: the new stream's first frame is a keyframe
+   * forced for it, not the next periodic one (every 10 s) */
+  g_test_message ("renegotiated to the mix: first frame after %.0f ms",
+                  (mix_stats (carol).first_frame_us - carol->answered_us)
+                      / 1000.0);
+  g_assert_cmpint (mix_stats (carol).first_frame_us - carol->answered_us, <,
+                   2 * G_TIME_SPAN_SECOND * slow_factor ());
   in_time (wait_until (sfu_clients_receive_all, &check, WAIT_MS),
            "alice and bob still receiving everyone");
 
@@ -253,6 +294,7 @@ test_mixed_receiver (void)
   client_free (carol);
   fixture_clear (&f);
   g_clear_pointer (&last_layout, g_variant_unref);
+  g_clear_pointer (&ever_speaking, g_hash_table_unref);
 }
 
 static gboolean
@@ -272,6 +314,7 @@ test_bad_publishers (void)
 {
   Fixture f = { 0 };
   Client *carol, *resizer, *dave;
+  guint before_dave;
 
   fixture_init (&f);
   set_small_mix (f.room);
@@ -301,6 +344,7 @@ test_bad_publishers (void)
 
   /* dave joins, publishes (the mix gets a tile, carol nothing new) and
    * leaves while offers are out */
+  before_dave = hc_media_room_get_n_elements (f.room);
   dave = client_new ("dave");
   f.hold_offers = TRUE;
   fixture_join (&f, dave);
@@ -310,6 +354,8 @@ test_bad_publishers (void)
   dave->room = NULL;
   client_free (dave);
   g_assert_true (hc_media_room_has_mixer (f.room));
+  /* his inputs to the mixer went with him */
+  g_assert_cmpuint (hc_media_room_get_n_elements (f.room), ==, before_dave);
   assert_mix_flowing (carol, "the mix flowing after dave left");
   {
     g_autofree gchar *pids = layout_pids ();
