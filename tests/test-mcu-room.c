@@ -375,6 +375,80 @@ test_bad_publishers (void)
   g_clear_pointer (&last_layout, g_variant_unref);
 }
 
+/* Top-level elements of the room whose name starts with @prefix. */
+static guint
+count_named (HcMediaRoom *room, const gchar *prefix)
+{
+  GstBin *bin = GST_BIN (hc_media_room_get_pipeline (room));
+  guint n = 0;
+
+  GST_OBJECT_LOCK (bin);
+  for (GList *l = bin->children; l; l = l->next)
+    n += g_str_has_prefix (GST_OBJECT_NAME (l->data), prefix);
+  GST_OBJECT_UNLOCK (bin);
+  return n;
+}
+
+static gboolean
+both_receive_mix (gpointer data)
+{
+  Fixture *f = data;
+  Fixture one = *f;
+  g_autoptr (GPtrArray) last = g_ptr_array_new ();
+
+  /* receives_mix() looks at the last client */
+  one.clients = last;
+  for (guint i = 1; i < f->clients->len; i++) {
+    g_ptr_array_set_size (last, 0);
+    g_ptr_array_add (last, f->clients->pdata[i]);
+    if (!receives_mix (&one))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Two MCU receivers share the decoders and the video encoder: each
+ * published track is decoded once, and only the audio is encoded per
+ * receiver (its own mix-minus). */
+static void
+test_two_mcu_receivers (void)
+{
+  Fixture f = { 0 };
+  const gchar *pids[] = { "alice", "carol", "dave" };
+
+  fixture_init (&f);
+  set_small_mix (f.room);
+  for (guint i = 0; i < G_N_ELEMENTS (pids); i++) {
+    Client *c = client_new (pids[i]);
+
+    if (i > 0) {
+      c->decode_video = TRUE;
+      hc_media_room_set_mode (f.room, pids[i], HC_MEDIA_MODE_MCU);
+    }
+    fixture_join (&f, c);
+  }
+  in_time (wait_until (both_receive_mix, &f, MIX_WAIT_MS),
+           "carol and dave decoding the mix");
+  /* 3 video publishers, 3 audio ones: one input each */
+  g_assert_cmpuint (count_named (f.room, "mcu-video-input"), ==, 3);
+  g_assert_cmpuint (count_named (f.room, "mcu-audio-input"), ==, 3);
+  /* and one composite */
+  g_assert_cmpuint (count_named (f.room, "mcu-video-"), ==, 3 + 1);
+  /* the plain sum, and carol's and dave's mix-minus */
+  g_assert_cmpuint (count_named (f.room, "mcu-audio-output"), ==, 3);
+
+  hc_media_room_set_mode (f.room, "dave", HC_MEDIA_MODE_SFU);
+  g_assert_true (hc_media_room_has_mixer (f.room));
+  g_assert_cmpuint (count_named (f.room, "mcu-audio-output"), ==, 2);
+  for (guint i = 0; i < G_N_ELEMENTS (pids); i++) {
+    hc_media_room_leave (f.room, pids[i]);
+    ((Client *)f.clients->pdata[i])->room = NULL;
+  }
+  g_assert_false (hc_media_room_has_mixer (f.room));
+  g_assert_cmpuint (hc_media_room_get_n_elements (f.room), ==, 0);
+  fixture_clear (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -387,5 +461,6 @@ main (int argc, char **argv)
 
   g_test_add_func ("/mcu-room/mixed-receiver", test_mixed_receiver);
   g_test_add_func ("/mcu-room/bad-publishers", test_bad_publishers);
+  g_test_add_func ("/mcu-room/two-mcu-receivers", test_two_mcu_receivers);
   return g_test_run ();
 }

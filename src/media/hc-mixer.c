@@ -681,7 +681,6 @@ hc_mixer_new (GstBin *bin, const HcMcuSettings *settings, GError **error)
   self->video = load_bin (self, "mcu-video", error);
   if (self->video == NULL)
     return NULL;
-  gst_object_set_name (GST_OBJECT (self->video), "mcu-video");
   self->compositor = gst_bin_get_by_name (GST_BIN (self->video), "mix");
   size = gst_caps_new_simple (
       "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT,
