@@ -156,6 +156,7 @@ receives_each_other (gpointer data)
 static GVariant *last_layout;
 static GHashTable *ever_speaking; /* pids "speaking-changed" said TRUE for */
 static guint n_active_speakers;   /* non-NULL "active-speaker" */
+static gchar *active_speaker;     /* the last one */
 
 static void
 on_speaking_changed (HcMediaRoom *room, const gchar *pid, gboolean speaking,
@@ -171,6 +172,8 @@ on_active_speaker (HcMediaRoom *room, const gchar *pid, gpointer data)
 {
   if (pid)
     n_active_speakers++;
+  g_free (active_speaker);
+  active_speaker = g_strdup (pid);
 }
 
 static void
@@ -200,6 +203,24 @@ layout_pids (void)
     g_string_append_printf (pids, "%s%s", pids->len ? " " : "", pid);
   }
   return g_string_free (pids, FALSE);
+}
+
+/* The pid of the last layout's largest tile. */
+static gchar *
+largest_tile (void)
+{
+  GVariantIter iter;
+  const gchar *pid, *best = NULL;
+  gdouble x, y, w, h, best_area = 0;
+
+  g_variant_iter_init (&iter, last_layout);
+  while (g_variant_iter_next (&iter, "(&sdddd)", &pid, &x, &y, &w, &h)) {
+    if (w * h > best_area + 1e-9) {
+      best = pid;
+      best_area = w * h;
+    }
+  }
+  return g_strdup (best);
 }
 
 /* 2 SFU publishers + 1 MCU receiver; the MCU one switches to SFU and back,
@@ -258,6 +279,18 @@ test_mixed_receiver (void)
   g_assert_true (g_hash_table_contains (ever_speaking, "bob"));
   g_assert_cmpuint (n_active_speakers, >, 0);
   g_assert_cmpint (mix_stats (carol).audio_csrcs, ==, 2);
+  /* the speaker layout: the active speaker large, at once */
+  hc_media_room_set_layout (f.room, HC_LAYOUT_SPEAKER);
+  {
+    g_autofree gchar *largest = largest_tile ();
+    g_autofree gchar *pids = layout_pids ();
+
+    g_assert_nonnull (active_speaker);
+    g_assert_cmpstr (largest, ==, active_speaker);
+    g_assert_cmpuint (strlen (pids), ==, strlen ("alice bob carol"));
+  }
+  hc_media_room_set_layout (f.room, HC_LAYOUT_GRID);
+  assert_mix_flowing (carol, "the mix flowing after two layout changes");
 
   /* to SFU: a stream per person, the mixer gone */
   hc_media_room_set_mode (f.room, "carol", HC_MEDIA_MODE_SFU);
@@ -295,6 +328,7 @@ test_mixed_receiver (void)
   fixture_clear (&f);
   g_clear_pointer (&last_layout, g_variant_unref);
   g_clear_pointer (&ever_speaking, g_hash_table_unref);
+  g_clear_pointer (&active_speaker, g_free);
 }
 
 static gboolean

@@ -272,6 +272,8 @@ audio_output_new (HcMixer *self, gint slot, GError **error)
   out->csrcs = g_array_new (FALSE, FALSE, sizeof (guint32));
   out->bin = load_bin (self, "mcu-audio-output", error);
   if (out->bin == NULL) {
+    g_array_unref (out->csrcs);
+    g_mutex_clear (&out->lock);
     g_free (out);
     return NULL;
   }
