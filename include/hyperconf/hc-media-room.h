@@ -188,7 +188,7 @@ gboolean hc_media_room_has_mixer (HcMediaRoom *self);
  *      in drawing order: (pid, x, y, width, height), relative to the mixed
  *      frame (0..1).  Emitted when the mixer starts and whenever a video
  *      publisher joins or leaves, the layout is changed, or (SPEAKER) the
- *      active speaker changes.
+ *      active speaker changes; empty when the mixer stops.
  *  "speaking-changed" (const gchar *pid, gboolean speaking): from the
  *      mix-minus levels (with the element's hysteresis).
  *  "active-speaker" (const gchar *pid): the loudest speaking publisher,

@@ -470,12 +470,18 @@ hc_mixer_add_input (HcMixer *self, HcTrackHead *head, const gchar *pid,
     }
     name = g_strdup_printf ("sink_%u", in->slot);
     in->mix_pad = gst_element_request_pad_simple (self->audio, name);
+    if (in->mix_pad == NULL) {
+      GST_WARNING ("no hcmixminus %s for %s", name, pid);
+      remove_element (self, bin);
+      g_free (in->pid);
+      g_free (in);
+      return;
+    }
   }
   gst_element_sync_state_with_parent (bin);
   bin_src = gst_element_get_static_pad (bin, "src");
-  if (in->mix_pad == NULL
-      || gst_pad_link (bin_src, in->ghost ? in->ghost : in->mix_pad)
-             != GST_PAD_LINK_OK)
+  if (gst_pad_link (bin_src, in->ghost ? in->ghost : in->mix_pad)
+      != GST_PAD_LINK_OK)
     GST_WARNING ("could not link the %s input of %s", kind, pid);
 
   /* Linked while dropping, then forwarding: the head's thread only ever
@@ -484,19 +490,8 @@ hc_mixer_add_input (HcMixer *self, HcTrackHead *head, const gchar *pid,
       GST_ELEMENT (hc_track_head_get_element (head)), "src_%u");
   g_object_set (in->head_pad, "forward", FALSE, NULL);
   bin_sink = input_sink (bin);
-  {
-    GstPadLinkReturn ret = gst_pad_link (in->head_pad, bin_sink);
-
-    if (ret != GST_PAD_LINK_OK) {
-      g_autoptr (GstCaps) a = gst_pad_query_caps (in->head_pad, NULL);
-      g_autoptr (GstCaps) b = gst_pad_query_caps (bin_sink, NULL);
-
-      GST_WARNING (
-          "could not link %s's %s track to its input: %s %" GST_PTR_FORMAT
-          " / %" GST_PTR_FORMAT,
-          pid, kind, gst_pad_link_get_name (ret), a, b);
-    }
-  }
+  if (gst_pad_link (in->head_pad, bin_sink) != GST_PAD_LINK_OK)
+    GST_WARNING ("could not link %s's %s track to its input", pid, kind);
   g_object_set (in->head_pad, "forward", TRUE, NULL);
   g_ptr_array_add (self->inputs, in);
   GST_INFO ("decoding %s's %s", pid, kind);
@@ -713,7 +708,6 @@ hc_mixer_new (GstBin *bin, const HcMcuSettings *settings, GError **error)
   if (self->sum == NULL)
     return NULL;
 
-  self->layout = NULL;
   relayout (self);
   return g_steal_pointer (&self);
 }

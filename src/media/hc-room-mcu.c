@@ -144,6 +144,10 @@ stop_mixer_if_unused (HcMediaRoom *self)
   g_signal_handlers_disconnect_by_data (self->mixer, self);
   g_clear_object (&self->mixer);
   GST_INFO_OBJECT (self->pipeline, "mixer stopped");
+  /* no composite, no tiles */
+  g_signal_emit_by_name (
+      self, "layout-changed",
+      g_variant_new_array (G_VARIANT_TYPE ("(sdddd)"), NULL, 0));
 }
 
 static Track *
