@@ -17,7 +17,15 @@
  *
  * Live: a GstAudioAggregator, so with live inputs it aggregates on the
  * clock ("latency" adds slack); an input that starts late, stalls or ends
- * never holds up any output.
+ * never holds up any output.  Defaults changed from the base class:
+ * "ignore-inactive-pads" TRUE (a pad requested for a voice that has not
+ * arrived is not waited for) and "start-time-selection" first (output
+ * starts at the first input's running time, so a mixer added to a running
+ * pipeline does not first catch up from zero).  A mixer that must go on
+ * with no input at all is made with "force-live" TRUE (construct-only:
+ * gst_element_factory_make_full ("hcmixminus", "force-live", TRUE, NULL)).
+ * All outputs are pushed from the one aggregator thread: as after a tee,
+ * put a queue on each (mcu-audio-output.pipeline starts with one).
  *
  * Every "level-interval" ms it posts an element message
  * "hcmixminus-levels" with GstValueArray fields of one entry per sink pad:

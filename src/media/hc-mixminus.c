@@ -778,6 +778,11 @@ hc_mix_minus_init (HcMixMinus *self)
   /* A pad requested for a voice that has not arrived yet never makes the
    * others wait. */
   gst_aggregator_set_ignore_inactive_pads (agg, TRUE);
+  /* Output starts at the first input's running time: a mixer added to a
+   * room that has run for an hour does not first make an hour of silence
+   * as fast as it can. */
+  g_object_set (self, "start-time-selection",
+                GST_AGGREGATOR_START_TIME_SELECTION_FIRST, NULL);
   gst_pad_add_probe (agg->srcpad,
                      GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM
                          | GST_PAD_PROBE_TYPE_EVENT_FLUSH,

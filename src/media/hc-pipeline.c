@@ -31,6 +31,58 @@ hc_pipeline_text (const gchar *name, GError **error)
   return g_strndup (data, size);
 }
 
+/* The one pad of @element in @direction if it has exactly one and it is
+ * unlinked, else NULL.  Returns: (transfer full) (nullable) */
+static GstPad *
+sole_unlinked_pad (GstElement *element, GstPadDirection direction)
+{
+  GList *pads
+      = direction == GST_PAD_SINK ? element->sinkpads : element->srcpads;
+  guint count
+      = direction == GST_PAD_SINK ? element->numsinkpads : element->numsrcpads;
+  GstPad *pad = NULL;
+
+  GST_OBJECT_LOCK (element);
+  if (count == 1 && !gst_pad_is_linked (pads->data))
+    pad = gst_object_ref (pads->data);
+  GST_OBJECT_UNLOCK (element);
+  return pad;
+}
+
+/* Ghosts the graph's entry as "sink" and its exit as "src": the element
+ * with one sink pad, unlinked (a graph's first element), and the one with
+ * one src pad, unlinked (its last).  Not "any unlinked pad", which is what
+ * gst_parse_bin_from_description would pick: textoverlay's text_sink is
+ * unlinked too, and no entry. */
+static gboolean
+ghost_entry_and_exit (GstBin *bin, GError **error)
+{
+  const GstPadDirection directions[] = { GST_PAD_SINK, GST_PAD_SRC };
+  const gchar *names[] = { "sink", "src" };
+
+  for (guint d = 0; d < 2; d++) {
+    g_autoptr (GstPad) found = NULL;
+    for (GList *l = bin->children; l; l = l->next) {
+      GstPad *pad = sole_unlinked_pad (l->data, directions[d]);
+      if (pad == NULL)
+        continue;
+      if (found != NULL) {
+        g_set_error (error, GST_PARSE_ERROR, GST_PARSE_ERROR_LINK,
+                     "more than one unlinked %s pad (%s, %s)", names[d],
+                     GST_OBJECT_NAME (GST_PAD_PARENT (found)),
+                     GST_OBJECT_NAME (l->data));
+        gst_object_unref (pad);
+        return FALSE;
+      }
+      found = pad;
+    }
+    if (found != NULL)
+      gst_element_add_pad (GST_ELEMENT (bin),
+                           gst_ghost_pad_new (names[d], found));
+  }
+  return TRUE;
+}
+
 GstElement *
 hc_pipeline_load (const gchar *name, GError **error)
 {
@@ -42,12 +94,13 @@ hc_pipeline_load (const gchar *name, GError **error)
   /* FATAL_ERRORS: a missing element or an unknown property fails the load
    * instead of giving a half-built bin that stalls at run time. */
   GstElement *bin = gst_parse_bin_from_description_full (
-      text, TRUE, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
-  if (bin == NULL) {
+      text, FALSE, NULL, GST_PARSE_FLAG_FATAL_ERRORS, &parse_error);
+  if (bin == NULL || !ghost_entry_and_exit (GST_BIN (bin), &parse_error)) {
     g_propagate_prefixed_error (error, parse_error,
                                 "pipelines/%s.pipeline: ", name);
+    if (bin != NULL)
+      gst_object_unref (gst_object_ref_sink (bin));
     return NULL;
   }
-  gst_element_set_name (bin, name);
   return bin;
 }

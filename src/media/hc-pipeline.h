@@ -18,9 +18,13 @@ G_BEGIN_DECLS
  *   an unknown name */
 gchar *hc_pipeline_text (const gchar *name, GError **error);
 
-/* A new bin from pipelines/@name.pipeline (gst_parse_bin_from_description,
- * its unlinked pads ghosted), named @name.  Elements keep the names the
- * file gives them: find them with gst_bin_get_by_name().
+/* A new bin from pipelines/@name.pipeline (gst_parse_bin_from_description),
+ * with ghost pads "sink" (the sink pad of the graph's first
+ * element, if it has one: the element whose only sink pad is unlinked) and
+ * "src" (likewise the last element's src pad).  Request pads (the
+ * compositor's) are the code's to request and ghost.  Elements keep the
+ * names the file gives them: find them with gst_bin_get_by_name().  The bin
+ * itself gets a default name: a room holds several of one graph.
  * Returns: (transfer floating) (nullable): NULL with an error when the file
  *   is unknown or does not parse (e.g. an element is not installed) */
 GstElement *hc_pipeline_load (const gchar *name, GError **error);
