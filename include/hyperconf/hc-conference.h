@@ -17,9 +17,31 @@
 
 G_BEGIN_DECLS
 
+/* The mixed stream's video codec ([mcu] video-codec). */
+typedef enum {
+  HC_MCU_CODEC_VP8,
+  HC_MCU_CODEC_H264, /* accepted by the config only if an encoder exists */
+} HcMcuCodec;
+
+typedef enum { HC_MCU_LAYOUT_GRID, HC_MCU_LAYOUT_SPEAKER } HcMcuLayout;
+
+/* [mcu]: what every room's mixer makes (data/hyperconf.conf).  Plain
+ * values, so that the layers above the conference need no GStreamer
+ * header; the conference hands them on as HcMcuSettings. */
+typedef struct {
+  guint width, height, framerate;
+  guint video_bitrate, audio_bitrate; /* bit/s */
+  guint max_tiles;
+  guint max_mixed;            /* 0: everyone */
+  guint keyframe_interval_ms; /* least time between forced keyframes */
+  HcMcuLayout layout;         /* a room's first joiner may pick another */
+  HcMcuCodec codec;
+} HcMcuConfig;
+
 typedef struct {
   guint max_participants; /* per room: 486 beyond (16) */
   guint max_rooms;        /* per server: 503 beyond (100) */
+  HcMcuConfig mcu;
 } HcConferenceConfig;
 
 void hc_conference_config_init_defaults (HcConferenceConfig *config);

@@ -141,4 +141,29 @@ GstPipeline *hc_media_room_get_pipeline (HcMediaRoom *self);
  *      this participant ("audio"/"video") started flowing.
  */
 
+/* ---- MCU mode (MCU-CONTRACT.md §4) ------------------------------------ */
+
+/* Tile layouts of the composite (src/media/hc-layout.h, contract §3). */
+typedef enum { HC_LAYOUT_GRID, HC_LAYOUT_SPEAKER } HcLayoutKind;
+
+typedef enum { HC_MEDIA_MODE_SFU, HC_MEDIA_MODE_MCU } HcMediaMode;
+typedef struct {
+  guint width, height, framerate, video_bitrate /* bit/s */,
+      audio_bitrate /* bit/s */, max_tiles, max_mixed, keyframe_min_interval_ms;
+  HcLayoutKind layout;
+} HcMcuSettings;
+/* Before the first MCU receiver; copied. */
+void hc_media_room_set_mcu_settings (HcMediaRoom *self, const HcMcuSettings *s);
+/* Mode of @pid as a receiver; may be called before the join (pass it at
+ * join:) or any time after: renegotiates ("offer-needed") so an MCU
+ * receiver gets exactly one video and one audio m-line with msid "mix", an
+ * SFU one a pair per other publisher. */
+void hc_media_room_set_mode (HcMediaRoom *self, const gchar *pid,
+                             HcMediaMode mode);
+/* Tile labels. */
+void hc_media_room_set_display_name (HcMediaRoom *self, const gchar *pid,
+                                     const gchar *name);
+void hc_media_room_set_layout (HcMediaRoom *self, HcLayoutKind layout);
+gboolean hc_media_room_has_mixer (HcMediaRoom *self);
+
 G_END_DECLS

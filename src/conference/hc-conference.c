@@ -46,6 +46,18 @@ hc_conference_config_init_defaults (HcConferenceConfig *config)
 {
   config->max_participants = 16;
   config->max_rooms = 100;
+  /* Low-bandwidth defaults, also in data/hyperconf.conf and the
+   * pipelines/ files. */
+  config->mcu = (HcMcuConfig){ .width = 640,
+                               .height = 360,
+                               .framerate = 15,
+                               .video_bitrate = 300000,
+                               .audio_bitrate = 32000,
+                               .max_tiles = 16,
+                               .max_mixed = 3,
+                               .keyframe_interval_ms = 500,
+                               .layout = HC_MCU_LAYOUT_GRID,
+                               .codec = HC_MCU_CODEC_VP8 };
 }
 
 static void
