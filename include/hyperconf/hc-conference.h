@@ -71,6 +71,16 @@ guint hc_conference_get_n_participants (HcConference *self);
  */
 gchar *hc_conference_dump_room_dot (HcConference *self, const gchar *room);
 
+/**
+ * hc_conference_get_room_media:
+ * @n_elements: (out): elements in the room's pipeline
+ *   (hc_media_room_get_n_elements)
+ * @has_mixer: (out): whether its MCU mixer runs
+ * Returns: FALSE when no room has that name
+ */
+gboolean hc_conference_get_room_media (HcConference *self, const gchar *room,
+                                       guint *n_elements, gboolean *has_mixer);
+
 /* Returns: (transfer full): the names of the live rooms */
 GStrv hc_conference_list_rooms (HcConference *self);
 

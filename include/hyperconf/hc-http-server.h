@@ -74,11 +74,15 @@ void hc_http_server_shutdown (HcHttpServer *self);
  * @list_rooms: (transfer full) the live rooms' names
  * @room_dot: (transfer full) (nullable) a room's pipeline as a DOT graph,
  *   %NULL when there is no such room
+ * @room_media: (nullable) a room's pipeline element count and whether its
+ *   MCU mixer runs; FALSE when there is no such room
  */
 typedef struct {
   GStrv (*list_rooms) (gpointer user_data);
   gchar *(*room_dot) (gpointer user_data, const gchar *room);
   guint (*count_participants) (gpointer user_data);
+  gboolean (*room_media) (gpointer user_data, const gchar *room,
+                          guint *n_elements, gboolean *has_mixer);
 } HcAdminProvider;
 
 /**
@@ -86,7 +90,8 @@ typedef struct {
  * Serves, to loopback clients only (others get 403):
  *   GET /admin/rooms                     {"rooms":[name, ...]}
  *   GET /admin/rooms/<name>/pipeline.dot the room's pipeline (Graphviz)
- * and adds hyperconf_rooms and hyperconf_participants to /metrics.
+ * and adds hyperconf_rooms and hyperconf_participants to /metrics, and
+ * with @room_media hyperconf_mixers and hyperconf_room_elements{room=...}.
  * @provider: (transfer none): must outlive the server
  */
 void hc_http_server_set_admin (HcHttpServer *self,

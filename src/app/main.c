@@ -46,10 +46,18 @@ admin_count_participants (gpointer conference)
   return hc_conference_get_n_participants (conference);
 }
 
+static gboolean
+admin_room_media (gpointer conference, const gchar *room, guint *n_elements,
+                  gboolean *has_mixer)
+{
+  return hc_conference_get_room_media (conference, room, n_elements, has_mixer);
+}
+
 static const HcAdminProvider admin_provider = {
   admin_list_rooms,
   admin_room_dot,
   admin_count_participants,
+  admin_room_media,
 };
 
 static gboolean

@@ -291,7 +291,8 @@ observed (HcSyncher *syncher, HcSyncObject *object, gint code,
     return;
   }
   if (room == NULL) {
-    room = hc_room_new (self->syncher, request->room);
+    room = hc_room_new (self->syncher, request->room, &self->config.mcu,
+                        request->layout);
     if (room == NULL) {
       refuse (self, invitation, 503, "no address for the room object");
       return;
@@ -445,6 +446,19 @@ hc_conference_dump_room_dot (HcConference *self, const gchar *name)
   HcRoom *room = g_hash_table_lookup (self->rooms, name);
 
   return room ? hc_media_room_dump_dot (hc_room_get_media (room)) : NULL;
+}
+
+gboolean
+hc_conference_get_room_media (HcConference *self, const gchar *name,
+                              guint *n_elements, gboolean *has_mixer)
+{
+  HcRoom *room = g_hash_table_lookup (self->rooms, name);
+
+  if (room == NULL)
+    return FALSE;
+  *n_elements = hc_media_room_get_n_elements (hc_room_get_media (room));
+  *has_mixer = hc_media_room_has_mixer (hc_room_get_media (room));
+  return TRUE;
 }
 
 GStrv

@@ -12,6 +12,7 @@ typedef struct {
   gchar *offer_sdp; /* connectionDescription.sdp of type "offer" */
   gchar *username;  /* identity, displayName, or "anonymous" */
   gchar *mode;      /* "sfu" or "mcu" */
+  gchar *layout;    /* options.layout: "grid", "speaker" or NULL */
   JsonObject *publishing; /* {audio: bool, video: bool} */
 } HcJoinRequest;
 

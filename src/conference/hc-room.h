@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <hyperconf/hc-conference.h>
 #include <hyperconf/hc-media-room.h>
 #include <hyperconf/hc-syncher.h>
 
@@ -23,8 +24,12 @@ G_DECLARE_FINAL_TYPE (HcRoom, hc_room, HC, ROOM, GObject)
 
 /* ---- HcRoom ------------------------------------------------------------ */
 
-/* Reports the room object. Returns NULL when no address could be had. */
-HcRoom *hc_room_new (HcSyncher *syncher, const gchar *name);
+/* Reports the room object. Returns NULL when no address could be had.
+ * @mcu: the [mcu] settings its mixer will use, copied
+ * @layout: (nullable): the first joiner's options.layout ("grid" or
+ *   "speaker"), winning over @mcu's */
+HcRoom *hc_room_new (HcSyncher *syncher, const gchar *name,
+                     const HcMcuConfig *mcu, const gchar *layout);
 
 const gchar *hc_room_get_name (HcRoom *self);
 const gchar *hc_room_get_url (HcRoom *self);
@@ -78,8 +83,9 @@ struct _HcParticipant {
   gchar *pid;
   gchar *hyperty; /* the client hyperty (owner of its object) */
   gchar *username;
-  gchar *mode;
-  gchar *joined; /* ISO 8601 */
+  gchar *mode;       /* "sfu" or "mcu" (§9.3), as the room object shows it */
+  gchar *joined;     /* ISO 8601 */
+  gboolean speaking; /* from the mixer's levels (§9.4) */
   JsonObject *publishing;
 
   HcSyncObject *client; /* the client's Connection object (observed) */
@@ -93,6 +99,8 @@ struct _HcParticipant {
 HcParticipant *hc_participant_new (HcRoom *room, HcSyncher *syncher,
                                    HcSyncObject *client, HcJoinRequest *request,
                                    const gchar *pid);
+/* The media layer's name for the participant's mode. */
+HcMediaMode hc_participant_media_mode (HcParticipant *self);
 /* Returns: (transfer full): the room object's entry for this participant */
 JsonNode *hc_participant_room_entry (HcParticipant *self);
 /* After the media join: report our Connection object (with @answer_sdp),
