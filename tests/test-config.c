@@ -88,7 +88,7 @@ assert_defaults (const HcConfig *config)
   g_assert_cmpuint (config->conference.mcu.video_bitrate, ==, 300000);
   g_assert_cmpuint (config->conference.mcu.audio_bitrate, ==, 32000);
   g_assert_cmpint (config->conference.mcu.layout, ==, HC_MCU_LAYOUT_GRID);
-  g_assert_cmpuint (config->conference.mcu.max_tiles, ==, 16);
+  g_assert_cmpuint (config->conference.mcu.max_tiles, ==, 9);
   g_assert_cmpuint (config->conference.mcu.max_mixed, ==, 3);
   g_assert_cmpuint (config->conference.mcu.keyframe_interval_ms, ==, 500);
   /* A build tree: the source tree's pages, canonical. */

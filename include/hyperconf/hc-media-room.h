@@ -149,21 +149,48 @@ typedef enum { HC_LAYOUT_GRID, HC_LAYOUT_SPEAKER } HcLayoutKind;
 typedef enum { HC_MEDIA_MODE_SFU, HC_MEDIA_MODE_MCU } HcMediaMode;
 typedef struct {
   guint width, height, framerate, video_bitrate /* bit/s */,
-      audio_bitrate /* bit/s */, max_tiles, max_mixed, keyframe_min_interval_ms;
+      audio_bitrate /* bit/s */, max_tiles, max_mixed,
+      keyframe_min_interval_ms;
   HcLayoutKind layout;
 } HcMcuSettings;
-/* Before the first MCU receiver; copied. */
-void hc_media_room_set_mcu_settings (HcMediaRoom *self, const HcMcuSettings *s);
-/* Mode of @pid as a receiver; may be called before the join (pass it at
- * join:) or any time after: renegotiates ("offer-needed") so an MCU
- * receiver gets exactly one video and one audio m-line with msid "mix", an
- * SFU one a pair per other publisher. */
+
+/* The [mcu] defaults: 640x360, 15 fps, 300 kbit/s VP8, 32 kbit/s Opus,
+ * 9 tiles, 3 mixed voices, a forced keyframe at most every 500 ms, grid. */
+#define HC_MCU_SETTINGS_DEFAULT                                               \
+  { 640, 360, 15, 300000, 32000, 9, 3, 500, HC_LAYOUT_GRID }
+
+/* Settings of the mixer (copied); they apply from the next mixer on, so
+ * set them before the first MCU receiver joins.  Without this call: the
+ * defaults above. */
+void hc_media_room_set_mcu_settings (HcMediaRoom *self,
+                                     const HcMcuSettings *s);
+/* Mode of @pid as a receiver; may be called before the join (remembered for
+ * the join) or any time after: renegotiates ("offer-needed") so an MCU
+ * receiver gets exactly one video and one audio m-line with msid "mix"
+ * (`a=msid:mix video` / `a=msid:mix audio`), an SFU one a pair per other
+ * publisher.  The m-lines of the old mode go inactive (webrtcbin 1.22 cannot
+ * remove m-lines).  An MCU participant still publishes to SFU ones.  The
+ * mixer (decoders, composite, mix-minus, encoders) exists while at least
+ * one answered participant is in MCU mode. */
 void hc_media_room_set_mode (HcMediaRoom *self, const gchar *pid,
                              HcMediaMode mode);
-/* Tile labels. */
+HcMediaMode hc_media_room_get_mode (HcMediaRoom *self, const gchar *pid);
+/* Tile labels (may be set before the join). */
 void hc_media_room_set_display_name (HcMediaRoom *self, const gchar *pid,
                                      const gchar *name);
 void hc_media_room_set_layout (HcMediaRoom *self, HcLayoutKind layout);
 gboolean hc_media_room_has_mixer (HcMediaRoom *self);
+
+/* MCU signals (main context), while a mixer runs:
+ *  "layout-changed" (GVariant *tiles): type `a(sdddd)`, one entry per tile
+ *      in drawing order: (pid, x, y, width, height), relative to the mixed
+ *      frame (0..1).  Emitted when the mixer starts and whenever a video
+ *      publisher joins or leaves, the layout is changed, or (SPEAKER) the
+ *      active speaker changes.
+ *  "speaking-changed" (const gchar *pid, gboolean speaking): from the
+ *      mix-minus levels (with the element's hysteresis).
+ *  "active-speaker" (const gchar *pid): the loudest speaking publisher,
+ *      kept while it still speaks; %NULL when nobody speaks.
+ */
 
 G_END_DECLS

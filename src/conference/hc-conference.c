@@ -53,7 +53,7 @@ hc_conference_config_init_defaults (HcConferenceConfig *config)
                                .framerate = 15,
                                .video_bitrate = 300000,
                                .audio_bitrate = 32000,
-                               .max_tiles = 16,
+                               .max_tiles = 9,
                                .max_mixed = 3,
                                .keyframe_interval_ms = 500,
                                .layout = HC_MCU_LAYOUT_GRID,

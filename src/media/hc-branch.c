@@ -148,6 +148,12 @@ hc_track_head_free (HcTrackHead *head)
   g_free (head);
 }
 
+GstElement *
+hc_track_head_get_element (HcTrackHead *head)
+{
+  return head->element;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Branches                                                                */
 /* ---------------------------------------------------------------------- */

@@ -32,6 +32,9 @@ typedef struct _HcBranch HcBranch;
 HcTrackHead *hc_track_head_new (GstBin *bin, GstPad *src, const gchar *name);
 /* Unlinks, stops and removes the head; every branch must be freed first. */
 void hc_track_head_free (HcTrackHead *head);
+/* The head's hcforwarder, for a pad of one's own (the mixer's inputs).
+ * Returns: (transfer none) */
+GstElement *hc_track_head_get_element (HcTrackHead *head);
 
 /**
  * hc_branch_new:

@@ -76,8 +76,8 @@ hc_room_lookup_peer (HcMediaRoom *self, const gchar *pid, HcPeer *peer)
   return p && p->peer == peer ? p : NULL;
 }
 
-static void
-track_free (Track *t)
+void
+hc_room_track_free (Track *t)
 {
   g_free (t->id);
   g_free (t->label);
@@ -102,6 +102,8 @@ participant_free (Participant *p)
   g_ptr_array_unref (p->subscriptions);
   g_ptr_array_unref (p->candidates);
   g_ptr_array_unref (p->local_candidates);
+  g_clear_pointer (&p->mix_video, hc_room_track_free);
+  g_clear_pointer (&p->mix_audio, hc_room_track_free);
   g_free (p->pid);
   g_free (p);
 }
@@ -178,14 +180,21 @@ fresh_ssrc (Participant *p)
   }
 }
 
-static void
-subscribe (HcMediaRoom *self, Participant *p, Track *t)
+const gchar *
+hc_room_track_stream (const Track *t)
+{
+  return t->publisher ? t->publisher->pid : "mix";
+}
+
+void
+hc_room_subscribe (HcMediaRoom *self, Participant *p, Track *t)
 {
   Subscription *s = g_new0 (Subscription, 1);
 
   s->track = t;
   s->branch = hc_branch_new (t->head, hc_peer_get_webrtcbin (p->peer),
-                             t->codec_caps, fresh_ssrc (p), t->publisher->pid);
+                             t->codec_caps, fresh_ssrc (p),
+                             hc_room_track_stream (t));
   g_ptr_array_add (p->subscriptions, s);
   needs_offer (self, p);
 }
@@ -196,16 +205,19 @@ hc_room_subscribe_to_all (HcMediaRoom *self, Participant *p)
   GHashTableIter iter;
   Participant *q;
 
+  if (p->mode == HC_MEDIA_MODE_MCU) {
+    hc_room_subscribe_to_mix (self, p);
+    return;
+  }
   g_hash_table_iter_init (&iter, self->participants);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&q)) {
     for (guint i = 0; q != p && i < q->tracks->len; i++)
-      subscribe (self, p, g_ptr_array_index (q->tracks, i));
+      hc_room_subscribe (self, p, g_ptr_array_index (q->tracks, i));
   }
 }
 
-/* Removes @p's subscriptions to @t (every one when @t is NULL). */
-static void
-unsubscribe (HcMediaRoom *self, Participant *p, Track *t)
+void
+hc_room_unsubscribe (HcMediaRoom *self, Participant *p, Track *t)
 {
   for (guint i = p->subscriptions->len; i > 0; i--) {
     Subscription *s = g_ptr_array_index (p->subscriptions, i - 1);
@@ -296,13 +308,14 @@ publish (HcMediaRoom *self, Participant *p, GstPad *pad, GstCaps *caps,
   head_name = g_strdup_printf ("%s-%s", p->pid, t->label);
   t->head = hc_track_head_new (GST_BIN (self->pipeline), pad, head_name);
   g_ptr_array_add (p->tracks, t);
+  hc_room_mcu_track_added (self, t);
   GST_INFO_OBJECT (self->pipeline, "%s publishes %s track %s (ssrc %u)", p->pid,
                    t->kind, t->id, ssrc);
 
   g_hash_table_iter_init (&iter, self->participants);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&q)) {
-    if (q != p && q->answered)
-      subscribe (self, q, t);
+    if (q != p && q->answered && q->mode == HC_MEDIA_MODE_SFU)
+      hc_room_subscribe (self, q, t);
   }
   g_signal_emit (self, signals[SIGNAL_TRACK_PUBLISHED], 0, pid, t->kind);
 }
@@ -437,7 +450,8 @@ hc_room_participant_add (HcMediaRoom *self, const gchar *pid,
   p->pid = g_strdup (pid);
   p->offer = offer;
   p->peer = hc_peer_new (name);
-  p->tracks = g_ptr_array_new_with_free_func ((GDestroyNotify)track_free);
+  p->tracks
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)hc_room_track_free);
   p->subscriptions = g_ptr_array_new ();
   p->candidates
       = g_ptr_array_new_with_free_func ((GDestroyNotify)pending_candidate_free);
@@ -454,6 +468,7 @@ hc_room_participant_add (HcMediaRoom *self, const gchar *pid,
   gst_bin_add (GST_BIN (self->pipeline), hc_peer_get_webrtcbin (p->peer));
   gst_element_sync_state_with_parent (hc_peer_get_webrtcbin (p->peer));
   g_hash_table_insert (self->participants, p->pid, p);
+  hc_room_mcu_participant_added (self, p);
   return p;
 }
 
@@ -463,6 +478,7 @@ void
 hc_room_participant_remove (HcMediaRoom *self, Participant *p)
 {
   GstElement *webrtcbin = hc_peer_get_webrtcbin (p->peer);
+  g_autofree gchar *pid = g_strdup (p->pid);
   GHashTableIter iter;
   Participant *q;
 
@@ -473,14 +489,17 @@ hc_room_participant_remove (HcMediaRoom *self, Participant *p)
     g_hash_table_iter_init (&iter, self->participants);
     while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&q)) {
       if (q != p)
-        unsubscribe (self, q, t);
+        hc_room_unsubscribe (self, q, t);
     }
+    hc_room_mcu_track_removed (self, t);
     hc_track_head_free (t->head);
   }
-  unsubscribe (self, p, NULL);
+  hc_room_unsubscribe_from_mix (self, p);
+  hc_room_unsubscribe (self, p, NULL);
   hc_peer_close (p->peer);
   gst_element_set_state (webrtcbin, GST_STATE_NULL);
   gst_bin_remove (GST_BIN (self->pipeline), webrtcbin);
+  hc_room_mcu_participant_removed (self, pid);
   g_hash_table_remove (self->participants, p->pid);
 }
 
@@ -573,6 +592,9 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer data)
     case GST_MESSAGE_LATENCY:
       gst_bin_recalculate_latency (GST_BIN (self->pipeline));
       break;
+    case GST_MESSAGE_ELEMENT:
+      hc_room_mcu_handle_message (self, message);
+      break;
     default:
       break;
   }
@@ -612,6 +634,7 @@ hc_media_room_dispose (GObject *object)
     hc_room_participant_remove (self, p);
     g_hash_table_iter_init (&iter, self->participants);
   }
+  hc_room_mcu_dispose (self);
   if (self->offer_check) {
     g_source_destroy (self->offer_check);
     g_clear_pointer (&self->offer_check, g_source_unref);
@@ -643,6 +666,7 @@ hc_media_room_init (HcMediaRoom *self)
   self->context = g_main_context_ref_thread_default ();
   self->participants = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                               (GDestroyNotify)participant_free);
+  hc_room_mcu_init (self);
 }
 
 static void
@@ -670,4 +694,12 @@ hc_media_room_class_init (HcMediaRoomClass *klass)
   signals[SIGNAL_TRACK_PUBLISHED] = g_signal_new (
       "track-published", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
       NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /* MCU (hc-media-room.h, emitted from hc-room-mcu.c) */
+  g_signal_new ("layout-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_VARIANT);
+  g_signal_new ("speaking-changed", G_TYPE_FROM_CLASS (klass),
+                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                G_TYPE_STRING, G_TYPE_BOOLEAN);
+  g_signal_new ("active-speaker", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }

@@ -351,7 +351,7 @@ add_msid_lines (Participant *p, GstSDPMessage *sdp)
         t = s->track;
     }
     if (t)
-      hc_sdp_media_set_msid (media, t->publisher->pid, t->id);
+      hc_sdp_media_set_msid (media, hc_room_track_stream (t), t->id);
     else
       GST_WARNING_OBJECT (hc_peer_get_webrtcbin (p->peer),
                           "m-line %u (ssrc %u) belongs to no track", i, ssrc);

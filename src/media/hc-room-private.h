@@ -8,6 +8,7 @@
 #include <hyperconf/hc-media-room.h>
 
 #include "hc-branch.h"
+#include "hc-mixer.h"
 #include "hc-peer.h"
 
 G_BEGIN_DECLS
@@ -20,7 +21,7 @@ typedef struct {
   gchar *id;         /* the publisher's track id, from its msid, or label */
   gchar *label;      /* <kind><n>: element names */
   const gchar *kind; /* "audio" / "video" */
-  Participant *publisher;
+  Participant *publisher; /* NULL for the mixer's outputs (msid "mix") */
   HcTrackHead *head;
   GstCaps *codec_caps; /* as offered to subscribers (no ssrc) */
   guint32 ssrc;        /* the publisher's */
@@ -61,6 +62,10 @@ struct _Participant {
   gboolean joined;             /* the join answer was handed out */
   GPtrArray *local_candidates; /* PendingCandidate, until joined */
   guint n_tracks;
+  HcMediaMode mode;
+  gboolean sends_audio; /* the join offer sends Opus: mix-minus for it */
+  Track *mix_video;     /* MCU: the subscriptions' tracks (owned; heads */
+  Track *mix_audio;     /* are the mixer's) */
 };
 
 struct _HcMediaRoom {
@@ -72,6 +77,12 @@ struct _HcMediaRoom {
   GSource *bus_source;
   GSource *offer_check;     /* pending "offer-needed" scan */
   GHashTable *participants; /* pid -> Participant */
+
+  /* MCU (hc-room-mcu.c) */
+  HcMcuSettings mcu;
+  HcMixer *mixer;             /* while an answered participant is MCU */
+  GHashTable *pending_modes;  /* pid -> HcMediaMode, set before the join */
+  GHashTable *display_names;  /* pid -> name */
 };
 
 Participant *hc_room_lookup (HcMediaRoom *self, const gchar *pid);
@@ -92,5 +103,29 @@ void hc_room_release_local_candidates (HcMediaRoom *self, const gchar *pid,
                                        HcPeer *peer);
 /* "offer-needed" goes out from an idle callback of the room's context. */
 void hc_room_schedule_offer_check (HcMediaRoom *self);
+/* A branch from @t's head into @p's webrtcbin; @p needs an offer. */
+void hc_room_subscribe (HcMediaRoom *self, Participant *p, Track *t);
+/* Removes @p's subscriptions to @t (every one when @t is NULL). */
+void hc_room_unsubscribe (HcMediaRoom *self, Participant *p, Track *t);
+void hc_room_track_free (Track *t);
+/* The msid stream of @t's m-lines: its publisher's pid, or "mix". */
+const gchar *hc_room_track_stream (const Track *t);
+
+/* MCU (hc-room-mcu.c).  A new participant takes the mode set before its
+ * join. */
+void hc_room_mcu_participant_added (HcMediaRoom *self, Participant *p);
+/* @p's answer is set: subscribes it to the mix (starting the mixer). */
+void hc_room_subscribe_to_mix (HcMediaRoom *self, Participant *p);
+/* Drops @p's mix subscriptions, and the mixer with the last of them. */
+void hc_room_unsubscribe_from_mix (HcMediaRoom *self, Participant *p);
+/* A track was published / is about to go: the mixer's input follows. */
+void hc_room_mcu_track_added (HcMediaRoom *self, Track *t);
+void hc_room_mcu_track_removed (HcMediaRoom *self, Track *t);
+/* After a participant left. */
+void hc_room_mcu_participant_removed (HcMediaRoom *self, const gchar *pid);
+/* The room's bus watch: TRUE when @message was the mixer's. */
+gboolean hc_room_mcu_handle_message (HcMediaRoom *self, GstMessage *message);
+void hc_room_mcu_init (HcMediaRoom *self);
+void hc_room_mcu_dispose (HcMediaRoom *self);
 
 G_END_DECLS

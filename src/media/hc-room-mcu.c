@@ -1,0 +1,294 @@
+/* hyperconf — HcMediaRoom's MCU side: the mode of each participant as a
+ * receiver, the mixer's life, and its signals (hc-media-room.h).
+ *
+ *   SFU receiver: one branch per track of every other publisher
+ *   MCU receiver: two branches, from the mixer's heads (msid "mix"):
+ *       mix-video (shared by every MCU receiver)
+ *       mix-audio (shared) or mix-audio-<slot> (the sum without its voice,
+ *                 when its join offer sends Opus)
+ *
+ * A mode switch frees the old branches (their m-lines go inactive, as on a
+ * leave) and makes the new ones, then "offer-needed": webrtcbin 1.22 can
+ * add m-lines but neither remove nor reuse them.  The mixer starts with the
+ * first answered MCU receiver (every published track becomes one of its
+ * inputs) and goes with the last one, taking every element it added.
+ */
+#define G_LOG_DOMAIN "hc-room"
+
+#include "hc-room-private.h"
+#include "hc-sdp.h"
+
+#define GST_CAT_DEFAULT hc_room_debug
+
+static const HcMcuSettings default_settings = HC_MCU_SETTINGS_DEFAULT;
+
+void
+hc_room_mcu_init (HcMediaRoom *self)
+{
+  self->mcu = default_settings;
+  self->pending_modes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                               NULL);
+  self->display_names
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+}
+
+/* After every participant was removed. */
+void
+hc_room_mcu_dispose (HcMediaRoom *self)
+{
+  g_clear_object (&self->mixer);
+  g_clear_pointer (&self->pending_modes, g_hash_table_unref);
+  g_clear_pointer (&self->display_names, g_hash_table_unref);
+}
+
+void
+hc_room_mcu_participant_added (HcMediaRoom *self, Participant *p)
+{
+  gpointer mode;
+
+  if (g_hash_table_lookup_extended (self->pending_modes, p->pid, NULL, &mode))
+    p->mode = GPOINTER_TO_INT (mode);
+  g_hash_table_remove (self->pending_modes, p->pid);
+  for (guint i = 0; i < gst_sdp_message_medias_len (p->offer); i++) {
+    const GstSDPMedia *m = gst_sdp_message_get_media (p->offer, i);
+    g_autoptr (GstCaps) caps = hc_sdp_media_get_accepted_caps (m);
+
+    if (caps && hc_sdp_media_is_sending (m)
+        && g_strcmp0 (gst_sdp_media_get_media (m), "audio") == 0)
+      p->sends_audio = TRUE;
+  }
+}
+
+void
+hc_room_mcu_participant_removed (HcMediaRoom *self, const gchar *pid)
+{
+  g_hash_table_remove (self->display_names, pid);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The mixer                                                               */
+/* ---------------------------------------------------------------------- */
+
+static void
+on_mixer_layout (HcMixer *mixer, GVariant *tiles, HcMediaRoom *self)
+{
+  g_signal_emit_by_name (self, "layout-changed", tiles);
+}
+
+static void
+on_mixer_speaking (HcMixer *mixer, const gchar *pid, gboolean speaking,
+                   HcMediaRoom *self)
+{
+  g_signal_emit_by_name (self, "speaking-changed", pid, speaking);
+}
+
+static void
+on_mixer_active_speaker (HcMixer *mixer, const gchar *pid, HcMediaRoom *self)
+{
+  g_signal_emit_by_name (self, "active-speaker", pid);
+}
+
+static gboolean
+start_mixer (HcMediaRoom *self)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GVariant) layout = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+  Participant *q;
+
+  if (self->mixer)
+    return TRUE;
+  self->mixer = hc_mixer_new (GST_BIN (self->pipeline), &self->mcu, &error);
+  if (self->mixer == NULL) {
+    g_warning ("room %s: no mixer: %s", self->name, error->message);
+    return FALSE;
+  }
+  GST_INFO_OBJECT (self->pipeline, "mixer started");
+  g_hash_table_iter_init (&iter, self->display_names);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    hc_mixer_set_display_name (self->mixer, key, value);
+  g_hash_table_iter_init (&iter, self->participants);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&q)) {
+    for (guint i = 0; i < q->tracks->len; i++) {
+      Track *t = g_ptr_array_index (q->tracks, i);
+
+      hc_mixer_add_input (self->mixer, t->head, q->pid, t->kind, t->ssrc);
+    }
+  }
+  g_signal_connect (self->mixer, "layout-changed",
+                    G_CALLBACK (on_mixer_layout), self);
+  g_signal_connect (self->mixer, "speaking-changed",
+                    G_CALLBACK (on_mixer_speaking), self);
+  g_signal_connect (self->mixer, "active-speaker",
+                    G_CALLBACK (on_mixer_active_speaker), self);
+  layout = hc_mixer_get_layout (self->mixer);
+  g_signal_emit_by_name (self, "layout-changed", layout);
+  return TRUE;
+}
+
+/* With the last MCU receiver's subscriptions. */
+static void
+stop_mixer_if_unused (HcMediaRoom *self)
+{
+  GHashTableIter iter;
+  Participant *q;
+
+  if (self->mixer == NULL)
+    return;
+  g_hash_table_iter_init (&iter, self->participants);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&q)) {
+    if (q->mix_video || q->mix_audio)
+      return;
+  }
+  g_signal_handlers_disconnect_by_data (self->mixer, self);
+  g_clear_object (&self->mixer);
+  GST_INFO_OBJECT (self->pipeline, "mixer stopped");
+}
+
+static Track *
+mix_track (HcMediaRoom *self, const gchar *kind, HcTrackHead *head)
+{
+  Track *t = g_new0 (Track, 1);
+
+  t->kind = g_str_equal (kind, "audio") ? "audio" : "video";
+  t->id = g_strdup (t->kind);
+  t->label = g_strdup_printf ("mix-%s", t->kind);
+  t->head = head;
+  t->codec_caps = gst_caps_copy (hc_mixer_get_codec_caps (self->mixer, kind));
+  return t;
+}
+
+void
+hc_room_subscribe_to_mix (HcMediaRoom *self, Participant *p)
+{
+  if (p->mix_video || !start_mixer (self))
+    return;
+  p->mix_video
+      = mix_track (self, "video", hc_mixer_get_video_head (self->mixer));
+  p->mix_audio = mix_track (
+      self, "audio",
+      hc_mixer_acquire_audio (self->mixer, p->pid, p->sends_audio));
+  hc_room_subscribe (self, p, p->mix_video);
+  hc_room_subscribe (self, p, p->mix_audio);
+  GST_INFO_OBJECT (self->pipeline, "%s receives the mix", p->pid);
+}
+
+void
+hc_room_unsubscribe_from_mix (HcMediaRoom *self, Participant *p)
+{
+  if (p->mix_video == NULL)
+    return;
+  hc_room_unsubscribe (self, p, p->mix_video);
+  hc_room_unsubscribe (self, p, p->mix_audio);
+  hc_mixer_release_audio (self->mixer, p->pid, p->sends_audio);
+  g_clear_pointer (&p->mix_video, hc_room_track_free);
+  g_clear_pointer (&p->mix_audio, hc_room_track_free);
+  stop_mixer_if_unused (self);
+}
+
+void
+hc_room_mcu_track_added (HcMediaRoom *self, Track *t)
+{
+  if (self->mixer)
+    hc_mixer_add_input (self->mixer, t->head, t->publisher->pid, t->kind,
+                        t->ssrc);
+}
+
+void
+hc_room_mcu_track_removed (HcMediaRoom *self, Track *t)
+{
+  if (self->mixer)
+    hc_mixer_remove_input (self->mixer, t->head);
+}
+
+gboolean
+hc_room_mcu_handle_message (HcMediaRoom *self, GstMessage *message)
+{
+  return self->mixer && hc_mixer_handle_message (self->mixer, message);
+}
+
+/* ---------------------------------------------------------------------- */
+/* API                                                                     */
+/* ---------------------------------------------------------------------- */
+
+void
+hc_media_room_set_mcu_settings (HcMediaRoom *self, const HcMcuSettings *s)
+{
+  g_return_if_fail (HC_IS_MEDIA_ROOM (self));
+  g_return_if_fail (s != NULL && s->width >= 16 && s->height >= 16
+                    && s->framerate > 0);
+  self->mcu = *s;
+}
+
+void
+hc_media_room_set_mode (HcMediaRoom *self, const gchar *pid, HcMediaMode mode)
+{
+  Participant *p;
+
+  g_return_if_fail (HC_IS_MEDIA_ROOM (self));
+  g_return_if_fail (pid != NULL);
+  p = hc_room_lookup (self, pid);
+  if (p == NULL) {
+    g_hash_table_insert (self->pending_modes, g_strdup (pid),
+                         GINT_TO_POINTER (mode));
+    return;
+  }
+  if (p->mode == mode)
+    return;
+  GST_INFO_OBJECT (self->pipeline, "%s switches to %s", pid,
+                   mode == HC_MEDIA_MODE_MCU ? "MCU" : "SFU");
+  p->mode = mode;
+  /* Not answered yet: the join's subscriptions follow the new mode. */
+  if (!p->answered)
+    return;
+  if (mode == HC_MEDIA_MODE_MCU) {
+    hc_room_unsubscribe (self, p, NULL);
+    hc_room_subscribe_to_mix (self, p);
+  } else {
+    hc_room_unsubscribe_from_mix (self, p);
+    hc_room_subscribe_to_all (self, p);
+  }
+}
+
+HcMediaMode
+hc_media_room_get_mode (HcMediaRoom *self, const gchar *pid)
+{
+  Participant *p = hc_room_lookup (self, pid);
+  gpointer mode = NULL;
+
+  g_return_val_if_fail (HC_IS_MEDIA_ROOM (self), HC_MEDIA_MODE_SFU);
+  if (p)
+    return p->mode;
+  if (pid)
+    g_hash_table_lookup_extended (self->pending_modes, pid, NULL, &mode);
+  return GPOINTER_TO_INT (mode);
+}
+
+void
+hc_media_room_set_display_name (HcMediaRoom *self, const gchar *pid,
+                                const gchar *name)
+{
+  g_return_if_fail (HC_IS_MEDIA_ROOM (self));
+  g_return_if_fail (pid != NULL);
+  g_hash_table_insert (self->display_names, g_strdup (pid),
+                       g_strdup (name ? name : ""));
+  if (self->mixer)
+    hc_mixer_set_display_name (self->mixer, pid, name ? name : "");
+}
+
+void
+hc_media_room_set_layout (HcMediaRoom *self, HcLayoutKind layout)
+{
+  g_return_if_fail (HC_IS_MEDIA_ROOM (self));
+  self->mcu.layout = layout;
+  if (self->mixer)
+    hc_mixer_set_layout (self->mixer, layout);
+}
+
+gboolean
+hc_media_room_has_mixer (HcMediaRoom *self)
+{
+  g_return_val_if_fail (HC_IS_MEDIA_ROOM (self), FALSE);
+  return self->mixer != NULL;
+}
