@@ -25,6 +25,7 @@
 
 #include <gio/gio.h>
 #include <gst/gst.h>
+#include <hyperconf/hc-layout.h> /* HcLayoutKind */
 
 G_BEGIN_DECLS
 
@@ -143,27 +144,24 @@ GstPipeline *hc_media_room_get_pipeline (HcMediaRoom *self);
 
 /* ---- MCU mode (MCU-CONTRACT.md §4) ------------------------------------ */
 
-/* Tile layouts of the composite (src/media/hc-layout.h, contract §3). */
-typedef enum { HC_LAYOUT_GRID, HC_LAYOUT_SPEAKER } HcLayoutKind;
-
 typedef enum { HC_MEDIA_MODE_SFU, HC_MEDIA_MODE_MCU } HcMediaMode;
 typedef struct {
   guint width, height, framerate, video_bitrate /* bit/s */,
-      audio_bitrate /* bit/s */, max_tiles, max_mixed,
-      keyframe_min_interval_ms;
+      audio_bitrate /* bit/s */, max_tiles, max_mixed, keyframe_min_interval_ms;
   HcLayoutKind layout;
 } HcMcuSettings;
 
 /* The [mcu] defaults: 640x360, 15 fps, 300 kbit/s VP8, 32 kbit/s Opus,
  * 9 tiles, 3 mixed voices, a forced keyframe at most every 500 ms, grid. */
-#define HC_MCU_SETTINGS_DEFAULT                                               \
-  { 640, 360, 15, 300000, 32000, 9, 3, 500, HC_LAYOUT_GRID }
+#define HC_MCU_SETTINGS_DEFAULT                                                \
+  {                                                                            \
+    640, 360, 15, 300000, 32000, 9, 3, 500, HC_LAYOUT_GRID                     \
+  }
 
 /* Settings of the mixer (copied); they apply from the next mixer on, so
  * set them before the first MCU receiver joins.  Without this call: the
  * defaults above. */
-void hc_media_room_set_mcu_settings (HcMediaRoom *self,
-                                     const HcMcuSettings *s);
+void hc_media_room_set_mcu_settings (HcMediaRoom *self, const HcMcuSettings *s);
 /* Mode of @pid as a receiver; may be called before the join (remembered for
  * the join) or any time after: renegotiates ("offer-needed") so an MCU
  * receiver gets exactly one video and one audio m-line with msid "mix"

@@ -192,9 +192,9 @@ hc_room_subscribe (HcMediaRoom *self, Participant *p, Track *t)
   Subscription *s = g_new0 (Subscription, 1);
 
   s->track = t;
-  s->branch = hc_branch_new (t->head, hc_peer_get_webrtcbin (p->peer),
-                             t->codec_caps, fresh_ssrc (p),
-                             hc_room_track_stream (t));
+  s->branch
+      = hc_branch_new (t->head, hc_peer_get_webrtcbin (p->peer), t->codec_caps,
+                       fresh_ssrc (p), hc_room_track_stream (t));
   g_ptr_array_add (p->subscriptions, s);
   needs_offer (self, p);
 }

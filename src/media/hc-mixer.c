@@ -31,22 +31,22 @@ typedef struct {
   GstElement *label;
   gchar *pid;
   gboolean video;
-  guint slot;    /* audio: N of hcmixminus sink_N */
-  guint32 ssrc;  /* the publisher's, for CSRCs */
-  gint width;    /* video: the tile size last set */
+  guint slot;   /* audio: N of hcmixminus sink_N */
+  guint32 ssrc; /* the publisher's, for CSRCs */
+  gint width;   /* video: the tile size last set */
   gint height;
 } Input;
 
 /* One encoded audio mix and its head. */
 typedef struct {
   HcMixer *mixer;
-  gint slot;        /* -1: the plain sum ("src") */
-  GstElement *bin;  /* mcu-audio-output */
-  GstPad *mix_pad;  /* hcmixminus src / minus_N */
+  gint slot;       /* -1: the plain sum ("src") */
+  GstElement *bin; /* mcu-audio-output */
+  GstPad *mix_pad; /* hcmixminus src / minus_N */
   HcTrackHead *head;
   guint refs;
-  GMutex lock;      /* csrcs: written on the main context, read by the */
-  GArray *csrcs;    /* payloader's thread (guint32) */
+  GMutex lock;   /* csrcs: written on the main context, read by the */
+  GArray *csrcs; /* payloader's thread (guint32) */
 } AudioOutput;
 
 struct _HcMixer {
@@ -67,7 +67,7 @@ struct _HcMixer {
   GHashTable *names; /* pid -> display name */
   GstCaps *video_caps;
   GstCaps *audio_caps;
-  GVariant *layout;    /* the last "layout-changed" */
+  GVariant *layout;     /* the last "layout-changed" */
   GHashTable *speaking; /* pid -> level (gdouble *), the speaking ones */
   gchar *active_speaker;
 };
@@ -242,9 +242,9 @@ add_contributors (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   g_mutex_lock (&out->lock);
   if (out->csrcs->len > 0) {
     buffer = gst_buffer_make_writable (GST_PAD_PROBE_INFO_BUFFER (info));
-    gst_buffer_add_rtp_source_meta (buffer, NULL, (guint32 *)out->csrcs->data,
-                                    MIN (out->csrcs->len,
-                                         GST_RTP_SOURCE_META_MAX_CSRC_COUNT));
+    gst_buffer_add_rtp_source_meta (
+        buffer, NULL, (guint32 *)out->csrcs->data,
+        MIN (out->csrcs->len, GST_RTP_SOURCE_META_MAX_CSRC_COUNT));
     GST_PAD_PROBE_INFO_DATA (info) = buffer;
   }
   g_mutex_unlock (&out->lock);
@@ -279,12 +279,12 @@ audio_output_new (HcMixer *self, gint slot, GError **error)
   set_child (out->bin, "pay", "pt", AUDIO_PT, "source-info", TRUE, NULL);
   pay = gst_bin_get_by_name (GST_BIN (out->bin), "pay");
   pay_sink = gst_element_get_static_pad (pay, "sink");
-  gst_pad_add_probe (pay_sink, GST_PAD_PROBE_TYPE_BUFFER, add_contributors,
-                     out, NULL);
+  gst_pad_add_probe (pay_sink, GST_PAD_PROBE_TYPE_BUFFER, add_contributors, out,
+                     NULL);
   gst_element_sync_state_with_parent (out->bin);
-  out->mix_pad = slot < 0 ? gst_element_get_static_pad (self->audio, "src")
-                          : gst_element_request_pad_simple (self->audio,
-                                                            pad_name);
+  out->mix_pad = slot < 0
+                     ? gst_element_get_static_pad (self->audio, "src")
+                     : gst_element_request_pad_simple (self->audio, pad_name);
   sink = gst_element_get_static_pad (out->bin, "sink");
   if (out->mix_pad == NULL
       || gst_pad_link (out->mix_pad, sink) != GST_PAD_LINK_OK)
@@ -356,8 +356,8 @@ void
 hc_mixer_release_audio (HcMixer *self, const gchar *pid,
                         gboolean own_voice_mixed)
 {
-  AudioOutput *out = own_voice_mixed ? g_hash_table_lookup (self->minus, pid)
-                                     : NULL;
+  AudioOutput *out
+      = own_voice_mixed ? g_hash_table_lookup (self->minus, pid) : NULL;
 
   g_return_if_fail (HC_IS_MIXER (self));
   if (out == NULL) {
@@ -516,7 +516,7 @@ list_nth (const GValue *list, guint i)
                                         : gst_value_list_get_value (list, i);
   }
   G_GNUC_BEGIN_IGNORE_DEPRECATIONS
-  if (G_VALUE_HOLDS (list, G_TYPE_VALUE_ARRAY)) {
+  if (G_VALUE_HOLDS (list, g_value_array_get_type ())) {
     GValueArray *array = g_value_get_boxed (list);
 
     return array && i < array->n_values ? g_value_array_get_nth (array, i)
@@ -565,8 +565,7 @@ update_active_speaker (HcMixer *self)
     return;
   g_free (self->active_speaker);
   self->active_speaker = g_strdup (best);
-  g_signal_emit (self, signals[SIGNAL_ACTIVE_SPEAKER], 0,
-                 self->active_speaker);
+  g_signal_emit (self, signals[SIGNAL_ACTIVE_SPEAKER], 0, self->active_speaker);
   if (self->settings.layout == HC_LAYOUT_SPEAKER && best)
     relayout (self);
 }
@@ -576,8 +575,7 @@ hc_mixer_handle_message (HcMixer *self, GstMessage *message)
 {
   const GstStructure *s = gst_message_get_structure (message);
   const GValue *pads, *levels, *speaking, *mixed;
-  g_autoptr (GHashTable) mixing
-      = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) mixing = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr (GPtrArray) changes = g_ptr_array_new_with_free_func (g_free);
   GHashTableIter iter;
   gpointer out;
@@ -670,13 +668,18 @@ hc_mixer_new (GstBin *bin, const HcMcuSettings *settings, GError **error)
   self->video_head = hc_track_head_new (bin, src, "mix-video");
 
   self->audio = gst_element_factory_make ("hcmixminus", "mcu-audio");
+  if (self->audio) {
+    g_object_set (self->audio, "max-mixed", settings->max_mixed, NULL);
+  } else {
+    /* FIXME: until hcmixminus lands: a plain sum for everyone */
+    self->audio = gst_element_factory_make ("audiomixer", "mcu-audio");
+  }
   if (self->audio == NULL) {
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
                  "no hcmixminus element");
     return NULL;
   }
   gst_object_ref_sink (self->audio);
-  g_object_set (self->audio, "max-mixed", settings->max_mixed, NULL);
   gst_bin_add (bin, self->audio);
   gst_element_sync_state_with_parent (self->audio);
   self->sum = audio_output_new (self, -1, error);

@@ -26,8 +26,8 @@ void
 hc_room_mcu_init (HcMediaRoom *self)
 {
   self->mcu = default_settings;
-  self->pending_modes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                               NULL);
+  self->pending_modes
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->display_names
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 }
@@ -116,8 +116,8 @@ start_mixer (HcMediaRoom *self)
       hc_mixer_add_input (self->mixer, t->head, q->pid, t->kind, t->ssrc);
     }
   }
-  g_signal_connect (self->mixer, "layout-changed",
-                    G_CALLBACK (on_mixer_layout), self);
+  g_signal_connect (self->mixer, "layout-changed", G_CALLBACK (on_mixer_layout),
+                    self);
   g_signal_connect (self->mixer, "speaking-changed",
                     G_CALLBACK (on_mixer_speaking), self);
   g_signal_connect (self->mixer, "active-speaker",

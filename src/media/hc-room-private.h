@@ -80,9 +80,9 @@ struct _HcMediaRoom {
 
   /* MCU (hc-room-mcu.c) */
   HcMcuSettings mcu;
-  HcMixer *mixer;             /* while an answered participant is MCU */
-  GHashTable *pending_modes;  /* pid -> HcMediaMode, set before the join */
-  GHashTable *display_names;  /* pid -> name */
+  HcMixer *mixer;            /* while an answered participant is MCU */
+  GHashTable *pending_modes; /* pid -> HcMediaMode, set before the join */
+  GHashTable *display_names; /* pid -> name */
 };
 
 Participant *hc_room_lookup (HcMediaRoom *self, const gchar *pid);

@@ -1,0 +1,335 @@
+/* hyperconf — MCU receivers in an SFU room (HcMediaRoom + HcMixer), with
+ * real webrtcbin clients in the same process (hc-room-fixture.h): what an
+ * MCU participant receives (one mixed video of the configured size, one
+ * mixed audio), mode switches both ways, the mixer's life and the room's
+ * element count, and publishers that misbehave.
+ */
+#include "hc-room-fixture.h"
+
+#include <hyperconf/hc-forwarder.h>
+
+#include <string.h>
+
+#define MIX_WIDTH  320
+#define MIX_HEIGHT 180
+
+static void
+set_small_mix (HcMediaRoom *room)
+{
+  HcMcuSettings settings = HC_MCU_SETTINGS_DEFAULT;
+
+  settings.width = MIX_WIDTH;
+  settings.height = MIX_HEIGHT;
+  hc_media_room_set_mcu_settings (room, &settings);
+}
+
+/* What @c's streams from the mix carried so far. */
+typedef struct {
+  guint video_streams, audio_streams; /* m-lines of the last offer */
+  gint frames;                        /* decoded from the mixed video */
+  gint width, height;                 /* of the last one */
+  gint audio_buffers;
+} MixStats;
+
+static MixStats
+mix_stats (Client *c)
+{
+  MixStats st = { 0 };
+
+  for (guint i = 0;
+       c->last_offer && i < gst_sdp_message_medias_len (c->last_offer); i++) {
+    const GstSDPMedia *m = gst_sdp_message_get_media (c->last_offer, i);
+    const gchar *msid = gst_sdp_media_get_attribute_val (m, "msid");
+
+    if (msid == NULL || !g_str_has_prefix (msid, "mix "))
+      continue;
+    if (g_str_equal (gst_sdp_media_get_media (m), "video"))
+      st.video_streams++;
+    else
+      st.audio_streams++;
+  }
+  st.audio_buffers = MAX (received_from (c, "mix", "audio", NULL), 0);
+  g_mutex_lock (&c->lock);
+  for (guint i = 0; i < c->receivers->len; i++) {
+    Receiver *r = g_ptr_array_index (c->receivers, i);
+    g_autofree gchar *kind = NULL;
+    g_autofree gchar *pid = publisher_of_mid (c, r->mid, &kind);
+
+    if (g_strcmp0 (pid, "mix") != 0 || g_strcmp0 (kind, "video") != 0)
+      continue;
+    st.frames += g_atomic_int_get (&r->frames);
+    st.width = g_atomic_int_get (&r->width);
+    st.height = g_atomic_int_get (&r->height);
+  }
+  g_mutex_unlock (&c->lock);
+  return st;
+}
+
+/* The last client of the fixture decodes mixed frames of the configured
+ * size and receives mixed audio, on exactly one stream of each. */
+static gboolean
+receives_mix (gpointer data)
+{
+  Fixture *f = data;
+  Client *c = f->clients->pdata[f->clients->len - 1];
+  MixStats st = mix_stats (c);
+
+  return !c->negotiating && st.video_streams == 1 && st.audio_streams == 1
+         && st.frames >= MIN_BUFFERS && st.width == MIX_WIDTH
+         && st.height == MIX_HEIGHT && st.audio_buffers >= MIN_BUFFERS;
+}
+
+/* Mixed frames keep arriving at @c (a stall of the composite would stop
+ * them). */
+static void
+assert_mix_flowing (Client *c, const gchar *what)
+{
+  gint before = mix_stats (c).frames;
+
+  run_for (1000 * slow_factor ());
+  if (mix_stats (c).frames <= before + 3)
+    dump_receivers (c);
+  in_time (mix_stats (c).frames > before + 3, what);
+}
+
+/* Every client but @mcu receives audio and video from every other one. */
+typedef struct {
+  Fixture *f;
+  Client *mcu;
+} SfuCheck;
+
+static gboolean
+sfu_clients_receive_all (gpointer data)
+{
+  SfuCheck *check = data;
+  Fixture *f = check->f;
+
+  for (guint i = 0; i < f->clients->len; i++) {
+    for (guint j = 0; j < f->clients->len; j++) {
+      Client *c = f->clients->pdata[i], *p = f->clients->pdata[j];
+
+      if (i == j || c == check->mcu)
+        continue;
+      if (received_from (c, p->pid, "audio", NULL) < MIN_BUFFERS
+          || received_from (c, p->pid, "video", NULL) < MIN_BUFFERS)
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+/* @c receives each other participant on its own streams, and nothing from
+ * the mix. */
+static gboolean
+receives_each_other (gpointer data)
+{
+  SfuCheck *check = data;
+  Client *c = check->mcu;
+  MixStats st = mix_stats (c);
+
+  if (c->negotiating || st.video_streams || st.audio_streams)
+    return FALSE;
+  for (guint j = 0; j < check->f->clients->len; j++) {
+    Client *p = check->f->clients->pdata[j];
+
+    if (p != c
+        && (received_from (c, p->pid, "audio", NULL) < MIN_BUFFERS
+            || received_from (c, p->pid, "video", NULL) < MIN_BUFFERS))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static GVariant *last_layout;
+
+static void
+on_layout_changed (HcMediaRoom *room, GVariant *tiles, gpointer data)
+{
+  g_assert_true (g_variant_is_of_type (tiles, G_VARIANT_TYPE ("a(sdddd)")));
+  g_clear_pointer (&last_layout, g_variant_unref);
+  last_layout = g_variant_ref (tiles);
+}
+
+/* The pids of the last layout's tiles, in order, space-separated. */
+static gchar *
+layout_pids (void)
+{
+  GString *pids = g_string_new ("");
+  GVariantIter iter;
+  const gchar *pid;
+  gdouble x, y, w, h;
+
+  if (last_layout == NULL)
+    return g_string_free (pids, FALSE);
+  g_variant_iter_init (&iter, last_layout);
+  while (g_variant_iter_next (&iter, "(&sdddd)", &pid, &x, &y, &w, &h)) {
+    g_assert_true (x >= 0 && y >= 0 && w > 0 && h > 0);
+    g_assert_cmpfloat (x + w, <=, 1.0 + 1e-9);
+    g_assert_cmpfloat (y + h, <=, 1.0 + 1e-9);
+    g_string_append_printf (pids, "%s%s", pids->len ? " " : "", pid);
+  }
+  return g_string_free (pids, FALSE);
+}
+
+/* 2 SFU publishers + 1 MCU receiver; the MCU one switches to SFU and back,
+ * then leaves: the mixer goes with it and the element count returns. */
+static void
+test_mixed_receiver (void)
+{
+  Fixture f = { 0 };
+  SfuCheck check = { &f, NULL };
+  guint sfu_only, with_carol_sfu;
+  Client *carol;
+  gint frames;
+
+  fixture_init (&f);
+  set_small_mix (f.room);
+  g_signal_connect (f.room, "layout-changed", G_CALLBACK (on_layout_changed),
+                    NULL);
+  fixture_join (&f, client_new ("alice"));
+  fixture_join (&f, client_new ("bob"));
+  in_time (wait_until (everyone_receives_everyone, &f, WAIT_MS),
+           "alice and bob receiving each other");
+  sfu_only = hc_media_room_get_n_elements (f.room);
+  g_assert_false (hc_media_room_has_mixer (f.room));
+
+  /* the conference sets the mode before the join */
+  carol = client_new ("carol");
+  carol->decode_video = TRUE;
+  check.mcu = carol;
+  hc_media_room_set_mode (f.room, "carol", HC_MEDIA_MODE_MCU);
+  hc_media_room_set_display_name (f.room, "alice", "Alice A.");
+  g_assert_cmpint (hc_media_room_get_mode (f.room, "carol"), ==,
+                   HC_MEDIA_MODE_MCU);
+  fixture_join (&f, carol);
+  g_assert_true (hc_media_room_has_mixer (f.room));
+  in_time (wait_until (receives_mix, &f, WAIT_MS), "carol decoding the mix");
+  /* nothing of alice or bob reaches carol but through the mix */
+  g_assert_cmpint (received_from (carol, "alice", "video", NULL), <=, 0);
+  g_assert_cmpint (received_from (carol, "bob", "audio", NULL), <=, 0);
+  in_time (wait_until (sfu_clients_receive_all, &check, WAIT_MS),
+           "alice and bob receiving each other and carol");
+  {
+    g_autofree gchar *pids = layout_pids ();
+
+    g_assert_cmpstr (pids, ==, "alice bob carol");
+  }
+  assert_mix_flowing (carol, "the mix flowing");
+
+  /* to SFU: a stream per person, the mixer gone */
+  hc_media_room_set_mode (f.room, "carol", HC_MEDIA_MODE_SFU);
+  g_assert_false (hc_media_room_has_mixer (f.room));
+  with_carol_sfu = hc_media_room_get_n_elements (f.room);
+  /* per participant a webrtcbin, per track a head */
+  g_assert_cmpuint (with_carol_sfu, ==, 3 + 3 * 2);
+  in_time (wait_until (receives_each_other, &check, WAIT_MS),
+           "carol receiving alice and bob on their own streams");
+
+  /* and back */
+  hc_media_room_set_mode (f.room, "carol", HC_MEDIA_MODE_MCU);
+  g_assert_true (hc_media_room_has_mixer (f.room));
+  in_time (wait_until (receives_mix, &f, WAIT_MS),
+           "carol decoding the mix again");
+  frames = mix_stats (carol).frames;
+  g_assert_cmpint (frames, >=, MIN_BUFFERS);
+  in_time (wait_until (sfu_clients_receive_all, &check, WAIT_MS),
+           "alice and bob still receiving everyone");
+
+  /* the last MCU receiver leaves: the mixer and its elements go */
+  g_ptr_array_remove (f.clients, carol);
+  hc_media_room_leave (f.room, "carol");
+  carol->room = NULL;
+  g_assert_false (hc_media_room_has_mixer (f.room));
+  g_assert_cmpuint (hc_media_room_get_n_elements (f.room), ==, sfu_only);
+  client_free (carol);
+  fixture_clear (&f);
+  g_clear_pointer (&last_layout, g_variant_unref);
+}
+
+static gboolean
+published_by (gpointer data)
+{
+  Fixture *f = data;
+
+  /* alice, nocam (audio only), resizer, carol (MCU), dave */
+  return f->published >= 2 + 1 + 2 + 2 + 2;
+}
+
+/* A publisher without video, one that changes resolution mid-call, and
+ * one that leaves while the mixer's receivers renegotiate: the mix goes
+ * on for the MCU receiver. */
+static void
+test_bad_publishers (void)
+{
+  Fixture f = { 0 };
+  Client *carol, *resizer, *dave;
+
+  fixture_init (&f);
+  set_small_mix (f.room);
+  g_signal_connect (f.room, "layout-changed", G_CALLBACK (on_layout_changed),
+                    NULL);
+  fixture_join (&f, client_new ("alice"));
+  fixture_join (&f, client_new_full ("nocam", 0, 0));
+  resizer = client_new_full ("resizer", 160, 120);
+  fixture_join (&f, resizer);
+  carol = client_new ("carol");
+  carol->decode_video = TRUE;
+  hc_media_room_set_mode (f.room, "carol", HC_MEDIA_MODE_MCU);
+  fixture_join (&f, carol);
+  in_time (wait_until (receives_mix, &f, WAIT_MS), "carol decoding the mix");
+  {
+    g_autofree gchar *pids = layout_pids ();
+
+    /* no tile for a participant without video */
+    g_assert_cmpstr (pids, ==, "alice resizer carol");
+  }
+
+  client_set_video_size (resizer, 320, 240);
+  assert_mix_flowing (carol, "the mix flowing after a resolution change");
+  client_set_video_size (resizer, 96, 64);
+  assert_mix_flowing (carol, "the mix flowing after another one");
+
+  /* dave joins, publishes (the mix gets a tile, carol nothing new) and
+   * leaves while offers are out */
+  dave = client_new ("dave");
+  f.hold_offers = TRUE;
+  fixture_join (&f, dave);
+  in_time (wait_until (published_by, &f, WAIT_MS), "dave publishing");
+  g_ptr_array_remove (f.clients, dave);
+  hc_media_room_leave (f.room, "dave");
+  dave->room = NULL;
+  client_free (dave);
+  g_assert_true (hc_media_room_has_mixer (f.room));
+  assert_mix_flowing (carol, "the mix flowing after dave left");
+  {
+    g_autofree gchar *pids = layout_pids ();
+
+    g_assert_cmpstr (pids, ==, "alice resizer carol");
+  }
+
+  for (guint i = 0; i < f.clients->len; i++) {
+    Client *c = f.clients->pdata[i];
+
+    hc_media_room_leave (f.room, c->pid);
+    c->room = NULL;
+  }
+  g_assert_false (hc_media_room_has_mixer (f.room));
+  g_assert_cmpuint (hc_media_room_get_n_elements (f.room), ==, 0);
+  fixture_clear (&f);
+  g_clear_pointer (&last_layout, g_variant_unref);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  /* as test-media-room: webrtcbin 1.22's client-side g_warn_if_reached()
+   * on renegotiation is harmless; criticals stay fatal */
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  gst_init (&argc, &argv);
+  hc_media_register_elements (NULL);
+
+  g_test_add_func ("/mcu-room/mixed-receiver", test_mixed_receiver);
+  g_test_add_func ("/mcu-room/bad-publishers", test_bad_publishers);
+  return g_test_run ();
+}
