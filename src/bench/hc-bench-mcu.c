@@ -235,7 +235,8 @@ floor_description (guint width, guint height, guint fps, GError **error)
       = vout ? pipeline_line ("mcu-audio-input", error) : NULL;
   g_autofree gchar *aout
       = ain ? pipeline_line ("mcu-audio-output", error) : NULL;
-  g_autofree gchar *tile = NULL, *input = NULL, *mix = NULL, *placed = NULL;
+  g_autofree gchar *tile = NULL, *input = NULL, *sized = NULL, *mix = NULL;
+  g_autofree gchar *placed = NULL, *audio_output = NULL, *audio_input = NULL;
   g_autoptr (GString) positions = NULL;
   GString *d;
 
@@ -243,16 +244,18 @@ floor_description (guint width, guint height, guint fps, GError **error)
     return NULL;
   tile = with_size (vin, width / 2, height / 2, fps);
   input = without_names (tile);
-  mix = with_size (vout, width, height, fps);
-  /* The 2x2 grid: pad properties follow the compositor's own. */
+  sized = with_size (vout, width, height, fps);
+  mix = without_names (sized);
+  /* The compositor gets its name back, and the 2x2 grid as pad
+   * properties. */
   positions = g_string_new ("compositor name=mix");
   for (guint i = 0; i < PUBLISHERS; i++)
     g_string_append_printf (positions, " sink_%u::xpos=%u sink_%u::ypos=%u", i,
                             (i % 2) * width / 2, i, (i / 2) * height / 2);
-  placed = replace_once (mix, "compositor name=mix", positions->str);
+  placed = replace_once (mix, "compositor", positions->str);
   if (placed == NULL) {
     g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
-                         "mcu-video.pipeline has no \"compositor name=mix\"");
+                         "mcu-video.pipeline has no compositor");
     return NULL;
   }
   d = g_string_new (placed);
@@ -263,19 +266,18 @@ floor_description (guint width, guint height, guint fps, GError **error)
         "udpsrc port=%u caps=\"application/x-rtp,media=video,"
         "encoding-name=VP8,clock-rate=90000,payload=96\" ! %s ! mix.sink_%u ",
         FLOOR_PORT_BASE + i, input, i);
+  audio_output = without_names (aout);
+  audio_input = without_names (ain);
   g_string_append_printf (d,
                           "audiomixer name=amix force-live=true ! %s ! "
                           "fakesink sync=false ",
-                          aout);
-  for (guint i = 0; i < PUBLISHERS; i++) {
-    g_autofree gchar *audio_input = without_names (ain);
-
+                          audio_output);
+  for (guint i = 0; i < PUBLISHERS; i++)
     g_string_append_printf (d,
                             "udpsrc port=%u caps=\"application/x-rtp,"
                             "media=audio,encoding-name=OPUS,clock-rate=48000,"
                             "payload=111\" ! %s ! amix. ",
                             FLOOR_PORT_BASE + PUBLISHERS + i, audio_input);
-  }
   return g_string_free (d, FALSE);
 }
 
