@@ -74,6 +74,7 @@
 #define G_LOG_DOMAIN "hc-forwarder"
 
 #include <hyperconf/hc-forwarder.h>
+#include <hyperconf/hc-mixminus.h>
 
 #include <gst/rtp/gstrtpbuffer.h>
 #include <gst/video/video.h>
@@ -1071,5 +1072,7 @@ hc_media_register_elements (GstPlugin *plugin)
   /* With plugin == NULL this is a static registration for the daemon and
    * the tests, which do not load the plugin from GST_PLUGIN_PATH. */
   return gst_element_register (plugin, "hcforwarder", GST_RANK_NONE,
-                               HC_TYPE_FORWARDER);
+                               HC_TYPE_FORWARDER)
+         && gst_element_register (plugin, "hcmixminus", GST_RANK_NONE,
+                                  HC_TYPE_MIX_MINUS);
 }

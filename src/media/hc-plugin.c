@@ -1,5 +1,5 @@
 /* hyperconf — the "hyperconf" GStreamer plugin: the project's custom
- * elements (hcforwarder, ...) for gst-inspect-1.0 and gst-launch-1.0.
+ * elements (hcforwarder, hcmixminus) for gst-inspect-1.0 and gst-launch-1.0.
  *
  *   GST_PLUGIN_PATH=<build>/src/media gst-inspect-1.0 hcforwarder
  *
@@ -23,7 +23,7 @@ plugin_init (GstPlugin *plugin)
 /* "Apache 2.0" (with a space) is the spelling in gst/gstplugin.c's list of
  * known licenses (1.22); the SPDX id "Apache-2.0" still loads but logs
  * 'plugin ... has unknown license' on every registry scan (checked). */
-GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, hyperconf,
-                   "hyperconf conference media elements (selective forwarder)",
-                   plugin_init, HC_VERSION, "Apache 2.0", PACKAGE,
-                   GST_PACKAGE_ORIGIN)
+GST_PLUGIN_DEFINE (
+    GST_VERSION_MAJOR, GST_VERSION_MINOR, hyperconf,
+    "hyperconf conference media elements (selective forwarder, mix-minus)",
+    plugin_init, HC_VERSION, "Apache 2.0", PACKAGE, GST_PACKAGE_ORIGIN)
