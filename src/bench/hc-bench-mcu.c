@@ -330,13 +330,13 @@ hc_bench_mcu_floor (const HcBenchContext *ctx, const gchar *profile,
   if (graph == NULL)
     return g_strdup_printf ("%-9s floor      not run: %s", profile,
                             error->message);
-  g_printerr ("hyperconf-bench: floor %s: gst-launch-1.0 %s\n", profile, graph);
+  g_debug ("floor %s: gst-launch-1.0 %s", profile, graph);
   floor = gst_launch (graph, &error);
   inputs = sources_description (ctx, in_width, in_height, in_fps);
   if (floor)
     sources = gst_launch (inputs, &error);
   if (floor == NULL || sources == NULL) {
-    if (floor)
+    if (floor && g_subprocess_get_identifier (floor))
       g_subprocess_force_exit (floor);
     return g_strdup_printf ("%-9s floor      not run: %s", profile,
                             error->message);
@@ -346,8 +346,9 @@ hc_bench_mcu_floor (const HcBenchContext *ctx, const gchar *profile,
       g_ascii_strtoll (g_subprocess_get_identifier (floor), NULL, 10),
       ctx->measure_s);
   alive = g_subprocess_get_identifier (floor) != NULL;
-  g_subprocess_force_exit (sources);
-  g_subprocess_force_exit (floor);
+  for (GSubprocess **p = (GSubprocess *[]){ sources, floor, NULL }; *p; p++)
+    if (g_subprocess_get_identifier (*p))
+      g_subprocess_force_exit (*p);
   g_subprocess_wait (sources, NULL, NULL);
   g_subprocess_wait (floor, NULL, NULL);
   if (!alive || cpu < 0)
