@@ -223,6 +223,21 @@ ctest('§9.3 an MCU participant receives one mixed video of the configured size 
     for (const v of [tile.x, tile.y, tile.w, tile.h]) assert.ok(v >= 0 && v <= 1, `relative rectangle ${JSON.stringify(tile)}`);
     assert.ok(tile.x + tile.w <= 1.0001 && tile.y + tile.h <= 1.0001, `inside the frame ${JSON.stringify(tile)}`);
   }
+  // The page draws one region per tile over the mixed picture.
+  await waitFor(async () => {
+    const st = await carol.state();
+    const mixTile = st.tiles.find((x) => x.pid === MIX);
+    return mixTile && mixTile.regions.length === st.layout.tiles.length;
+  }, { timeout: 5_000, what: 'carol\'s page to draw a region per tile of the layout' });
+  // §9.4: the mixer's levels reach the room object (Chromium's fake
+  // microphone beeps): someone is speaking, and activeSpeaker names them.
+  const speaking = await waitFor(async () => {
+    const st = await people.get('alice').state();
+    const who = Object.entries(st.participants).filter(([, x]) => x.speaking === true).map(([pid]) => pid);
+    return st.activeSpeaker && who.length > 0 && { active: st.activeSpeaker, who };
+  }, { timeout: 20_000, what: 'speaking and activeSpeaker in the room object' });
+  say(t, `speaking: ${JSON.stringify(speaking)}`);
+  assert.ok(speaking.active in s.participants, 'activeSpeaker is a participant id');
 });
 
 ctest('the SFU participants see and hear all three as before', async () => {
