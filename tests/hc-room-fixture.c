@@ -2,6 +2,8 @@
  * hc-room-fixture.h). */
 #include "hc-room-fixture.h"
 
+#include <gst/rtp/gstrtpbuffer.h>
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -95,8 +97,15 @@ count_buffer (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   Receiver *r = data;
 
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
   if (g_atomic_int_add (&r->buffers, 1) == 0)
     g_atomic_pointer_set (&r->first_us, g_get_monotonic_time ());
+  if (gst_rtp_buffer_map (GST_PAD_PROBE_INFO_BUFFER (info), GST_MAP_READ,
+                          &rtp)) {
+    g_atomic_int_set (&r->csrcs, gst_rtp_buffer_get_csrc_count (&rtp));
+    gst_rtp_buffer_unmap (&rtp);
+  }
   return GST_PAD_PROBE_OK;
 }
 
@@ -112,6 +121,8 @@ count_frame (GstPad *pad, GstPadProbeInfo *info, gpointer data)
     gst_structure_get_int (gst_caps_get_structure (caps, 0), "width", &width);
     gst_structure_get_int (gst_caps_get_structure (caps, 0), "height", &height);
   }
+  if (g_atomic_int_get (&r->frames) == 0)
+    g_atomic_pointer_set (&r->first_frame_us, g_get_monotonic_time ());
   g_atomic_int_set (&r->width, width);
   g_atomic_int_set (&r->height, height);
   g_atomic_int_inc (&r->frames);
@@ -462,6 +473,7 @@ answer_set (GObject *source, GAsyncResult *result, gpointer data)
       hc_media_room_set_answer_finish (HC_MEDIA_ROOM (source), result, &error));
   g_assert_no_error (error);
   c->negotiating = FALSE;
+  c->answered_us = g_get_monotonic_time ();
 }
 
 /* What a client that does not want video answers (its own webrtcbin has

@@ -30,11 +30,13 @@ typedef gboolean (*Condition) (gpointer data);
 
 typedef struct {
   GstPad *pad;
-  gchar *mid;      /* of the transceiver, read on the main context */
-  gint buffers;    /* atomic */
-  gint64 first_us; /* atomic, monotonic time of the first buffer */
-  gint frames;     /* atomic: video frames decoded (decode_video) */
-  gint width;      /* atomic: of the last decoded frame */
+  gchar *mid;            /* of the transceiver, read on the main context */
+  gint buffers;          /* atomic */
+  gint64 first_us;       /* atomic, monotonic time of the first buffer */
+  gint csrcs;            /* atomic: CSRC count of the last packet */
+  gint frames;           /* atomic: video frames decoded (decode_video) */
+  gint64 first_frame_us; /* atomic, monotonic time of the first frame */
+  gint width;            /* atomic: of the last decoded frame */
   gint height;
 } Receiver;
 
@@ -53,6 +55,7 @@ typedef struct {
   gchar *answer; /* join answer */
   GAsyncResult *join_result;
   gboolean negotiating;
+  gint64 answered_us;     /* when the room took its last answer */
   gboolean decline_video; /* answers the room's video m-lines inactive */
   gboolean decode_video;  /* decodes what it receives (set before joining) */
 } Client;

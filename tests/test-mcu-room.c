@@ -10,6 +10,10 @@
 
 #include <string.h>
 
+/* the machine may be busy: decoding and encoding the mix takes CPU */
+#define MIX_WAIT_MS (2 * WAIT_MS)
+#define MIX_FRAMES  10
+
 #define MIX_WIDTH  320
 #define MIX_HEIGHT 180
 
@@ -29,6 +33,8 @@ typedef struct {
   gint frames;                        /* decoded from the mixed video */
   gint width, height;                 /* of the last one */
   gint audio_buffers;
+  gint audio_csrcs;      /* of the last mixed audio packet */
+  gint64 first_frame_us; /* of the current mixed video stream */
 } MixStats;
 
 static MixStats
@@ -55,8 +61,11 @@ mix_stats (Client *c)
     g_autofree gchar *kind = NULL;
     g_autofree gchar *pid = publisher_of_mid (c, r->mid, &kind);
 
+    if (g_strcmp0 (pid, "mix") == 0 && g_strcmp0 (kind, "audio") == 0)
+      st.audio_csrcs = g_atomic_int_get (&r->csrcs);
     if (g_strcmp0 (pid, "mix") != 0 || g_strcmp0 (kind, "video") != 0)
       continue;
+    st.first_frame_us = (gint64)g_atomic_pointer_get (&r->first_frame_us);
     st.frames += g_atomic_int_get (&r->frames);
     st.width = g_atomic_int_get (&r->width);
     st.height = g_atomic_int_get (&r->height);
@@ -74,8 +83,12 @@ receives_mix (gpointer data)
   Client *c = f->clients->pdata[f->clients->len - 1];
   MixStats st = mix_stats (c);
 
+  if (g_getenv ("HC_TEST_VERBOSE"))
+    g_printerr ("%s: %u video %u audio, %d frames %dx%d, %d audio\n", c->pid,
+                st.video_streams, st.audio_streams, st.frames, st.width,
+                st.height, st.audio_buffers);
   return !c->negotiating && st.video_streams == 1 && st.audio_streams == 1
-         && st.frames >= MIN_BUFFERS && st.width == MIX_WIDTH
+         && st.frames >= MIX_FRAMES && st.width == MIX_WIDTH
          && st.height == MIX_HEIGHT && st.audio_buffers >= MIN_BUFFERS;
 }
 
@@ -141,6 +154,27 @@ receives_each_other (gpointer data)
 }
 
 static GVariant *last_layout;
+static GHashTable *ever_speaking; /* pids "speaking-changed" said TRUE for */
+static guint n_active_speakers;   /* non-NULL "active-speaker" */
+static gchar *active_speaker;     /* the last one */
+
+static void
+on_speaking_changed (HcMediaRoom *room, const gchar *pid, gboolean speaking,
+                     gpointer data)
+{
+  g_assert_nonnull (pid);
+  if (speaking)
+    g_hash_table_add (ever_speaking, g_strdup (pid));
+}
+
+static void
+on_active_speaker (HcMediaRoom *room, const gchar *pid, gpointer data)
+{
+  if (pid)
+    n_active_speakers++;
+  g_free (active_speaker);
+  active_speaker = g_strdup (pid);
+}
 
 static void
 on_layout_changed (HcMediaRoom *room, GVariant *tiles, gpointer data)
@@ -171,6 +205,24 @@ layout_pids (void)
   return g_string_free (pids, FALSE);
 }
 
+/* The pid of the last layout's largest tile. */
+static gchar *
+largest_tile (void)
+{
+  GVariantIter iter;
+  const gchar *pid, *best = NULL;
+  gdouble x, y, w, h, best_area = 0;
+
+  g_variant_iter_init (&iter, last_layout);
+  while (g_variant_iter_next (&iter, "(&sdddd)", &pid, &x, &y, &w, &h)) {
+    if (w * h > best_area + 1e-9) {
+      best = pid;
+      best_area = w * h;
+    }
+  }
+  return g_strdup (best);
+}
+
 /* 2 SFU publishers + 1 MCU receiver; the MCU one switches to SFU and back,
  * then leaves: the mixer goes with it and the element count returns. */
 static void
@@ -185,6 +237,11 @@ test_mixed_receiver (void)
   fixture_init (&f);
   set_small_mix (f.room);
   g_signal_connect (f.room, "layout-changed", G_CALLBACK (on_layout_changed),
+                    NULL);
+  ever_speaking = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_signal_connect (f.room, "speaking-changed",
+                    G_CALLBACK (on_speaking_changed), NULL);
+  g_signal_connect (f.room, "active-speaker", G_CALLBACK (on_active_speaker),
                     NULL);
   fixture_join (&f, client_new ("alice"));
   fixture_join (&f, client_new ("bob"));
@@ -203,7 +260,8 @@ test_mixed_receiver (void)
                    HC_MEDIA_MODE_MCU);
   fixture_join (&f, carol);
   g_assert_true (hc_media_room_has_mixer (f.room));
-  in_time (wait_until (receives_mix, &f, WAIT_MS), "carol decoding the mix");
+  in_time (wait_until (receives_mix, &f, MIX_WAIT_MS),
+           "carol decoding the mix");
   /* nothing of alice or bob reaches carol but through the mix */
   g_assert_cmpint (received_from (carol, "alice", "video", NULL), <=, 0);
   g_assert_cmpint (received_from (carol, "bob", "audio", NULL), <=, 0);
@@ -215,6 +273,24 @@ test_mixed_receiver (void)
     g_assert_cmpstr (pids, ==, "alice bob carol");
   }
   assert_mix_flowing (carol, "the mix flowing");
+  /* the test clients' tones are loud: everyone speaks, carol hears the
+   * others' (2 contributing sources; her own is not in her mix) */
+  g_assert_true (g_hash_table_contains (ever_speaking, "alice"));
+  g_assert_true (g_hash_table_contains (ever_speaking, "bob"));
+  g_assert_cmpuint (n_active_speakers, >, 0);
+  g_assert_cmpint (mix_stats (carol).audio_csrcs, ==, 2);
+  /* the speaker layout: the active speaker large, at once */
+  hc_media_room_set_layout (f.room, HC_LAYOUT_SPEAKER);
+  {
+    g_autofree gchar *largest = largest_tile ();
+    g_autofree gchar *pids = layout_pids ();
+
+    g_assert_nonnull (active_speaker);
+    g_assert_cmpstr (largest, ==, active_speaker);
+    g_assert_cmpuint (strlen (pids), ==, strlen ("alice bob carol"));
+  }
+  hc_media_room_set_layout (f.room, HC_LAYOUT_GRID);
+  assert_mix_flowing (carol, "the mix flowing after two layout changes");
 
   /* to SFU: a stream per person, the mixer gone */
   hc_media_room_set_mode (f.room, "carol", HC_MEDIA_MODE_SFU);
@@ -228,10 +304,17 @@ test_mixed_receiver (void)
   /* and back */
   hc_media_room_set_mode (f.room, "carol", HC_MEDIA_MODE_MCU);
   g_assert_true (hc_media_room_has_mixer (f.room));
-  in_time (wait_until (receives_mix, &f, WAIT_MS),
+  in_time (wait_until (receives_mix, &f, MIX_WAIT_MS),
            "carol decoding the mix again");
   frames = mix_stats (carol).frames;
-  g_assert_cmpint (frames, >=, MIN_BUFFERS);
+  g_assert_cmpint (frames, >=, MIX_FRAMES);
+  /* the encoder runs already: the new stream's first frame is a keyframe
+   * forced for it, not the next periodic one (every 10 s) */
+  g_test_message ("renegotiated to the mix: first frame after %.0f ms",
+                  (mix_stats (carol).first_frame_us - carol->answered_us)
+                      / 1000.0);
+  g_assert_cmpint (mix_stats (carol).first_frame_us - carol->answered_us, <,
+                   2 * G_TIME_SPAN_SECOND * slow_factor ());
   in_time (wait_until (sfu_clients_receive_all, &check, WAIT_MS),
            "alice and bob still receiving everyone");
 
@@ -244,6 +327,8 @@ test_mixed_receiver (void)
   client_free (carol);
   fixture_clear (&f);
   g_clear_pointer (&last_layout, g_variant_unref);
+  g_clear_pointer (&ever_speaking, g_hash_table_unref);
+  g_clear_pointer (&active_speaker, g_free);
 }
 
 static gboolean
@@ -263,6 +348,7 @@ test_bad_publishers (void)
 {
   Fixture f = { 0 };
   Client *carol, *resizer, *dave;
+  guint before_dave;
 
   fixture_init (&f);
   set_small_mix (f.room);
@@ -276,7 +362,8 @@ test_bad_publishers (void)
   carol->decode_video = TRUE;
   hc_media_room_set_mode (f.room, "carol", HC_MEDIA_MODE_MCU);
   fixture_join (&f, carol);
-  in_time (wait_until (receives_mix, &f, WAIT_MS), "carol decoding the mix");
+  in_time (wait_until (receives_mix, &f, MIX_WAIT_MS),
+           "carol decoding the mix");
   {
     g_autofree gchar *pids = layout_pids ();
 
@@ -291,6 +378,7 @@ test_bad_publishers (void)
 
   /* dave joins, publishes (the mix gets a tile, carol nothing new) and
    * leaves while offers are out */
+  before_dave = hc_media_room_get_n_elements (f.room);
   dave = client_new ("dave");
   f.hold_offers = TRUE;
   fixture_join (&f, dave);
@@ -300,6 +388,8 @@ test_bad_publishers (void)
   dave->room = NULL;
   client_free (dave);
   g_assert_true (hc_media_room_has_mixer (f.room));
+  /* his inputs to the mixer went with him */
+  g_assert_cmpuint (hc_media_room_get_n_elements (f.room), ==, before_dave);
   assert_mix_flowing (carol, "the mix flowing after dave left");
   {
     g_autofree gchar *pids = layout_pids ();
@@ -319,6 +409,80 @@ test_bad_publishers (void)
   g_clear_pointer (&last_layout, g_variant_unref);
 }
 
+/* Top-level elements of the room whose name starts with @prefix. */
+static guint
+count_named (HcMediaRoom *room, const gchar *prefix)
+{
+  GstBin *bin = GST_BIN (hc_media_room_get_pipeline (room));
+  guint n = 0;
+
+  GST_OBJECT_LOCK (bin);
+  for (GList *l = bin->children; l; l = l->next)
+    n += g_str_has_prefix (GST_OBJECT_NAME (l->data), prefix);
+  GST_OBJECT_UNLOCK (bin);
+  return n;
+}
+
+static gboolean
+both_receive_mix (gpointer data)
+{
+  Fixture *f = data;
+  Fixture one = *f;
+  g_autoptr (GPtrArray) last = g_ptr_array_new ();
+
+  /* receives_mix() looks at the last client */
+  one.clients = last;
+  for (guint i = 1; i < f->clients->len; i++) {
+    g_ptr_array_set_size (last, 0);
+    g_ptr_array_add (last, f->clients->pdata[i]);
+    if (!receives_mix (&one))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Two MCU receivers share the decoders and the video encoder: each
+ * published track is decoded once, and only the audio is encoded per
+ * receiver (its own mix-minus). */
+static void
+test_two_mcu_receivers (void)
+{
+  Fixture f = { 0 };
+  const gchar *pids[] = { "alice", "carol", "dave" };
+
+  fixture_init (&f);
+  set_small_mix (f.room);
+  for (guint i = 0; i < G_N_ELEMENTS (pids); i++) {
+    Client *c = client_new (pids[i]);
+
+    if (i > 0) {
+      c->decode_video = TRUE;
+      hc_media_room_set_mode (f.room, pids[i], HC_MEDIA_MODE_MCU);
+    }
+    fixture_join (&f, c);
+  }
+  in_time (wait_until (both_receive_mix, &f, MIX_WAIT_MS),
+           "carol and dave decoding the mix");
+  /* 3 video publishers, 3 audio ones: one input each */
+  g_assert_cmpuint (count_named (f.room, "mcu-video-input"), ==, 3);
+  g_assert_cmpuint (count_named (f.room, "mcu-audio-input"), ==, 3);
+  /* and one composite */
+  g_assert_cmpuint (count_named (f.room, "mcu-video-"), ==, 3 + 1);
+  /* the plain sum, and carol's and dave's mix-minus */
+  g_assert_cmpuint (count_named (f.room, "mcu-audio-output"), ==, 3);
+
+  hc_media_room_set_mode (f.room, "dave", HC_MEDIA_MODE_SFU);
+  g_assert_true (hc_media_room_has_mixer (f.room));
+  g_assert_cmpuint (count_named (f.room, "mcu-audio-output"), ==, 2);
+  for (guint i = 0; i < G_N_ELEMENTS (pids); i++) {
+    hc_media_room_leave (f.room, pids[i]);
+    ((Client *)f.clients->pdata[i])->room = NULL;
+  }
+  g_assert_false (hc_media_room_has_mixer (f.room));
+  g_assert_cmpuint (hc_media_room_get_n_elements (f.room), ==, 0);
+  fixture_clear (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -331,5 +495,6 @@ main (int argc, char **argv)
 
   g_test_add_func ("/mcu-room/mixed-receiver", test_mixed_receiver);
   g_test_add_func ("/mcu-room/bad-publishers", test_bad_publishers);
+  g_test_add_func ("/mcu-room/two-mcu-receivers", test_two_mcu_receivers);
   return g_test_run ();
 }

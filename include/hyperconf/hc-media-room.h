@@ -5,6 +5,10 @@
  *   participant A webrtcbin ──src──▶ hcforwarder ──┬─▶ queue ─▶ B webrtcbin
  *   (publishes)                                    └─▶ queue ─▶ C webrtcbin
  *
+ * A participant in MCU mode (hc_media_room_set_mode) receives instead one
+ * composite video and one mix-minus audio, decoded, mixed and encoded in
+ * the same pipeline.
+ *
  * The media layer knows no JSON and no URL: participants are named by
  * their participant id (pid), SDP travels as text.
  *

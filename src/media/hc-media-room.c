@@ -25,6 +25,8 @@
  * the webrtcbin, so the pipeline returns to its element count before the
  * join (webrtcbin 1.22 keeps a few internals of released pads: see
  * hc_media_room_get_n_elements()).  Negotiations: hc-room-negotiate.c.
+ * A participant in MCU mode gets branches from the mixer's heads instead
+ * of one per track (hc-room-mcu.c, hc-mixer.h).
  *
  * State belongs to the main context; HcPeer does the hops from
  * webrtcbin's threads.  Async calls keep the participant's pid and peer:

@@ -5,6 +5,7 @@
 
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-layout.h>
+#include <hyperconf/hc-mixminus.h>
 
 #include <gst/rtp/gstrtpmeta.h>
 
@@ -271,6 +272,8 @@ audio_output_new (HcMixer *self, gint slot, GError **error)
   out->csrcs = g_array_new (FALSE, FALSE, sizeof (guint32));
   out->bin = load_bin (self, "mcu-audio-output", error);
   if (out->bin == NULL) {
+    g_array_unref (out->csrcs);
+    g_mutex_clear (&out->lock);
     g_free (out);
     return NULL;
   }
@@ -372,6 +375,25 @@ hc_mixer_release_audio (HcMixer *self, const gchar *pid,
 /* Inputs                                                                  */
 /* ---------------------------------------------------------------------- */
 
+/* The input bin's sink: the ghost of its "inqueue" (textoverlay's free
+ * text pad would be ghosted instead). */
+static GstPad *
+input_sink (GstElement *bin)
+{
+  GstPad *sink = gst_element_get_static_pad (bin, "sink");
+  g_autoptr (GstElement) queue = gst_bin_get_by_name (GST_BIN (bin), "inqueue");
+  g_autoptr (GstPad) queue_sink = NULL;
+  g_autoptr (GstPad) target = NULL;
+
+  if (sink == NULL || queue == NULL)
+    return sink;
+  queue_sink = gst_element_get_static_pad (queue, "sink");
+  target = gst_ghost_pad_get_target (GST_GHOST_PAD (sink));
+  if (target != queue_sink)
+    gst_ghost_pad_set_target (GST_GHOST_PAD (sink), queue_sink);
+  return sink;
+}
+
 static void
 input_free (HcMixer *self, Input *in)
 {
@@ -461,9 +483,20 @@ hc_mixer_add_input (HcMixer *self, HcTrackHead *head, const gchar *pid,
   in->head_pad = gst_element_request_pad_simple (
       GST_ELEMENT (hc_track_head_get_element (head)), "src_%u");
   g_object_set (in->head_pad, "forward", FALSE, NULL);
-  bin_sink = gst_element_get_static_pad (bin, "sink");
-  if (gst_pad_link (in->head_pad, bin_sink) != GST_PAD_LINK_OK)
-    GST_WARNING ("could not link %s's %s track to its input", pid, kind);
+  bin_sink = input_sink (bin);
+  {
+    GstPadLinkReturn ret = gst_pad_link (in->head_pad, bin_sink);
+
+    if (ret != GST_PAD_LINK_OK) {
+      g_autoptr (GstCaps) a = gst_pad_query_caps (in->head_pad, NULL);
+      g_autoptr (GstCaps) b = gst_pad_query_caps (bin_sink, NULL);
+
+      GST_WARNING (
+          "could not link %s's %s track to its input: %s %" GST_PTR_FORMAT
+          " / %" GST_PTR_FORMAT,
+          pid, kind, gst_pad_link_get_name (ret), a, b);
+    }
+  }
   g_object_set (in->head_pad, "forward", TRUE, NULL);
   g_ptr_array_add (self->inputs, in);
   GST_INFO ("decoding %s's %s", pid, kind);
@@ -580,7 +613,7 @@ hc_mixer_handle_message (HcMixer *self, GstMessage *message)
   GHashTableIter iter;
   gpointer out;
 
-  if (s == NULL || !gst_structure_has_name (s, "hcmixminus-levels")
+  if (s == NULL || !gst_structure_has_name (s, HC_MIX_MINUS_LEVELS_MESSAGE)
       || GST_MESSAGE_SRC (message) != GST_OBJECT (self->audio))
     return FALSE;
   pads = gst_structure_get_value (s, "pads");
@@ -650,7 +683,6 @@ hc_mixer_new (GstBin *bin, const HcMcuSettings *settings, GError **error)
   self->video = load_bin (self, "mcu-video", error);
   if (self->video == NULL)
     return NULL;
-  gst_object_set_name (GST_OBJECT (self->video), "mcu-video");
   self->compositor = gst_bin_get_by_name (GST_BIN (self->video), "mix");
   size = gst_caps_new_simple (
       "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT,
@@ -668,18 +700,13 @@ hc_mixer_new (GstBin *bin, const HcMcuSettings *settings, GError **error)
   self->video_head = hc_track_head_new (bin, src, "mix-video");
 
   self->audio = gst_element_factory_make ("hcmixminus", "mcu-audio");
-  if (self->audio) {
-    g_object_set (self->audio, "max-mixed", settings->max_mixed, NULL);
-  } else {
-    /* FIXME: until hcmixminus lands: a plain sum for everyone */
-    self->audio = gst_element_factory_make ("audiomixer", "mcu-audio");
-  }
   if (self->audio == NULL) {
     g_set_error (error, GST_CORE_ERROR, GST_CORE_ERROR_MISSING_PLUGIN,
                  "no hcmixminus element");
     return NULL;
   }
   gst_object_ref_sink (self->audio);
+  g_object_set (self->audio, "max-mixed", settings->max_mixed, NULL);
   gst_bin_add (bin, self->audio);
   gst_element_sync_state_with_parent (self->audio);
   self->sum = audio_output_new (self, -1, error);
