@@ -255,7 +255,7 @@ disable_upnp (GstElement *webrtcbin)
 }
 
 Client *
-client_new_full (const gchar *pid, gint width, gint height)
+client_new_full (const gchar *pid, gint width, gint height, gboolean audio)
 {
   Client *c = g_new0 (Client, 1);
   g_autoptr (GError) error = NULL;
@@ -276,16 +276,18 @@ client_new_full (const gchar *pid, gint width, gint height)
         " ! vp8enc deadline=1 keyframe-max-dist=15 ! rtpvp8pay pt=96 "
         " ! queue ! w. ",
         width, height, slow_factor () > 1 ? 5 : 15);
+  g_assert_true (video || audio);
   description = g_strdup_printf (
-      "webrtcbin name=w bundle-policy=max-bundle %s"
-      "audiotestsrc is-live=true ! opusenc ! rtpopuspay pt=111 ! queue ! w.",
-      video ? video : "");
+      "webrtcbin name=w bundle-policy=max-bundle %s%s", video ? video : "",
+      audio ? "audiotestsrc is-live=true ! opusenc ! rtpopuspay pt=111 "
+              " ! queue ! w."
+            : "");
   c->pipeline = gst_parse_launch (description, &error);
   g_assert_no_error (error);
   c->webrtcbin = gst_bin_get_by_name (GST_BIN (c->pipeline), "w");
   disable_upnp (c->webrtcbin);
   g_signal_emit_by_name (c->webrtcbin, "get-transceivers", &transceivers);
-  g_assert_cmpuint (transceivers->len, ==, video ? 2 : 1);
+  g_assert_cmpuint (transceivers->len, ==, (video ? 1 : 0) + (audio ? 1 : 0));
   for (guint i = 0; i < transceivers->len; i++)
     g_object_set (g_array_index (transceivers, GstWebRTCRTPTransceiver *, i),
                   "direction", GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
@@ -305,7 +307,7 @@ client_new (const gchar *pid)
 {
   /* under valgrind (HC_TEST_SLOW), less to encode */
   return client_new_full (pid, slow_factor () > 1 ? 64 : 160,
-                          slow_factor () > 1 ? 48 : 120);
+                          slow_factor () > 1 ? 48 : 120, TRUE);
 }
 
 void

@@ -94,9 +94,10 @@ void dump_receivers (Client *c);
 gboolean everyone_receives_everyone (gpointer data);
 void dump_path (Fixture *f, const gchar *publisher, const gchar *subscriber);
 void assert_still_flowing (Fixture *f, Client *c, const gchar *publisher);
-/* A client publishing Opus, and VP8 at @width x @height unless @width is
- * 0; its video size can change later (client_set_video_size). */
-Client *client_new_full (const gchar *pid, gint width, gint height);
+/* A client publishing VP8 at @width x @height unless @width is 0, and Opus
+ * if @audio; its video size can change later (client_set_video_size). */
+Client *client_new_full (const gchar *pid, gint width, gint height,
+                         gboolean audio);
 void client_set_video_size (Client *c, gint width, gint height);
 
 G_END_DECLS

@@ -89,7 +89,8 @@ receives_mix (gpointer data)
                 st.height, st.audio_buffers);
   return !c->negotiating && st.video_streams == 1 && st.audio_streams == 1
          && st.frames >= MIX_FRAMES && st.width == MIX_WIDTH
-         && st.height == MIX_HEIGHT && st.audio_buffers >= MIN_BUFFERS;
+         && st.height == MIX_HEIGHT && st.audio_buffers >= MIN_BUFFERS
+         && st.audio_csrcs > 0;
 }
 
 /* Mixed frames keep arriving at @c (a stall of the composite would stop
@@ -355,8 +356,8 @@ test_bad_publishers (void)
   g_signal_connect (f.room, "layout-changed", G_CALLBACK (on_layout_changed),
                     NULL);
   fixture_join (&f, client_new ("alice"));
-  fixture_join (&f, client_new_full ("nocam", 0, 0));
-  resizer = client_new_full ("resizer", 160, 120);
+  fixture_join (&f, client_new_full ("nocam", 0, 0, TRUE));
+  resizer = client_new_full ("resizer", 160, 120, TRUE);
   fixture_join (&f, resizer);
   carol = client_new ("carol");
   carol->decode_video = TRUE;
@@ -443,7 +444,8 @@ both_receive_mix (gpointer data)
 
 /* Two MCU receivers share the decoders and the video encoder: each
  * published track is decoded once, and only the audio is encoded per
- * receiver (its own mix-minus). */
+ * receiver that publishes audio (its own mix-minus); dave publishes none
+ * and hears the plain sum. */
 static void
 test_two_mcu_receivers (void)
 {
@@ -453,7 +455,8 @@ test_two_mcu_receivers (void)
   fixture_init (&f);
   set_small_mix (f.room);
   for (guint i = 0; i < G_N_ELEMENTS (pids); i++) {
-    Client *c = client_new (pids[i]);
+    Client *c = i == 2 ? client_new_full (pids[i], 160, 120, FALSE)
+                       : client_new (pids[i]);
 
     if (i > 0) {
       c->decode_video = TRUE;
@@ -463,17 +466,20 @@ test_two_mcu_receivers (void)
   }
   in_time (wait_until (both_receive_mix, &f, MIX_WAIT_MS),
            "carol and dave decoding the mix");
-  /* 3 video publishers, 3 audio ones: one input each */
+  /* 3 video publishers, 2 audio ones: one input each */
   g_assert_cmpuint (count_named (f.room, "mcu-video-input"), ==, 3);
-  g_assert_cmpuint (count_named (f.room, "mcu-audio-input"), ==, 3);
+  g_assert_cmpuint (count_named (f.room, "mcu-audio-input"), ==, 2);
   /* and one composite */
   g_assert_cmpuint (count_named (f.room, "mcu-video-"), ==, 3 + 1);
-  /* the plain sum, and carol's and dave's mix-minus */
-  g_assert_cmpuint (count_named (f.room, "mcu-audio-output"), ==, 3);
-
-  hc_media_room_set_mode (f.room, "dave", HC_MEDIA_MODE_SFU);
-  g_assert_true (hc_media_room_has_mixer (f.room));
+  /* the plain sum, and carol's mix-minus */
   g_assert_cmpuint (count_named (f.room, "mcu-audio-output"), ==, 2);
+  /* carol hears alice; dave hears alice and carol */
+  g_assert_cmpint (mix_stats (f.clients->pdata[1]).audio_csrcs, ==, 1);
+  g_assert_cmpint (mix_stats (f.clients->pdata[2]).audio_csrcs, ==, 2);
+
+  hc_media_room_set_mode (f.room, "carol", HC_MEDIA_MODE_SFU);
+  g_assert_true (hc_media_room_has_mixer (f.room));
+  g_assert_cmpuint (count_named (f.room, "mcu-audio-output"), ==, 1);
   for (guint i = 0; i < G_N_ELEMENTS (pids); i++) {
     hc_media_room_leave (f.room, pids[i]);
     ((Client *)f.clients->pdata[i])->room = NULL;
