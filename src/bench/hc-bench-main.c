@@ -215,6 +215,7 @@ run_mcu (HcBenchContext *ctx, const Options *o)
   }
   for (guint i = 0; i < G_N_ELEMENTS (profiles); i++) {
     g_autoptr (GError) error = NULL;
+    gdouble cpu[HC_BENCH_MCU_STEPS], floor_cpu = -1;
     Options own = *o;
 
     own.server_url = NULL;
@@ -226,12 +227,28 @@ run_mcu (HcBenchContext *ctx, const Options *o)
       continue;
     }
     hc_bench_scenario_warmup (ctx);
-    hc_bench_scenario_mcu (ctx, profiles[i].label, rows);
+    hc_bench_scenario_mcu (ctx, profiles[i].label, rows, cpu);
     g_clear_pointer (&ctx->server, hc_bench_server_free);
     g_ptr_array_add (
         rows, hc_bench_mcu_floor (ctx, profiles[i].label, profiles[i].width,
                                   profiles[i].height, profiles[i].fps, o->width,
-                                  o->height, o->fps));
+                                  o->height, o->fps, &floor_cpu));
+    /* Issue 9's goals: the mixer (MCU 1 less the SFU-only room) at most
+     * 1.1x the bare graph, and further receivers almost free. */
+    if (cpu[0] >= 0 && cpu[1] >= 0 && floor_cpu > 0)
+      g_ptr_array_add (
+          rows, g_strdup_printf ("%-9s mixer      %5.1f%% (MCU 1 - MCU 0) = "
+                                 "%.2fx the floor",
+                                 profiles[i].label, cpu[1] - cpu[0],
+                                 (cpu[1] - cpu[0]) / floor_cpu));
+    if (cpu[1] >= 0 && cpu[HC_BENCH_MCU_STEPS - 1] >= 0)
+      g_ptr_array_add (
+          rows,
+          g_strdup_printf (
+              "%-9s receivers  %+5.1f%% per MCU receiver beyond the first",
+              profiles[i].label,
+              (cpu[HC_BENCH_MCU_STEPS - 1] - cpu[1])
+                  / (hc_bench_mcu_receivers[HC_BENCH_MCU_STEPS - 1] - 1)));
   }
   g_print ("MCU mode: one room of 4 publishers (VP8 %dx%d@%d + Opus each), "
            "MCU receivers publishing Opus; server CPU over %u s per row\n",

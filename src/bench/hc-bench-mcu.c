@@ -7,8 +7,8 @@
  * the practical floor: the same mixing graph, built from the pipelines/
  * files the server loads, run alone under gst-launch-1.0 with 4 VP8 and 4
  * Opus RTP inputs arriving over loopback UDP from a second gst-launch-1.0
- * (not measured): 4 decodes, one composite, one encode, one audio mix and
- * its encode.
+ * (not measured): 4 decodes, one composite, one encode, one audio mix
+ * (hcmixminus, from the plugin in the build tree) and its encode.
  *
  *   row "MCU x"  = server CPU with x MCU receivers
  *   row "floor"  = CPU of the gst-launch-1.0 graph alone
@@ -28,7 +28,7 @@
 /* UDP ports of the floor's inputs: video 0..3, audio 4..7 from here. */
 #define FLOOR_PORT_BASE 47210
 
-static const guint receiver_steps[] = { 0, 1, 2, 4 };
+const guint hc_bench_mcu_receivers[HC_BENCH_MCU_STEPS] = { 0, 1, 2, 4 };
 
 typedef struct {
   GPtrArray *receivers; /* HcBenchClient */
@@ -106,13 +106,16 @@ mark_receivers (Receivers *r)
 
 void
 hc_bench_scenario_mcu (HcBenchContext *ctx, const gchar *profile,
-                       GPtrArray *rows)
+                       GPtrArray *rows, gdouble cpu_out[HC_BENCH_MCU_STEPS])
 {
   HcBenchRoomSet *set = hc_bench_room_set_new (ctx);
   g_autoptr (GString) note = g_string_new (NULL);
   Receivers r = { g_ptr_array_new_with_free_func (g_object_unref) };
   GPid pid = hc_bench_server_get_pid (ctx->server);
   const gchar *room_name;
+
+  for (guint step = 0; step < HC_BENCH_MCU_STEPS; step++)
+    cpu_out[step] = -1;
 
   g_printerr ("hyperconf-bench: %s: MCU %s, %u publishers ...\n", ctx->label,
               profile, PUBLISHERS);
@@ -125,11 +128,11 @@ hc_bench_scenario_mcu (HcBenchContext *ctx, const gchar *profile,
   room_name = hc_bench_client_get_config (
                   g_ptr_array_index (hc_bench_room_set_get_room (set, 0), 0))
                   ->room;
-  for (guint step = 0; step < G_N_ELEMENTS (receiver_steps); step++) {
+  for (guint step = 0; step < G_N_ELEMENTS (hc_bench_mcu_receivers); step++) {
     g_autofree gchar *streams = NULL;
     gdouble cpu;
 
-    while (r.receivers->len < receiver_steps[step]) {
+    while (r.receivers->len < hc_bench_mcu_receivers[step]) {
       g_autofree gchar *name
           = g_strdup_printf ("mcu-%u-%u", ctx->serial++, r.receivers->len);
       HcBenchClient *c = hc_bench_context_new_client_full (
@@ -143,17 +146,18 @@ hc_bench_scenario_mcu (HcBenchContext *ctx, const gchar *profile,
       g_ptr_array_add (rows,
                        g_strdup_printf ("%-9s MCU %-6u the mix did not reach "
                                         "every receiver",
-                                        profile, receiver_steps[step]));
+                                        profile, hc_bench_mcu_receivers[step]));
       break;
     }
     hc_bench_sleep (WARMUP_MS);
     mark_receivers (&r);
-    cpu = measure_cpu (pid, ctx->measure_s);
+    cpu = cpu_out[step] = measure_cpu (pid, ctx->measure_s);
     streams = receivers_window (&r);
-    g_ptr_array_add (rows, g_strdup_printf ("%-9s MCU %-6u server %5.1f%% of "
-                                            "a core  (receivers got %s)",
-                                            profile, receiver_steps[step], cpu,
-                                            *streams ? streams : "-"));
+    g_ptr_array_add (rows,
+                     g_strdup_printf ("%-9s MCU %-6u server %5.1f%% of "
+                                      "a core  (receivers got %s)",
+                                      profile, hc_bench_mcu_receivers[step],
+                                      cpu, *streams ? streams : "-"));
     g_printerr ("hyperconf-bench: %s\n",
                 (gchar *)g_ptr_array_index (rows, rows->len - 1));
   }
@@ -268,9 +272,9 @@ floor_description (guint width, guint height, guint fps, GError **error)
         FLOOR_PORT_BASE + i, input, i);
   audio_output = without_names (aout);
   audio_input = without_names (ain);
-  g_string_append_printf (d,
-                          "audiomixer name=amix force-live=true ! %s ! "
-                          "fakesink sync=false ",
+  /* The server's own mix-minus element; its plain sum is what a listener
+   * hears. */
+  g_string_append_printf (d, "hcmixminus name=amix ! %s ! fakesink sync=false ",
                           audio_output);
   for (guint i = 0; i < PUBLISHERS; i++)
     g_string_append_printf (d,
@@ -301,23 +305,29 @@ sources_description (const HcBenchContext *ctx, guint width, guint height,
   return g_string_free (d, FALSE);
 }
 
+/* gst-launch-1.0 finds hcmixminus in the plugin built next to us. */
 static GSubprocess *
 gst_launch (const gchar *description, GError **error)
 {
   g_auto (GStrv) argv = NULL;
   g_autofree gchar *command
       = g_strdup_printf ("gst-launch-1.0 -q %s", description);
+  g_autofree gchar *plugins
+      = g_build_filename (HC_BENCH_BUILD_DIR, "..", "media", NULL);
+  g_autoptr (GSubprocessLauncher) launcher
+      = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
 
   if (!g_shell_parse_argv (command, NULL, &argv, error))
     return NULL;
-  return g_subprocess_newv ((const gchar *const *)argv,
-                            G_SUBPROCESS_FLAGS_STDOUT_SILENCE, error);
+  g_subprocess_launcher_setenv (launcher, "GST_PLUGIN_PATH", plugins, TRUE);
+  return g_subprocess_launcher_spawnv (launcher, (const gchar *const *)argv,
+                                       error);
 }
 
 gchar *
 hc_bench_mcu_floor (const HcBenchContext *ctx, const gchar *profile,
                     guint width, guint height, guint fps, guint in_width,
-                    guint in_height, guint in_fps)
+                    guint in_height, guint in_fps, gdouble *cpu_out)
 {
   g_autoptr (GError) error = NULL;
   g_autofree gchar *graph = floor_description (width, height, fps, &error);
@@ -327,6 +337,7 @@ hc_bench_mcu_floor (const HcBenchContext *ctx, const gchar *profile,
   gdouble cpu;
   gboolean alive;
 
+  *cpu_out = -1;
   if (graph == NULL)
     return g_strdup_printf ("%-9s floor      not run: %s", profile,
                             error->message);
@@ -351,6 +362,8 @@ hc_bench_mcu_floor (const HcBenchContext *ctx, const gchar *profile,
       g_subprocess_force_exit (*p);
   g_subprocess_wait (sources, NULL, NULL);
   g_subprocess_wait (floor, NULL, NULL);
+  if (alive)
+    *cpu_out = cpu;
   if (!alive || cpu < 0)
     return g_strdup_printf ("%-9s floor      gst-launch-1.0 stopped early "
                             "(a pipeline error)",
