@@ -643,6 +643,30 @@ room_mode (Client *c, const gchar *pid)
                                               : NULL;
 }
 
+/* Tiles of the room object's layout in @c's view (-1: no layout). */
+static gint
+room_tiles (Client *c)
+{
+  HcSyncObject *room
+      = c->room_object ? hc_syncher_lookup_observed (c->syncher, c->room_object)
+                       : NULL;
+  JsonNode *node = room ? hc_sync_object_lookup (room, "layout.tiles") : NULL;
+
+  return node && JSON_NODE_HOLDS_ARRAY (node)
+             ? (gint)json_array_get_length (json_node_get_array (node))
+             : -1;
+}
+
+static gboolean
+room_has_active_speaker (Client *c)
+{
+  HcSyncObject *room
+      = c->room_object ? hc_syncher_lookup_observed (c->syncher, c->room_object)
+                       : NULL;
+
+  return room && hc_sync_object_lookup (room, "activeSpeaker") != NULL;
+}
+
 static gboolean
 room_has_mixer (Fixture *f, const gchar *room)
 {
@@ -696,12 +720,18 @@ test_mcu_mode (Fixture *f, gconstpointer data)
   RUN_UNTIL (buffers_from (sfu, mcu->pid) > 20);
   RUN_UNTIL (buffers_from (mcu, "mix") > 20);
   g_assert_cmpuint (buffers_from (mcu, sfu->pid), ==, 0);
+  /* §9.4: the composite's tiles, one per video publisher, and the tones'
+   * levels name a speaker. */
+  RUN_UNTIL (room_tiles (sfu) == 2);
+  RUN_UNTIL (room_has_active_speaker (sfu));
 
   /* Switched to SFU: one stream pair per other publisher, no mixer. */
   client_set_mode (mcu, "sfu");
   RUN_UNTIL (g_strcmp0 (room_mode (sfu, mcu->pid), "sfu") == 0);
   RUN_UNTIL (buffers_from (mcu, sfu->pid) > 20);
   RUN_UNTIL (!room_has_mixer (f, "mcu1"));
+  /* Without a mixer nobody is heard speaking and there are no tiles. */
+  RUN_UNTIL (room_tiles (sfu) == 0 && !room_has_active_speaker (sfu));
 
   /* And back. */
   client_set_mode (mcu, "mcu");

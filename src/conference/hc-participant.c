@@ -240,6 +240,7 @@ entry_changed (HcParticipant *self, const gchar *path, const gchar *member)
     /* §9.3: the media layer renegotiates this participant. */
     hc_media_room_set_mode (hc_room_get_media (self->room), self->pid,
                             hc_participant_media_mode (self));
+    hc_room_mixer_check (self->room);
   }
   hc_room_participant_changed (self->room, self);
 }

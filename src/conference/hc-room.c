@@ -27,6 +27,7 @@ struct _HcRoom {
   GHashTable *participants; /* pid -> HcParticipant */
   HcMcuLayout layout;       /* of the composite, for the room object */
   gchar *active_speaker;    /* pid, as the room object shows it, or NULL */
+  gboolean layout_shown;    /* the room object lists the mixer's tiles */
 };
 
 G_DEFINE_FINAL_TYPE (HcRoom, hc_room, G_TYPE_OBJECT)
@@ -211,9 +212,38 @@ on_layout_changed (HcMediaRoom *media, GVariant *tiles, gpointer user_data)
     json_array_add_object_element (array, tile);
   }
   value = layout_node (self, array);
+  self->layout_shown = json_array_get_length (array) > 0;
   if (self->object
       && !hc_syncher_set (self->syncher, self->object, "layout", value, &error))
     g_warning ("room %s: layout: %s", self->name, error->message);
+}
+
+/* The mixer stops with its last MCU receiver without a word: what the room
+ * object says it saw goes with it (nobody is heard speaking any more). */
+void
+hc_room_mixer_check (HcRoom *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (hc_media_room_has_mixer (self->media))
+    return;
+  g_hash_table_iter_init (&iter, self->participants);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    HcParticipant *participant = value;
+
+    if (participant->speaking && !participant->left) {
+      participant->speaking = FALSE;
+      hc_room_participant_changed (self, participant);
+    }
+  }
+  set_active_speaker (self, NULL);
+  if (self->layout_shown && self->object) {
+    g_autoptr (JsonNode) layout = layout_node (self, NULL);
+
+    self->layout_shown = FALSE;
+    hc_syncher_set (self->syncher, self->object, "layout", layout, NULL);
+  }
 }
 
 static HcMcuSettings
@@ -510,6 +540,7 @@ hc_room_leave (HcRoom *self, HcParticipant *participant)
   /* §9.4: activeSpeaker goes with the speaker. */
   if (g_strcmp0 (self->active_speaker, participant->pid) == 0)
     set_active_speaker (self, NULL);
+  hc_room_mixer_check (self);
   path = entry_path (participant);
   if (self->object)
     hc_syncher_remove (self->syncher, self->object, path, NULL);

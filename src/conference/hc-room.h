@@ -117,5 +117,8 @@ void hc_participant_close (HcParticipant *self);
 
 /* Room callbacks from participants. */
 void hc_room_participant_changed (HcRoom *self, HcParticipant *participant);
+/* After a mode change or a leave: when the mixer stopped, the room object
+ * shows nobody speaking and no tiles. */
+void hc_room_mixer_check (HcRoom *self);
 
 G_END_DECLS
