@@ -28,8 +28,10 @@ typedef struct {
   gchar *server_object; /* the server's Connection object for us */
   gchar *room_object;   /* the room object */
   gchar *pid;
-  gchar *offer; /* the join offer, kept to try joining again */
-  gchar *token; /* (nullable): options.token of the next join */
+  gchar *offer;        /* the join offer, kept to try joining again */
+  gchar *token;        /* (nullable): options.token of the next join */
+  const gchar *mode;   /* options.mode of the join (NULL: "sfu") */
+  const gchar *layout; /* options.layout of the join, or NULL */
   gint join_code;
   GHashTable *buffers_by_mid; /* mid -> guint count (atomic via lock) */
   GMutex lock;
@@ -364,7 +366,9 @@ client_join (Fixture *f, Client *c, const gchar *room, const gchar *sdp)
   json_object_set_string_member (description, "sdp", sdp);
   json_object_set_object_member (data, "connectionDescription", description);
   json_object_set_array_member (data, "iceCandidates", json_array_new ());
-  json_object_set_string_member (options, "mode", "sfu");
+  json_object_set_string_member (options, "mode", c->mode ? c->mode : "sfu");
+  if (c->layout)
+    json_object_set_string_member (options, "layout", c->layout);
   if (c->token)
     json_object_set_string_member (options, "token", c->token);
   json_object_set_object_member (data, "options", options);
@@ -601,8 +605,11 @@ test_bad_joins (Fixture *f, gconstpointer data)
     const gchar *room;
     const gchar *sdp;
     gint code;
+    const gchar *layout;
   } cases[] = {
     { "room1", "this is not SDP", 400 },
+    /* docs/protocol.md, appendix: "grid" or "speaker" only. */
+    { "room1", "v=0\r\n", 400, "mosaic" },
     /* Parses, but no usable media (only H.264). */
     { "room1",
       "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
@@ -617,6 +624,7 @@ test_bad_joins (Fixture *f, gconstpointer data)
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    c->layout = cases[i].layout;
     client_join (f, c, cases[i].room, cases[i].sdp);
     RUN_UNTIL (c->join_code != 0);
     g_assert_cmpint (c->join_code, ==, cases[i].code);
@@ -624,6 +632,121 @@ test_bad_joins (Fixture *f, gconstpointer data)
     g_assert_cmpuint (hc_conference_get_n_rooms (f->conference), ==, 0);
     hc_syncher_delete_reported (c->syncher, c->own);
     c->own = NULL;
+  }
+}
+
+/* The participant entry's "mode" in @c's view of the room object. */
+static const gchar *
+room_mode (Client *c, const gchar *pid)
+{
+  HcSyncObject *room
+      = c->room_object ? hc_syncher_lookup_observed (c->syncher, c->room_object)
+                       : NULL;
+  g_autofree gchar *path = g_strdup_printf ("participants.%s.mode", pid);
+  JsonNode *node = room ? hc_sync_object_lookup (room, path) : NULL;
+
+  return node && JSON_NODE_HOLDS_VALUE (node) ? json_node_get_string (node)
+                                              : NULL;
+}
+
+/* Tiles of the room object's layout in @c's view (-1: no layout). */
+static gint
+room_tiles (Client *c)
+{
+  HcSyncObject *room
+      = c->room_object ? hc_syncher_lookup_observed (c->syncher, c->room_object)
+                       : NULL;
+  JsonNode *node = room ? hc_sync_object_lookup (room, "layout.tiles") : NULL;
+
+  return node && JSON_NODE_HOLDS_ARRAY (node)
+             ? (gint)json_array_get_length (json_node_get_array (node))
+             : -1;
+}
+
+static gboolean
+room_has_active_speaker (Client *c)
+{
+  HcSyncObject *room
+      = c->room_object ? hc_syncher_lookup_observed (c->syncher, c->room_object)
+                       : NULL;
+
+  return room && hc_sync_object_lookup (room, "activeSpeaker") != NULL;
+}
+
+static gboolean
+room_has_mixer (Fixture *f, const gchar *room)
+{
+  guint n_elements = 0;
+  gboolean has_mixer = FALSE;
+
+  return hc_conference_get_room_media (f->conference, room, &n_elements,
+                                       &has_mixer)
+         && has_mixer;
+}
+
+/* §9.3: the client updates options as a whole object. */
+static void
+client_set_mode (Client *c, const gchar *mode)
+{
+  JsonObject *options = json_object_new ();
+  g_autoptr (JsonNode) value = NULL;
+
+  json_object_set_string_member (options, "mode", mode);
+  value = json_node_init_object (json_node_alloc (), options);
+  json_object_unref (options);
+  g_assert_true (hc_syncher_set (c->syncher, c->own, "options", value, NULL));
+}
+
+/* MCU mode through the conference layer: options.mode at join reaches
+ * the media room (a mixer, the "mix" stream, the room object's mode), and
+ * an update of options switches it both ways. */
+static void
+test_mcu_mode (Fixture *f, gconstpointer data)
+{
+  Client *sfu = &f->clients[0];
+  Client *mcu = &f->clients[1];
+
+  mcu->mode = "mcu";
+  for (gint i = 0; i < 2; i++) {
+    Client *c = &f->clients[i];
+    g_autofree gchar *offer = NULL;
+
+    client_media_start (c);
+    offer = client_create_offer (c);
+    client_join (f, c, "mcu1", offer);
+    RUN_UNTIL (c->join_code != 0);
+    g_assert_cmpint (c->join_code, ==, 200);
+    RUN_UNTIL (c->pid != NULL && c->room_object != NULL);
+  }
+  RUN_UNTIL (g_strcmp0 (room_mode (sfu, mcu->pid), "mcu") == 0
+             && g_strcmp0 (room_mode (sfu, sfu->pid), "sfu") == 0);
+  g_assert_true (room_has_mixer (f, "mcu1"));
+  /* The MCU receiver gets the mix (audio and video); the SFU one gets the
+   * MCU participant's own tracks, which it still publishes. */
+  RUN_UNTIL (buffers_from (sfu, mcu->pid) > 20);
+  RUN_UNTIL (buffers_from (mcu, "mix") > 20);
+  g_assert_cmpuint (buffers_from (mcu, sfu->pid), ==, 0);
+  /* §9.4: the composite's tiles, one per video publisher, and the tones'
+   * levels name a speaker. */
+  RUN_UNTIL (room_tiles (sfu) == 2);
+  RUN_UNTIL (room_has_active_speaker (sfu));
+
+  /* Switched to SFU: one stream pair per other publisher, no mixer. */
+  client_set_mode (mcu, "sfu");
+  RUN_UNTIL (g_strcmp0 (room_mode (sfu, mcu->pid), "sfu") == 0);
+  RUN_UNTIL (buffers_from (mcu, sfu->pid) > 20);
+  RUN_UNTIL (!room_has_mixer (f, "mcu1"));
+  /* Without a mixer nobody is heard speaking and there are no tiles. */
+  RUN_UNTIL (room_tiles (sfu) == 0 && !room_has_active_speaker (sfu));
+
+  /* And back. */
+  client_set_mode (mcu, "mcu");
+  RUN_UNTIL (g_strcmp0 (room_mode (sfu, mcu->pid), "mcu") == 0);
+  RUN_UNTIL (room_has_mixer (f, "mcu1"));
+  {
+    guint before = buffers_from (mcu, "mix");
+
+    RUN_UNTIL (buffers_from (mcu, "mix") > before + 20);
   }
 }
 
@@ -868,6 +991,8 @@ main (int argc, char **argv)
               test_three_clients_sfu, fixture_tear_down);
   g_test_add ("/conference/bad-joins", Fixture, NULL, fixture_set_up,
               test_bad_joins, fixture_tear_down);
+  g_test_add ("/conference/mcu-mode", Fixture, NULL, fixture_set_up,
+              test_mcu_mode, fixture_tear_down);
   g_test_add ("/conference/vanish-mid-join", Fixture, NULL, fixture_set_up,
               test_vanish_mid_join, fixture_tear_down);
   g_test_add ("/conference/admin-calls", Fixture, NULL, fixture_set_up,

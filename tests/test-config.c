@@ -6,6 +6,7 @@
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <gst/gst.h>
 
 #include <hyperconf/hc-config.h>
 #include <hyperconf/hc-error.h>
@@ -88,6 +89,16 @@ assert_defaults (const HcConfig *config)
   g_assert_null (config->conference.token_secret);
   g_assert_null (config->admin_secret);
   g_assert_null (config->tls_certificate);
+  g_assert_cmpuint (config->conference.mcu.width, ==, 640);
+  g_assert_cmpuint (config->conference.mcu.height, ==, 360);
+  g_assert_cmpuint (config->conference.mcu.framerate, ==, 15);
+  g_assert_cmpint (config->conference.mcu.codec, ==, HC_MCU_CODEC_VP8);
+  g_assert_cmpuint (config->conference.mcu.video_bitrate, ==, 300000);
+  g_assert_cmpuint (config->conference.mcu.audio_bitrate, ==, 32000);
+  g_assert_cmpint (config->conference.mcu.layout, ==, HC_MCU_LAYOUT_GRID);
+  g_assert_cmpuint (config->conference.mcu.max_tiles, ==, 9);
+  g_assert_cmpuint (config->conference.mcu.max_mixed, ==, 3);
+  g_assert_cmpuint (config->conference.mcu.keyframe_interval_ms, ==, 500);
   /* A build tree: the source tree's pages, canonical. */
   expected = g_build_filename (root, "data", "www", NULL);
   expected_real = realpath (expected, NULL);
@@ -149,7 +160,21 @@ test_every_key (Fixture *f, gconstpointer data)
                     "[webrtc]\n"
                     "ice-servers=[{\"urls\": \"stun:stun.example.org:3478\"}, "
                     "{\"urls\": [\"turn:t.example.org?transport=udp\"], "
-                    "\"username\": \"u\", \"credential\": \"p\"}]\n");
+                    "\"username\": \"u\", \"credential\": \"p\"}]\n"
+                    "[conference]\n"
+                    "max-participants=5\n"
+                    "max-rooms=6\n"
+                    "[mcu]\n"
+                    "width=320\n"
+                    "height=180\n"
+                    "framerate=30\n"
+                    "video-codec=vp8\n"
+                    "video-bitrate=1200\n"
+                    "audio-bitrate=64\n"
+                    "layout=speaker\n"
+                    "max-tiles=4\n"
+                    "max-mixed=0\n"
+                    "keyframe-interval=2000\n");
   g_autoptr (HcConfig) config = hc_config_load (path, &error);
   g_autofree gchar *www_real = realpath (f->www, NULL);
 
@@ -176,6 +201,59 @@ test_every_key (Fixture *f, gconstpointer data)
                    "[{\"urls\":\"stun:stun.example.org:3478\"},"
                    "{\"urls\":[\"turn:t.example.org?transport=udp\"],"
                    "\"username\":\"u\",\"credential\":\"p\"}]");
+  g_assert_cmpuint (config->conference.max_participants, ==, 5);
+  g_assert_cmpuint (config->conference.max_rooms, ==, 6);
+  g_assert_cmpuint (config->conference.mcu.width, ==, 320);
+  g_assert_cmpuint (config->conference.mcu.height, ==, 180);
+  g_assert_cmpuint (config->conference.mcu.framerate, ==, 30);
+  g_assert_cmpint (config->conference.mcu.codec, ==, HC_MCU_CODEC_VP8);
+  g_assert_cmpuint (config->conference.mcu.video_bitrate, ==, 1200000);
+  g_assert_cmpuint (config->conference.mcu.audio_bitrate, ==, 64000);
+  g_assert_cmpint (config->conference.mcu.layout, ==, HC_MCU_LAYOUT_SPEAKER);
+  g_assert_cmpuint (config->conference.mcu.max_tiles, ==, 4);
+  g_assert_cmpuint (config->conference.mcu.max_mixed, ==, 0);
+  g_assert_cmpuint (config->conference.mcu.keyframe_interval_ms, ==, 2000);
+}
+
+/* H.264 is taken exactly when this machine has an encoder for it. */
+static void
+test_h264 (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path
+      = write_file (f, "h264.conf", "[mcu]\nvideo-codec=h264\n");
+  g_autoptr (HcConfig) config = hc_config_load (path, &error);
+  gboolean have_encoder = gst_registry_check_feature_version (
+                              gst_registry_get (), "openh264enc", 1, 0, 0)
+                          || gst_registry_check_feature_version (
+                              gst_registry_get (), "x264enc", 1, 0, 0);
+
+  if (have_encoder) {
+    g_assert_no_error (error);
+    g_assert_cmpint (config->conference.mcu.codec, ==, HC_MCU_CODEC_H264);
+  } else {
+    g_assert_error (error, HC_CONFIG_ERROR, HC_CONFIG_ERROR_INVALID_VALUE);
+    g_assert_nonnull (strstr (error->message, "[mcu] video-codec"));
+    g_assert_nonnull (strstr (error->message, "openh264enc"));
+  }
+}
+
+/* The message for an unknown group lists every group a user may write. */
+static void
+test_unknown_group_lists_all (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = write_file (f, "group.conf", "[mcuu]\nwidth=2\n");
+  g_autoptr (HcConfig) config = hc_config_load (path, &error);
+
+  g_assert_null (config);
+  g_assert_error (error, HC_CONFIG_ERROR, HC_CONFIG_ERROR_UNKNOWN_GROUP);
+  for (const gchar *const *group
+       = (const gchar *const[]){ "[server]", "[node]", "[webrtc]",
+                                 "[conference]", "[mcu]", NULL };
+       *group; group++)
+    if (strstr (error->message, *group) == NULL)
+      g_error ("“%s” does not list %s", error->message, *group);
 }
 
 static void
@@ -258,6 +336,29 @@ static const BadCase bad_cases[] = {
     "[admin] secret" },
   { "[tls]\ncertificate=/nonexistent/cert.pem\nkey=/nonexistent/key.pem\n",
     HC_CONFIG_ERROR_INVALID_VALUE, "/nonexistent/cert.pem" },
+  { "[conference]\nmax-rooms=0\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[conference] max-rooms" },
+  { "[mcu]\nwidth=641\n", HC_CONFIG_ERROR_INVALID_VALUE, "[mcu] width" },
+  { "[mcu]\nwidth=10\n", HC_CONFIG_ERROR_INVALID_VALUE, "[mcu] width" },
+  { "[mcu]\nheight=4000\n", HC_CONFIG_ERROR_INVALID_VALUE, "[mcu] height" },
+  { "[mcu]\nheight=big\n", HC_CONFIG_ERROR_INVALID_VALUE, "[mcu] height" },
+  { "[mcu]\nframerate=0\n", HC_CONFIG_ERROR_INVALID_VALUE, "[mcu] framerate" },
+  { "[mcu]\nframerate=120\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[mcu] framerate" },
+  { "[mcu]\nvideo-codec=vp9\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[mcu] video-codec" },
+  { "[mcu]\nvideo-bitrate=300k\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[mcu] video-bitrate" },
+  { "[mcu]\nvideo-bitrate=5\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[mcu] video-bitrate" },
+  { "[mcu]\naudio-bitrate=1000\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[mcu] audio-bitrate" },
+  { "[mcu]\nlayout=mosaic\n", HC_CONFIG_ERROR_INVALID_VALUE, "[mcu] layout" },
+  { "[mcu]\nmax-tiles=0\n", HC_CONFIG_ERROR_INVALID_VALUE, "[mcu] max-tiles" },
+  { "[mcu]\nmax-mixed=-1\n", HC_CONFIG_ERROR_INVALID_VALUE, "[mcu] max-mixed" },
+  { "[mcu]\nkeyframe-interval=soon\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[mcu] keyframe-interval" },
+  { "[mcu]\nbitrate=300\n", HC_CONFIG_ERROR_UNKNOWN_KEY, "[mcu] bitrate" },
   { "[server]\nprot=8080\n", HC_CONFIG_ERROR_UNKNOWN_KEY, "[server] prot" },
   { "[node]\nport=8080\n", HC_CONFIG_ERROR_UNKNOWN_KEY, "[node] port" },
   { "[sever]\nport=8080\n", HC_CONFIG_ERROR_UNKNOWN_GROUP, "[sever]" },
@@ -422,6 +523,22 @@ test_cli_unknown_key (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (err, "listen-address"));
 }
 
+/* A bad [mcu] value stops the daemon like any other. */
+static void
+test_cli_bad_mcu (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *path = write_file (f, "bad.conf", "[mcu]\nlayout=mosaic\n");
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  const gchar *args[] = { "--config", path, NULL };
+  gint status = run_hyperconf (args, &out, &err);
+
+  if (status < 0)
+    return;
+  g_assert_cmpint (status, ==, 2);
+  g_assert_nonnull (strstr (err, "[mcu] layout"));
+}
+
 static void
 test_cli_bad_options (void)
 {
@@ -579,6 +696,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  gst_init (&argc, &argv);
 
   g_test_add_func ("/config/defaults", test_defaults);
   g_test_add_func ("/config/shipped-file", test_shipped_file);
@@ -593,6 +711,10 @@ main (int argc, char **argv)
     g_test_add (name, Fixture, &bad_cases[i], fixture_set_up, test_bad_value,
                 fixture_tear_down);
   }
+  g_test_add ("/config/h264", Fixture, NULL, fixture_set_up, test_h264,
+              fixture_tear_down);
+  g_test_add ("/config/unknown-group-lists-all", Fixture, NULL, fixture_set_up,
+              test_unknown_group_lists_all, fixture_tear_down);
   g_test_add_func ("/config/missing-file", test_missing_file);
   g_test_add ("/config/overrides", Fixture, NULL, fixture_set_up,
               test_overrides, fixture_tear_down);
@@ -602,6 +724,8 @@ main (int argc, char **argv)
               test_cli_bad_config, fixture_tear_down);
   g_test_add ("/cli/unknown-key", Fixture, NULL, fixture_set_up,
               test_cli_unknown_key, fixture_tear_down);
+  g_test_add ("/cli/bad-mcu", Fixture, NULL, fixture_set_up, test_cli_bad_mcu,
+              fixture_tear_down);
   g_test_add_func ("/cli/bad-options", test_cli_bad_options);
   g_test_add ("/config/tls-pair", Fixture, NULL, fixture_set_up, test_tls_pair,
               fixture_tear_down);

@@ -7,7 +7,9 @@
 // (find the server hyperty through the registry instead of /config.json),
 // server=<hyperty URL> (use that conference hyperty), trace=1 (log every
 // message in the console), token=<join token> (sent as options.token, for
-// servers with an [auth] secret; `hyperconf token` mints one).
+// servers with an [auth] secret; `hyperconf token` mints one), mode=mcu (join in low-bandwidth mode: one mixed
+// stream), layout=grid|speaker (the composite's layout, when this person
+// opens the room).
 
 import { ConferenceClient } from './conference.js';
 
@@ -18,7 +20,7 @@ const ui = {
   form: $('join-form'), name: $('name'), room: $('room'), join: $('join'),
   call: $('call'), tiles: $('tiles'), participants: $('participants'),
   muteAudio: $('mute-audio'), muteVideo: $('mute-video'), leave: $('leave'),
-  status: $('status'),
+  lowBandwidth: $('low-bandwidth'), status: $('status'),
 };
 
 ui.name.value = params.get('name') ?? localStorage.getItem('hyperconf.name') ?? '';
@@ -26,8 +28,10 @@ ui.room.value = params.get('room') ?? '';
 
 let conf = null;
 let localStream = null;
-/** pid -> {el, video, caption, placeholder, stream} */
+/** pid -> {el, video, caption, placeholder, stream}; pid "mix" in MCU mode */
 const tiles = new Map();
+/** The msid of the server's composited stream (PROTOCOL.md §9.3). */
+const MIX = 'mix';
 let localTile = null;
 /** When this person last clicked Join and Leave (epoch ms), for the test hook. */
 const clicks = { join: null, leave: null };
@@ -134,17 +138,56 @@ function clearTiles() {
   }
 }
 
+// MCU mode: the one tile of the mixed stream, with a ring over the tile of
+// whoever speaks, placed from the room object's layout (fractions of the
+// frame).
+function renderMix(remote) {
+  let tile = tiles.get(MIX);
+  if (!tile) {
+    tile = makeTile('Everyone (mixed)');
+    tile.el.classList.add('mix');
+    tile.el.dataset.pid = MIX;
+    tiles.set(MIX, tile);
+  }
+  const mine = remote.filter((r) => r.pid === MIX);
+  setTileTracks(tile, mine.map((r) => r.track));
+  const video = mine.find((r) => r.kind === 'video');
+  tile.el.classList.toggle('no-video', !video || video.muted);
+  const participants = conf.participants;
+  const regions = conf.layoutTiles.map(({ pid, x, y, w, h }) => {
+    const region = document.createElement('div');
+    region.className = 'region';
+    region.dataset.pid = pid;
+    const name = participants[pid]?.username ?? pid;
+    region.title = name;
+    region.setAttribute('aria-label', name);
+    Object.assign(region.style, {
+      left: `${x * 100}%`, top: `${y * 100}%`, width: `${w * 100}%`, height: `${h * 100}%`,
+    });
+    region.classList.toggle('speaking', participants[pid]?.speaking === true
+      || conf.room?.activeSpeaker === pid);
+    return region;
+  });
+  for (const old of tile.el.querySelectorAll('.region')) old.remove();
+  tile.el.append(...regions);
+}
+
 // One tile per other person in the room object (§9.4): people come and go
 // with it.  Their received tracks play in their tile; a tile whose video
-// track ended, went inactive or is muted shows the name instead.
+// track ended, went inactive or is muted shows the name instead.  In MCU
+// mode one tile shows the mix instead.
 function render() {
   if (!conf) return;
   const participants = conf.participants;
   const remote = conf.remoteTracks();
-  const pids = new Set(Object.keys(participants).filter((pid) => pid !== conf.pid));
+  const mixed = conf.mode === 'mcu';
+  const pids = new Set(mixed ? [MIX]
+    : Object.keys(participants).filter((pid) => pid !== conf.pid));
+  ui.lowBandwidth.checked = mixed;
 
   for (const pid of [...tiles.keys()]) if (!pids.has(pid)) removeTile(pid);
-  for (const pid of pids) {
+  if (mixed) renderMix(remote);
+  for (const pid of mixed ? [] : pids) {
     const p = participants[pid];
     const label = p?.username ?? pid;
     let tile = tiles.get(pid);
@@ -211,6 +254,8 @@ async function join(event) {
   localStorage.setItem('hyperconf.name', name);
   setJoined(true);
   resetMuteButtons();
+  const mode = ui.lowBandwidth.checked || params.get('mode') === 'mcu' ? 'mcu' : 'sfu';
+  const layout = ['grid', 'speaker'].includes(params.get('layout')) ? params.get('layout') : null;
   conf = new ConferenceClient({
     discovery: params.get('discover') === 'registry' ? 'registry' : 'config',
     server: params.get('server'),
@@ -239,7 +284,7 @@ async function join(event) {
     // Without a listener a failed capture would be reported as unhandled
     // before join() gets to it.
     stream.catch(() => {});
-    await conf.join({ name, room, stream, token: params.get('token') });
+    await conf.join({ name, room, stream, mode, layout, token: params.get('token') });
   } catch (error) {
     // conf.join has put the server's code and desc in the status line.
     if (!conf?.status || conf.status.phase !== 'error') {
@@ -269,6 +314,11 @@ function toggle(kind, button) {
 ui.form.addEventListener('submit', join);
 ui.muteAudio.addEventListener('click', () => toggle('audio', ui.muteAudio));
 ui.muteVideo.addEventListener('click', () => toggle('video', ui.muteVideo));
+ui.lowBandwidth.checked = params.get('mode') === 'mcu';
+ui.lowBandwidth.addEventListener('change', () => {
+  conf?.setMode(ui.lowBandwidth.checked ? 'mcu' : 'sfu');
+  render();
+});
 ui.leave.addEventListener('click', async () => {
   clicks.leave = Date.now();
   ui.leave.disabled = true;
@@ -297,6 +347,8 @@ window.hyperconf = Object.freeze({
       roomDeleted: conf?.roomDeleted ?? false,
       participants: plain(conf?.participants ?? {}),
       activeSpeaker: conf?.room?.activeSpeaker ?? null,
+      mode: conf?.mode ?? null,
+      layout: plain(conf?.room?.layout ?? null),
       publishing: { ...(conf?.publishing ?? {}) },
       connectionState: conf?.pc?.connectionState ?? null,
       remote: (conf?.remoteTracks({ all: true }) ?? []).map(({ track, ...r }) => ({
@@ -305,6 +357,9 @@ window.hyperconf = Object.freeze({
       tiles: [...ui.tiles.querySelectorAll('.tile')].map((el) => ({
         label: el.getAttribute('aria-label'), pid: el.dataset.pid ?? null,
         video: !el.classList.contains('no-video'),
+        regions: [...el.querySelectorAll('.region')].map((r) => ({
+          pid: r.dataset.pid, speaking: r.classList.contains('speaking'),
+        })),
       })),
       warnings: [...(conf?.warnings ?? [])],
       timeline: { ...(conf?.timeline ?? {}) },

@@ -8,8 +8,9 @@
 //   conf.addEventListener('room', ...);     // participants / activeSpeaker changed
 //   conf.addEventListener('tracks', ...);   // remote tracks changed
 //   conf.addEventListener('ended', ...);    // left, refused or disconnected
-//   await conf.join({ name, room, stream });
+//   await conf.join({ name, room, stream, mode });  // mode 'sfu' or 'mcu'
 //   conf.setPublishing('audio', false);
+//   conf.setMode('mcu');                    // one mixed stream (msid "mix")
 //   await conf.leave();
 
 import { Runtime, ResponseError } from './reth.js';
@@ -93,6 +94,8 @@ export class ConferenceClient extends EventTarget {
     this.roomDeleted = false;
     this.localStream = null;
     this.publishing = { audio: false, video: false };
+    /** Our Connection object's options (§9.2, §9.3): mode, publish, layout. */
+    this.options = { mode: 'sfu' };
     /** RTCRtpTransceiver -> {track, kind, pid, active} */
     this.remotes = new Map();
     this.negotiation = Promise.resolve();
@@ -156,8 +159,11 @@ export class ConferenceClient extends EventTarget {
    * once the server accepted the join (media follows); rejects with a
    * JoinError or a transport error, after cleaning up.
    */
-  async join({ name, room, stream, token = null }) {
+  async join({ name, room, stream, mode = 'sfu', layout = null, token = null }) {
     if (this.runtime) throw new Error('already joined or joining');
+    if (mode !== 'sfu' && mode !== 'mcu') throw new Error(`mode must be "sfu" or "mcu", not "${mode}"`);
+    // A join token (§9.2) when the server requires one.
+    this.options = { mode, ...(layout ? { layout } : {}), ...(token ? { token } : {}) };
     if (!ROOM_NAME_RE.test(room)) {
       throw new Error('room names are 1 to 128 letters, digits, ".", "_" or "-"');
     }
@@ -165,7 +171,7 @@ export class ConferenceClient extends EventTarget {
     this.username = name;
     this.joinStarted = performance.now();
     try {
-      await this.#join(name, room, stream, token);
+      await this.#join(name, room, stream);
     } catch (error) {
       if (this.leaving) return; // Leave clicked while joining: not a failure
       // Only protocol errors carry a wire code (DOMExceptions have a `code` too).
@@ -176,7 +182,7 @@ export class ConferenceClient extends EventTarget {
     }
   }
 
-  async #join(name, room, stream, token) {
+  async #join(name, room, stream) {
     this.#setStatus('connecting', 'Connecting to the server…');
     const config = await this.#fetchConfig();
     const wsUrl = new URL('/ws', this.origin);
@@ -214,6 +220,7 @@ export class ConferenceClient extends EventTarget {
       pc.addTransceiver(track, { direction: 'sendonly', streams: [stream] });
       publish[track.kind] = true;
     }
+    this.options = { ...this.options, publish };
     this.publishing = { ...publish };
     for (const track of stream.getTracks()) {
       if (!track.enabled) this.publishing[track.kind] = false;
@@ -237,8 +244,7 @@ export class ConferenceClient extends EventTarget {
         displayName: name,
         connectionDescription: { type: 'offer', sdp: pc.localDescription.sdp },
         iceCandidates: this.localCandidates.splice(0),
-        // A join token (§9.2) when the server requires one.
-        options: { mode: 'sfu', publish, ...(token ? { token } : {}) },
+        options: { ...this.options, publish },
         publishing: { ...this.publishing },
       },
     });
@@ -563,6 +569,29 @@ export class ConferenceClient extends EventTarget {
     }
     this.publishing = { ...this.publishing, [kind]: on };
     if (this.reporter && !this.reporter.deleted) this.reporter.set('publishing', { ...this.publishing });
+  }
+
+  /** What we ask to receive: 'sfu' (a stream per person) or 'mcu' (one mix). */
+  get mode() {
+    return this.options?.mode ?? 'sfu';
+  }
+
+  /**
+   * Switches what we receive during a call (§9.3 "Mode"); the server then
+   * renegotiates.  `options` goes out as a whole object, like `publishing`.
+   */
+  setMode(mode) {
+    if (mode !== 'sfu' && mode !== 'mcu') throw new Error(`mode must be "sfu" or "mcu", not "${mode}"`);
+    if (mode === this.mode) return;
+    this.options = { ...this.options, mode };
+    if (this.reporter && !this.reporter.deleted) this.reporter.set('options', { ...this.options });
+    this.#emit('tracks');
+  }
+
+  /** The composite's tiles from the room object: [{pid, x, y, w, h}] (0..1). */
+  get layoutTiles() {
+    const tiles = this.room?.layout?.tiles;
+    return Array.isArray(tiles) ? tiles : [];
   }
 
   /** Leaves the room: delete our object, unsubscribe, end the session. */

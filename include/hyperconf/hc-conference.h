@@ -17,12 +17,34 @@
 
 G_BEGIN_DECLS
 
+/* The mixed stream's video codec ([mcu] video-codec). */
+typedef enum {
+  HC_MCU_CODEC_VP8,
+  HC_MCU_CODEC_H264, /* accepted by the config only if an encoder exists */
+} HcMcuCodec;
+
+typedef enum { HC_MCU_LAYOUT_GRID, HC_MCU_LAYOUT_SPEAKER } HcMcuLayout;
+
+/* [mcu]: what every room's mixer makes (data/hyperconf.conf).  Plain
+ * values, so that the layers above the conference need no GStreamer
+ * header; the conference hands them on as HcMcuSettings. */
+typedef struct {
+  guint width, height, framerate;
+  guint video_bitrate, audio_bitrate; /* bit/s */
+  guint max_tiles;
+  guint max_mixed;            /* 0: everyone */
+  guint keyframe_interval_ms; /* least time between forced keyframes */
+  HcMcuLayout layout;         /* a room's first joiner may pick another */
+  HcMcuCodec codec;
+} HcMcuConfig;
+
 typedef struct {
   guint max_participants; /* per room: 486 beyond (16) */
   guint max_rooms;        /* per server: 503 beyond (100) */
   /* (nullable): HS256 key of join tokens (options.token); copied by
    * hc_conference_new.  NULL: joins need no token (NULL) */
   const gchar *token_secret;
+  HcMcuConfig mcu;
 } HcConferenceConfig;
 
 void hc_conference_config_init_defaults (HcConferenceConfig *config);
@@ -54,6 +76,15 @@ gchar *hc_conference_dump_room_dot (HcConference *self, const gchar *room);
 
 /* A room name of §9.2: 1..128 characters of [A-Za-z0-9._-]. */
 gboolean hc_conference_room_name_valid (const gchar *name);
+/**
+ * hc_conference_get_room_media:
+ * @n_elements: (out): elements in the room's pipeline
+ *   (hc_media_room_get_n_elements)
+ * @has_mixer: (out): whether its MCU mixer runs
+ * Returns: FALSE when no room has that name
+ */
+gboolean hc_conference_get_room_media (HcConference *self, const gchar *room,
+                                       guint *n_elements, gboolean *has_mixer);
 
 /* Returns: (transfer full): the names of the live rooms */
 GStrv hc_conference_list_rooms (HcConference *self);

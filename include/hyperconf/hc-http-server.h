@@ -81,6 +81,8 @@ void hc_http_server_shutdown (HcHttpServer *self);
  *   returns it (transfer full)
  * @close_room: %FALSE when there is no such room
  * @remove_participant: %FALSE when there is no such room or participant
+ * @room_media: (nullable) a room's pipeline element count and whether its
+ *   MCU mixer runs; FALSE when there is no such room
  */
 typedef struct {
   GStrv (*list_rooms) (gpointer user_data);
@@ -94,6 +96,8 @@ typedef struct {
   gboolean (*close_room) (gpointer user_data, const gchar *room);
   gboolean (*remove_participant) (gpointer user_data, const gchar *room,
                                   const gchar *pid);
+  gboolean (*room_media) (gpointer user_data, const gchar *room,
+                          guint *n_elements, gboolean *has_mixer);
 } HcAdminProvider;
 
 /**
@@ -105,7 +109,8 @@ typedef struct {
  *   GET    /admin/rooms/<name>/pipeline.dot      the pipeline (Graphviz)
  *   DELETE /admin/rooms/<name>                   close the room
  *   DELETE /admin/rooms/<name>/participants/<pid>  remove a participant
- * and adds hyperconf_rooms and hyperconf_participants to /metrics.
+ * and adds hyperconf_rooms and hyperconf_participants to /metrics, and
+ * with @room_media hyperconf_mixers and hyperconf_room_elements{room=...}.
  * @provider: (transfer none): must outlive the server
  */
 void hc_http_server_set_admin (HcHttpServer *self,

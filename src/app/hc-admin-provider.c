@@ -50,6 +50,13 @@ admin_remove_participant (gpointer conference, const gchar *room,
   return hc_conference_remove_participant (conference, room, pid);
 }
 
+static gboolean
+admin_room_media (gpointer conference, const gchar *room, guint *n_elements,
+                  gboolean *has_mixer)
+{
+  return hc_conference_get_room_media (conference, room, n_elements, has_mixer);
+}
+
 const HcAdminProvider hc_admin_provider = {
   .list_rooms = admin_list_rooms,
   .room_dot = admin_room_dot,
@@ -58,4 +65,5 @@ const HcAdminProvider hc_admin_provider = {
   .describe_rooms_finish = admin_describe_rooms_finish,
   .close_room = admin_close_room,
   .remove_participant = admin_remove_participant,
+  .room_media = admin_room_media,
 };

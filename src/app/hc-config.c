@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <gio/gio.h>
+#include <gst/gst.h>
 #include <json-glib/json-glib.h>
 
 #include <hyperconf/hc-config.h>
@@ -324,6 +325,80 @@ set_readable_file (HcConfig *config, const gchar *value, const gchar *base_dir,
   return TRUE;
 }
 
+/* Frame sizes: even, because the mixer's I420 frames halve them. */
+static gboolean
+set_even_uint (HcConfig *config, const gchar *value, const gchar *base_dir,
+               gsize offset, guint64 min, guint64 max, gchar **why)
+{
+  guint64 number;
+
+  if (!parse_uint (value, min, max, &number, why))
+    return FALSE;
+  if (number % 2 != 0) {
+    *why = g_strdup_printf ("%s is odd (the frame size must be even)", value);
+    return FALSE;
+  }
+  G_STRUCT_MEMBER (guint, config, offset) = (guint)number;
+  return TRUE;
+}
+
+/* Bitrates are written in kbit/s and kept in bit/s, as encoders take them. */
+static gboolean
+set_kbit (HcConfig *config, const gchar *value, const gchar *base_dir,
+          gsize offset, guint64 min, guint64 max, gchar **why)
+{
+  guint64 number;
+
+  if (!parse_uint (value, min, max, &number, why))
+    return FALSE;
+  G_STRUCT_MEMBER (guint, config, offset) = (guint)number * 1000;
+  return TRUE;
+}
+
+static gboolean
+set_layout (HcConfig *config, const gchar *value, const gchar *base_dir,
+            gsize offset, guint64 min, guint64 max, gchar **why)
+{
+  if (g_str_equal (value, "grid"))
+    config->conference.mcu.layout = HC_MCU_LAYOUT_GRID;
+  else if (g_str_equal (value, "speaker"))
+    config->conference.mcu.layout = HC_MCU_LAYOUT_SPEAKER;
+  else {
+    *why = g_strdup_printf ("\"%s\" is not grid or speaker", value);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* H.264 needs an encoder plugin that Debian ships apart (openh264enc in
+ * gstreamer1.0-plugins-bad, x264enc in -ugly): refuse it at start rather
+ * than fail at the first MCU join. */
+static gboolean
+set_video_codec (HcConfig *config, const gchar *value, const gchar *base_dir,
+                 gsize offset, guint64 min, guint64 max, gchar **why)
+{
+  if (g_str_equal (value, "vp8")) {
+    config->conference.mcu.codec = HC_MCU_CODEC_VP8;
+    return TRUE;
+  }
+  if (!g_str_equal (value, "h264")) {
+    *why = g_strdup_printf ("\"%s\" is not vp8 or h264", value);
+    return FALSE;
+  }
+  if (!gst_is_initialized ())
+    gst_init (NULL, NULL);
+  if (!gst_registry_check_feature_version (gst_registry_get (), "openh264enc",
+                                           1, 0, 0)
+      && !gst_registry_check_feature_version (gst_registry_get (), "x264enc", 1,
+                                              0, 0)) {
+    *why = g_strdup ("h264 needs the openh264enc or x264enc GStreamer "
+                     "element, and neither is installed (use vp8)");
+    return FALSE;
+  }
+  config->conference.mcu.codec = HC_MCU_CODEC_H264;
+  return TRUE;
+}
+
 #define NODE_OFFSET(field)                                                     \
   (G_STRUCT_OFFSET (HcConfig, node) + G_STRUCT_OFFSET (HcNodeConfig, field))
 
@@ -332,6 +407,9 @@ set_readable_file (HcConfig *config, const gchar *value, const gchar *base_dir,
 #define CONFERENCE_OFFSET(field)                                               \
   (G_STRUCT_OFFSET (HcConfig, conference)                                      \
    + G_STRUCT_OFFSET (HcConferenceConfig, field))
+
+#define MCU_OFFSET(field)                                                      \
+  (CONFERENCE_OFFSET (mcu) + G_STRUCT_OFFSET (HcMcuConfig, field))
 
 /* Every key the server knows; data/hyperconf.conf documents each one. */
 static const KeySpec keys[] = {
@@ -360,7 +438,34 @@ static const KeySpec keys[] = {
   { "tls", "certificate", set_readable_file,
     CONFIG_OFFSET (tls_certificate_file), 0, 0 },
   { "tls", "key", set_readable_file, CONFIG_OFFSET (tls_key_file), 0, 0 },
+  { "mcu", "width", set_even_uint, MCU_OFFSET (width), 64, 3840 },
+  { "mcu", "height", set_even_uint, MCU_OFFSET (height), 64, 2160 },
+  { "mcu", "framerate", set_uint, MCU_OFFSET (framerate), 1, 60 },
+  { "mcu", "video-codec", set_video_codec, 0, 0, 0 },
+  { "mcu", "video-bitrate", set_kbit, MCU_OFFSET (video_bitrate), 30, 20000 },
+  { "mcu", "audio-bitrate", set_kbit, MCU_OFFSET (audio_bitrate), 6, 510 },
+  { "mcu", "layout", set_layout, 0, 0, 0 },
+  { "mcu", "max-tiles", set_uint, MCU_OFFSET (max_tiles), 1, 64 },
+  { "mcu", "max-mixed", set_uint, MCU_OFFSET (max_mixed), 0, 64 },
+  { "mcu", "keyframe-interval", set_uint, MCU_OFFSET (keyframe_interval_ms), 0,
+    60000 },
 };
+
+/* "[server], [node], ...": every group of keys[], in order, so the message
+ * for an unknown group cannot forget one. */
+static gchar *
+known_groups (void)
+{
+  GString *list = g_string_new (NULL);
+
+  for (gsize i = 0; i < G_N_ELEMENTS (keys); i++) {
+    if (i > 0 && g_str_equal (keys[i].group, keys[i - 1].group))
+      continue;
+    g_string_append_printf (list, "%s[%s]", list->len ? ", " : "",
+                            keys[i].group);
+  }
+  return g_string_free (list, FALSE);
+}
 
 static const KeySpec *
 find_key (const gchar *group, const gchar *key)
@@ -418,10 +523,11 @@ apply_file (HcConfig *config, const gchar *path, GError **error)
     g_auto (GStrv) names = NULL;
 
     if (find_key (groups[i], NULL) == NULL) {
-      g_set_error (
-          error, HC_CONFIG_ERROR, HC_CONFIG_ERROR_UNKNOWN_GROUP,
-          "%s: [%s]: unknown group (known: [server], [node], [webrtc])", path,
-          groups[i]);
+      g_autofree gchar *known = known_groups ();
+
+      g_set_error (error, HC_CONFIG_ERROR, HC_CONFIG_ERROR_UNKNOWN_GROUP,
+                   "%s: [%s]: unknown group (known: %s)", path, groups[i],
+                   known);
       return FALSE;
     }
     names = g_key_file_get_keys (file, groups[i], NULL, NULL);

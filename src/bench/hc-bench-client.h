@@ -25,6 +25,7 @@ typedef struct {
   const HcBenchClip *video; /* NULL: do not publish video */
   const HcBenchClip *audio;
   guint jitter_ms;
+  const gchar *mode; /* options.mode (static string): NULL is "sfu" */
 } HcBenchClientConfig;
 
 typedef enum {

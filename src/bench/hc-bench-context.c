@@ -7,6 +7,15 @@ HcBenchClient *
 hc_bench_context_new_client (HcBenchContext *ctx, const gchar *room,
                              const gchar *name)
 {
+  return hc_bench_context_new_client_full (ctx, room, name, ctx->video,
+                                           ctx->audio, NULL);
+}
+
+HcBenchClient *
+hc_bench_context_new_client_full (HcBenchContext *ctx, const gchar *room,
+                                  const gchar *name, const HcBenchClip *video,
+                                  const HcBenchClip *audio, const gchar *mode)
+{
   HcBenchClientConfig config = { 0 };
 
   config.session = ctx->session;
@@ -15,9 +24,10 @@ hc_bench_context_new_client (HcBenchContext *ctx, const gchar *room,
   config.conference = (gchar *)hc_bench_server_get_conference (ctx->server);
   config.room = (gchar *)room;
   config.name = (gchar *)name;
-  config.video = ctx->video;
-  config.audio = ctx->audio;
+  config.video = video;
+  config.audio = audio;
   config.jitter_ms = ctx->jitter_ms;
+  config.mode = mode;
   /* The configuration is copied by the client. */
   return ctx->target == HC_BENCH_TARGET_JANUS ? hc_bench_janus_new (&config)
                                               : hc_bench_rethink_new (&config);

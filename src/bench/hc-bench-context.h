@@ -39,6 +39,13 @@ HcBenchClient *hc_bench_context_new_client (HcBenchContext *ctx,
                                             const gchar *room,
                                             const gchar *name);
 
+/* The same, publishing @video and @audio (nullable: not that kind) and
+ * receiving in @mode (NULL: "sfu"; a static string). */
+HcBenchClient *
+hc_bench_context_new_client_full (HcBenchContext *ctx, const gchar *room,
+                                  const gchar *name, const HcBenchClip *video,
+                                  const HcBenchClip *audio, const gchar *mode);
+
 /* A room name no earlier scenario used. */
 gchar *hc_bench_context_room_name (HcBenchContext *ctx, const gchar *prefix);
 

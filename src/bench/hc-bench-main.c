@@ -48,14 +48,35 @@ typedef struct {
   gchar *workdir;
 } Options;
 
+static void
+options_clear (Options *o)
+{
+  g_free (o->scenario);
+  g_free (o->server_url);
+  g_free (o->peer);
+  g_free (o->peer_url);
+  g_free (o->loads);
+  g_free (o->workdir);
+}
+
 static gboolean
 scenario_wanted (const Options *o, const gchar *name)
 {
   return g_str_equal (o->scenario, "all") || g_str_equal (o->scenario, name);
 }
 
+static gboolean start_server_with (HcBenchContext *ctx, const Options *o,
+                                   const gchar *extra_config, GError **error);
+
 static gboolean
 start_server (HcBenchContext *ctx, const Options *o, GError **error)
+{
+  return start_server_with (ctx, o, NULL, error);
+}
+
+static gboolean
+start_server_with (HcBenchContext *ctx, const Options *o,
+                   const gchar *extra_config, GError **error)
 {
   if (ctx->target == HC_BENCH_TARGET_JANUS) {
     ctx->server = hc_bench_janus_server_start (o->peer_url, o->peer_pid,
@@ -71,8 +92,8 @@ start_server (HcBenchContext *ctx, const Options *o, GError **error)
   if (o->server_url)
     ctx->server = hc_bench_server_new_remote (o->server_url, o->server_pid);
   else
-    ctx->server
-        = hc_bench_server_spawn (HC_BENCH_SERVER_BIN, o->workdir, error);
+    ctx->server = hc_bench_server_spawn (HC_BENCH_SERVER_BIN, o->workdir,
+                                         extra_config, error);
   if (ctx->server == NULL
       || !hc_bench_server_discover (ctx->server, ctx->session, error)) {
     g_clear_pointer (&ctx->server, hc_bench_server_free);
@@ -171,6 +192,73 @@ run_scenarios (HcBenchContext *ctx, const Options *o, HcBenchResults *results)
   return ok;
 }
 
+/* issue 9: the MCU scenario, at the [mcu] defaults and at 640x480 30 fps,
+ * each on a server of its own (the profile is server configuration), then
+ * the bare graph of each profile.  Prints its own table. */
+static gboolean
+run_mcu (HcBenchContext *ctx, const Options *o)
+{
+  static const struct {
+    const gchar *label;
+    const gchar *config;
+    guint width, height, fps;
+  } profiles[] = {
+    { "640x360@15", NULL, 640, 360, 15 },
+    { "640x480@30", "[mcu]\nwidth=640\nheight=480\nframerate=30\n", 640, 480,
+      30 },
+  };
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func (g_free);
+  gboolean ok = TRUE;
+
+  if (o->server_url) {
+    g_printerr ("hyperconf-bench: the mcu scenario starts its own servers "
+                "(their [mcu] profile); --server is not used\n");
+  }
+  for (guint i = 0; i < G_N_ELEMENTS (profiles); i++) {
+    g_autoptr (GError) error = NULL;
+    gdouble cpu[HC_BENCH_MCU_STEPS], floor_cpu = -1;
+    Options own = *o;
+
+    own.server_url = NULL;
+    if (!start_server_with (ctx, &own, profiles[i].config, &error)) {
+      g_ptr_array_add (rows,
+                       g_strdup_printf ("%-9s no server: %s", profiles[i].label,
+                                        error->message));
+      ok = FALSE;
+      continue;
+    }
+    hc_bench_scenario_warmup (ctx);
+    hc_bench_scenario_mcu (ctx, profiles[i].label, rows, cpu);
+    g_clear_pointer (&ctx->server, hc_bench_server_free);
+    g_ptr_array_add (
+        rows, hc_bench_mcu_floor (ctx, profiles[i].label, profiles[i].width,
+                                  profiles[i].height, profiles[i].fps, o->width,
+                                  o->height, o->fps, &floor_cpu));
+    /* Issue 9's goals: the mixer (MCU 1 less the SFU-only room) at most
+     * 1.1x the bare graph, and further receivers almost free. */
+    if (cpu[0] >= 0 && cpu[1] >= 0 && floor_cpu > 0)
+      g_ptr_array_add (
+          rows, g_strdup_printf ("%-9s mixer      %5.1f%% (MCU 1 - MCU 0) = "
+                                 "%.2fx the floor",
+                                 profiles[i].label, cpu[1] - cpu[0],
+                                 (cpu[1] - cpu[0]) / floor_cpu));
+    if (cpu[1] >= 0 && cpu[HC_BENCH_MCU_STEPS - 1] >= 0)
+      g_ptr_array_add (
+          rows,
+          g_strdup_printf (
+              "%-9s receivers  %+5.1f%% per MCU receiver beyond the first",
+              profiles[i].label,
+              (cpu[HC_BENCH_MCU_STEPS - 1] - cpu[1])
+                  / (hc_bench_mcu_receivers[HC_BENCH_MCU_STEPS - 1] - 1)));
+  }
+  g_print ("MCU mode: one room of 4 publishers (VP8 %dx%d@%d + Opus each), "
+           "MCU receivers publishing Opus; server CPU over %u s per row\n",
+           o->width, o->height, o->fps, ctx->measure_s);
+  for (guint i = 0; i < rows->len; i++)
+    g_print ("  %s\n", (gchar *)g_ptr_array_index (rows, i));
+  return ok;
+}
+
 static gchar *
 default_workdir (void)
 {
@@ -200,7 +288,8 @@ main (int argc, char **argv)
   Options o = { 0 };
   const GOptionEntry entries[] = {
     { "scenario", 's', 0, G_OPTION_ARG_STRING, &o.scenario,
-      "smoke, load, latency, churn, ramp or all (default)", "NAME" },
+      "smoke, load, latency, churn, ramp, all (default) or mcu (not in all)",
+      "NAME" },
     { "server", 0, 0, G_OPTION_ARG_STRING, &o.server_url,
       "Use the hyperconf at URL (http://HOST:PORT/) instead of starting one",
       "URL" },
@@ -262,7 +351,8 @@ main (int argc, char **argv)
   if (o.scenario == NULL)
     o.scenario = g_strdup ("all");
   if (!g_strv_contains ((const gchar *const[]){ "smoke", "load", "latency",
-                                                "churn", "ramp", "all", NULL },
+                                                "churn", "ramp", "all", "mcu",
+                                                NULL },
                         o.scenario)) {
     g_printerr ("hyperconf-bench: unknown scenario %s\n", o.scenario);
     return EXIT_USAGE;
@@ -337,6 +427,11 @@ main (int argc, char **argv)
   ctx.deadline = hc_bench_now ()
                  + (gint64)o.budget_s * G_USEC_PER_SEC / (o.peer ? 2 : 1);
 
+  if (g_str_equal (o.scenario, "mcu")) {
+    ok = run_mcu (&ctx, &o);
+    options_clear (&o);
+    return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+  }
   results = bench_server (&o, &ctx, &ok);
   if (results == NULL)
     return EXIT_FAILURE;
@@ -356,11 +451,6 @@ main (int argc, char **argv)
       ok = ok && peer_ok;
   }
   hc_bench_report_print (results, peer_results, o.json, setup);
-  g_free (o.scenario);
-  g_free (o.server_url);
-  g_free (o.peer);
-  g_free (o.peer_url);
-  g_free (o.loads);
-  g_free (o.workdir);
+  options_clear (&o);
   return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -434,7 +434,8 @@ invite (HcBenchRethink *self, const gchar *connection_url)
   json_object_set_string_member (description, "sdp", self->offer);
   json_object_set_object_member (data, "connectionDescription", description);
   json_object_set_array_member (data, "iceCandidates", json_array_new ());
-  json_object_set_string_member (options, "mode", "sfu");
+  json_object_set_string_member (options, "mode",
+                                 config->mode ? config->mode : "sfu");
   json_object_set_boolean_member (publish, "audio", config->audio != NULL);
   json_object_set_boolean_member (publish, "video", config->video != NULL);
   json_object_set_object_member (options, "publish",

@@ -33,4 +33,23 @@ HcBenchLatency *hc_bench_scenario_latency (HcBenchContext *ctx,
 /* ctx->churn_cycles join/leave cycles next to a resident participant. */
 HcBenchChurn *hc_bench_scenario_churn (HcBenchContext *ctx);
 
+/* MCU receivers of the MCU scenario's steps. */
+#define HC_BENCH_MCU_STEPS 4
+extern const guint hc_bench_mcu_receivers[HC_BENCH_MCU_STEPS];
+
+/* issue 9: one room of 4 publishers with 0, 1, 2 and 4 MCU receivers on
+ * ctx->server (whose [mcu] profile is @profile, for the rows); appends one
+ * text row per step to @rows and the server's CPU (% of a core, -1 when
+ * not measured) to @cpu. */
+void hc_bench_scenario_mcu (HcBenchContext *ctx, const gchar *profile,
+                            GPtrArray *rows, gdouble cpu[HC_BENCH_MCU_STEPS]);
+
+/* The same mixing graph alone under gst-launch-1.0 (pipelines/ texts),
+ * @width x @height at @fps out, inputs @in_width x @in_height at @in_fps;
+ * its CPU (% of a core, -1 when it did not run) in @cpu.
+ * Returns: (transfer full): its row */
+gchar *hc_bench_mcu_floor (const HcBenchContext *ctx, const gchar *profile,
+                           guint width, guint height, guint fps, guint in_width,
+                           guint in_height, guint in_fps, gdouble *cpu);
+
 G_END_DECLS

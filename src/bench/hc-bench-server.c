@@ -165,7 +165,7 @@ set_urls (HcBenchServer *self, const gchar *http_url)
 
 HcBenchServer *
 hc_bench_server_spawn (const gchar *binary, const gchar *workdir,
-                       GError **error)
+                       const gchar *extra_config, GError **error)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   /* Named after us: a test run and a person may share a build dir. */
@@ -192,9 +192,11 @@ hc_bench_server_spawn (const gchar *binary, const gchar *workdir,
   g_autoptr (GError) read_error = NULL;
   g_autofree gchar *line = NULL;
   const gchar *url;
+  g_autofree gchar *text
+      = g_strconcat (config, extra_config ? extra_config : "", NULL);
 
   if (g_mkdir_with_parents (workdir, 0755) != 0
-      || !g_file_set_contents (config_path, config, -1, error)) {
+      || !g_file_set_contents (config_path, text, -1, error)) {
     if (error && *error == NULL)
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot write %s",
                    config_path);

@@ -29,8 +29,10 @@ gboolean hc_bench_machine_cpu (guint64 *busy, guint64 *total);
 typedef struct _HcBenchServer HcBenchServer;
 
 /* Starts @binary with a configuration of ours (written to @workdir) on
- * 127.0.0.1 and a free port; returns once it printed its URL. */
+ * 127.0.0.1 and a free port; returns once it printed its URL.
+ * @extra_config: (nullable): more groups for the file ("[mcu]\n...") */
 HcBenchServer *hc_bench_server_spawn (const gchar *binary, const gchar *workdir,
+                                      const gchar *extra_config,
                                       GError **error);
 
 /* A server somebody else runs at @http_url; @pid 0 when unknown (then

@@ -50,6 +50,18 @@ hc_conference_config_init_defaults (HcConferenceConfig *config)
   config->max_participants = 16;
   config->max_rooms = 100;
   config->token_secret = NULL;
+  /* Low-bandwidth defaults, also in data/hyperconf.conf and the
+   * pipelines/ files. */
+  config->mcu = (HcMcuConfig){ .width = 640,
+                               .height = 360,
+                               .framerate = 15,
+                               .video_bitrate = 300000,
+                               .audio_bitrate = 32000,
+                               .max_tiles = 9,
+                               .max_mixed = 3,
+                               .keyframe_interval_ms = 500,
+                               .layout = HC_MCU_LAYOUT_GRID,
+                               .codec = HC_MCU_CODEC_VP8 };
 }
 
 static void
@@ -311,7 +323,8 @@ observed (HcSyncher *syncher, HcSyncObject *object, gint code,
     return;
   }
   if (room == NULL) {
-    room = hc_room_new (self->syncher, request->room);
+    room = hc_room_new (self->syncher, request->room, &self->config.mcu,
+                        request->layout);
     if (room == NULL) {
       refuse (self, invitation, 503, "no address for the room object");
       return;
@@ -410,6 +423,11 @@ hc_conference_new (HcNode *node, const HcConferenceConfig *config,
   self->config = *config;
   self->token_secret = g_strdup (config->token_secret);
   self->config.token_secret = NULL; /* ours is self->token_secret */
+  /* HcMcuSettings has no codec yet: the mixer encodes VP8 whatever the
+   * configuration says, and a person should know. */
+  if (config->mcu.codec != HC_MCU_CODEC_VP8)
+    g_warning ("[mcu] video-codec=h264: this version's mixer still encodes "
+               "VP8");
   self->syncher = hc_syncher_new (node, runtime);
   if (hc_syncher_get_url (self->syncher) == NULL) {
     g_set_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_UNAVAILABLE,
@@ -467,6 +485,19 @@ hc_conference_dump_room_dot (HcConference *self, const gchar *name)
   HcRoom *room = g_hash_table_lookup (self->rooms, name);
 
   return room ? hc_media_room_dump_dot (hc_room_get_media (room)) : NULL;
+}
+
+gboolean
+hc_conference_get_room_media (HcConference *self, const gchar *name,
+                              guint *n_elements, gboolean *has_mixer)
+{
+  HcRoom *room = g_hash_table_lookup (self->rooms, name);
+
+  if (room == NULL)
+    return FALSE;
+  *n_elements = hc_media_room_get_n_elements (hc_room_get_media (room));
+  *has_mixer = hc_media_room_has_mixer (hc_room_get_media (room));
+  return TRUE;
 }
 
 GStrv

@@ -31,6 +31,7 @@ static const HcJsonField description_fields[] = {
 
 static const HcJsonField options_fields[]
     = { { "mode", HC_JSON_STRING, FALSE },
+        { "layout", HC_JSON_STRING, FALSE },
         { "token", HC_JSON_STRING, FALSE },
         { "publish", HC_JSON_OBJECT, FALSE },
         { NULL } };
@@ -91,7 +92,7 @@ hc_join_request_parse (JsonObject *invitation, JsonObject *data, GError **error)
 {
   g_autoptr (HcJoinRequest) request = g_new0 (HcJoinRequest, 1);
   JsonObject *description, *options, *publishing;
-  const gchar *room, *scheme, *type, *mode;
+  const gchar *room, *scheme, *type, *mode, *layout;
 
   if (!hc_json_check (invitation, "invitation", invitation_fields, error)
       || !hc_json_check (data, "Connection object", data_fields, error))
@@ -145,6 +146,16 @@ hc_join_request_parse (JsonObject *invitation, JsonObject *data, GError **error)
                  "options.mode must be \"sfu\" or \"mcu\", not \"%s\"", mode);
     return NULL;
   }
+  /* docs/protocol.md, appendix: the room's MCU layout, taken from its
+   * first joiner (later joiners' choice is checked but not used). */
+  layout = hc_json_get_string (options, "layout");
+  if (layout && !g_str_equal (layout, "grid")
+      && !g_str_equal (layout, "speaker")) {
+    g_set_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_BAD_REQUEST,
+                 "options.layout must be \"grid\" or \"speaker\", not \"%s\"",
+                 layout);
+    return NULL;
+  }
   publishing = hc_json_get_object (data, "publishing");
   if (!hc_json_check (publishing, "publishing", publishing_fields, error))
     return NULL;
@@ -156,6 +167,7 @@ hc_join_request_parse (JsonObject *invitation, JsonObject *data, GError **error)
   request->offer_sdp = g_strdup (hc_json_get_string (description, "sdp"));
   request->mode = g_strdup (mode);
   request->token = g_strdup (hc_json_get_string (options, "token"));
+  request->layout = g_strdup (layout);
   request->publishing = json_object_new ();
   /* What is unmuted; absent members default to publishing. */
   json_object_set_boolean_member (
@@ -181,6 +193,7 @@ hc_join_request_free (HcJoinRequest *request)
   g_free (request->mode);
   g_free (request->token);
   g_strfreev (request->allowed_modes);
+  g_free (request->layout);
   if (request->publishing)
     json_object_unref (request->publishing);
   g_free (request);

@@ -14,6 +14,7 @@ typedef struct {
   gchar *mode;         /* "sfu" or "mcu" */
   gchar *token;        /* (nullable): options.token */
   GStrv allowed_modes; /* (nullable): the token's `mode` claim; NULL: any */
+  gchar *layout;       /* options.layout: "grid", "speaker" or NULL */
   JsonObject *publishing; /* {audio: bool, video: bool} */
 } HcJoinRequest;
 

@@ -102,6 +102,13 @@ hc_participant_get_server_object (HcParticipant *self)
   return self->server;
 }
 
+HcMediaMode
+hc_participant_media_mode (HcParticipant *self)
+{
+  return g_str_equal (self->mode, "mcu") ? HC_MEDIA_MODE_MCU
+                                         : HC_MEDIA_MODE_SFU;
+}
+
 JsonNode *
 hc_participant_room_entry (HcParticipant *self)
 {
@@ -114,7 +121,7 @@ hc_participant_room_entry (HcParticipant *self)
   json_object_set_string_member (entry, "mode", self->mode);
   json_object_set_object_member (entry, "publishing",
                                  hc_json_object_deep_copy (self->publishing));
-  json_object_set_boolean_member (entry, "speaking", FALSE);
+  json_object_set_boolean_member (entry, "speaking", self->speaking);
   node = json_node_init_object (json_node_alloc (), entry);
   json_object_unref (entry);
   return node;
@@ -227,6 +234,8 @@ entry_changed (HcParticipant *self, const gchar *path, const gchar *member)
     if (mode == NULL
         || (!g_str_equal (mode, "sfu") && !g_str_equal (mode, "mcu")))
       return;
+    if (g_str_equal (mode, self->mode))
+      return; /* a re-sync, or options changed elsewhere */
     if (self->allowed_modes
         && !g_strv_contains ((const gchar *const *)self->allowed_modes, mode)) {
       g_info ("participant %s: mode %s is not granted by its token", self->pid,
@@ -235,6 +244,11 @@ entry_changed (HcParticipant *self, const gchar *path, const gchar *member)
     }
     g_free (self->mode);
     self->mode = g_strdup (mode);
+    g_info ("participant %s switches to %s", self->pid, mode);
+    /* §9.3: the media layer renegotiates this participant. */
+    hc_media_room_set_mode (hc_room_get_media (self->room), self->pid,
+                            hc_participant_media_mode (self));
+    hc_room_mixer_check (self->room);
   }
   hc_room_participant_changed (self->room, self);
 }

@@ -6,6 +6,8 @@
  *   HcMediaRoom signals ─▶ the participant named by pid
  *   hc_room_leave ─▶ media leave, objects deleted, entry removed;
  *        the last one out deletes the room object ("empty")
+ *   mixer signals (MCU mode) ─▶ room object: participants.<pid>.speaking,
+ *        activeSpeaker, layout (docs/protocol.md, appendix)
  */
 #define G_LOG_DOMAIN "hc-conference"
 
@@ -23,6 +25,9 @@ struct _HcRoom {
   HcMediaRoom *media;
   HcSyncObject *object;     /* the room object (reported) */
   GHashTable *participants; /* pid -> HcParticipant */
+  HcMcuLayout layout;       /* of the composite, for the room object */
+  gchar *active_speaker;    /* pid, as the room object shows it, or NULL */
+  gboolean layout_shown;    /* the room object lists the mixer's tiles */
 };
 
 G_DEFINE_FINAL_TYPE (HcRoom, hc_room, G_TYPE_OBJECT)
@@ -51,6 +56,7 @@ hc_room_finalize (GObject *object)
   HcRoom *self = HC_ROOM (object);
 
   g_free (self->name);
+  g_free (self->active_speaker);
   g_hash_table_unref (self->participants);
   G_OBJECT_CLASS (hc_room_parent_class)->finalize (object);
 }
@@ -111,10 +117,157 @@ on_offer_needed (HcMediaRoom *media, const gchar *pid, gpointer user_data)
     hc_participant_offer (participant);
 }
 
+/* ---- the mixer's view: speaking, active speaker, layout (§9.4) -------- */
+
+static void
+on_speaking_changed (HcMediaRoom *media, const gchar *pid, gboolean speaking,
+                     gpointer user_data)
+{
+  HcRoom *self = user_data;
+  HcParticipant *participant = live_participant (self, pid);
+
+  if (participant == NULL || !participant->media_joined
+      || participant->speaking == !!speaking)
+    return;
+  participant->speaking = !!speaking;
+  hc_room_participant_changed (self, participant);
+}
+
+/* activeSpeaker is deleted, never set to null, when nobody speaks (§9.4:
+ * runtimes cannot send falsy values). */
+static void
+set_active_speaker (HcRoom *self, const gchar *pid)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean ok = TRUE;
+
+  if (g_strcmp0 (pid, self->active_speaker) == 0 || self->object == NULL)
+    return;
+  g_free (self->active_speaker);
+  self->active_speaker = g_strdup (pid);
+  if (pid) {
+    g_autoptr (JsonNode) value
+        = json_node_init_string (json_node_alloc (), pid);
+
+    ok = hc_syncher_set (self->syncher, self->object, "activeSpeaker", value,
+                         &error);
+  } else {
+    ok = hc_syncher_remove (self->syncher, self->object, "activeSpeaker",
+                            &error);
+  }
+  if (!ok)
+    g_warning ("room %s: activeSpeaker: %s", self->name, error->message);
+}
+
+static void
+on_active_speaker (HcMediaRoom *media, const gchar *pid, gpointer user_data)
+{
+  HcRoom *self = user_data;
+  HcParticipant *participant = pid ? live_participant (self, pid) : NULL;
+
+  set_active_speaker (self,
+                      participant && participant->media_joined ? pid : NULL);
+}
+
+/* {kind, tiles: [{pid, x, y, w, h}]}, rectangles relative to the frame
+ * (0..1), so a client draws over the mixed video at whatever size it
+ * shows it. */
+static JsonNode *
+layout_node (HcRoom *self, JsonArray *tiles)
+{
+  JsonObject *layout = json_object_new ();
+  JsonNode *node;
+
+  json_object_set_string_member (
+      layout, "kind",
+      self->layout == HC_MCU_LAYOUT_SPEAKER ? "speaker" : "grid");
+  json_object_set_array_member (layout, "tiles",
+                                tiles ? tiles : json_array_new ());
+  node = json_node_init_object (json_node_alloc (), layout);
+  json_object_unref (layout);
+  return node;
+}
+
+/* @tiles: a(sdddd), one (pid, x, y, w, h) per tile. */
+static void
+on_layout_changed (HcMediaRoom *media, GVariant *tiles, gpointer user_data)
+{
+  HcRoom *self = user_data;
+  JsonArray *array = json_array_new ();
+  g_autoptr (JsonNode) value = NULL;
+  g_autoptr (GError) error = NULL;
+  GVariantIter iter;
+  const gchar *pid;
+  gdouble x, y, w, h;
+
+  g_variant_iter_init (&iter, tiles);
+  while (g_variant_iter_next (&iter, "(&sdddd)", &pid, &x, &y, &w, &h)) {
+    JsonObject *tile = json_object_new ();
+
+    json_object_set_string_member (tile, "pid", pid);
+    json_object_set_double_member (tile, "x", x);
+    json_object_set_double_member (tile, "y", y);
+    json_object_set_double_member (tile, "w", w);
+    json_object_set_double_member (tile, "h", h);
+    json_array_add_object_element (array, tile);
+  }
+  value = layout_node (self, array);
+  self->layout_shown = json_array_get_length (array) > 0;
+  if (self->object
+      && !hc_syncher_set (self->syncher, self->object, "layout", value, &error))
+    g_warning ("room %s: layout: %s", self->name, error->message);
+}
+
+/* The mixer stops with its last MCU receiver without a word: what the room
+ * object says it saw goes with it (nobody is heard speaking any more). */
+void
+hc_room_mixer_check (HcRoom *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  if (hc_media_room_has_mixer (self->media))
+    return;
+  g_hash_table_iter_init (&iter, self->participants);
+  while (g_hash_table_iter_next (&iter, NULL, &value)) {
+    HcParticipant *participant = value;
+
+    if (participant->speaking && !participant->left) {
+      participant->speaking = FALSE;
+      hc_room_participant_changed (self, participant);
+    }
+  }
+  set_active_speaker (self, NULL);
+  if (self->layout_shown && self->object) {
+    g_autoptr (JsonNode) layout = layout_node (self, NULL);
+
+    self->layout_shown = FALSE;
+    hc_syncher_set (self->syncher, self->object, "layout", layout, NULL);
+  }
+}
+
+static HcMcuSettings
+mcu_settings (const HcMcuConfig *mcu, HcMcuLayout layout)
+{
+  return (HcMcuSettings){
+    .width = mcu->width,
+    .height = mcu->height,
+    .framerate = mcu->framerate,
+    .video_bitrate = mcu->video_bitrate,
+    .audio_bitrate = mcu->audio_bitrate,
+    .max_tiles = mcu->max_tiles,
+    .max_mixed = mcu->max_mixed,
+    .keyframe_min_interval_ms = mcu->keyframe_interval_ms,
+    .layout
+    = layout == HC_MCU_LAYOUT_SPEAKER ? HC_LAYOUT_SPEAKER : HC_LAYOUT_GRID,
+  };
+}
+
 /* ---- construction ----------------------------------------------------- */
 
 HcRoom *
-hc_room_new (HcSyncher *syncher, const gchar *name)
+hc_room_new (HcSyncher *syncher, const gchar *name, const HcMcuConfig *mcu,
+             const gchar *layout)
 {
   g_autoptr (HcRoom) self = g_object_new (HC_TYPE_ROOM, NULL);
   g_autoptr (JsonObject) data = json_object_new ();
@@ -125,6 +278,9 @@ hc_room_new (HcSyncher *syncher, const gchar *name)
 
   self->syncher = g_object_ref (syncher);
   self->name = g_strdup (name);
+  self->layout = layout == NULL                    ? mcu->layout
+                 : g_str_equal (layout, "speaker") ? HC_MCU_LAYOUT_SPEAKER
+                                                   : HC_MCU_LAYOUT_GRID;
 
   /* §9.4 */
   json_object_set_string_member (data, "scheme", "comm");
@@ -134,18 +290,30 @@ hc_room_new (HcSyncher *syncher, const gchar *name)
   json_object_set_string_member (data, "created", created);
   json_object_set_string_member (data, "mode", "sfu");
   json_object_set_object_member (data, "participants", json_object_new ());
+  json_object_set_member (data, "layout", layout_node (self, NULL));
   self->object = hc_syncher_report (syncher, "comm", schema, name, data);
   if (self->object == NULL)
     return NULL;
   g_object_ref (self->object);
 
   self->media = hc_media_room_new (name);
+  {
+    HcMcuSettings settings = mcu_settings (mcu, self->layout);
+
+    hc_media_room_set_mcu_settings (self->media, &settings);
+  }
   g_signal_connect (self->media, "ice-candidate", G_CALLBACK (on_ice_candidate),
                     self);
   g_signal_connect (self->media, "connection-state",
                     G_CALLBACK (on_connection_state), self);
   g_signal_connect (self->media, "offer-needed", G_CALLBACK (on_offer_needed),
                     self);
+  g_signal_connect (self->media, "speaking-changed",
+                    G_CALLBACK (on_speaking_changed), self);
+  g_signal_connect (self->media, "active-speaker",
+                    G_CALLBACK (on_active_speaker), self);
+  g_signal_connect (self->media, "layout-changed",
+                    G_CALLBACK (on_layout_changed), self);
   g_info ("room %s opened (%s)", name, hc_sync_object_get_url (self->object));
   return g_steal_pointer (&self);
 }
@@ -341,8 +509,14 @@ hc_room_join (HcRoom *self, HcSyncObject *client_object, HcJoinRequest *request,
   join->participant = g_object_ref (participant);
   join->callback = callback;
   join->user_data = user_data;
-  g_info ("room %s: %s joins as %s (%s)", self->name, request->username, pid,
-          request->owner);
+  g_info ("room %s: %s joins as %s (%s, %s)", self->name, request->username,
+          pid, request->owner, request->mode);
+  /* Before the join, so that an MCU receiver's first offer already
+   * carries the mix (§9.3). */
+  hc_media_room_set_display_name (self->media, pid, request->username);
+  if (hc_participant_media_mode (participant) != HC_MEDIA_MODE_SFU)
+    hc_media_room_set_mode (self->media, pid,
+                            hc_participant_media_mode (participant));
   hc_media_room_join_async (self->media, pid, request->offer_sdp, NULL,
                             media_joined, join);
 }
@@ -363,6 +537,10 @@ hc_room_leave (HcRoom *self, HcParticipant *participant)
   if (!was_joined)
     return; /* media_joined() finishes the removal */
   hc_media_room_leave (self->media, participant->pid);
+  /* §9.4: activeSpeaker goes with the speaker. */
+  if (g_strcmp0 (self->active_speaker, participant->pid) == 0)
+    set_active_speaker (self, NULL);
+  hc_room_mixer_check (self);
   path = entry_path (participant);
   if (self->object)
     hc_syncher_remove (self->syncher, self->object, path, NULL);

@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include <hyperconf/hc-conference.h>
 #include <hyperconf/hc-media-room.h>
 #include <hyperconf/hc-syncher.h>
 
@@ -23,8 +24,12 @@ G_DECLARE_FINAL_TYPE (HcRoom, hc_room, HC, ROOM, GObject)
 
 /* ---- HcRoom ------------------------------------------------------------ */
 
-/* Reports the room object. Returns NULL when no address could be had. */
-HcRoom *hc_room_new (HcSyncher *syncher, const gchar *name);
+/* Reports the room object. Returns NULL when no address could be had.
+ * @mcu: the [mcu] settings its mixer will use, copied
+ * @layout: (nullable): the first joiner's options.layout ("grid" or
+ *   "speaker"), winning over @mcu's */
+HcRoom *hc_room_new (HcSyncher *syncher, const gchar *name,
+                     const HcMcuConfig *mcu, const gchar *layout);
 
 const gchar *hc_room_get_name (HcRoom *self);
 const gchar *hc_room_get_url (HcRoom *self);
@@ -88,6 +93,7 @@ struct _HcParticipant {
   gchar *mode;
   GStrv allowed_modes; /* (nullable): a join token's modes; NULL: any */
   gchar *joined;       /* ISO 8601 */
+  gboolean speaking;   /* from the mixer's levels (§9.4) */
   JsonObject *publishing;
 
   HcSyncObject *client; /* the client's Connection object (observed) */
@@ -101,6 +107,8 @@ struct _HcParticipant {
 HcParticipant *hc_participant_new (HcRoom *room, HcSyncher *syncher,
                                    HcSyncObject *client, HcJoinRequest *request,
                                    const gchar *pid);
+/* The media layer's name for the participant's mode. */
+HcMediaMode hc_participant_media_mode (HcParticipant *self);
 /* Returns: (transfer full): the room object's entry for this participant */
 JsonNode *hc_participant_room_entry (HcParticipant *self);
 /* After the media join: report our Connection object (with @answer_sdp),
@@ -117,5 +125,8 @@ void hc_participant_close (HcParticipant *self);
 
 /* Room callbacks from participants. */
 void hc_room_participant_changed (HcRoom *self, HcParticipant *participant);
+/* After a mode change or a leave: when the mixer stopped, the room object
+ * shows nobody speaking and no tiles. */
+void hc_room_mixer_check (HcRoom *self);
 
 G_END_DECLS

@@ -120,6 +120,34 @@ append_metric (GString *out, const gchar *name, const gchar *type,
       name, type, name, value);
 }
 
+/* MCU mode's costs, seen from outside: a mixer runs only while a room has
+ * MCU receivers, and a room's element count returns to its SFU-only
+ * figure when the last one leaves.  Room names ([A-Za-z0-9._-]) need no
+ * escaping in a label. */
+static void
+append_room_media (HcHttpServer *self, GString *out, GStrv rooms)
+{
+  guint mixers = 0;
+
+  g_string_append (out, "# HELP hyperconf_room_elements GStreamer elements "
+                        "in a room's pipeline.\n"
+                        "# TYPE hyperconf_room_elements gauge\n");
+  for (guint i = 0; rooms[i]; i++) {
+    guint n_elements = 0;
+    gboolean has_mixer = FALSE;
+
+    if (!self->admin->room_media (self->admin_data, rooms[i], &n_elements,
+                                  &has_mixer))
+      continue;
+    g_string_append_printf (out, "hyperconf_room_elements{room=\"%s\"} %u\n",
+                            rooms[i], n_elements);
+    mixers += has_mixer ? 1 : 0;
+  }
+  append_metric (out, "hyperconf_mixers", "gauge",
+                 "Rooms whose MCU mixer runs (they have MCU receivers).",
+                 mixers);
+}
+
 static void
 serve_metrics (HcHttpServer *self, SoupServerMessage *msg)
 {
@@ -151,6 +179,8 @@ serve_metrics (HcHttpServer *self, SoupServerMessage *msg)
     append_metric (out, "hyperconf_participants", "gauge",
                    "Participants in all rooms.",
                    self->admin->count_participants (self->admin_data));
+    if (self->admin->room_media)
+      append_room_media (self, out, rooms);
   }
   hc_http_respond_text (msg, SOUP_STATUS_OK,
                         "text/plain; version=0.0.4; "
