@@ -39,8 +39,15 @@ typedef struct {
 } HcMcuConfig;
 
 typedef struct {
-  guint max_participants; /* per room: 486 beyond (16) */
-  guint max_rooms;        /* per server: 503 beyond (100) */
+  guint max_participants;   /* per room: 486 beyond (16) */
+  guint max_rooms;          /* per server: 503 beyond (100) */
+  guint max_sdp_size;       /* bytes of a client's SDP: 400 beyond (65536) */
+  guint max_sdp_media;      /* m-lines of a client's SDP: 400 beyond (256) */
+  guint max_ice_candidates; /* remote candidates per participant; later
+                             * ones are dropped (64) */
+  guint max_cpu_load;       /* percent of all cores the process may use
+                             * (over the last few seconds) before new joins
+                             * are 503; 0 = no limit (0) */
   /* (nullable): HS256 key of join tokens (options.token); copied by
    * hc_conference_new.  NULL: joins need no token (NULL) */
   const gchar *token_secret;

@@ -11,6 +11,8 @@
 
 struct _HcWsClient {
   SoupWebsocketConnection *connection;
+  HcNode *node;     /* counts the 1009s ([server] max-frame-size) */
+  gchar *peer_host; /* the client's IP address, for the per-IP limits */
   HcNodeLink *link; /* NULL once detached */
   gsize max_frame_size;
   HcWsClientClosedFunc closed;
@@ -76,6 +78,7 @@ on_message (SoupWebsocketConnection *connection, gint type, GBytes *message,
   /* max-incoming-payload-size bounds each frame; with libsoup 3.2 a
    * message reassembled from fragments is only bounded here. */
   if (size > client->max_frame_size) {
+    hc_node_count_limit (client->node, HC_LIMIT_FRAME_SIZE);
     g_debug ("%s: message of %" G_GSIZE_FORMAT " bytes, closing with 1009",
              client->peer, size);
     hc_ws_client_close (client, SOUP_WEBSOCKET_CLOSE_TOO_BIG,
@@ -97,6 +100,7 @@ on_error (SoupWebsocketConnection *connection, GError *error,
    * once, ahead of libsoup's own teardown, so the peer learns why. */
   if (g_error_matches (error, SOUP_WEBSOCKET_ERROR,
                        SOUP_WEBSOCKET_CLOSE_TOO_BIG)) {
+    hc_node_count_limit (client->node, HC_LIMIT_FRAME_SIZE);
     g_debug ("%s: frame above the limit, closing with 1009", client->peer);
     hc_ws_client_close (client, SOUP_WEBSOCKET_CLOSE_TOO_BIG,
                         "message too big");
@@ -117,12 +121,14 @@ on_closed (SoupWebsocketConnection *connection, gpointer user_data)
 
 HcWsClient *
 hc_ws_client_new (SoupWebsocketConnection *connection, const gchar *peer,
-                  HcNode *node, gsize max_frame_size,
+                  const gchar *peer_host, HcNode *node, gsize max_frame_size,
                   HcWsClientClosedFunc closed, gpointer user_data)
 {
   HcWsClient *client = g_new0 (HcWsClient, 1);
 
   client->connection = g_object_ref (connection);
+  client->node = g_object_ref (node);
+  client->peer_host = g_strdup (peer_host);
   client->max_frame_size = max_frame_size;
   client->closed = closed;
   client->user_data = user_data;
@@ -143,6 +149,7 @@ hc_ws_client_new (SoupWebsocketConnection *connection, const gchar *peer,
   g_signal_connect (connection, "closed", G_CALLBACK (on_closed), client);
 
   client->link = hc_node_attach_link (node, &link_funcs, client);
+  hc_node_link_set_peer (client->link, peer_host);
   g_debug ("%s: connected", client->peer);
   return client;
 }
@@ -155,6 +162,12 @@ hc_ws_client_close (HcWsClient *client, gushort code, const gchar *reason)
   soup_websocket_connection_close (client->connection, code, reason);
 }
 
+const gchar *
+hc_ws_client_get_peer_host (HcWsClient *client)
+{
+  return client->peer_host;
+}
+
 void
 hc_ws_client_free (HcWsClient *client)
 {
@@ -164,6 +177,8 @@ hc_ws_client_free (HcWsClient *client)
   if (client->link != NULL)
     hc_node_link_disconnected (g_steal_pointer (&client->link));
   g_clear_object (&client->connection);
+  g_clear_object (&client->node);
   g_free (client->peer);
+  g_free (client->peer_host);
   g_free (client);
 }

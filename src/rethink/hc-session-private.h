@@ -16,6 +16,7 @@ struct _HcNodeLink {
   const HcNodeLinkFuncs *funcs;
   gpointer user_data;
   HcSession *session; /* (nullable) (unowned): bound session */
+  gchar *peer;        /* (nullable): the client's address */
 };
 
 struct _HcSession {
@@ -27,6 +28,7 @@ struct _HcSession {
   HcNodeLink *link; /* NULL when detached or local */
   gboolean local;
   gboolean ended;
+  gchar *peer; /* remote sessions: the address that opened it */
 
   HcLocalDeliverFunc deliver;
   gpointer deliver_data;
@@ -34,6 +36,7 @@ struct _HcSession {
 
   GQueue queue; /* HcMessage*: waiting for a re-open or a local idle */
   guint max_queued;
+  gboolean queue_overflowed; /* logged once until the next flush */
   GSource *flush_source;
   GSource *grace_source;
 
@@ -44,6 +47,10 @@ struct _HcSession {
   /* Token bucket for §9.2's 429. */
   gdouble tokens;
   gint64 tokens_at_us;
+  /* [node] rate-close-after: 429s since the spell of refusals began (a
+   * second without one ends it). */
+  guint refused;
+  gint64 refused_at_us;
 };
 
 HcSession *hc_session_new (GMainContext *context, const gchar *runtime_url,
@@ -54,6 +61,8 @@ void hc_session_deliver (HcSession *self, HcMessage *message);
 void hc_session_flush (HcSession *self);
 /* Takes one message from the bucket; FALSE when over the rate. */
 gboolean hc_session_take_token (HcSession *self, guint rate);
+/* Counts a 429; returns the refusals of the current spell. */
+guint hc_session_count_refusal (HcSession *self);
 /* Drops queued messages and local callbacks; marks the session ended. */
 void hc_session_end (HcSession *self);
 

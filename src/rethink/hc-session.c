@@ -15,6 +15,7 @@ hc_session_finalize (GObject *object)
   hc_session_end (self);
   g_free (self->runtime_url);
   g_free (self->token);
+  g_free (self->peer);
   g_hash_table_unref (self->addresses);
   g_hash_table_unref (self->subscriptions);
   g_main_context_unref (self->context);
@@ -66,6 +67,7 @@ flush_local (gpointer user_data)
     self->deliver (self, message, self->deliver_data);
     hc_message_unref (message);
   }
+  self->queue_overflowed = FALSE;
   g_object_unref (self);
   return G_SOURCE_REMOVE;
 }
@@ -89,8 +91,16 @@ hc_session_deliver (HcSession *self, HcMessage *message)
   }
 
   if (g_queue_get_length (&self->queue) >= self->max_queued) {
-    g_warning ("%s: queue full (%u), dropping the oldest message",
-               self->runtime_url, self->max_queued);
+    HcNode *node = g_object_get_data (G_OBJECT (self), "hc-node");
+
+    /* Once per spell of overflow, not per message: a flood must not
+     * become a flood of log lines. */
+    if (!self->queue_overflowed)
+      g_warning ("%s: queue full (%u), dropping the oldest messages",
+                 self->runtime_url, self->max_queued);
+    self->queue_overflowed = TRUE;
+    if (node)
+      hc_node_count_limit (node, HC_LIMIT_QUEUED);
     hc_message_unref (g_queue_pop_head (&self->queue));
   }
   g_queue_push_tail (&self->queue, hc_message_ref (message));
@@ -113,6 +123,7 @@ hc_session_flush (HcSession *self)
     send_on_link (self, message);
     hc_message_unref (message);
   }
+  self->queue_overflowed = FALSE;
 }
 
 gboolean
@@ -133,6 +144,18 @@ hc_session_take_token (HcSession *self, guint rate)
     return FALSE;
   self->tokens -= 1.0;
   return TRUE;
+}
+
+guint
+hc_session_count_refusal (HcSession *self)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  /* A client that backs off for a second after a 429 starts afresh. */
+  if (now - self->refused_at_us > G_USEC_PER_SEC)
+    self->refused = 0;
+  self->refused_at_us = now;
+  return ++self->refused;
 }
 
 void
