@@ -96,7 +96,7 @@ hc_session_deliver (HcSession *self, HcMessage *message)
     /* Once per spell of overflow, not per message: a flood must not
      * become a flood of log lines. */
     if (!self->queue_overflowed)
-      g_warning ("%s: queue full (%u), dropping the oldest messages",
+      g_message ("%s: queue full (%u), dropping the oldest messages",
                  self->runtime_url, self->max_queued);
     self->queue_overflowed = TRUE;
     if (node)
