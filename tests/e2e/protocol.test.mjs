@@ -15,7 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { startServer, ms } from './lib/server.mjs';
 import { Client, sleep } from './lib/client.mjs';
 import {
-  DOMAIN, SESSION, ALLOCATION, SM, REGISTRY, SCHEMA, newRuntime, brief,
+  DOMAIN, SESSION, NODE, ALLOCATION, SM, REGISTRY, SCHEMA, newRuntime, brief,
   assertResponse, expectCode, openSession, allocate, metadata, b64url,
   jwt as mintJwt, joinCode as join,
 } from './lib/rethink.mjs';
