@@ -42,6 +42,11 @@ const gchar *hc_ws_client_get_peer_host (HcWsClient *client);
 /* Starts the closing handshake unless one is already under way. */
 void hc_ws_client_close (HcWsClient *client, gushort code, const gchar *reason);
 
+/* The same for a connection without a client, with any close code
+ * (libsoup 3.2 alone turns codes it does not name into 1002). */
+void hc_ws_close_connection (SoupWebsocketConnection *connection, gushort code,
+                             const gchar *reason);
+
 /**
  * hc_ws_client_free:
  * @client: (transfer full): detaches its link from the node (once) and

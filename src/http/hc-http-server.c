@@ -20,6 +20,8 @@
 #include "hc-build-config.h"
 #include "hc-http-private.h"
 
+#define LISTEN_BACKLOG 1024
+
 struct _HcHttpServer {
   GObject parent_instance;
 
@@ -301,8 +303,12 @@ on_websocket (SoupServer *soup, SoupServerMessage *msg, const gchar *path,
   if (host == NULL)
     host = "?";
   if (!may_connect (self, host)) {
-    soup_websocket_connection_close (connection, HC_CLOSE_TRY_AGAIN_LATER,
-                                     "too many connections");
+    /* Kept until the closing handshake is over: a connection freed
+     * meanwhile would cut its own close frame short. */
+    g_signal_connect (g_object_ref (connection), "closed",
+                      G_CALLBACK (g_object_unref), NULL);
+    hc_ws_close_connection (connection, HC_CLOSE_TRY_AGAIN_LATER,
+                            "too many connections");
     return;
   }
   client = hc_ws_client_new (connection, peer, host, self->node,
@@ -365,6 +371,7 @@ hc_http_server_listen (HcHttpServer *self, GError **error)
   g_autoptr (GInetAddress) address = NULL;
   g_autoptr (GSocketAddress) socket_address = NULL;
   g_autoptr (GSocketAddress) local = NULL;
+  g_autoptr (GSocket) listener = NULL;
   GSList *listeners;
 
   g_return_val_if_fail (HC_IS_HTTP_SERVER (self), FALSE);
@@ -377,8 +384,20 @@ hc_http_server_listen (HcHttpServer *self, GError **error)
     return FALSE;
   }
   socket_address = g_inet_socket_address_new (address, self->configured_port);
-  if (!soup_server_listen (self->soup, socket_address,
-                           self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+  listener = g_socket_new (g_socket_address_get_family (socket_address),
+                           G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (listener == NULL)
+    return FALSE;
+  /* GSocket's default backlog is 10: a burst of connections (500 sockets
+   * opened at once by one client) would make everyone else's connect
+   * wait for SYN retransmissions, seconds each.  The kernel caps it at
+   * net.core.somaxconn. */
+  g_socket_set_listen_backlog (listener, LISTEN_BACKLOG);
+  if (!g_socket_bind (listener, socket_address, TRUE, error)
+      || !g_socket_listen (listener, error)
+      || !soup_server_listen_socket (self->soup, listener,
+                                     self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0,
+                                     error))
     return FALSE;
 
   /* With port 0 the kernel chose: ask the one listening socket. */

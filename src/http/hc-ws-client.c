@@ -9,6 +9,17 @@
 
 #include "hc-http-private.h"
 
+#include <errno.h>
+#include <string.h>
+#include <glib-unix.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Lingering close of a socket refused for an oversized frame: at most this
+ * long, and this much of the rest of the frame read and thrown away. */
+#define LINGER_MS        2000
+#define LINGER_MAX_BYTES (64 * 1024 * 1024)
+
 struct _HcWsClient {
   SoupWebsocketConnection *connection;
   HcNode *node;     /* counts the 1009s ([server] max-frame-size) */
@@ -53,6 +64,100 @@ static const HcNodeLinkFuncs link_funcs = {
   .send_text = link_send_text,
   .close = link_close,
 };
+
+/* ---- lingering close --------------------------------------------------- *
+ * A client sending a 10 MB frame is still writing when libsoup, having
+ * read the frame's header, drops the connection.  Closing a TCP socket
+ * whose receive buffer holds unread data sends a reset, and the reset
+ * makes the peer discard what it had not read yet: our 1009 close frame.
+ * So the socket's descriptor is duplicated first, and the duplicate reads
+ * and discards what still comes (bounded in time and bytes) until the
+ * peer, having read the close frame, closes its side; only then is the
+ * last descriptor closed (as Apache's lingering_close does for HTTP). */
+
+typedef struct {
+  gint fd;
+  guint read_id;
+  guint timeout_id;
+  gsize drained;
+} Linger;
+
+static void
+linger_end (Linger *linger)
+{
+  g_clear_handle_id (&linger->read_id, g_source_remove);
+  g_clear_handle_id (&linger->timeout_id, g_source_remove);
+  close (linger->fd);
+  g_free (linger);
+}
+
+static gboolean
+linger_read (gint fd, GIOCondition condition, gpointer user_data)
+{
+  Linger *linger = user_data;
+  gchar buffer[65536];
+
+  for (;;) {
+    gssize n = recv (fd, buffer, sizeof buffer, MSG_DONTWAIT);
+
+    if (n > 0 && (linger->drained += n) < LINGER_MAX_BYTES)
+      continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+      return G_SOURCE_CONTINUE;
+    /* End of stream, an error, or enough. */
+    linger->read_id = 0;
+    linger_end (linger);
+    return G_SOURCE_REMOVE;
+  }
+}
+
+static gboolean
+linger_timeout (gpointer user_data)
+{
+  Linger *linger = user_data;
+
+  linger->timeout_id = 0;
+  linger_end (linger);
+  return G_SOURCE_REMOVE;
+}
+
+/* The GSocket under the connection's stream (plain, or under TLS). */
+static GSocket *
+socket_of (GIOStream *stream)
+{
+  while (stream != NULL && !G_IS_SOCKET_CONNECTION (stream)) {
+    GIOStream *base = NULL;
+
+    for (const gchar *const *name
+         = (const gchar *const[]){ "base-iostream", "base-io-stream", NULL };
+         *name && base == NULL; name++) {
+      if (g_object_class_find_property (G_OBJECT_GET_CLASS (stream), *name))
+        g_object_get (stream, *name, &base, NULL);
+    }
+    if (base)
+      g_object_unref (base); /* the outer stream keeps it */
+    stream = base;
+  }
+  return stream ? g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream))
+                : NULL;
+}
+
+static void
+linger_start (HcWsClient *client)
+{
+  GSocket *socket = socket_of (
+      soup_websocket_connection_get_io_stream (client->connection));
+  Linger *linger;
+  gint fd;
+
+  if (socket == NULL || (fd = dup (g_socket_get_fd (socket))) < 0)
+    return;
+  linger = g_new0 (Linger, 1);
+  linger->fd = fd;
+  linger->read_id
+      = g_unix_fd_add (fd, G_IO_IN | G_IO_HUP | G_IO_ERR, linger_read, linger);
+  linger->timeout_id = g_timeout_add (LINGER_MS, linger_timeout, linger);
+}
 
 /* ---- socket → node ------------------------------------------------------ */
 
@@ -104,6 +209,7 @@ on_error (SoupWebsocketConnection *connection, GError *error,
     g_debug ("%s: frame above the limit, closing with 1009", client->peer);
     hc_ws_client_close (client, SOUP_WEBSOCKET_CLOSE_TOO_BIG,
                         "message too big");
+    linger_start (client);
     return;
   }
   g_debug ("%s: %s", client->peer, error->message);
@@ -154,12 +260,56 @@ hc_ws_client_new (SoupWebsocketConnection *connection, const gchar *peer,
   return client;
 }
 
+/* libsoup 3.2 sends only the close codes it names (and 3000 or more):
+ * 1013 (try again later) would go out as 1002.  Such a code is written
+ * here as a raw close frame (RFC 6455 §5.5.1: unmasked from a server, the
+ * code in network order, then the reason), before libsoup's own closing
+ * handshake, which then carries no status: a peer takes the first close
+ * frame and ignores what follows it. */
+static gboolean
+libsoup_sends (gushort code)
+{
+  return code >= 3000 || code == SOUP_WEBSOCKET_CLOSE_NORMAL
+         || code == SOUP_WEBSOCKET_CLOSE_GOING_AWAY
+         || code == SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR
+         || code == SOUP_WEBSOCKET_CLOSE_UNSUPPORTED_DATA
+         || code == SOUP_WEBSOCKET_CLOSE_BAD_DATA
+         || code == SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION
+         || code == SOUP_WEBSOCKET_CLOSE_TOO_BIG
+         || code == SOUP_WEBSOCKET_CLOSE_SERVER_ERROR;
+}
+
+void
+hc_ws_close_connection (SoupWebsocketConnection *connection, gushort code,
+                        const gchar *reason)
+{
+  guint8 frame[4 + 123];
+  gsize length = MIN (strlen (reason), 123);
+
+  if (soup_websocket_connection_get_state (connection)
+      != SOUP_WEBSOCKET_STATE_OPEN)
+    return;
+  if (libsoup_sends (code)) {
+    soup_websocket_connection_close (connection, code, reason);
+    return;
+  }
+  frame[0] = 0x88; /* FIN, opcode 8 (close) */
+  frame[1] = 2 + length;
+  frame[2] = code >> 8;
+  frame[3] = code & 0xff;
+  memcpy (frame + 4, reason, length);
+  g_output_stream_write_all (
+      g_io_stream_get_output_stream (
+          soup_websocket_connection_get_io_stream (connection)),
+      frame, 4 + length, NULL, NULL, NULL);
+  soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_NO_STATUS,
+                                   NULL);
+}
+
 void
 hc_ws_client_close (HcWsClient *client, gushort code, const gchar *reason)
 {
-  if (!is_open (client))
-    return;
-  soup_websocket_connection_close (client->connection, code, reason);
+  hc_ws_close_connection (client->connection, code, reason);
 }
 
 const gchar *
