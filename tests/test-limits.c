@@ -173,12 +173,13 @@ sessions_3_per_ip_2 (HcNodeConfig *config)
   config->max_sessions_per_ip = 2;
 }
 
+/* A socket from @peer; @admitted: whether it fits the limits. */
 static Client *
-client_from (HcNode *node, const gchar *peer)
+client_from (HcNode *node, const gchar *peer, gboolean admitted)
 {
   Client *c = client_new (node);
 
-  hc_node_link_set_peer (c->link, peer);
+  g_assert_cmpint (hc_node_link_set_peer (c->link, peer), ==, admitted);
   return c;
 }
 
@@ -197,48 +198,56 @@ static void
 test_sessions_limits (void)
 {
   g_autoptr (HcNode) node = node_with (sessions_3_per_ip_2);
-  Client *a1 = client_from (node, "10.0.0.1");
-  Client *a2 = client_from (node, "10.0.0.1");
-  Client *a3 = client_from (node, "10.0.0.1");
-  Client *b1 = client_from (node, "10.0.0.2");
-  Client *b2 = client_from (node, "10.0.0.2");
-  Client *c1 = client_from (node, "10.0.0.3");
+  Client *a1 = client_from (node, "10.0.0.1", TRUE);
+  Client *a2 = client_from (node, "10.0.0.1", TRUE);
+  Client *a3, *b1, *c1;
 
   client_open (a1, "runtime://localhost/a1");
   client_open (a2, "runtime://localhost/a2");
-  open_refused (a3, "runtime://localhost/a3");
+  /* A third socket from that address: refused before any message. */
+  a3 = client_from (node, "10.0.0.1", FALSE);
   g_assert_cmpuint (hc_node_get_limit_count (node, HC_LIMIT_SESSIONS_PER_IP),
                     ==, 1);
+  client_free (a3); /* the transport closed it */
+
+  /* A session waiting for its re-open still counts: a new socket from
+   * that address fits, but its open is refused. */
+  client_drop (a1);
+  a3 = client_from (node, "10.0.0.1", TRUE);
+  open_refused (a3, "runtime://localhost/a3");
+  g_assert_cmpuint (hc_node_get_limit_count (node, HC_LIMIT_SESSIONS_PER_IP),
+                    ==, 2);
+  client_free (a3);
+  /* Its re-open adds no session. */
+  client_reconnect (a1);
+  g_assert_true (hc_node_link_set_peer (a1->link, "10.0.0.1"));
+  client_sendf (a1,
+                "{\"id\":2,\"type\":\"re-open\",\"from\":"
+                "\"runtime://localhost/a1/%s\",\"to\":\"mn:/session\"}",
+                a1->token);
+  expect_code (a1, 2, 200);
+
+  /* Three sessions in all: the server is full for every address. */
+  b1 = client_from (node, "10.0.0.2", TRUE);
   client_open (b1, "runtime://localhost/b1");
-  /* Three sessions in all: the server is full for everyone. */
+  client_drop (a2);
+  c1 = client_from (node, "10.0.0.3", TRUE);
   open_refused (c1, "runtime://localhost/c1");
   g_assert_cmpuint (hc_node_get_limit_count (node, HC_LIMIT_SESSIONS), ==, 1);
-
   /* A socket's new open replaces its own session: no new one. */
-  client_open (a1, "runtime://localhost/a1-again");
-  /* A session waiting for its re-open still counts ... */
-  client_drop (b1);
-  open_refused (b2, "runtime://localhost/b2");
-  /* ... its re-open does not add one ... */
-  client_reconnect (b1);
-  client_sendf (b1,
-                "{\"id\":2,\"type\":\"re-open\",\"from\":"
-                "\"runtime://localhost/b1/%s\",\"to\":\"mn:/session\"}",
-                b1->token);
-  expect_code (b1, 2, 200);
-  /* ... and a closed one frees its place. */
+  client_open (b1, "runtime://localhost/b1-again");
+  /* A closed session frees its place. */
   client_sendf (b1, "{\"id\":3,\"type\":\"close\",\"from\":"
-                    "\"runtime://localhost/b1\",\"to\":\"mn:/session\"}");
+                    "\"runtime://localhost/b1-again\",\"to\":\"mn:/session\"}");
   expect_code (b1, 3, 200);
-  client_reconnect (b2);
-  client_open (b2, "runtime://localhost/b2");
+  client_reconnect (c1);
+  g_assert_true (hc_node_link_set_peer (c1->link, "10.0.0.3"));
+  client_open (c1, "runtime://localhost/c1");
   g_assert_cmpuint (hc_node_count_sessions (node), ==, 3);
 
   client_free (a1);
   client_free (a2);
-  client_free (a3);
   client_free (b1);
-  client_free (b2);
   client_free (c1);
 }
 

@@ -173,11 +173,14 @@ guint64 hc_node_get_limit_count (HcNode *node, HcLimit limit);
 
 /**
  * hc_node_link_set_peer:
- * Names the client address of @link's socket ("127.0.0.1"), which
- * [node] max-sessions-per-ip counts sessions by.  Links without one
- * (tests, fuzzers) share one anonymous peer.
+ * Names the client address of @link's socket ("127.0.0.1"), once, right
+ * after hc_node_attach_link().  [node] max-sessions and
+ * max-sessions-per-ip count sessions and links by it (links without one,
+ * in tests and fuzzers, count as one anonymous client for sessions).
+ * Returns: FALSE when the link is one too many (counted): the transport
+ *   closes its socket with HC_CLOSE_TRY_AGAIN_LATER
  */
-void hc_node_link_set_peer (HcNodeLink *link, const gchar *peer);
+gboolean hc_node_link_set_peer (HcNodeLink *link, const gchar *peer);
 
 /* ---- introspection (metrics, tests) ------------------------------------ */
 guint hc_node_count_sessions (HcNode *node);

@@ -24,7 +24,7 @@ typedef void (*HcWsClientClosedFunc) (HcWsClient *client, gpointer user_data);
  * @connection: (transfer none): referenced by the client
  * @peer: (transfer none): the remote address and port, for log lines
  * @peer_host: (transfer none): the remote IP address, which the node's
- *   per-IP session limit counts by
+ *   per-IP limits count by; a socket beyond them is closed with 1013
  * @node: (transfer none): the client attaches one link to it (and keeps
  *   a reference, to count the limits it enforces)
  * @max_frame_size: larger text messages close the socket with 1009
@@ -36,16 +36,8 @@ HcWsClient *hc_ws_client_new (SoupWebsocketConnection *connection,
                               HcNode *node, gsize max_frame_size,
                               HcWsClientClosedFunc closed, gpointer user_data);
 
-/* Returns: (transfer none): the client's IP address */
-const gchar *hc_ws_client_get_peer_host (HcWsClient *client);
-
 /* Starts the closing handshake unless one is already under way. */
 void hc_ws_client_close (HcWsClient *client, gushort code, const gchar *reason);
-
-/* The same for a connection without a client, with any close code
- * (libsoup 3.2 alone turns codes it does not name into 1002). */
-void hc_ws_close_connection (SoupWebsocketConnection *connection, gushort code,
-                             const gchar *reason);
 
 /**
  * hc_ws_client_free:

@@ -34,17 +34,14 @@ struct _HcHttpServer {
   gchar *domain;
   gchar *www_dir;
   gsize max_frame_size;
-  guint max_sockets;        /* [node] max-sessions; 0: no limit */
-  guint max_sockets_per_ip; /* [node] max-sessions-per-ip; 0: no limit */
   gchar *ice_servers_json;
   gchar *conference_hyperty_url;
   gchar *admin_secret;  /* NULL: the admin API is off */
   GTlsCertificate *tls; /* NULL: plain http:// and ws:// */
 
-  guint16 bound_port;       /* 0 until listening */
-  GHashTable *clients;      /* set of HcWsClient*, freed on removal */
-  GHashTable *peer_sockets; /* IP -> GUINT_TO_POINTER (open WebSockets) */
-  gint64 started_us;        /* monotonic, for /healthz uptime */
+  guint16 bound_port;  /* 0 until listening */
+  GHashTable *clients; /* set of HcWsClient*, freed on removal */
+  gint64 started_us;   /* monotonic, for /healthz uptime */
   gboolean shut_down;
 
   /* The admin API's source; NULL until the daemon sets it. */
@@ -233,51 +230,11 @@ on_request (SoupServer *soup, SoupServerMessage *msg, const gchar *path,
     hc_static_files_serve (msg, self->www_dir, path);
 }
 
-static guint
-peer_sockets (HcHttpServer *self, const gchar *host)
-{
-  return GPOINTER_TO_UINT (g_hash_table_lookup (self->peer_sockets, host));
-}
-
-static void
-peer_sockets_add (HcHttpServer *self, const gchar *host, gint delta)
-{
-  guint n = peer_sockets (self, host) + delta;
-
-  if (n == 0)
-    g_hash_table_remove (self->peer_sockets, host);
-  else
-    g_hash_table_insert (self->peer_sockets, g_strdup (host),
-                         GUINT_TO_POINTER (n));
-}
-
-/* The node's session limits apply to sockets too, so that sockets that
- * never open a session cannot hold the server's file descriptors: a
- * socket beyond them is closed at once with 1013 (try again later). */
-static gboolean
-may_connect (HcHttpServer *self, const gchar *host)
-{
-  HcLimit limit;
-
-  if (self->max_sockets != 0
-      && g_hash_table_size (self->clients) >= self->max_sockets)
-    limit = HC_LIMIT_SESSIONS;
-  else if (self->max_sockets_per_ip != 0
-           && peer_sockets (self, host) >= self->max_sockets_per_ip)
-    limit = HC_LIMIT_SESSIONS_PER_IP;
-  else
-    return TRUE;
-  hc_node_count_limit (self->node, limit);
-  g_debug ("ws %s: refused, %s limit", host, hc_limit_get_name (limit));
-  return FALSE;
-}
-
 static void
 on_client_closed (HcWsClient *client, gpointer user_data)
 {
   HcHttpServer *self = HC_HTTP_SERVER (user_data);
 
-  peer_sockets_add (self, hc_ws_client_get_peer_host (client), -1);
   g_hash_table_remove (self->clients, client);
 }
 
@@ -300,21 +257,11 @@ on_websocket (SoupServer *soup, SoupServerMessage *msg, const gchar *path,
         connection, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "unknown endpoint");
     return;
   }
-  if (host == NULL)
-    host = "?";
-  if (!may_connect (self, host)) {
-    /* Kept until the closing handshake is over: a connection freed
-     * meanwhile would cut its own close frame short. */
-    g_signal_connect (g_object_ref (connection), "closed",
-                      G_CALLBACK (g_object_unref), NULL);
-    hc_ws_close_connection (connection, HC_CLOSE_TRY_AGAIN_LATER,
-                            "too many connections");
-    return;
-  }
-  client = hc_ws_client_new (connection, peer, host, self->node,
+  /* A socket beyond [node] max-sessions(-per-ip) closes itself with 1013
+   * (hc-ws-client.c); it is kept here until its closing handshake ends. */
+  client = hc_ws_client_new (connection, peer, host ? host : "?", self->node,
                              self->max_frame_size, on_client_closed, self);
   g_hash_table_add (self->clients, client);
-  peer_sockets_add (self, host, 1);
   if (self->shut_down)
     hc_ws_client_close (client, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
                         "server shutting down");
@@ -339,8 +286,6 @@ hc_http_server_new (HcNode *node, const HcConfig *config,
   self->domain = g_strdup (config->domain);
   self->www_dir = g_strdup (config->www_dir);
   self->max_frame_size = config->max_frame_size;
-  self->max_sockets = config->node.max_sessions;
-  self->max_sockets_per_ip = config->node.max_sessions_per_ip;
   self->ice_servers_json = g_strdup (config->ice_servers_json);
   self->conference_hyperty_url = g_strdup (conference_hyperty_url);
   self->admin_secret = g_strdup (config->admin_secret);
@@ -499,7 +444,7 @@ hc_http_server_finalize (GObject *object)
   HcHttpServer *self = HC_HTTP_SERVER (object);
 
   g_clear_pointer (&self->clients, g_hash_table_unref);
-  g_clear_pointer (&self->peer_sockets, g_hash_table_unref);
+
   g_free (self->listen_address);
   g_free (self->domain);
   g_free (self->www_dir);
@@ -525,8 +470,7 @@ hc_http_server_init (HcHttpServer *self)
 {
   self->clients = g_hash_table_new_full (
       NULL, NULL, (GDestroyNotify)hc_ws_client_free, NULL);
-  self->peer_sockets
-      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+
   self->started_us = g_get_monotonic_time ();
 }
 

@@ -23,7 +23,6 @@
 struct _HcWsClient {
   SoupWebsocketConnection *connection;
   HcNode *node;     /* counts the 1009s ([server] max-frame-size) */
-  gchar *peer_host; /* the client's IP address, for the per-IP limits */
   HcNodeLink *link; /* NULL once detached */
   gsize max_frame_size;
   HcWsClientClosedFunc closed;
@@ -234,7 +233,6 @@ hc_ws_client_new (SoupWebsocketConnection *connection, const gchar *peer,
 
   client->connection = g_object_ref (connection);
   client->node = g_object_ref (node);
-  client->peer_host = g_strdup (peer_host);
   client->max_frame_size = max_frame_size;
   client->closed = closed;
   client->user_data = user_data;
@@ -255,8 +253,13 @@ hc_ws_client_new (SoupWebsocketConnection *connection, const gchar *peer,
   g_signal_connect (connection, "closed", G_CALLBACK (on_closed), client);
 
   client->link = hc_node_attach_link (node, &link_funcs, client);
-  hc_node_link_set_peer (client->link, peer_host);
   g_debug ("%s: connected", client->peer);
+  /* Sockets count against [node] max-sessions and max-sessions-per-ip
+   * too, so that sockets that never open a session cannot hold the
+   * server's descriptors. */
+  if (!hc_node_link_set_peer (client->link, peer_host))
+    hc_ws_client_close (client, HC_CLOSE_TRY_AGAIN_LATER,
+                        "too many connections");
   return client;
 }
 
@@ -280,17 +283,15 @@ libsoup_sends (gushort code)
 }
 
 void
-hc_ws_close_connection (SoupWebsocketConnection *connection, gushort code,
-                        const gchar *reason)
+hc_ws_client_close (HcWsClient *client, gushort code, const gchar *reason)
 {
   guint8 frame[4 + 123];
   gsize length = MIN (strlen (reason), 123);
 
-  if (soup_websocket_connection_get_state (connection)
-      != SOUP_WEBSOCKET_STATE_OPEN)
+  if (!is_open (client))
     return;
   if (libsoup_sends (code)) {
-    soup_websocket_connection_close (connection, code, reason);
+    soup_websocket_connection_close (client->connection, code, reason);
     return;
   }
   frame[0] = 0x88; /* FIN, opcode 8 (close) */
@@ -300,22 +301,10 @@ hc_ws_close_connection (SoupWebsocketConnection *connection, gushort code,
   memcpy (frame + 4, reason, length);
   g_output_stream_write_all (
       g_io_stream_get_output_stream (
-          soup_websocket_connection_get_io_stream (connection)),
+          soup_websocket_connection_get_io_stream (client->connection)),
       frame, 4 + length, NULL, NULL, NULL);
-  soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_NO_STATUS,
-                                   NULL);
-}
-
-void
-hc_ws_client_close (HcWsClient *client, gushort code, const gchar *reason)
-{
-  hc_ws_close_connection (client->connection, code, reason);
-}
-
-const gchar *
-hc_ws_client_get_peer_host (HcWsClient *client)
-{
-  return client->peer_host;
+  soup_websocket_connection_close (client->connection,
+                                   SOUP_WEBSOCKET_CLOSE_NO_STATUS, NULL);
 }
 
 void
@@ -329,6 +318,5 @@ hc_ws_client_free (HcWsClient *client)
   g_clear_object (&client->connection);
   g_clear_object (&client->node);
   g_free (client->peer);
-  g_free (client->peer_host);
   g_free (client);
 }

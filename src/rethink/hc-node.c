@@ -59,6 +59,7 @@ struct _HcNode {
    * or waiting for their re-open), and by client address. */
   guint n_remote_sessions;
   GHashTable *peer_sessions; /* peer -> GUINT_TO_POINTER (count) */
+  GHashTable *peer_links;    /* peer -> GUINT_TO_POINTER (count) */
   guint64 limit_counts[HC_LIMIT_N];
 };
 
@@ -138,22 +139,43 @@ hc_node_get_limit_count (HcNode *self, HcLimit limit)
 /* Links without a peer (tests, fuzzers) count as one client. */
 #define ANONYMOUS_PEER ""
 
+/* @table: peer -> count (sessions or links by client address) */
 static guint
-peer_count (HcNode *self, const gchar *peer)
+peer_count (GHashTable *table, const gchar *peer)
 {
-  return GPOINTER_TO_UINT (g_hash_table_lookup (self->peer_sessions, peer));
+  return GPOINTER_TO_UINT (g_hash_table_lookup (table, peer));
 }
 
 static void
-peer_add (HcNode *self, const gchar *peer, gint delta)
+peer_add (GHashTable *table, const gchar *peer, gint delta)
 {
-  guint n = peer_count (self, peer) + delta;
+  guint n = peer_count (table, peer) + delta;
 
   if (n == 0)
-    g_hash_table_remove (self->peer_sessions, peer);
+    g_hash_table_remove (table, peer);
   else
-    g_hash_table_insert (self->peer_sessions, g_strdup (peer),
-                         GUINT_TO_POINTER (n));
+    g_hash_table_insert (table, g_strdup (peer), GUINT_TO_POINTER (n));
+}
+
+/* Which of [node] max-sessions and max-sessions-per-ip one more of
+ * something counted in @n_total and @by_peer would pass (counted), or
+ * HC_LIMIT_N when it fits. */
+static HcLimit
+over_session_limits (HcNode *self, guint n_total, GHashTable *by_peer,
+                     const gchar *peer)
+{
+  HcLimit limit;
+
+  if (self->config.max_sessions != 0 && n_total >= self->config.max_sessions)
+    limit = HC_LIMIT_SESSIONS;
+  else if (self->config.max_sessions_per_ip != 0
+           && peer_count (by_peer, peer) >= self->config.max_sessions_per_ip)
+    limit = HC_LIMIT_SESSIONS_PER_IP;
+  else
+    return HC_LIMIT_N;
+  hc_node_count_limit (self, limit);
+  g_debug ("%s refused: %s limit", peer, hc_limit_get_name (limit));
+  return limit;
 }
 
 /* ---- object ------------------------------------------------------------ */
@@ -190,6 +212,7 @@ hc_node_finalize (GObject *object)
   g_hash_table_unref (self->owners);
   g_hash_table_unref (self->subscribers);
   g_hash_table_unref (self->peer_sessions);
+  g_hash_table_unref (self->peer_links);
   g_object_unref (self->registry);
   hc_released_free (self->released);
   g_free (self->config.domain);
@@ -218,6 +241,8 @@ hc_node_init (HcNode *self)
       g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_unref);
   self->links = g_hash_table_new (NULL, NULL);
   self->peer_sessions
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->peer_links
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->registry = hc_registry_new ();
   self->next_id = 1;
@@ -465,7 +490,7 @@ end_session (HcNode *self, HcSession *session, const gchar *why)
   g_hash_table_remove (self->tokens, session->token);
   if (session->peer) {
     self->n_remote_sessions--;
-    peer_add (self, session->peer, -1);
+    peer_add (self->peer_sessions, session->peer, -1);
   }
 
   subscriptions = hc_table_snapshot (session->subscriptions, FALSE, TRUE);
@@ -557,21 +582,11 @@ static gboolean
 may_open (HcNode *self, HcNodeLink *link, HcMessage *message)
 {
   g_autofree gchar *text = NULL;
-  HcLimit limit;
+  HcLimit limit = over_session_limits (self, self->n_remote_sessions,
+                                       self->peer_sessions, link_peer (link));
 
-  if (self->config.max_sessions != 0
-      && self->n_remote_sessions >= self->config.max_sessions)
-    limit = HC_LIMIT_SESSIONS;
-  else if (self->config.max_sessions_per_ip != 0
-           && peer_count (self, link_peer (link))
-                  >= self->config.max_sessions_per_ip)
-    limit = HC_LIMIT_SESSIONS_PER_IP;
-  else
+  if (limit == HC_LIMIT_N)
     return TRUE;
-
-  hc_node_count_limit (self, limit);
-  g_debug ("open from %s refused: %s limit", link_peer (link),
-           hc_limit_get_name (limit));
   text = hc_message_error_text_for_object (
       hc_message_get_object (message), SESSION_URL, 503,
       limit == HC_LIMIT_SESSIONS
@@ -634,7 +649,7 @@ handle_open (HcNode *self, HcNodeLink *link, HcMessage *message)
   session = add_session (self, from);
   session->peer = g_strdup (link_peer (link));
   self->n_remote_sessions++;
-  peer_add (self, session->peer, 1);
+  peer_add (self->peer_sessions, session->peer, 1);
   bind_link (session, link);
   g_info ("session %s opened", from);
 
@@ -1494,11 +1509,19 @@ hc_node_link_receive (HcNodeLink *link, const gchar *text, gssize length)
   route (self, link->session, message);
 }
 
-void
+gboolean
 hc_node_link_set_peer (HcNodeLink *link, const gchar *peer)
 {
-  g_free (link->peer);
+  HcNode *self = link->node;
+  HcLimit limit;
+
+  g_return_val_if_fail (link->peer == NULL, FALSE);
+  /* The links counted so far, this one not among them yet. */
+  limit = over_session_limits (self, g_hash_table_size (self->links) - 1,
+                               self->peer_links, peer);
   link->peer = g_strdup (peer);
+  peer_add (self->peer_links, peer, 1);
+  return limit == HC_LIMIT_N;
 }
 
 void
@@ -1508,6 +1531,8 @@ hc_node_link_disconnected (HcNodeLink *link)
 
   if (self) {
     g_hash_table_remove (self->links, link);
+    if (link->peer)
+      peer_add (self->peer_links, link->peer, -1);
     if (link->session)
       detach_session (self, link->session);
   }
