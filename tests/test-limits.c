@@ -114,26 +114,12 @@ test_rate_close (void)
 {
   g_autoptr (HcNode) node = node_with (rate_5_close_50);
   Client *c = client_new (node);
-  guint i, ok = 0, limited = 0;
+  guint ok, limited;
 
   client_open (c, R_A);
-  for (i = 0; i < 1000 && c->close_code == 0; i++)
-    client_sendf (c,
-                  "{\"id\":%u,\"type\":\"read\",\"from\":\"" R_A
-                  "\",\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
-                  "\"user://localhost/x\"}}",
-                  i);
-  pump ();
+  client_send_reads (c, R_A, 1000);
   g_assert_cmpint (c->close_code, ==, HC_CLOSE_POLICY_VIOLATION);
-  while (!g_queue_is_empty (&c->frames)) {
-    JsonObject *frame = g_queue_pop_head (&c->frames);
-
-    if (body_code (frame) == 429)
-      limited++;
-    else if (body_code (frame) == 404)
-      ok++;
-    json_object_unref (frame);
-  }
+  client_count_404_429 (c, &ok, &limited);
   /* The burst passes, 50 are answered 429, the 51st refusal closes. */
   g_assert_cmpuint (limited, ==, 50);
   g_assert_cmpuint (ok, >=, 10);
@@ -151,12 +137,7 @@ test_rate_pause_forgiven (void)
 
   client_open (c, R_A);
   for (guint round = 0; round < 3; round++) {
-    for (guint i = 0; i < 40; i++)
-      client_sendf (c,
-                    "{\"id\":%u,\"type\":\"read\",\"from\":\"" R_A
-                    "\",\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
-                    "\"user://localhost/x\"}}",
-                    i);
+    client_send_reads (c, R_A, 40);
     run_for (1100);
   }
   g_assert_cmpint (c->close_code, ==, 0);

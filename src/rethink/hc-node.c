@@ -717,18 +717,28 @@ handle_session_component (HcNode *self, HcSession *session, HcMessage *message)
 
 /* ---- §4 address allocation --------------------------------------------- */
 
+/* FALSE, counted, with an error @code saying "@what: @n; at most @max"
+ * when @n passes @max. */
+static gboolean
+within_limit (HcNode *self, HcLimit limit, guint n, guint max, gint code,
+              const gchar *what, GError **error)
+{
+  if (n <= max)
+    return TRUE;
+  hc_node_count_limit (self, limit);
+  g_set_error (error, HC_PROTOCOL_ERROR, code, "%s: %u; at most %u", what, n,
+               max);
+  return FALSE;
+}
+
 /* [node] max-resources: one request names at most that many addresses
  * (all its lists together), else 400 and nothing is done. */
 static gboolean
 check_resources (HcNode *self, guint n, GError **error)
 {
-  if (n <= self->config.max_resources)
-    return TRUE;
-  hc_node_count_limit (self, HC_LIMIT_RESOURCES);
-  g_set_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_BAD_REQUEST,
-               "%u addresses in one request; at most %u", n,
-               self->config.max_resources);
-  return FALSE;
+  return within_limit (self, HC_LIMIT_RESOURCES, n, self->config.max_resources,
+                       HC_PROTOCOL_ERROR_BAD_REQUEST,
+                       "addresses named in one request", error);
 }
 
 static const HcJsonField allocation_create_fields[]
@@ -907,13 +917,10 @@ array_length (JsonArray *array)
 static gboolean
 subscriptions_full (HcNode *self, guint n, GError **error)
 {
-  if (n <= self->config.max_subscriptions)
-    return FALSE;
-  hc_node_count_limit (self, HC_LIMIT_SUBSCRIPTIONS);
-  g_set_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_TOO_MANY_REQUESTS,
-               "this session holds its maximum of %u subscriptions",
-               self->config.max_subscriptions);
-  return TRUE;
+  return !within_limit (self, HC_LIMIT_SUBSCRIPTIONS, n,
+                        self->config.max_subscriptions,
+                        HC_PROTOCOL_ERROR_TOO_MANY_REQUESTS,
+                        "node subscriptions of this session", error);
 }
 
 /* All or nothing: a subscribe that would pass [node] max-subscriptions
