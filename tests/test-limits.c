@@ -128,6 +128,51 @@ test_rate_close (void)
   client_free (c);
 }
 
+/* Frames before an open, and opens themselves, count on the socket's
+ * own bucket: a client cannot flood the server with 401s or with sessions
+ * made and ended one after the other. */
+static void
+test_rate_without_session (void)
+{
+  g_autoptr (HcNode) node = node_with (rate_5_close_50);
+  Client *c = client_new (node);
+  Client *d = client_new (node);
+  guint unauthorized = 0, limited = 0, opened = 0;
+
+  client_send_reads (c, R_A, 1000);
+  g_assert_cmpint (c->close_code, ==, HC_CLOSE_POLICY_VIOLATION);
+  while (!g_queue_is_empty (&c->frames)) {
+    JsonObject *frame = g_queue_pop_head (&c->frames);
+
+    unauthorized += body_code (frame) == 401;
+    limited += body_code (frame) == 429;
+    json_object_unref (frame);
+  }
+  /* The burst (twice the rate), and what refilled meanwhile. */
+  g_assert_cmpuint (unauthorized, >=, 10);
+  g_assert_cmpuint (unauthorized, <, 100);
+  g_assert_cmpuint (limited, ==, 50);
+
+  for (guint i = 0; i < 1000 && d->close_code == 0; i++)
+    client_sendf (d,
+                  "{\"id\":%u,\"type\":\"open\",\"from\":\"runtime://"
+                  "localhost/r%u\",\"to\":\"mn:/session\"}",
+                  i, i);
+  pump ();
+  g_assert_cmpint (d->close_code, ==, HC_CLOSE_POLICY_VIOLATION);
+  while (!g_queue_is_empty (&d->frames)) {
+    JsonObject *frame = g_queue_pop_head (&d->frames);
+
+    opened += body_code (frame) == 200;
+    json_object_unref (frame);
+  }
+  g_assert_cmpuint (opened, >=, 10);
+  g_assert_cmpuint (opened, <, 100);
+  g_assert_cmpuint (hc_node_get_limit_count (node, HC_LIMIT_RATE_CLOSE), ==, 2);
+  client_free (c);
+  client_free (d);
+}
+
 /* A client that backs off after its 429s is not closed. */
 static void
 test_rate_pause_forgiven (void)
@@ -375,6 +420,7 @@ main (int argc, char **argv)
   g_test_add_func ("/limits/json-depth/dropped", test_json_depth_dropped);
   g_test_add_func ("/limits/rate/close-1008", test_rate_close);
   g_test_add_func ("/limits/rate/pause-forgiven", test_rate_pause_forgiven);
+  g_test_add_func ("/limits/rate/without-session", test_rate_without_session);
   g_test_add_func ("/limits/sessions", test_sessions_limits);
   g_test_add_func ("/limits/resources-per-request", test_resources_per_request);
   g_test_add_func ("/limits/addresses-and-queue", test_addresses_and_queue);

@@ -1442,6 +1442,29 @@ raw_string (JsonObject *object, const gchar *member)
   return NULL;
 }
 
+typedef enum { RATE_OK, RATE_REFUSED, RATE_CLOSED } RateResult;
+
+/* [node] max-rate (429) and rate-close-after: a client that ignores its
+ * 429s is cut off (1008), before answering it costs more than its
+ * messages do. */
+static RateResult
+take_rate (HcNode *self, HcNodeLink *link, HcRateBucket *bucket)
+{
+  if (hc_rate_bucket_take (bucket, self->config.max_rate))
+    return RATE_OK;
+  hc_node_count_limit (self, HC_LIMIT_RATE);
+  if (self->config.rate_close_after == 0
+      || hc_rate_bucket_refuse (bucket) <= self->config.rate_close_after)
+    return RATE_REFUSED;
+  hc_node_count_limit (self, HC_LIMIT_RATE_CLOSE);
+  g_info ("%s: %u messages over its rate, closing with 1008",
+          link->session ? link->session->runtime_url : link_peer (link),
+          self->config.rate_close_after);
+  link->funcs->close (link->user_data, HC_CLOSE_POLICY_VIOLATION,
+                      "too many requests");
+  return RATE_CLOSED;
+}
+
 void
 hc_node_link_receive (HcNodeLink *link, const gchar *text, gssize length)
 {
@@ -1467,6 +1490,18 @@ hc_node_link_receive (HcNodeLink *link, const gchar *text, gssize length)
   type = raw_string (object, "type");
   to = raw_string (object, "to");
   opening = g_strcmp0 (type, "open") == 0 || g_strcmp0 (type, "re-open") == 0;
+
+  /* What no session's bucket counts (frames before an open, and opens,
+   * each of which makes or ends a session) counts on the socket's. */
+  if (link->session == NULL || opening) {
+    RateResult rate = take_rate (self, link, &link->rate);
+
+    if (rate == RATE_REFUSED && g_strcmp0 (type, "response") != 0)
+      link_reply_raw (link, object, to ? to : SESSION_URL, 429,
+                      "this socket sent too many requests");
+    if (rate != RATE_OK)
+      return;
+  }
 
   /* §2 order: 401 before 400. */
   if (link->session == NULL && !opening) {
@@ -1495,25 +1530,17 @@ hc_node_link_receive (HcNodeLink *link, const gchar *text, gssize length)
     return;
   }
 
-  if (!hc_session_take_token (link->session, self->config.max_rate)) {
-    hc_node_count_limit (self, HC_LIMIT_RATE);
-    /* [node] rate-close-after: a client that ignores its 429s is cut
-     * off, before answering it costs more than the messages. */
-    if (self->config.rate_close_after != 0
-        && hc_session_count_refusal (link->session)
-               > self->config.rate_close_after) {
-      hc_node_count_limit (self, HC_LIMIT_RATE_CLOSE);
-      g_info ("session %s: %u messages over its rate, closing with 1008",
-              link->session->runtime_url, self->config.rate_close_after);
-      link->funcs->close (link->user_data, HC_CLOSE_POLICY_VIOLATION,
-                          "too many requests");
-      return;
-    }
-    reply_code (link->session, message, 429,
-                "this session sent too many requests");
-    return;
+  switch (take_rate (self, link, &link->session->rate)) {
+    case RATE_OK:
+      route (self, link->session, message);
+      break;
+    case RATE_REFUSED:
+      reply_code (link->session, message, 429,
+                  "this session sent too many requests");
+      break;
+    case RATE_CLOSED:
+      break;
   }
-  route (self, link->session, message);
 }
 
 gboolean

@@ -37,7 +37,6 @@ hc_session_init (HcSession *self)
   self->subscriptions
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->next_id = 1;
-  self->tokens = -1; /* a full bucket at the first message */
 }
 
 HcSession *
@@ -127,35 +126,37 @@ hc_session_flush (HcSession *self)
 }
 
 gboolean
-hc_session_take_token (HcSession *self, guint rate)
+hc_rate_bucket_take (HcRateBucket *bucket, guint rate)
 {
   gint64 now = g_get_monotonic_time ();
 
-  if (rate == 0 || self->local)
+  if (rate == 0)
     return TRUE;
-  if (self->tokens < 0) {
-    self->tokens = 2.0 * rate;
-    self->tokens_at_us = now;
+  if (!bucket->started) {
+    bucket->started = TRUE;
+    bucket->tokens = 2.0 * rate;
+    bucket->tokens_at_us = now;
   }
-  self->tokens += (now - self->tokens_at_us) * (gdouble)rate / G_USEC_PER_SEC;
-  self->tokens = MIN (self->tokens, 2.0 * rate);
-  self->tokens_at_us = now;
-  if (self->tokens < 1.0)
+  bucket->tokens
+      += (now - bucket->tokens_at_us) * (gdouble)rate / G_USEC_PER_SEC;
+  bucket->tokens = MIN (bucket->tokens, 2.0 * rate);
+  bucket->tokens_at_us = now;
+  if (bucket->tokens < 1.0)
     return FALSE;
-  self->tokens -= 1.0;
+  bucket->tokens -= 1.0;
   return TRUE;
 }
 
 guint
-hc_session_count_refusal (HcSession *self)
+hc_rate_bucket_refuse (HcRateBucket *bucket)
 {
   gint64 now = g_get_monotonic_time ();
 
   /* A client that backs off for a second after a 429 starts afresh. */
-  if (now - self->refused_at_us > G_USEC_PER_SEC)
-    self->refused = 0;
-  self->refused_at_us = now;
-  return ++self->refused;
+  if (now - bucket->refused_at_us > G_USEC_PER_SEC)
+    bucket->refused = 0;
+  bucket->refused_at_us = now;
+  return ++bucket->refused;
 }
 
 void
