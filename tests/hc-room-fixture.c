@@ -2,6 +2,8 @@
  * hc-room-fixture.h). */
 #include "hc-room-fixture.h"
 
+#include <hyperconf/hc-forwarder.h>
+
 #include <gst/rtp/gstrtpbuffer.h>
 
 #include <stdlib.h>
@@ -10,6 +12,15 @@
 /* ---------------------------------------------------------------------- */
 /* Waiting                                                                 */
 /* ---------------------------------------------------------------------- */
+
+void
+media_test_init (int *argc, char ***argv)
+{
+  g_test_init (argc, argv, NULL);
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  gst_init (argc, argv);
+  hc_media_register_elements (NULL);
+}
 
 guint
 slow_factor (void)

@@ -810,6 +810,23 @@ store_node (GObject *source, GAsyncResult *result, gpointer user_data)
   g_assert_no_error (error);
 }
 
+/* Every client joins @room (SFU) and receives the others. */
+static void
+join_all (Fixture *f, const gchar *room)
+{
+  for (gint i = 0; i < N_CLIENTS; i++) {
+    Client *c = &f->clients[i];
+
+    client_media_start (c);
+    g_free (client_create_offer (c));
+    client_join (f, c, room, c->offer);
+    RUN_UNTIL (c->join_code != 0);
+    g_assert_cmpint (c->join_code, ==, 200);
+    RUN_UNTIL (c->pid != NULL && c->room_object != NULL);
+  }
+  RUN_UNTIL (everyone_receives_from_everyone (f, 20));
+}
+
 static void
 test_admin_calls (Fixture *f, gconstpointer data)
 {
@@ -818,17 +835,7 @@ test_admin_calls (Fixture *f, gconstpointer data)
   JsonObject *room;
   Client *removed = &f->clients[2];
 
-  for (gint i = 0; i < N_CLIENTS; i++) {
-    Client *c = &f->clients[i];
-
-    client_media_start (c);
-    g_free (client_create_offer (c));
-    client_join (f, c, "ops", c->offer);
-    RUN_UNTIL (c->join_code != 0);
-    g_assert_cmpint (c->join_code, ==, 200);
-    RUN_UNTIL (c->pid != NULL && c->room_object != NULL);
-  }
-  RUN_UNTIL (everyone_receives_from_everyone (f, 20));
+  join_all (f, "ops");
 
   /* Rooms, participants and their stats: media flows both ways. */
   hc_conference_describe_rooms_async (f->conference, NULL, store_node,
@@ -919,17 +926,7 @@ test_faults_and_drain (Fixture *f, gconstpointer data)
   g_autofree gchar *gone_pid = NULL;
   gint64 stopped_us;
 
-  for (gint i = 0; i < N_CLIENTS; i++) {
-    Client *c = &f->clients[i];
-
-    client_media_start (c);
-    g_free (client_create_offer (c));
-    client_join (f, c, "faults", c->offer);
-    RUN_UNTIL (c->join_code != 0);
-    g_assert_cmpint (c->join_code, ==, 200);
-    RUN_UNTIL (c->pid != NULL && c->room_object != NULL);
-  }
-  RUN_UNTIL (everyone_receives_from_everyone (f, 20));
+  join_all (f, "faults");
   g_assert_cmpstr (room_status (&f->clients[0]), ==, "live");
 
   /* Its process stops sending (its webrtcbin goes): removed, the others

@@ -9,8 +9,6 @@
  */
 #include "hc-room-fixture.h"
 
-#include <hyperconf/hc-forwarder.h>
-
 #include <string.h>
 
 #define MEDIA_TIMEOUT_MS 1500
@@ -294,11 +292,7 @@ test_mixer_error (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  /* as test-media-room: webrtcbin 1.22's harmless client warnings */
-  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-  gst_init (&argc, &argv);
-  hc_media_register_elements (NULL);
+  media_test_init (&argc, &argv);
 
   g_test_add_func ("/media-faults/error-attributed", test_error_attributed);
   g_test_add_func ("/media-faults/media-timeout", test_media_timeout);
