@@ -237,8 +237,11 @@ static void
 on_client_ice_candidate (GstElement *webrtcbin, guint mline,
                          const gchar *candidate, Client *c)
 {
-  ClientCandidate *cc = g_new0 (ClientCandidate, 1);
+  ClientCandidate *cc;
 
+  if (c->drop_candidates)
+    return;
+  cc = g_new0 (ClientCandidate, 1);
   cc->c = c;
   cc->mline = mline;
   cc->candidate = g_strdup (candidate);
@@ -454,7 +457,7 @@ on_room_ice_candidate (HcMediaRoom *room, const gchar *pid, guint mline,
   g_assert_nonnull (c);
   /* never before the answer they belong to */
   g_assert_nonnull (c->join_result);
-  if (candidate[0] == '\0')
+  if (candidate[0] == '\0' || c->drop_candidates)
     return;
   g_assert_true (g_str_has_prefix (candidate, "candidate:"));
   if (c->remote_set) {

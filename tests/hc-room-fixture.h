@@ -55,9 +55,10 @@ typedef struct {
   gchar *answer; /* join answer */
   GAsyncResult *join_result;
   gboolean negotiating;
-  gint64 answered_us;     /* when the room took its last answer */
-  gboolean decline_video; /* answers the room's video m-lines inactive */
-  gboolean decode_video;  /* decodes what it receives (set before joining) */
+  gint64 answered_us;       /* when the room took its last answer */
+  gboolean decline_video;   /* answers the room's video m-lines inactive */
+  gboolean decode_video;    /* decodes what it receives (set before joining) */
+  gboolean drop_candidates; /* no ICE candidate reaches it or the room */
 } Client;
 
 typedef struct {

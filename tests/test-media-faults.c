@@ -219,6 +219,58 @@ test_media_timeout (void)
   fixture_clear (&f);
 }
 
+/* No path between dave and the room: the room's ICE agent checks the only
+ * candidate it has, on a closed loopback port, and gives up (webrtcbin's
+ * connection-state "failed"), with the media timeout off. */
+static void
+test_ice_failed (void)
+{
+  Fixture f = { 0 };
+  Failed failed = { 0 };
+  g_autoptr (GstElement) webrtcbin = NULL;
+  g_autoptr (GObject) ice = NULL;
+  g_autoptr (GObject) agent = NULL;
+  Client *dave;
+  gint64 start_us;
+
+  fixture_init (&f);
+  g_signal_connect (f.room, "participant-failed",
+                    G_CALLBACK (on_participant_failed), &failed);
+  fixture_join (&f, client_new ("alice"));
+  dave = client_new ("dave");
+  dave->drop_candidates = TRUE;
+  fixture_join (&f, dave);
+  g_assert_cmpuint (hc_media_room_get_n_participants (f.room), ==, 2);
+
+  /* checks that fail fast: one retransmission, 100 ms apart */
+  webrtcbin = gst_bin_get_by_name (
+      GST_BIN (hc_media_room_get_pipeline (f.room)), "peer-dave");
+  g_object_get (webrtcbin, "ice-agent", &ice, NULL);
+  g_object_get (ice, "agent", &agent, NULL);
+  g_object_set (agent, "stun-max-retransmissions", 1, "stun-initial-timeout",
+                100, NULL);
+  start_us = g_get_monotonic_time ();
+  hc_media_room_add_remote_candidate (
+      f.room, "dave", NULL, 0,
+      "candidate:1 1 UDP 2122252543 127.0.0.1 9 typ host");
+  hc_media_room_add_remote_candidate (f.room, "dave", NULL, 0, "");
+
+  g_assert_true (wait_until (has_failed, &failed, 2 * WAIT_MS));
+  g_test_message ("dave removed %.0f ms after his only candidate",
+                  (failed.at_us - start_us) / 1000.0);
+  g_assert_cmpstr (failed.pid, ==, "dave");
+  g_assert_cmpstr (failed.reason, ==, "connection failed (ICE or DTLS)");
+  g_assert_cmpstr (g_hash_table_lookup (f.states, "dave"), ==, "failed");
+  g_assert_cmpuint (hc_media_room_get_n_participants (f.room), ==, 1);
+  g_assert_cmpint (room_state (f.room), ==, GST_STATE_PLAYING);
+  g_ptr_array_remove (f.clients, dave);
+  client_free (dave);
+  g_assert_cmpuint (failed.count, ==, 1);
+
+  failed_clear (&failed);
+  fixture_clear (&f);
+}
+
 /* Mixed video frames carol received so far. */
 static gint
 mix_buffers (Client *c)
@@ -296,6 +348,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/media-faults/error-attributed", test_error_attributed);
   g_test_add_func ("/media-faults/media-timeout", test_media_timeout);
+  g_test_add_func ("/media-faults/ice-failed", test_ice_failed);
   g_test_add_func ("/media-faults/mixer-error", test_mixer_error);
   return g_test_run ();
 }
