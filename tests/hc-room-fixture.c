@@ -580,9 +580,25 @@ fixture_init (Fixture *f)
                     G_CALLBACK (on_room_track_published), f);
 }
 
+static gboolean
+nobody_negotiating (gpointer data)
+{
+  Fixture *f = data;
+
+  for (guint i = 0; i < f->clients->len; i++) {
+    if (((Client *)f->clients->pdata[i])->negotiating)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 void
 fixture_clear (Fixture *f)
 {
+  /* A negotiation in flight would complete into a freed client (during
+   * the next test). */
+  if (!wait_until (nobody_negotiating, f, WAIT_MS))
+    g_test_message ("fixture_clear: a negotiation did not complete");
   g_object_unref (f->room);
   for (guint i = 0; i < f->clients->len; i++)
     client_free (g_ptr_array_index (f->clients, i));
