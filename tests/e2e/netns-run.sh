@@ -16,10 +16,15 @@
 # and iproute2's ip.
 set -eu
 if [ -z "${HC_NETNS:-}" ]; then
-  if [ "$(id -u)" = 0 ]; then
-    exec unshare --net -- env HC_NETNS=1 "$0" "$@"
-  fi
-  exec unshare --user --map-root-user --net -- env HC_NETNS=1 "$0" "$@"
+  for how in "--net" "--user --map-root-user --net"; do
+    # shellcheck disable=SC2086 # $how is two or four words on purpose
+    if unshare $how -- true 2>/dev/null; then
+      exec unshare $how -- env HC_NETNS=1 "$0" "$@"
+    fi
+  done
+  echo "netns-run.sh: cannot create a network namespace (unshare --net" \
+    "needs root or unprivileged user namespaces)" >&2
+  exit 1
 fi
 ip link set lo up
 ip link add hc0 type veth peer name hc1
