@@ -40,11 +40,21 @@ has_failed (gpointer data)
   return ((Failed *)data)->count > 0;
 }
 
+/* A room whose "participant-failed" goes to @failed. */
 static void
-failed_clear (Failed *failed)
+faults_init (Fixture *f, Failed *failed)
+{
+  fixture_init (f);
+  g_signal_connect (f->room, "participant-failed",
+                    G_CALLBACK (on_participant_failed), failed);
+}
+
+static void
+faults_clear (Fixture *f, Failed *failed)
 {
   g_free (failed->pid);
   g_free (failed->reason);
+  fixture_clear (f);
 }
 
 /* The first element (depth first) inside @bin made by @factory. */
@@ -106,14 +116,14 @@ join_three (Fixture *f)
   return before_carol;
 }
 
-/* carol was removed by the room: the fixture must not make her leave. */
+/* @pid was removed by the room: the fixture must not make it leave. */
 static void
-forget_carol (Fixture *f)
+forget (Fixture *f, const gchar *pid)
 {
-  Client *carol = fixture_client (f, "carol");
+  Client *c = fixture_client (f, pid);
 
-  g_ptr_array_remove (f->clients, carol);
-  client_free (carol);
+  g_ptr_array_remove (f->clients, c);
+  client_free (c);
 }
 
 static void
@@ -126,9 +136,7 @@ test_error_attributed (void)
   GstElement *carol_bin;
   guint before_carol;
 
-  fixture_init (&f);
-  g_signal_connect (f.room, "participant-failed",
-                    G_CALLBACK (on_participant_failed), &failed);
+  faults_init (&f, &failed);
   before_carol = join_three (&f);
 
   /* An element that is nobody's: logged, nobody removed. */
@@ -161,7 +169,7 @@ test_error_attributed (void)
   /* everything carol brought is gone */
   g_assert_cmpuint (hc_media_room_get_n_elements (f.room), ==, before_carol);
   g_assert_cmpint (room_state (f.room), ==, GST_STATE_PLAYING);
-  forget_carol (&f);
+  forget (&f, "carol");
 
   /* the others did not notice */
   assert_still_flowing (&f, fixture_client (&f, "alice"), "bob");
@@ -169,8 +177,7 @@ test_error_attributed (void)
   g_assert_cmpuint (failed.count, ==, 1);
   g_assert_cmpint (room_state (f.room), ==, GST_STATE_PLAYING);
 
-  failed_clear (&failed);
-  fixture_clear (&f);
+  faults_clear (&f, &failed);
 }
 
 static void
@@ -181,10 +188,8 @@ test_media_timeout (void)
   gint64 stopped_us;
   gdouble after_ms;
 
-  fixture_init (&f);
+  faults_init (&f, &failed);
   hc_media_room_set_media_timeout (f.room, MEDIA_TIMEOUT_MS * slow_factor ());
-  g_signal_connect (f.room, "participant-failed",
-                    G_CALLBACK (on_participant_failed), &failed);
   join_three (&f);
 
   /* media flows: nobody is removed, however long it lasts */
@@ -209,14 +214,13 @@ test_media_timeout (void)
   g_assert_cmpfloat (after_ms, >=, MEDIA_TIMEOUT_MS * slow_factor () - 100);
   g_assert_cmpuint (hc_media_room_get_n_participants (f.room), ==, 2);
   g_assert_cmpint (room_state (f.room), ==, GST_STATE_PLAYING);
-  forget_carol (&f);
+  forget (&f, "carol");
 
   assert_still_flowing (&f, fixture_client (&f, "alice"), "bob");
   assert_still_flowing (&f, fixture_client (&f, "bob"), "alice");
   g_assert_cmpuint (failed.count, ==, 1);
 
-  failed_clear (&failed);
-  fixture_clear (&f);
+  faults_clear (&f, &failed);
 }
 
 /* No path between dave and the room: the room's ICE agent checks the only
@@ -233,9 +237,7 @@ test_ice_failed (void)
   Client *dave;
   gint64 start_us;
 
-  fixture_init (&f);
-  g_signal_connect (f.room, "participant-failed",
-                    G_CALLBACK (on_participant_failed), &failed);
+  faults_init (&f, &failed);
   fixture_join (&f, client_new ("alice"));
   dave = client_new ("dave");
   dave->drop_candidates = TRUE;
@@ -263,12 +265,10 @@ test_ice_failed (void)
   g_assert_cmpstr (g_hash_table_lookup (f.states, "dave"), ==, "failed");
   g_assert_cmpuint (hc_media_room_get_n_participants (f.room), ==, 1);
   g_assert_cmpint (room_state (f.room), ==, GST_STATE_PLAYING);
-  g_ptr_array_remove (f.clients, dave);
-  client_free (dave);
+  forget (&f, "dave");
   g_assert_cmpuint (failed.count, ==, 1);
 
-  failed_clear (&failed);
-  fixture_clear (&f);
+  faults_clear (&f, &failed);
 }
 
 /* Mixed video frames carol received so far. */
@@ -303,12 +303,10 @@ test_mixer_error (void)
   MixCheck check = { 0 };
   Client *carol;
 
-  fixture_init (&f);
+  faults_init (&f, &failed);
   settings.width = 320;
   settings.height = 180;
   hc_media_room_set_mcu_settings (f.room, &settings);
-  g_signal_connect (f.room, "participant-failed",
-                    G_CALLBACK (on_participant_failed), &failed);
   fixture_join (&f, client_new ("alice"));
   fixture_join (&f, client_new ("bob"));
   in_time (wait_until (everyone_receives_everyone, &f, WAIT_MS),
@@ -337,8 +335,7 @@ test_mixer_error (void)
   assert_still_flowing (&f, fixture_client (&f, "alice"), "bob");
   assert_still_flowing (&f, fixture_client (&f, "bob"), "alice");
 
-  failed_clear (&failed);
-  fixture_clear (&f);
+  faults_clear (&f, &failed);
 }
 
 int
