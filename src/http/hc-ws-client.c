@@ -3,7 +3,8 @@
  * Text frames go to the node untouched (it parses, drops and counts what
  * is not a JSON object); the node's answers come back through the link
  * functions.  This file only enforces the transport rules: binary frames
- * close with 1003, messages above the limit close with 1009.
+ * close with 1003, messages above the limit close with 1009, and a socket
+ * beyond the node's session limits closes with 1013.
  */
 #define G_LOG_DOMAIN "hc-http"
 
@@ -285,8 +286,8 @@ libsoup_sends (gushort code)
 void
 hc_ws_client_close (HcWsClient *client, gushort code, const gchar *reason)
 {
-  guint8 frame[4 + 123];
-  gsize length = MIN (strlen (reason), 123);
+  guint8 frame[4 + 123]; /* a control frame's payload is 125 at most */
+  gsize length = reason ? MIN (strlen (reason), 123) : 0;
 
   if (!is_open (client))
     return;
@@ -298,7 +299,8 @@ hc_ws_client_close (HcWsClient *client, gushort code, const gchar *reason)
   frame[1] = 2 + length;
   frame[2] = code >> 8;
   frame[3] = code & 0xff;
-  memcpy (frame + 4, reason, length);
+  if (length > 0)
+    memcpy (frame + 4, reason, length);
   g_output_stream_write_all (
       g_io_stream_get_output_stream (
           soup_websocket_connection_get_io_stream (client->connection)),
