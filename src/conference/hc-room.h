@@ -104,8 +104,10 @@ struct _HcParticipant {
   gulong client_changed_id;
   HcSyncObject *server;        /* ours for this participant (reported) */
   GHashTable *seen_candidates; /* candidate line -> NULL */
+  HcJoinLimits limits;         /* what it may send after the join */
   gboolean media_joined;
   gboolean left;
+  gboolean candidates_refused; /* logged once */
 };
 
 HcParticipant *hc_participant_new (HcRoom *room, HcSyncher *syncher,
