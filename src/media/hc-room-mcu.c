@@ -30,6 +30,8 @@ hc_room_mcu_init (HcMediaRoom *self)
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->display_names
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->video_muted
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /* After every participant was removed. */
@@ -39,6 +41,7 @@ hc_room_mcu_dispose (HcMediaRoom *self)
   g_clear_object (&self->mixer);
   g_clear_pointer (&self->pending_modes, g_hash_table_unref);
   g_clear_pointer (&self->display_names, g_hash_table_unref);
+  g_clear_pointer (&self->video_muted, g_hash_table_unref);
 }
 
 void
@@ -63,6 +66,7 @@ void
 hc_room_mcu_participant_removed (HcMediaRoom *self, const gchar *pid)
 {
   g_hash_table_remove (self->display_names, pid);
+  g_hash_table_remove (self->video_muted, pid);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -108,6 +112,9 @@ start_mixer (HcMediaRoom *self)
   g_hash_table_iter_init (&iter, self->display_names);
   while (g_hash_table_iter_next (&iter, &key, &value))
     hc_mixer_set_display_name (self->mixer, key, value);
+  g_hash_table_iter_init (&iter, self->video_muted);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    hc_mixer_set_video_muted (self->mixer, key, TRUE);
   g_hash_table_iter_init (&iter, self->participants);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&q)) {
     for (guint i = 0; i < q->tracks->len; i++) {
@@ -279,6 +286,20 @@ hc_media_room_set_display_name (HcMediaRoom *self, const gchar *pid,
                        g_strdup (name ? name : ""));
   if (self->mixer)
     hc_mixer_set_display_name (self->mixer, pid, name ? name : "");
+}
+
+void
+hc_media_room_set_video_muted (HcMediaRoom *self, const gchar *pid,
+                               gboolean muted)
+{
+  g_return_if_fail (HC_IS_MEDIA_ROOM (self));
+  g_return_if_fail (pid != NULL);
+  if (muted)
+    g_hash_table_add (self->video_muted, g_strdup (pid));
+  else
+    g_hash_table_remove (self->video_muted, pid);
+  if (self->mixer)
+    hc_mixer_set_video_muted (self->mixer, pid, muted);
 }
 
 void

@@ -83,6 +83,7 @@ struct _HcMediaRoom {
   HcMixer *mixer;            /* while an answered participant is MCU */
   GHashTable *pending_modes; /* pid -> HcMediaMode, set before the join */
   GHashTable *display_names; /* pid -> name */
+  GHashTable *video_muted;   /* pids whose video is off */
 };
 
 Participant *hc_room_lookup (HcMediaRoom *self, const gchar *pid);
