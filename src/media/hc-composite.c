@@ -125,6 +125,9 @@ note_frame (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   Picture *picture = data;
 
+  GST_LOG_OBJECT (
+      pad, "frame %" GST_TIME_FORMAT,
+      GST_TIME_ARGS (GST_BUFFER_PTS (GST_PAD_PROBE_INFO_BUFFER (info))));
   g_mutex_lock (&picture->owner->frame_lock);
   picture->last_frame_us = g_get_monotonic_time ();
   g_mutex_unlock (&picture->owner->frame_lock);
