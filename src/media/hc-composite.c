@@ -660,6 +660,13 @@ hc_composite_dispose (GObject *object)
 
     tile_free (self, tile);
   }
+  /* The compositor stops first: one renegotiating (a RECONFIGURE from the
+   * head's unlink, pads going) with an encoder on its way down fails its
+   * buffer pool, an error on the room's bus. */
+  if (self->compositor)
+    gst_element_set_state (self->compositor, GST_STATE_NULL);
+  if (self->video)
+    gst_element_set_state (self->video, GST_STATE_NULL);
   g_clear_pointer (&self->head, hc_track_head_free);
   gst_clear_object (&self->compositor);
   if (self->video) {
