@@ -556,6 +556,8 @@ test_load_pipelines (void)
   } expected[] = {
     { "mcu-video-input", { "inqueue", "tile", "label", NULL } },
     { "mcu-video", { "mix", "size", "encoder", "pay" } },
+    { "mcu-video-h264", { "mix", "size", "encoder", "pay" } },
+    { "mcu-name-plate", { "plate", "tile", "label", NULL } },
     { "mcu-audio-input", { "inqueue", "format", NULL } },
     { "mcu-audio-output", { "encoder", "pay", NULL } },
   };

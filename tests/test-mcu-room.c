@@ -539,6 +539,81 @@ test_two_mcu_receivers (void)
   fixture_clear (&f);
 }
 
+/* The offered codec of @c's mixed video m-line (its first rtpmap). */
+static gchar *
+mix_video_codec (Client *c)
+{
+  for (guint i = 0;
+       c->last_offer && i < gst_sdp_message_medias_len (c->last_offer); i++) {
+    const GstSDPMedia *m = gst_sdp_message_get_media (c->last_offer, i);
+    const gchar *msid = gst_sdp_media_get_attribute_val (m, "msid");
+    const gchar *rtpmap = gst_sdp_media_get_attribute_val (m, "rtpmap");
+
+    if (msid && g_str_has_prefix (msid, "mix ")
+        && g_str_equal (gst_sdp_media_get_media (m), "video") && rtpmap)
+      return g_strdup (strchr (rtpmap, ' ') ? strchr (rtpmap, ' ') + 1
+                                            : rtpmap);
+  }
+  return NULL;
+}
+
+/* [mcu] video-codec=h264: the MCU receiver is offered H.264 (packetization
+ * mode 1, constrained baseline) on its mixed video m-line and decodes
+ * frames of the configured size. */
+static void
+test_h264_mix (void)
+{
+  Fixture f = { 0 };
+  HcMcuSettings settings = HC_MCU_SETTINGS_DEFAULT;
+  Client *carol;
+
+  if (!gst_registry_check_feature_version (gst_registry_get (), "openh264enc",
+                                           1, 0, 0)) {
+    /* the server refuses video-codec=h264 then (test-config) */
+    g_test_skip ("no openh264enc");
+    return;
+  }
+  fixture_init (&f);
+  settings.width = MIX_WIDTH;
+  settings.height = MIX_HEIGHT;
+  settings.video_codec = HC_VIDEO_CODEC_H264;
+  hc_media_room_set_mcu_settings (f.room, &settings);
+  fixture_join (&f, client_new ("alice"));
+  carol = client_new ("carol");
+  carol->decode_video = TRUE;
+  hc_media_room_set_mode (f.room, "carol", HC_MEDIA_MODE_MCU);
+  fixture_join (&f, carol);
+  wait_for_mix (&f, "carol decoding the H.264 mix");
+  {
+    g_autofree gchar *codec = mix_video_codec (carol);
+    const GstSDPMedia *m = NULL;
+
+    g_assert_cmpstr (codec, ==, "H264/90000");
+    for (guint i = 0; i < gst_sdp_message_medias_len (carol->last_offer); i++) {
+      const GstSDPMedia *mi = gst_sdp_message_get_media (carol->last_offer, i);
+      const gchar *msid = gst_sdp_media_get_attribute_val (mi, "msid");
+
+      if (msid && g_str_equal (msid, "mix video"))
+        m = mi;
+    }
+    g_assert_nonnull (m);
+    g_assert_nonnull (strstr (gst_sdp_media_get_attribute_val (m, "fmtp"),
+                              "packetization-mode=1"));
+    g_assert_nonnull (strstr (gst_sdp_media_get_attribute_val (m, "fmtp"),
+                              "profile-level-id=42e01f"));
+    assert_mix_flowing (carol, "the H.264 mix flowing");
+  }
+  for (guint i = 0; i < f.clients->len; i++) {
+    Client *c = f.clients->pdata[i];
+
+    hc_media_room_leave (f.room, c->pid);
+    c->room = NULL;
+  }
+  g_assert_false (hc_media_room_has_mixer (f.room));
+  g_assert_cmpuint (hc_media_room_get_n_elements (f.room), ==, 0);
+  fixture_clear (&f);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -552,5 +627,6 @@ main (int argc, char **argv)
   g_test_add_func ("/mcu-room/mixed-receiver", test_mixed_receiver);
   g_test_add_func ("/mcu-room/bad-publishers", test_bad_publishers);
   g_test_add_func ("/mcu-room/two-mcu-receivers", test_two_mcu_receivers);
+  g_test_add_func ("/mcu-room/h264", test_h264_mix);
   return g_test_run ();
 }

@@ -157,16 +157,36 @@ stop_mixer_if_unused (HcMediaRoom *self)
       g_variant_new_array (G_VARIANT_TYPE ("(sdddd)"), NULL, 0));
 }
 
+/* @p's m-line of the mix, with a payload type of its own (hc_sdp_pick_payload:
+ * the one its join offer gives the codec, so that no payload type of its
+ * BUNDLE group names two codecs, e.g. an H.264 mix and its own VP8). */
 static Track *
-mix_track (HcMediaRoom *self, const gchar *kind, HcTrackHead *head)
+mix_track (HcMediaRoom *self, Participant *p, const gchar *kind,
+           HcTrackHead *head)
 {
   Track *t = g_new0 (Track, 1);
+  g_autoptr (GArray) taken = g_array_new (FALSE, FALSE, sizeof (gint));
+  gint pt;
 
   t->kind = g_str_equal (kind, "audio") ? "audio" : "video";
   t->id = g_strdup (t->kind);
   t->label = g_strdup_printf ("mix-%s", t->kind);
   t->head = head;
   t->codec_caps = gst_caps_copy (hc_mixer_get_codec_caps (self->mixer, kind));
+  for (guint i = 0; i < p->subscriptions->len; i++) {
+    Subscription *s = g_ptr_array_index (p->subscriptions, i);
+
+    if (gst_structure_get_int (gst_caps_get_structure (s->track->codec_caps, 0),
+                               "payload", &pt))
+      g_array_append_val (taken, pt);
+  }
+  if (p->mix_video
+      && gst_structure_get_int (
+          gst_caps_get_structure (p->mix_video->codec_caps, 0), "payload", &pt))
+    g_array_append_val (taken, pt);
+  pt = hc_sdp_pick_payload (p->offer, t->codec_caps, taken);
+  if (pt >= 0)
+    gst_caps_set_simple (t->codec_caps, "payload", G_TYPE_INT, pt, NULL);
   return t;
 }
 
@@ -176,9 +196,9 @@ hc_room_subscribe_to_mix (HcMediaRoom *self, Participant *p)
   if (p->mix_video || !start_mixer (self))
     return;
   p->mix_video
-      = mix_track (self, "video", hc_mixer_get_video_head (self->mixer));
+      = mix_track (self, p, "video", hc_mixer_get_video_head (self->mixer));
   p->mix_audio = mix_track (
-      self, "audio",
+      self, p, "audio",
       hc_mixer_acquire_audio (self->mixer, p->pid, p->sends_audio));
   hc_room_subscribe (self, p, p->mix_video);
   hc_room_subscribe (self, p, p->mix_audio);
