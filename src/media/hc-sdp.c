@@ -197,20 +197,18 @@ fmtp_matches (const GstSDPMedia *media, gint pt, const GstStructure *codec)
         && g_str_has_prefix (attr->value, prefix))
       fmtp = attr->value;
   }
+  g_autofree gchar *lower = fmtp ? g_ascii_strdown (fmtp, -1) : NULL;
+
   for (guint k = 0; keys[k]; k++) {
     const gchar *want = gst_structure_get_string (codec, keys[k]);
     g_autofree gchar *param = NULL;
-    g_autofree gchar *lower = NULL;
+    g_autofree gchar *lower_param = NULL;
 
     if (want == NULL)
       continue;
-    if (fmtp == NULL)
-      return FALSE;
-    lower = g_strdup_printf ("%s=%s", keys[k], want);
-    param = g_ascii_strdown (lower, -1);
-    g_free (lower);
-    lower = g_ascii_strdown (fmtp, -1);
-    if (strstr (lower, param) == NULL)
+    param = g_strdup_printf ("%s=%s", keys[k], want);
+    lower_param = g_ascii_strdown (param, -1);
+    if (lower == NULL || strstr (lower, lower_param) == NULL)
       return FALSE;
   }
   return TRUE;
