@@ -198,6 +198,32 @@ async function mixKeepsDecoding(p, seconds, what) {
   return previous - start;
 }
 
+/** The colour of the server's name plates (pipelines/mcu-name-plate.pipeline). */
+const PLATE = [0x2f, 0x35, 0x42];
+
+/**
+ * The colour p sees in its mixed picture near the top left corner of
+ * `pid`'s tile (from the room object's layout): away from the name, and
+ * in the black border of a letterboxed 4:3 picture.
+ */
+async function tileCorner(p, pid) {
+  return p.page.evaluate((who) => {
+    const tile = window.hyperconf.state().layout?.tiles?.find((x) => x.pid === who);
+    const video = document.querySelector('.tile.mix video');
+    if (!tile || !video || !video.videoWidth) return null;
+    const canvas = document.createElement('canvas');
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(video, 0, 0);
+    const x = Math.floor((tile.x + tile.w * 0.08) * canvas.width);
+    const y = Math.floor((tile.y + tile.h * 0.15) * canvas.height);
+    return [...ctx.getImageData(x, y, 1, 1).data.slice(0, 3)];
+  }, pid);
+}
+
+const isPlate = (rgb) => rgb && rgb.every((c, i) => Math.abs(c - PLATE[i]) <= 24);
+
 /** The pid of `name` in p's room object. */
 async function pidOf(p, name) {
   const s = await p.state();
@@ -327,6 +353,27 @@ ctest('bad input: a publisher changes its resolution mid-call; the mix goes on',
 
 const bob = () => people.get('bob');
 
+ctest('a publisher that mutes its video shows as its name plate in the mix', async (t) => {
+  const carol = people.get('carol');
+  const alice = people.get('alice');
+  const alicePid = await pidOf(carol, 'alice');
+  let seen;
+  assert.equal(await alice.toggle('Mute video'), 'true');
+  await waitFor(async () => isPlate(seen = await tileCorner(carol, alicePid)),
+    { timeout: 15_000, what: 'carol to see alice\'s name plate' }).catch((error) => {
+    error.message += ` (last colour ${JSON.stringify(seen)})`;
+    throw error;
+  });
+  say(t, `alice muted: her tile's corner in carol's mix ${JSON.stringify(seen)}`);
+  await mixKeepsDecoding(carol, 3, 'with alice muted');
+  assert.equal(await alice.toggle('Mute video'), 'false');
+  await waitFor(async () => {
+    seen = await tileCorner(carol, alicePid);
+    return seen && !isPlate(seen);
+  }, { timeout: 15_000, what: 'carol to see alice\'s picture again' });
+  say(t, `alice unmuted: ${JSON.stringify(seen)}`);
+});
+
 ctest('bad input: a participant with no video at all; the mix goes on, its tile is its name', async (t) => {
   const carol = people.get('carol');
   // the page's video=0: a microphone, no camera
@@ -337,6 +384,12 @@ ctest('bad input: a participant with no video at all; the mix goes on, its tile 
   // the layout gives him a tile (the server draws his name plate there)
   await waitFor(async () => (await carol.state()).layout?.tiles?.some((x) => x.pid === davePid),
     { timeout: 10_000, what: 'a tile for dave in the layout' });
+  let seen;
+  await waitFor(async () => isPlate(seen = await tileCorner(carol, davePid)),
+    { timeout: 15_000, what: 'carol to see dave\'s name plate' }).catch((error) => {
+    error.message += ` (last colour ${JSON.stringify(seen)})`;
+    throw error;
+  });
   const frames = await mixKeepsDecoding(carol, 4, 'with dave publishing no video');
   // the SFU participants hear him, and still see and hear each other
   for (const n of ['alice', 'bob']) {
