@@ -556,6 +556,23 @@ hc_composite_get_layout (HcComposite *self)
   return g_variant_ref (self->layout);
 }
 
+const gchar *
+hc_composite_find_element (HcComposite *self, GstElement *element,
+                           gboolean *shared)
+{
+  g_return_val_if_fail (HC_IS_COMPOSITE (self), NULL);
+  *shared = element == self->video
+            || element == hc_track_head_get_element (self->head);
+  for (guint i = 0; !*shared && i < self->tiles->len; i++) {
+    Tile *tile = g_ptr_array_index (self->tiles, i);
+
+    if (tile->picture && tile->picture->graph == element)
+      return tile->pid;
+    *shared = tile->plate == element;
+  }
+  return NULL;
+}
+
 gboolean
 hc_composite_shows_video (HcComposite *self, const gchar *pid)
 {

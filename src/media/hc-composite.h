@@ -71,6 +71,12 @@ void hc_composite_set_layout (HcComposite *self, HcLayoutKind layout);
 void hc_composite_set_active_speaker (HcComposite *self, const gchar *pid);
 /* Returns: (transfer full): the current layout, as "layout-changed" */
 GVariant *hc_composite_get_layout (HcComposite *self);
+/* As hc_mixer_find_element() for the video side: the publisher's pid for
+ * its picture's decoding graph; %NULL otherwise, with @shared TRUE for the
+ * composite's own elements (compositor and encoder graph, its head, the
+ * name plates).  Returns: (transfer none) */
+const gchar *hc_composite_find_element (HcComposite *self, GstElement *element,
+                                        gboolean *shared);
 /* Whether @pid's tile shows its picture (FALSE: its name plate, or no
  * tile).  Tests and logs. */
 gboolean hc_composite_shows_video (HcComposite *self, const gchar *pid);
