@@ -40,7 +40,8 @@ const people = [];
 before(async () => {
   if (skip) return;
   server = await startServer({
-    config: `[mcu]\nwidth=${WIDTH}\nheight=${HEIGHT}\nframerate=15\nvideo-codec=h264\n`,
+    // a short drain: the room may still be closing when the server stops
+    config: `[server]\ndrain-timeout-ms=1000\n[mcu]\nwidth=${WIDTH}\nheight=${HEIGHT}\nframerate=15\nvideo-codec=h264\n`,
   });
   browser = await launchBrowser();
 });
@@ -86,6 +87,7 @@ test('an MCU participant decodes the H.264 mix of the configured size', { skip, 
     const later = counter(await carol.stats(), MIX, 'video', 'framesDecoded');
     assert.ok(later > frames + 10, `the H.264 mix goes on: ${frames} -> ${later} frames in 3 s`);
     assert.equal((await alice.state()).status.phase, 'connected');
+    for (const p of [carol, alice]) await p.clickLeave();
   } catch (error) {
     const pages = people.map((p) => p.dump()).join('\n');
     try {
