@@ -388,9 +388,9 @@ set_layout (HcConfig *config, const gchar *value, const gchar *base_dir,
   return TRUE;
 }
 
-/* H.264 needs an encoder plugin that Debian ships apart (openh264enc in
- * gstreamer1.0-plugins-bad, x264enc in -ugly): refuse it at start rather
- * than fail at the first MCU join. */
+/* H.264 needs the mixer's encoder (pipelines/mcu-video-h264.pipeline:
+ * openh264enc, in Debian's gstreamer1.0-plugins-bad with libopenh264):
+ * refuse it at start rather than fail at the first MCU join. */
 static gboolean
 set_video_codec (HcConfig *config, const gchar *value, const gchar *base_dir,
                  gsize offset, guint64 min, guint64 max, gchar **why)
@@ -406,11 +406,10 @@ set_video_codec (HcConfig *config, const gchar *value, const gchar *base_dir,
   if (!gst_is_initialized ())
     gst_init (NULL, NULL);
   if (!gst_registry_check_feature_version (gst_registry_get (), "openh264enc",
-                                           1, 0, 0)
-      && !gst_registry_check_feature_version (gst_registry_get (), "x264enc", 1,
-                                              0, 0)) {
-    *why = g_strdup ("h264 needs the openh264enc or x264enc GStreamer "
-                     "element, and neither is installed (use vp8)");
+                                           1, 0, 0)) {
+    *why = g_strdup ("h264 needs the openh264enc GStreamer element "
+                     "(gstreamer1.0-plugins-bad), which is not installed "
+                     "(use vp8)");
     return FALSE;
   }
   config->conference.mcu.codec = HC_MCU_CODEC_H264;

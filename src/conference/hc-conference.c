@@ -494,11 +494,6 @@ hc_conference_new (HcNode *node, const HcConferenceConfig *config,
   self->config.token_secret = NULL; /* ours is self->token_secret */
   if (config->max_cpu_load > 0)
     self->cpu_load = hc_cpu_load_new (CPU_LOAD_WINDOW_S);
-  /* HcMcuSettings has no codec yet: the mixer encodes VP8 whatever the
-   * configuration says, and a person should know. */
-  if (config->mcu.codec != HC_MCU_CODEC_VP8)
-    g_warning ("[mcu] video-codec=h264: this version's mixer still encodes "
-               "VP8");
   self->syncher = hc_syncher_new (node, runtime);
   if (hc_syncher_get_url (self->syncher) == NULL) {
     g_set_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_UNAVAILABLE,

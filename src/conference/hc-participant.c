@@ -79,6 +79,15 @@ hc_participant_new (HcRoom *room, HcSyncher *syncher, HcSyncObject *client,
   return self;
 }
 
+void
+hc_participant_sync_publishing (HcParticipant *self)
+{
+  /* the composite shows a muted publisher's name plate */
+  hc_media_room_set_video_muted (hc_room_get_media (self->room), self->pid,
+                                 !json_object_get_boolean_member_with_default (
+                                     self->publishing, "video", TRUE));
+}
+
 const gchar *
 hc_participant_get_pid (HcParticipant *self)
 {
@@ -255,6 +264,7 @@ entry_changed (HcParticipant *self, const gchar *path, const gchar *member)
         json_object_set_boolean_member (self->publishing, *kind,
                                         json_node_get_boolean (value));
     }
+    hc_participant_sync_publishing (self);
   } else {
     const gchar *mode = node && hc_json_kind_of (node) == HC_JSON_STRING
                             ? json_node_get_string (node)
