@@ -104,3 +104,63 @@ hc_pipeline_load (const gchar *name, GError **error)
   }
   return bin;
 }
+
+GstElement *
+hc_pipeline_load_element (const gchar *name, GError **error)
+{
+  g_autofree gchar *text = hc_pipeline_text (name, error);
+  GError *parse_error = NULL;
+  GstElement *element;
+
+  if (text == NULL)
+    return NULL;
+  element = gst_parse_launch_full (text, NULL, GST_PARSE_FLAG_FATAL_ERRORS,
+                                   &parse_error);
+  if (element != NULL && GST_IS_BIN (element)) {
+    g_set_error (&parse_error, GST_PARSE_ERROR, GST_PARSE_ERROR_LINK,
+                 "more than one element");
+    gst_object_unref (gst_object_ref_sink (element));
+    element = NULL;
+  }
+  if (element == NULL)
+    g_propagate_prefixed_error (error, parse_error,
+                                "pipelines/%s.pipeline: ", name);
+  return element;
+}
+
+GstElement *
+hc_pipeline_add (GstBin *bin, const gchar *name, guint serial, GError **error)
+{
+  GstElement *element = hc_pipeline_load (name, error);
+  g_autofree gchar *unique = NULL;
+
+  if (element == NULL)
+    return NULL;
+  unique = g_strdup_printf ("%s-%u", name, serial);
+  gst_object_set_name (GST_OBJECT (element), unique);
+  gst_bin_add (bin, element);
+  return element;
+}
+
+void
+hc_pipeline_set (GstElement *bin, const gchar *child, const gchar *property,
+                 ...)
+{
+  g_autoptr (GstElement) element = gst_bin_get_by_name (GST_BIN (bin), child);
+  va_list args;
+
+  if (element == NULL) {
+    GST_WARNING_OBJECT (bin, "no element %s", child);
+    return;
+  }
+  va_start (args, property);
+  g_object_set_valist (G_OBJECT (element), property, args);
+  va_end (args);
+}
+
+void
+hc_pipeline_remove (GstBin *bin, GstElement *element)
+{
+  gst_element_set_state (element, GST_STATE_NULL);
+  gst_bin_remove (bin, element);
+}

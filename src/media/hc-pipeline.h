@@ -29,4 +29,23 @@ gchar *hc_pipeline_text (const gchar *name, GError **error);
  *   is unknown or does not parse (e.g. an element is not installed) */
 GstElement *hc_pipeline_load (const gchar *name, GError **error);
 
+/* The one element that pipelines/@name.pipeline describes (with the
+ * properties it sets), for a graph of one element whose request pads the
+ * code links itself (e.g. "mcu-audio": hcmixminus).
+ * Returns: (transfer floating) (nullable) */
+GstElement *hc_pipeline_load_element (const gchar *name, GError **error);
+
+/* hc_pipeline_load() as "<name>-<serial>", added to @bin (not started).
+ * Returns: (transfer none) (nullable) */
+GstElement *hc_pipeline_add (GstBin *bin, const gchar *name, guint serial,
+                             GError **error);
+
+/* Sets properties (NULL-terminated pairs) on @bin's child named @child;
+ * warns when there is none. */
+void hc_pipeline_set (GstElement *bin, const gchar *child,
+                      const gchar *property, ...) G_GNUC_NULL_TERMINATED;
+
+/* Stops @element and takes it out of @bin. */
+void hc_pipeline_remove (GstBin *bin, GstElement *element);
+
 G_END_DECLS
