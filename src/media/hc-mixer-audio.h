@@ -1,11 +1,13 @@
 /* hyperconf — HcMixerAudio: the MCU's audio, K+1 Opus encodes per room
  * however many listen (private to src/media; part of HcMixer).
  *
- *  A-audio0 ─src_n─▶ mcu-audio-input ─▶ sink_0 ┐             ┌ src ─▶
- * mcu-audio-output ─▶ sink    ┐ B-audio0 ─src_n─▶ mcu-audio-input ─▶ sink_1 ┼
- * hcmixminus  ┼ pool_0 ─▶ mcu-audio-output ─▶ sink_0 ┼ head C-audio0 ─src_n─▶
- * mcu-audio-input ─▶ sink_2 ┘ (mcu-audio) └ pool_<K-1> ─▶ ...        ─▶ sink_..
- * ┘ "mix-audio" one src pad per listener, "mix-voice" = its sink_N
+ *  A-audio0 ─▶ mcu-audio-input ─▶ sink_0 ┐ hcmixminus
+ *  B-audio0 ─▶ mcu-audio-input ─▶ sink_1 ┤ "mcu-audio"
+ *  C-audio0 ─▶ mcu-audio-input ─▶ sink_2 ┘
+ *    src        ─▶ mcu-audio-output ─▶ sink   ┐ head "mix-audio"
+ *    pool_0     ─▶ mcu-audio-output ─▶ sink_0 ┤ (hcforwarder): one src pad
+ *    pool_<K-1> ─▶ mcu-audio-output ─▶ sink_… ┘ per listener, its
+ *                                               "mix-voice" = its sink_N
  *
  * Only the K loudest voices ("max-mixed") are mixed, so only they need a mix
  * without themselves: the mixer keeps min (K, listeners who publish a
