@@ -83,12 +83,16 @@ G_DECLARE_FINAL_TYPE (HcMixMinusPad, hc_mix_minus_pad, HC, MIX_MINUS_PAD,
  *   for, or HC_MIX_MINUS_EVERYONE (the plain sum) or HC_MIX_MINUS_NOBODY
  * @except: with EVERYONE, the voices that take another output instead
  * @contributors: the voices this buffer holds (for CSRC lists)
+ * @block: the serial number of the mixer's block
  *
  * Carried by every buffer of hcmixminus' outputs.  No tags: encoders and
- * RTP payloaders copy it to what they make of the buffer.
+ * RTP payloaders copy it to what they make of the buffer; an encoder that
+ * looks back (Opus: 6.5 ms) puts the metas of both blocks a packet holds
+ * on it, and the newest block decides for whom the packet is.
  */
 typedef struct {
   GstMeta meta;
+  guint64 block;
   gint listener;
   guint n_except;
   guint *except;
@@ -99,17 +103,19 @@ typedef struct {
 GType hc_mix_minus_meta_api_get_type (void);
 #define HC_MIX_MINUS_META_API_TYPE (hc_mix_minus_meta_api_get_type ())
 const GstMetaInfo *hc_mix_minus_meta_get_info (void);
-HcMixMinusMeta *hc_buffer_add_mix_minus_meta (GstBuffer *buffer, gint listener,
-                                              const guint *except,
-                                              guint n_except,
-                                              const guint *contributors,
-                                              guint n_contributors);
+HcMixMinusMeta *
+hc_buffer_add_mix_minus_meta (GstBuffer *buffer, guint64 block, gint listener,
+                              const guint *except, guint n_except,
+                              const guint *contributors, guint n_contributors);
 #define hc_buffer_get_mix_minus_meta(b)                                        \
   ((HcMixMinusMeta *)gst_buffer_get_meta ((b), HC_MIX_MINUS_META_API_TYPE))
 
 /* Whether @buffer is for the listener whose voice is @voice (N of sink_N,
- * or -1 for a listener who publishes none): TRUE when every HcMixMinusMeta
- * on it says so, and when it has none. */
+ * or -1 for a listener who publishes none), as its HcMixMinusMeta of the
+ * newest block says; TRUE when it has none.  (The older block in a packet
+ * is free of that voice too: hcmixminus keeps a pool output lent one block
+ * after its voice stops being mixed, and lends one only when its previous
+ * block could not hold the voice.) */
 gboolean hc_mix_minus_buffer_is_for (GstBuffer *buffer, gint voice);
 
 G_END_DECLS

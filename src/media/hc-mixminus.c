@@ -146,7 +146,14 @@ typedef struct {
   /* Pool pads, streaming thread only: */
   gint assigned; /* the voice lent to, or -1 */
   guint idle;    /* blocks since that voice was last mixed */
+  guint blocks;  /* pushed so far, up to NEW_BLOCKS */
+  gint last_for; /* the listener of the last block pushed */
 } OutState;
+
+/* A new pool pad is lent to nobody for its first blocks: an encoder's
+ * first packet is timed apart from the others (Opus: its look-back is not
+ * taken off), and whoever moves onto it must find the common clock. */
+#define NEW_BLOCKS 2
 
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
     "sink_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS (CAPS));
@@ -189,7 +196,7 @@ mix_minus_meta_transform (GstBuffer *dest, GstMeta *meta, GstBuffer *buffer,
   HcMixMinusMeta *m = (HcMixMinusMeta *)meta;
 
   /* Whatever the transformation (copy, encode, payload): the same mix. */
-  return hc_buffer_add_mix_minus_meta (dest, m->listener, m->except,
+  return hc_buffer_add_mix_minus_meta (dest, m->block, m->listener, m->except,
                                        m->n_except, m->contributors,
                                        m->n_contributors)
          != NULL;
@@ -223,7 +230,7 @@ hc_mix_minus_meta_get_info (void)
 }
 
 HcMixMinusMeta *
-hc_buffer_add_mix_minus_meta (GstBuffer *buffer, gint listener,
+hc_buffer_add_mix_minus_meta (GstBuffer *buffer, guint64 block, gint listener,
                               const guint *except, guint n_except,
                               const guint *contributors, guint n_contributors)
 {
@@ -232,6 +239,7 @@ hc_buffer_add_mix_minus_meta (GstBuffer *buffer, gint listener,
 
   if (m == NULL)
     return NULL;
+  m->block = block;
   m->listener = listener;
   m->n_except = n_except;
   m->except = n_except ? g_memdup2 (except, n_except * sizeof (guint)) : NULL;
@@ -259,13 +267,14 @@ hc_mix_minus_buffer_is_for (GstBuffer *buffer, gint voice)
 {
   gpointer state = NULL;
   GstMeta *meta;
+  HcMixMinusMeta *newest = NULL;
 
   while ((meta = gst_buffer_iterate_meta_filtered (
               buffer, &state, HC_MIX_MINUS_META_API_TYPE))) {
-    if (!meta_is_for ((HcMixMinusMeta *)meta, voice))
-      return FALSE;
+    if (newest == NULL || ((HcMixMinusMeta *)meta)->block > newest->block)
+      newest = (HcMixMinusMeta *)meta;
   }
-  return TRUE;
+  return newest == NULL || meta_is_for (newest, voice);
 }
 
 /* ---- pads ------------------------------------------------------------ */
@@ -482,11 +491,13 @@ select_mixed (HcMixMinusPad **pads, guint n, guint k, OutState **outs,
   guint heard = 0, taken = 0;
   gboolean *used = g_newa (gboolean, n_outs + 1);
   guint *wanting = g_newa (guint, n + 1);
+  gboolean *was_mixed = g_newa (gboolean, n + 1);
   guint n_wanting = 0;
 
   for (guint i = 0; i < n; i++) {
     gdouble db = power_to_db (pads[i]->power);
 
+    was_mixed[i] = pads[i]->mixed;
     if (db > SILENCE_DB) {
       order[heard].rank = db + (pads[i]->mixed ? MIXED_BONUS_DB : 0);
       order[heard++].index = i;
@@ -512,15 +523,19 @@ select_mixed (HcMixMinusPad **pads, guint n, guint k, OutState **outs,
       wanting[n_wanting++] = order[r].index;
     }
   }
-  /* Free: nobody's, or held past its voice's last block by HOLD_BLOCKS. */
+  /* Free: nobody's, or held past its voice's last block by HOLD_BLOCKS;
+   * for a voice mixed in the last block (its pool pad went), only one that
+   * was idle then (without any listener's voice): a packet holds the end
+   * of the previous block too. */
   for (guint w = 0; w < n_wanting; w++) {
     HcMixMinusPad *pad = pads[wanting[w]];
 
     for (guint m = 0; m < n_outs && !pad->mixed; m++) {
       OutState *out = outs[m];
 
-      if (!out->pool || used[m]
-          || (out->assigned >= 0 && out->idle < HOLD_BLOCKS))
+      if (!out->pool || used[m] || out->blocks < NEW_BLOCKS
+          || (out->assigned >= 0 && out->idle < HOLD_BLOCKS)
+          || (was_mixed[wanting[w]] && out->last_for != HC_MIX_MINUS_NOBODY))
         continue;
       out->assigned = (gint)voice_of (pad);
       out->idle = 0;
@@ -621,8 +636,8 @@ limited_buffer (HcMixMinus *self, guint frames, const gint16 *const *own,
 /* A buffer sharing @data's memory, for @listener (see HcMixMinusMeta);
  * @contributors without @listener's own voice. */
 static GstBuffer *
-tagged (GstBuffer *data, gint listener, const guint *except, guint n_except,
-        const guint *contributors, guint n_contributors)
+tagged (GstBuffer *data, guint64 block, gint listener, const guint *except,
+        guint n_except, const guint *contributors, guint n_contributors)
 {
   GstBuffer *buf = gst_buffer_copy_region (data,
                                            GST_BUFFER_COPY_FLAGS
@@ -635,7 +650,8 @@ tagged (GstBuffer *data, gint listener, const guint *except, guint n_except,
   for (guint i = 0; i < n_contributors; i++)
     if (listener < 0 || contributors[i] != (guint)listener)
       mine[n_mine++] = contributors[i];
-  hc_buffer_add_mix_minus_meta (buf, listener, except, n_except, mine, n_mine);
+  hc_buffer_add_mix_minus_meta (buf, block, listener, except, n_except, mine,
+                                n_mine);
   return buf;
 }
 
@@ -814,7 +830,8 @@ hc_mix_minus_finish_buffer (GstAggregator *agg, GstBuffer *outbuf)
       if (idle == NULL) {
         GstBuffer *bed
             = limited_buffer (self, frames, listeners, n_listeners, outbuf);
-        idle = tagged (bed, HC_MIX_MINUS_NOBODY, NULL, 0, NULL, 0);
+        idle = tagged (bed, self->block_serial, HC_MIX_MINUS_NOBODY, NULL, 0,
+                       NULL, 0);
         gst_buffer_unref (bed);
       }
       minus_bufs[m] = gst_buffer_ref (idle);
@@ -827,18 +844,18 @@ hc_mix_minus_finish_buffer (GstAggregator *agg, GstBuffer *outbuf)
     if (own) {
       GstBuffer *data = limited_buffer (self, frames, &own, 1, outbuf);
 
-      minus_bufs[m]
-          = tagged (data, (gint)voice, NULL, 0, contributors, n_contributors);
+      minus_bufs[m] = tagged (data, self->block_serial, (gint)voice, NULL, 0,
+                              contributors, n_contributors);
       gst_buffer_unref (data);
     } else {
       /* its voice is not in the sum */
-      minus_bufs[m]
-          = tagged (plain, (gint)voice, NULL, 0, contributors, n_contributors);
+      minus_bufs[m] = tagged (plain, self->block_serial, (gint)voice, NULL, 0,
+                              contributors, n_contributors);
     }
   }
   g_clear_pointer (&idle, gst_buffer_unref);
-  GstBuffer *mixed = tagged (plain, HC_MIX_MINUS_EVERYONE, except, n_except,
-                             contributors, n_contributors);
+  GstBuffer *mixed = tagged (plain, self->block_serial, HC_MIX_MINUS_EVERYONE,
+                             except, n_except, contributors, n_contributors);
   gst_buffer_unref (plain);
   gst_buffer_unref (outbuf);
 
@@ -858,7 +875,12 @@ hc_mix_minus_finish_buffer (GstAggregator *agg, GstBuffer *outbuf)
 
   for (guint m = 0; m < n_minus; m++) {
     if (minus_bufs[m] != NULL) {
+      HcMixMinusMeta *meta = hc_buffer_get_mix_minus_meta (minus_bufs[m]);
+
+      outs[m]->last_for = meta->listener;
+      outs[m]->blocks = MIN (outs[m]->blocks + 1, NEW_BLOCKS);
       GstFlowReturn r = push_minus (agg, minus[m], minus_bufs[m]);
+
       if (r < GST_FLOW_EOS && ret == GST_FLOW_OK)
         ret = r;
     }
@@ -925,6 +947,7 @@ request_out_pad (HcMixMinus *self, GstPadTemplate *templ, gboolean pool,
   state->pool = pool;
   state->fixed = pool ? -1 : index;
   state->assigned = -1;
+  state->last_for = HC_MIX_MINUS_NOBODY;
   g_object_set_qdata_full (G_OBJECT (pad), out_quark, state, g_free);
   gst_pad_set_query_function (pad, minus_query);
   gst_pad_set_event_function (pad, minus_event);
