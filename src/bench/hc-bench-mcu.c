@@ -8,7 +8,9 @@
  * files the server loads, run alone under gst-launch-1.0 with 4 VP8 and 4
  * Opus RTP inputs arriving over loopback UDP from a second gst-launch-1.0
  * (not measured): 4 decodes, one composite, one encode, one audio mix
- * (hcmixminus, from the plugin in the build tree) and its encode.
+ * (hcmixminus, from the plugin in the build tree, of 5 voices: the
+ * receiver's too) and its 2 encodes (the plain sum and one pool output,
+ * as with one MCU receiver who publishes a voice).
  *
  *   row "MCU x"  = server CPU with x MCU receivers
  *   row "floor"  = CPU of the gst-launch-1.0 graph alone
@@ -239,12 +241,13 @@ floor_description (guint width, guint height, guint fps, GError **error)
       = vout ? pipeline_line ("mcu-audio-input", error) : NULL;
   g_autofree gchar *aout
       = ain ? pipeline_line ("mcu-audio-output", error) : NULL;
+  g_autofree gchar *amix = aout ? pipeline_line ("mcu-audio", error) : NULL;
   g_autofree gchar *tile = NULL, *input = NULL, *sized = NULL, *mix = NULL;
   g_autofree gchar *placed = NULL, *audio_output = NULL, *audio_input = NULL;
   g_autoptr (GString) positions = NULL;
   GString *d;
 
-  if (aout == NULL)
+  if (amix == NULL)
     return NULL;
   tile = with_size (vin, width / 2, height / 2, fps);
   input = without_names (tile);
@@ -272,15 +275,19 @@ floor_description (guint width, guint height, guint fps, GError **error)
         FLOOR_PORT_BASE + i, input, i);
   audio_output = without_names (aout);
   audio_input = without_names (ain);
-  /* The server's own mix-minus element; its plain sum is what a listener
-   * hears. */
-  g_string_append_printf (d, "hcmixminus name=amix ! %s ! fakesink sync=false ",
-                          audio_output);
-  for (guint i = 0; i < PUBLISHERS; i++)
+  /* The server's own mix-minus element (mcu-audio.pipeline, named "mix"
+   * there), as with one MCU receiver who publishes a voice: the plain sum
+   * and one pool output, each encoded; five voices (the receiver's too). */
+  g_string_append_printf (d,
+                          "%s ! %s ! fakesink sync=false "
+                          "mix.pool_0 ! %s ! fakesink sync=false ",
+                          amix, audio_output, audio_output);
+  g_string_append (d, " ");
+  for (guint i = 0; i < PUBLISHERS + 1; i++)
     g_string_append_printf (d,
                             "udpsrc port=%u caps=\"application/x-rtp,"
                             "media=audio,encoding-name=OPUS,clock-rate=48000,"
-                            "payload=111\" ! %s ! amix. ",
+                            "payload=111\" ! %s ! mix. ",
                             FLOOR_PORT_BASE + PUBLISHERS + i, audio_input);
   return g_string_free (d, FALSE);
 }
@@ -292,6 +299,11 @@ sources_description (const HcBenchContext *ctx, guint width, guint height,
 {
   GString *d = g_string_new (NULL);
 
+  /* the MCU receiver's voice */
+  g_string_append_printf (d,
+                          "audiotestsrc is-live=true freq=250 ! opusenc ! "
+                          "rtpopuspay pt=111 ! udpsink host=127.0.0.1 port=%u ",
+                          FLOOR_PORT_BASE + 2 * PUBLISHERS);
   for (guint i = 0; i < PUBLISHERS; i++)
     g_string_append_printf (
         d,
@@ -369,6 +381,7 @@ hc_bench_mcu_floor (const HcBenchContext *ctx, const gchar *profile,
                             "(a pipeline error)",
                             profile);
   return g_strdup_printf ("%-9s floor      gst-launch-1.0 %5.1f%% of a core "
-                          "(4 VP8 decodes, composite, 1 VP8 + 1 Opus encode)",
+                          "(4 VP8 + 5 Opus decodes, composite, 1 VP8 + 2 "
+                          "Opus encodes)",
                           profile, cpu);
 }
