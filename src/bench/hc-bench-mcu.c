@@ -275,19 +275,20 @@ floor_description (guint width, guint height, guint fps, GError **error)
         FLOOR_PORT_BASE + i, input, i);
   audio_output = without_names (aout);
   audio_input = without_names (ain);
-  /* The server's own mix-minus element (mcu-audio.pipeline, named "mix"
+  /* The server's own mix-minus element (mcu-audio.pipeline, named "minus"
    * there), as with one MCU receiver who publishes a voice: the plain sum
    * and one pool output, each encoded; five voices (the receiver's too). */
-  g_string_append_printf (d,
-                          "%s ! %s ! fakesink sync=false "
-                          "mix.pool_0 ! %s ! fakesink sync=false ",
-                          amix, audio_output, audio_output);
+  g_string_append_printf (
+      d,
+      "%s ! %s ! fakesink sync=false async=false "
+      "minus.pool_0 ! %s ! fakesink sync=false async=false ",
+      amix, audio_output, audio_output);
   g_string_append (d, " ");
   for (guint i = 0; i < PUBLISHERS + 1; i++)
     g_string_append_printf (d,
                             "udpsrc port=%u caps=\"application/x-rtp,"
                             "media=audio,encoding-name=OPUS,clock-rate=48000,"
-                            "payload=111\" ! %s ! mix. ",
+                            "payload=111\" ! %s ! minus. ",
                             FLOOR_PORT_BASE + PUBLISHERS + i, audio_input);
   return g_string_free (d, FALSE);
 }
