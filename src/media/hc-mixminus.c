@@ -6,7 +6,10 @@
  *  voice B ---+-> sink_1 -+-> sum of the K ----+-> minus_0 +--> A (hears B, C)
  *  voice C ---+-> sink_2 -+   loudest (int32)  +-> minus_1 +--> B (hears A, C)
  *             |                                +-> minus_2 +--> C (hears A, B)
- *             +------------------------------------------+
+ *             |                                +-> pool_0 -+--> lent, block by
+ *             |                                +-> pool_.. +--> block, to a
+ * mixed
+ *             +------------------------------------------+    listener's voice
  *
  * Usage example (verified with GST_PLUGIN_PATH=<build>/src/media):
  *
@@ -33,6 +36,9 @@
  *   4. src = limit (sum), minus_N = limit (sum - contribution of sink_N)
  *      when sink_N is mixed, else the same buffer as src.  The subtraction
  *      comes before the limiter, so a voice cancels exactly.
+ * Then each output's buffer gets an HcMixMinusMeta (for whom, who is in
+ * it), and pool outputs are lent (select_mixed; hc-mixminus.h says why
+ * and how).
  * The limiter is a soft knee: linear up to KNEE, then a tanh curve that
  * reaches full scale only asymptotically (no hard clipping, no pumping).
  *
@@ -1110,7 +1116,10 @@ hc_mix_minus_class_init (HcMixMinusClass *klass)
   gst_element_class_set_static_metadata (
       element_class, "Mix-minus audio mixer", "Filter/Editor/Audio/Mixer",
       "Mixes the loudest voices into one sum (src) and, for each input N, "
-      "the sum without N's own voice (minus_N), soft-limited; posts levels. "
+      "the sum without N's own voice (minus_N), soft-limited; or, with "
+      "K+1 encodes for any number of listeners, lends pool outputs "
+      "(pool_N) to the mixed voices of listeners (sink pad \"listener\"), "
+      "each buffer saying for whom it is (HcMixMinusMeta); posts levels. "
       "Example: gst-launch-1.0 hcmixminus name=m "
       "audiotestsrc is-live=true freq=440 ! m.sink_0 "
       "audiotestsrc is-live=true freq=660 ! m.sink_1 "
