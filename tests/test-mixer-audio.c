@@ -11,6 +11,7 @@
  * what a listener decodes says whose voices it hears.
  */
 #include "hc-mixer-audio.h"
+#include "hc-test-tone.h"
 
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-mixminus.h>
@@ -214,19 +215,10 @@ run_for (Rig *rig, guint samples)
   }
 }
 
-/* Amplitude (full scale 1) of @freq in samples [@from, @from + WINDOW). */
 static gdouble
 amplitude (const gint16 *x, gdouble freq)
 {
-  gdouble coeff = 2 * cos (2 * G_PI * freq / RATE), s1 = 0, s2 = 0;
-
-  for (guint i = 0; i < WINDOW; i++) {
-    gdouble s0 = x[i] / 32768.0 + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
-  gdouble power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
-  return 2 * sqrt (MAX (power, 0)) / WINDOW;
+  return hc_test_tone_amplitude (x, WINDOW, freq, RATE);
 }
 
 static guint

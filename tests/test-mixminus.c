@@ -7,6 +7,8 @@
  * Each input is a tone of its own frequency, so a Goertzel filter on an
  * output says how much of each input it holds: what a listener would hear.
  */
+#include "hc-test-tone.h"
+
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-mixminus.h>
 
@@ -208,17 +210,11 @@ tone_amplitude (Capture *c, gdouble freq)
 {
   g_mutex_lock (&c->lock);
   g_assert_cmpuint (c->samples->len, >=, WINDOW);
-  const gint16 *x
-      = &g_array_index (c->samples, gint16, c->samples->len - WINDOW);
-  gdouble coeff = 2 * cos (2 * G_PI * freq / RATE), s1 = 0, s2 = 0;
-  for (guint i = 0; i < WINDOW; i++) {
-    gdouble s0 = x[i] / 32768.0 + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
+  gdouble a = hc_test_tone_amplitude (
+      &g_array_index (c->samples, gint16, c->samples->len - WINDOW), WINDOW,
+      freq, RATE);
   g_mutex_unlock (&c->lock);
-  gdouble power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
-  return 2 * sqrt (MAX (power, 0)) / WINDOW;
+  return a;
 }
 
 static void
