@@ -310,11 +310,13 @@ sources_description (const HcBenchContext *ctx, guint width, guint height,
         d,
         "videotestsrc is-live=true pattern=ball ! video/x-raw,width=%u,"
         "height=%u,framerate=%u/1 ! vp8enc deadline=1 cpu-used=8 "
-        "target-bitrate=%u ! rtpvp8pay pt=96 ! udpsink host=127.0.0.1 port=%u "
+        "target-bitrate=%u keyframe-max-dist=%u ! rtpvp8pay pt=96 ! "
+        "udpsink host=127.0.0.1 port=%u "
         "audiotestsrc is-live=true freq=%u ! opusenc ! rtpopuspay pt=111 ! "
         "udpsink host=127.0.0.1 port=%u ",
         width, height, fps, (guint)(hc_bench_clip_get_kbps (ctx->video) * 1000),
-        FLOOR_PORT_BASE + i, 300 + 100 * i, FLOOR_PORT_BASE + PUBLISHERS + i);
+        fps, FLOOR_PORT_BASE + i, 300 + 100 * i,
+        FLOOR_PORT_BASE + PUBLISHERS + i);
   return g_string_free (d, FALSE);
 }
 
@@ -357,6 +359,11 @@ hc_bench_mcu_floor (const HcBenchContext *ctx, const gchar *profile,
   g_debug ("floor %s: gst-launch-1.0 %s", profile, graph);
   floor = gst_launch (graph, &error);
   inputs = sources_description (ctx, in_width, in_height, in_fps);
+  /* The graph listens before the sources send, and they send a keyframe
+   * every second (nothing carries the depayloaders' requests back over
+   * UDP): else the decoders wait seconds for one and the floor measures
+   * a composite of black tiles. */
+  hc_bench_sleep (1000);
   if (floor)
     sources = gst_launch (inputs, &error);
   if (floor == NULL || sources == NULL) {
