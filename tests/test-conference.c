@@ -458,23 +458,70 @@ buffers_from (Client *c, const gchar *pid)
 /* ---- fixture and tests -------------------------------------------------- */
 
 static void
-fixture_set_up (Fixture *f, gconstpointer data)
+fixture_start (Fixture *f, const HcConferenceConfig *config)
 {
   HcNodeConfig node_config;
-  HcConferenceConfig config;
   g_autoptr (GError) error = NULL;
 
   hc_node_config_init_defaults (&node_config);
   node_config.max_rate = 0;
   f->node = hc_node_new (&node_config);
   g_free (node_config.domain);
-  hc_conference_config_init_defaults (&config);
-  config.max_participants = N_CLIENTS;
-  config.token_secret = data; /* NULL, or the secret of the token tests */
-  f->conference = hc_conference_new (f->node, &config, &error);
+  f->conference = hc_conference_new (f->node, config, &error);
   g_assert_no_error (error);
   for (gint i = 0; i < N_CLIENTS; i++)
     client_init (f, &f->clients[i], i);
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  HcConferenceConfig config;
+
+  hc_conference_config_init_defaults (&config);
+  config.max_participants = N_CLIENTS;
+  config.token_secret = data; /* NULL, or the secret of the token tests */
+  fixture_start (f, &config);
+}
+
+#define FAULTS_MEDIA_TIMEOUT_MS 1500
+
+static void
+fixture_set_up_faults (Fixture *f, gconstpointer data)
+{
+  HcConferenceConfig config;
+
+  hc_conference_config_init_defaults (&config);
+  config.max_participants = N_CLIENTS;
+  config.media_timeout_ms = FAULTS_MEDIA_TIMEOUT_MS;
+  fixture_start (f, &config);
+}
+
+/* [conference] limits small enough to reach: one room of one, SDPs of
+ * 4 KiB and 8 m-lines, 3 ICE candidates. */
+static void
+fixture_set_up_limits (Fixture *f, gconstpointer data)
+{
+  HcConferenceConfig config;
+
+  hc_conference_config_init_defaults (&config);
+  config.max_participants = 1;
+  config.max_rooms = 1;
+  config.max_sdp_size = 4096;
+  config.max_sdp_media = 8;
+  config.max_ice_candidates = 3;
+  fixture_start (f, &config);
+}
+
+/* max-cpu-load at 1% of the machine: refused while the test burns CPU. */
+static void
+fixture_set_up_cpu (Fixture *f, gconstpointer data)
+{
+  HcConferenceConfig config;
+
+  hc_conference_config_init_defaults (&config);
+  config.max_cpu_load = 1;
+  fixture_start (f, &config);
 }
 
 static void
@@ -793,6 +840,23 @@ store_node (GObject *source, GAsyncResult *result, gpointer user_data)
   g_assert_no_error (error);
 }
 
+/* Every client joins @room (SFU) and receives the others. */
+static void
+join_all (Fixture *f, const gchar *room)
+{
+  for (gint i = 0; i < N_CLIENTS; i++) {
+    Client *c = &f->clients[i];
+
+    client_media_start (c);
+    g_free (client_create_offer (c));
+    client_join (f, c, room, c->offer);
+    RUN_UNTIL (c->join_code != 0);
+    g_assert_cmpint (c->join_code, ==, 200);
+    RUN_UNTIL (c->pid != NULL && c->room_object != NULL);
+  }
+  RUN_UNTIL (everyone_receives_from_everyone (f, 20));
+}
+
 static void
 test_admin_calls (Fixture *f, gconstpointer data)
 {
@@ -801,17 +865,7 @@ test_admin_calls (Fixture *f, gconstpointer data)
   JsonObject *room;
   Client *removed = &f->clients[2];
 
-  for (gint i = 0; i < N_CLIENTS; i++) {
-    Client *c = &f->clients[i];
-
-    client_media_start (c);
-    g_free (client_create_offer (c));
-    client_join (f, c, "ops", c->offer);
-    RUN_UNTIL (c->join_code != 0);
-    g_assert_cmpint (c->join_code, ==, 200);
-    RUN_UNTIL (c->pid != NULL && c->room_object != NULL);
-  }
-  RUN_UNTIL (everyone_receives_from_everyone (f, 20));
+  join_all (f, "ops");
 
   /* Rooms, participants and their stats: media flows both ways. */
   hc_conference_describe_rooms_async (f->conference, NULL, store_node,
@@ -872,6 +926,195 @@ test_admin_calls (Fixture *f, gconstpointer data)
   g_assert_true (hc_conference_close_room (f->conference, "ops"));
   RUN_UNTIL (hc_conference_get_n_rooms (f->conference) == 0);
   g_assert_cmpuint (hc_conference_get_n_participants (f->conference), ==, 0);
+  for (gint i = 0; i < 2; i++)
+    RUN_UNTIL (hc_syncher_lookup_observed (f->clients[i].syncher,
+                                           f->clients[i].room_object)
+               == NULL);
+}
+
+/* ---- limits ([conference] in data/hyperconf.conf) ---------------------- */
+
+static guint64
+limit_count (Fixture *f, HcLimit limit)
+{
+  return hc_node_get_limit_count (f->node, limit);
+}
+
+/* A join that is refused, and leaves nothing behind. */
+static void
+join_refused (Fixture *f, Client *c, const gchar *room, const gchar *sdp,
+              gint code)
+{
+  client_join (f, c, room, sdp);
+  RUN_UNTIL (c->join_code != 0);
+  g_assert_cmpint (c->join_code, ==, code);
+  hc_syncher_delete_reported (c->syncher, c->own);
+  c->own = NULL;
+}
+
+static void
+add_candidate (Client *c, guint n)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) value = NULL;
+  g_autofree gchar *line = g_strdup_printf (
+      "candidate:%u 1 UDP 2122260223 127.0.0.1 %u typ host", n, 40000 + n);
+  JsonObject *candidate = json_object_new ();
+  JsonObject *update;
+
+  json_object_set_string_member (candidate, "candidate", line);
+  json_object_set_string_member (candidate, "sdpMid", "0");
+  json_object_set_int_member (candidate, "sdpMLineIndex", 0);
+  value = json_node_init_object (json_node_alloc (), candidate);
+  json_object_unref (candidate);
+  update
+      = hc_sync_object_array_add (c->own, "iceCandidates", -1, value, &error);
+  g_assert_no_error (error);
+  hc_syncher_publish (c->syncher, c->own, update);
+}
+
+static void
+test_limits (Fixture *f, gconstpointer data)
+{
+  Client *c = &f->clients[0];
+  g_autoptr (GString) big = g_string_new ("v=0\r\n");
+  g_autoptr (GString) many
+      = g_string_new ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n");
+  g_autoptr (JsonNode) answer = NULL;
+  g_autofree gchar *offer = NULL;
+
+  /* SDP size and m-lines: 400 at the join, before any room exists. */
+  while (big->len <= 4096)
+    g_string_append (big, "a=x-padding:0123456789abcdef\r\n");
+  for (guint i = 0; i < 9; i++)
+    g_string_append_printf (
+        many, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:%u\r\n", i);
+  join_refused (f, c, "room1", big->str, 400);
+  g_assert_cmpuint (limit_count (f, HC_LIMIT_SDP_SIZE), ==, 1);
+  join_refused (f, c, "room1", many->str, 400);
+  g_assert_cmpuint (limit_count (f, HC_LIMIT_SDP_MEDIA), ==, 1);
+  g_assert_cmpuint (hc_conference_get_n_rooms (f->conference), ==, 0);
+
+  /* One room of one: 486 for a second participant, 503 for a room. */
+  client_media_start (c);
+  offer = client_create_offer (c);
+  client_join (f, c, "room1", offer);
+  RUN_UNTIL (c->join_code != 0);
+  g_assert_cmpint (c->join_code, ==, 200);
+  RUN_UNTIL (c->pid != NULL);
+  join_refused (f, &f->clients[1], "room1", offer, 486);
+  g_assert_cmpuint (limit_count (f, HC_LIMIT_PARTICIPANTS), ==, 1);
+  join_refused (f, &f->clients[2], "room2", offer, 503);
+  g_assert_cmpuint (limit_count (f, HC_LIMIT_ROOMS), ==, 1);
+
+  /* Ten trickled candidates: three applied, each update after them
+   * dropped and counted. */
+  for (guint i = 0; i < 10; i++)
+    add_candidate (c, i);
+  RUN_UNTIL (limit_count (f, HC_LIMIT_ICE_CANDIDATES) == 7);
+
+  /* A later description over the limit is not applied (an update is
+   * never answered, §6.3), only counted. */
+  {
+    JsonObject *description = json_object_new ();
+
+    json_object_set_string_member (description, "type", "answer");
+    json_object_set_string_member (description, "sdp", big->str);
+    answer = json_node_init_object (json_node_alloc (), description);
+    json_object_unref (description);
+    g_assert_true (hc_syncher_set (c->syncher, c->own, "connectionDescription",
+                                   answer, NULL));
+    RUN_UNTIL (limit_count (f, HC_LIMIT_SDP_SIZE) == 2);
+  }
+  g_assert_cmpuint (hc_conference_get_n_participants (f->conference), ==, 1);
+}
+
+static void
+test_cpu_load (Fixture *f, gconstpointer data)
+{
+  Client *c = &f->clients[0];
+  g_autofree gchar *offer = NULL;
+  gint64 until;
+  volatile guint64 spin = 0;
+
+  client_media_start (c);
+  offer = client_create_offer (c);
+  /* Half a second of one core at least: far above 1% of the machine. */
+  until = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  while (g_get_monotonic_time () < until)
+    spin++;
+  join_refused (f, c, "busy", offer, 503);
+  g_assert_cmpuint (limit_count (f, HC_LIMIT_CPU), ==, 1);
+  g_assert_cmpuint (hc_conference_get_n_rooms (f->conference), ==, 0);
+}
+
+/* ---- faults and drain --------------------------------------------------- */
+
+static const gchar *
+room_status (Client *c)
+{
+  HcSyncObject *room
+      = c->room_object ? hc_syncher_lookup_observed (c->syncher, c->room_object)
+                       : NULL;
+  JsonNode *status = room ? hc_sync_object_lookup (room, "status") : NULL;
+
+  return status ? json_node_get_string (status) : NULL;
+}
+
+/* A client whose media stops is removed after the media timeout, as a
+ * leave the others see in the room object; then SIGTERM's drain: the room
+ * object says "closing", a join is 503, and closing the rooms empties
+ * them. */
+static void
+test_faults_and_drain (Fixture *f, gconstpointer data)
+{
+  Client *gone = &f->clients[2];
+  g_autofree gchar *gone_pid = NULL;
+  gint64 stopped_us;
+
+  join_all (f, "faults");
+  g_assert_cmpstr (room_status (&f->clients[0]), ==, "live");
+
+  /* Its process stops sending (its webrtcbin goes): removed, the others
+   * told through the room object, its server object deleted. */
+  gone_pid = g_strdup (gone->pid);
+  gst_element_set_state (gone->pipeline, GST_STATE_NULL);
+  stopped_us = g_get_monotonic_time ();
+  for (gint i = 0; i < 2; i++)
+    RUN_UNTIL (!room_lists (&f->clients[i], f->clients[i].syncher, gone_pid));
+  g_test_message ("seen leaving %.0f ms after its media stopped (timeout %u "
+                  "ms)",
+                  (g_get_monotonic_time () - stopped_us) / 1000.0,
+                  FAULTS_MEDIA_TIMEOUT_MS);
+  g_assert_cmpint (g_get_monotonic_time () - stopped_us, >=,
+                   (FAULTS_MEDIA_TIMEOUT_MS - 100) * 1000);
+  RUN_UNTIL (hc_syncher_lookup_observed (gone->syncher, gone->server_object)
+             == NULL);
+  g_assert_cmpuint (hc_conference_get_n_participants (f->conference), ==, 2);
+  client_clear (gone);
+
+  /* The drain: the room is told, nobody new gets in. */
+  g_assert_false (hc_conference_is_draining (f->conference));
+  hc_conference_drain (f->conference);
+  g_assert_true (hc_conference_is_draining (f->conference));
+  for (gint i = 0; i < 2; i++)
+    RUN_UNTIL (g_strcmp0 (room_status (&f->clients[i]), "closing") == 0);
+  {
+    Client late = { 0 };
+
+    client_init (f, &late, 9);
+    client_media_start (&late);
+    g_free (client_create_offer (&late));
+    client_join (f, &late, "faults", late.offer);
+    RUN_UNTIL (late.join_code != 0);
+    g_assert_cmpint (late.join_code, ==, 503);
+    client_clear (&late);
+  }
+  g_assert_cmpuint (hc_conference_get_n_participants (f->conference), ==, 2);
+
+  /* The deadline: everyone removed, the room object gone. */
+  hc_conference_close_rooms (f->conference);
+  RUN_UNTIL (hc_conference_get_n_rooms (f->conference) == 0);
   for (gint i = 0; i < 2; i++)
     RUN_UNTIL (hc_syncher_lookup_observed (f->clients[i].syncher,
                                            f->clients[i].room_object)
@@ -995,9 +1238,15 @@ main (int argc, char **argv)
               test_mcu_mode, fixture_tear_down);
   g_test_add ("/conference/vanish-mid-join", Fixture, NULL, fixture_set_up,
               test_vanish_mid_join, fixture_tear_down);
+  g_test_add ("/conference/faults-and-drain", Fixture, NULL,
+              fixture_set_up_faults, test_faults_and_drain, fixture_tear_down);
   g_test_add ("/conference/admin-calls", Fixture, NULL, fixture_set_up,
               test_admin_calls, fixture_tear_down);
   g_test_add ("/conference/token-joins", Fixture, TOKEN_SECRET, fixture_set_up,
               test_token_joins, fixture_tear_down);
+  g_test_add ("/conference/limits", Fixture, NULL, fixture_set_up_limits,
+              test_limits, fixture_tear_down);
+  g_test_add ("/conference/cpu-load", Fixture, NULL, fixture_set_up_cpu,
+              test_cpu_load, fixture_tear_down);
   return g_test_run ();
 }

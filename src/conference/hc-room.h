@@ -59,11 +59,15 @@ void hc_room_join (HcRoom *self, HcSyncObject *client_object,
  * it was the last (the owner then drops the room). */
 void hc_room_leave (HcRoom *self, HcParticipant *participant);
 
+/* The room object's `status` (§9.4): "live", "closing" (the server
+ * drains) or "closed" (docs/protocol.md, appendix). */
+void hc_room_set_status (HcRoom *self, const gchar *status);
+
 /* Returns: (transfer container) (element-type HcParticipant): those that
  * have not left */
 GPtrArray *hc_room_list_participants (HcRoom *self);
-/* The operator closes the room: the room object's status becomes
- * "closed", then every participant leaves as in §9.5. */
+/* The operator (or the end of a drain) closes the room: the room object's
+ * status becomes "closed", then every participant leaves as in §9.5. */
 void hc_room_close (HcRoom *self);
 
 /* Signal "empty": the last participant left (or the first join failed). */
@@ -100,8 +104,10 @@ struct _HcParticipant {
   gulong client_changed_id;
   HcSyncObject *server;        /* ours for this participant (reported) */
   GHashTable *seen_candidates; /* candidate line -> NULL */
+  HcJoinLimits limits;         /* what it may send after the join */
   gboolean media_joined;
   gboolean left;
+  gboolean candidates_refused; /* logged once */
 };
 
 HcParticipant *hc_participant_new (HcRoom *room, HcSyncher *syncher,
@@ -109,6 +115,8 @@ HcParticipant *hc_participant_new (HcRoom *room, HcSyncher *syncher,
                                    const gchar *pid);
 /* The media layer's name for the participant's mode. */
 HcMediaMode hc_participant_media_mode (HcParticipant *self);
+/* Tells the media layer whether its video is on (publishing.video). */
+void hc_participant_sync_publishing (HcParticipant *self);
 /* Returns: (transfer full): the room object's entry for this participant */
 JsonNode *hc_participant_room_entry (HcParticipant *self);
 /* After the media join: report our Connection object (with @answer_sdp),

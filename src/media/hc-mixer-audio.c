@@ -471,6 +471,30 @@ hc_mixer_audio_pid_of_pad (HcMixerAudio *self, const gchar *pad_name)
   return NULL;
 }
 
+static gboolean
+output_is (HcMixerAudio *self, Output *out, GstElement *element)
+{
+  return out && out->bin == element;
+}
+
+const gchar *
+hc_mixer_audio_find_element (HcMixerAudio *self, GstElement *element,
+                             gboolean *shared)
+{
+  for (guint i = 0; i < self->inputs->len; i++) {
+    Input *in = g_ptr_array_index (self->inputs, i);
+
+    if (in->bin == element)
+      return in->pid;
+  }
+  *shared
+      = element == self->mix || output_is (self, self->sum, element)
+        || (self->head && hc_track_head_get_element (self->head) == element);
+  for (guint i = 0; !*shared && i < self->pool->len; i++)
+    *shared = output_is (self, g_ptr_array_index (self->pool, i), element);
+  return NULL;
+}
+
 guint
 hc_mixer_audio_get_n_encodes (HcMixerAudio *self)
 {

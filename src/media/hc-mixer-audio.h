@@ -67,6 +67,12 @@ GstElement *hc_mixer_audio_get_element (HcMixerAudio *self);
  * none) (nullable) */
 const gchar *hc_mixer_audio_pid_of_pad (HcMixerAudio *self,
                                         const gchar *pad_name);
+/* Whose @element is (an input's bin: its publisher's pid), or *@shared
+ * when it is part of the mix all listeners share (the mixer, an encode,
+ * the head).  Returns: (transfer none) (nullable) */
+const gchar *hc_mixer_audio_find_element (HcMixerAudio *self,
+                                          GstElement *element,
+                                          gboolean *shared);
 /* Encodes now running: 1 + pool outputs. */
 guint hc_mixer_audio_get_n_encodes (HcMixerAudio *self);
 

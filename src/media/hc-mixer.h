@@ -2,9 +2,9 @@
  *
  *  published track heads (hc-branch.h)           the mixer's own heads
  *  ──────────────────────────────────           ─────────────────────────
- *  A-video0 ─src_n─▶ mcu-video-input ─▶ ┐
+ *  A-video0 ─src_n─▶ mcu-video-input ─▶ ┐ HcComposite (hc-composite.h):
  *  B-video0 ─src_n─▶ mcu-video-input ─▶ ┴ mcu-video (compositor ... vp8enc
- *                                          ... rtpvp8pay) ─▶ mix-video ─▶
+ *        name plates (mcu-name-plate) ─▶    ... rtpvp8pay) ─▶ mix-video ─▶
  *                                          one HcBranch per MCU receiver
  *  audio: HcMixerAudio (hc-mixer-audio.h): K+1 encodes into one head,
  *  "mix-audio", one branch per MCU receiver
@@ -54,9 +54,18 @@ HcMixerAudio *hc_mixer_get_audio (HcMixer *self);
 
 void hc_mixer_set_display_name (HcMixer *self, const gchar *pid,
                                 const gchar *name);
+/* @pid's tile shows its name plate while muted (hc-composite.h). */
+void hc_mixer_set_video_muted (HcMixer *self, const gchar *pid, gboolean muted);
 void hc_mixer_set_layout (HcMixer *self, HcLayoutKind layout);
 /* Returns: (transfer full): the current layout, as "layout-changed" */
 GVariant *hc_mixer_get_layout (HcMixer *self);
+
+/* Whose part of the mixer @element (a child of the room's bin) is: the
+ * publisher's pid for one of its decoding inputs; %NULL otherwise, with
+ * @shared TRUE when it is one of the mixer's own elements (composite,
+ * mix-minus, encoders, their heads).  Returns: (transfer none) */
+const gchar *hc_mixer_find_element (HcMixer *self, GstElement *element,
+                                    gboolean *shared);
 
 /* The room's bus watch passes every element message; TRUE when it was the
  * mixer's (hcmixminus levels). */

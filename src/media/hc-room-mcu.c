@@ -31,6 +31,8 @@ hc_room_mcu_init (HcMediaRoom *self)
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->display_names
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->video_muted
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /* After every participant was removed. */
@@ -40,6 +42,7 @@ hc_room_mcu_dispose (HcMediaRoom *self)
   g_clear_object (&self->mixer);
   g_clear_pointer (&self->pending_modes, g_hash_table_unref);
   g_clear_pointer (&self->display_names, g_hash_table_unref);
+  g_clear_pointer (&self->video_muted, g_hash_table_unref);
 }
 
 void
@@ -64,6 +67,7 @@ void
 hc_room_mcu_participant_removed (HcMediaRoom *self, const gchar *pid)
 {
   g_hash_table_remove (self->display_names, pid);
+  g_hash_table_remove (self->video_muted, pid);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -109,6 +113,9 @@ start_mixer (HcMediaRoom *self)
   g_hash_table_iter_init (&iter, self->display_names);
   while (g_hash_table_iter_next (&iter, &key, &value))
     hc_mixer_set_display_name (self->mixer, key, value);
+  g_hash_table_iter_init (&iter, self->video_muted);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    hc_mixer_set_video_muted (self->mixer, key, TRUE);
   g_hash_table_iter_init (&iter, self->participants);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&q)) {
     for (guint i = 0; i < q->tracks->len; i++) {
@@ -151,11 +158,16 @@ stop_mixer_if_unused (HcMediaRoom *self)
       g_variant_new_array (G_VARIANT_TYPE ("(sdddd)"), NULL, 0));
 }
 
+/* @p's m-line of the mix, with a payload type of its own (hc_sdp_pick_payload:
+ * the one its join offer gives the codec, so that no payload type of its
+ * BUNDLE group names two codecs, e.g. an H.264 mix and its own VP8). */
 static Track *
-mix_track (HcMediaRoom *self, const gchar *kind, HcTrackHead *head,
-           gint mix_voice)
+mix_track (HcMediaRoom *self, Participant *p, const gchar *kind,
+           HcTrackHead *head, gint mix_voice)
 {
   Track *t = g_new0 (Track, 1);
+  g_autoptr (GArray) taken = g_array_new (FALSE, FALSE, sizeof (gint));
+  gint pt;
 
   t->kind = g_str_equal (kind, "audio") ? "audio" : "video";
   t->id = g_strdup (t->kind);
@@ -163,6 +175,20 @@ mix_track (HcMediaRoom *self, const gchar *kind, HcTrackHead *head,
   t->head = head;
   t->mix_voice = mix_voice;
   t->codec_caps = gst_caps_copy (hc_mixer_get_codec_caps (self->mixer, kind));
+  for (guint i = 0; i < p->subscriptions->len; i++) {
+    Subscription *s = g_ptr_array_index (p->subscriptions, i);
+
+    if (gst_structure_get_int (gst_caps_get_structure (s->track->codec_caps, 0),
+                               "payload", &pt))
+      g_array_append_val (taken, pt);
+  }
+  if (p->mix_video
+      && gst_structure_get_int (
+          gst_caps_get_structure (p->mix_video->codec_caps, 0), "payload", &pt))
+    g_array_append_val (taken, pt);
+  pt = hc_sdp_pick_payload (p->offer, t->codec_caps, taken);
+  if (pt >= 0)
+    gst_caps_set_simple (t->codec_caps, "payload", G_TYPE_INT, pt, NULL);
   return t;
 }
 
@@ -179,9 +205,9 @@ hc_room_subscribe_to_mix (HcMediaRoom *self, Participant *p)
    * mixed: the branch picks per block (hc-mixer-audio.h) */
   voice = hc_mixer_audio_add_listener (audio, p->pid, p->sends_audio);
   p->mix_video
-      = mix_track (self, "video", hc_mixer_get_video_head (self->mixer), -2);
+      = mix_track (self, p, "video", hc_mixer_get_video_head (self->mixer), -2);
   p->mix_audio
-      = mix_track (self, "audio", hc_mixer_audio_get_head (audio), voice);
+      = mix_track (self, p, "audio", hc_mixer_audio_get_head (audio), voice);
   hc_room_subscribe (self, p, p->mix_video);
   hc_room_subscribe (self, p, p->mix_audio);
   GST_INFO_OBJECT (self->pipeline, "%s receives the mix", p->pid);
@@ -198,6 +224,28 @@ hc_room_unsubscribe_from_mix (HcMediaRoom *self, Participant *p)
   g_clear_pointer (&p->mix_video, hc_room_track_free);
   g_clear_pointer (&p->mix_audio, hc_room_track_free);
   stop_mixer_if_unused (self);
+}
+
+void
+hc_room_mcu_restart (HcMediaRoom *self)
+{
+  g_autoptr (GPtrArray) receivers = g_ptr_array_new ();
+  GHashTableIter iter;
+  Participant *q;
+
+  g_hash_table_iter_init (&iter, self->participants);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&q)) {
+    if (q->mix_video)
+      g_ptr_array_add (receivers, q);
+  }
+  /* the last unsubscription stops the mixer, the first subscription
+   * starts a new one with every published track as an input */
+  for (guint i = 0; i < receivers->len; i++)
+    hc_room_unsubscribe_from_mix (self, receivers->pdata[i]);
+  for (guint i = 0; i < receivers->len; i++)
+    hc_room_subscribe_to_mix (self, receivers->pdata[i]);
+  GST_WARNING_OBJECT (self->pipeline, "mixer restarted for %u receiver(s)",
+                      receivers->len);
 }
 
 void
@@ -288,6 +336,20 @@ hc_media_room_set_display_name (HcMediaRoom *self, const gchar *pid,
                        g_strdup (name ? name : ""));
   if (self->mixer)
     hc_mixer_set_display_name (self->mixer, pid, name ? name : "");
+}
+
+void
+hc_media_room_set_video_muted (HcMediaRoom *self, const gchar *pid,
+                               gboolean muted)
+{
+  g_return_if_fail (HC_IS_MEDIA_ROOM (self));
+  g_return_if_fail (pid != NULL);
+  if (muted)
+    g_hash_table_add (self->video_muted, g_strdup (pid));
+  else
+    g_hash_table_remove (self->video_muted, pid);
+  if (self->mixer)
+    hc_mixer_set_video_muted (self->mixer, pid, muted);
 }
 
 void

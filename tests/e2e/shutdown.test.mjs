@@ -10,10 +10,11 @@
 // hook); carol joins, so the server offers bob her tracks and that offer
 // stays unanswered while her media flows into the server (alice decodes
 // it) and bob's branches for her stay un-negotiated.  Then SIGTERM: the
-// server must exit with status 0 within 5 s, and the pages must see their
-// session end.  (With a queue per branch, media waited in webrtcbin's
-// blocked sink pads and the teardown deadlocked unless hc_branch_free
-// deactivated the pad before releasing it.)
+// server drains ([server] drain-timeout-ms, 1 s here), removes the three
+// at the deadline, and must exit with status 0 within 5 s of the signal;
+// the pages must see their session end.  (With a queue per branch, media
+// waited in webrtcbin's blocked sink pads and the teardown deadlocked
+// unless hc_branch_free deactivated the pad before releasing it.)
 //
 // The measured shutdown time is printed as a TAP diagnostic ("# ...").
 
@@ -32,7 +33,9 @@ let browser;
 const people = [];
 
 before(async () => {
-  server = await startServer({ config: '[node]\ngrace-period-ms=2000\n' });
+  server = await startServer({
+    config: '[node]\ngrace-period-ms=2000\n[server]\ndrain-timeout-ms=1000\n',
+  });
   browser = await launchBrowser();
 });
 

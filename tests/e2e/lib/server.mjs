@@ -113,6 +113,8 @@ export async function startServer({ config = '', args = [] } = {}) {
   let stopped = false;
 
   return {
+    /** The server's process id (the wrapper's, under HC_WRAPPER). */
+    pid: child.pid,
     port: where.port,
     host: where.host,
     httpUrl: `${where.scheme}://${hostPort}/`,
@@ -122,6 +124,14 @@ export async function startServer({ config = '', args = [] } = {}) {
     /** Bytes of stderr so far: pass to stderrSince() to see one test's share. */
     get stderrMark() { return stderr.length; },
     stderrSince(mark) { return stderr.slice(Math.min(mark, stderr.length)); },
+
+    /** Resolves with {code, signal} once the process has exited. */
+    exited,
+    get running() { return child.exitCode === null && child.signalCode === null; },
+    /** Sends `name` (e.g. 'SIGTERM') to the server and returns at once. */
+    signal(name) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(name);
+    },
 
     /** SIGTERM, wait, and throw (with stderr) unless the exit was clean. */
     async stop() {
