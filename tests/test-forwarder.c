@@ -7,6 +7,7 @@
  * Every packet coming out is checked field by field with GstRTPBuffer.
  */
 #include <hyperconf/hc-forwarder.h>
+#include <hyperconf/hc-mixminus.h>
 
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
@@ -268,6 +269,96 @@ test_gaps_preserved (void)
   }
   gst_harness_teardown (a);
   gst_harness_teardown (in);
+}
+
+/* A packet of one encode of a mix: @ssrc, @seq, for @listener, block
+ * @block, holding @voice. */
+static GstBuffer *
+mix_packet (guint32 ssrc, guint16 seq, guint64 block, gint listener,
+            const guint *except, guint n_except)
+{
+  GstBuffer *buf = make_packet (seq);
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+  g_assert_true (gst_rtp_buffer_map (buf, GST_MAP_WRITE, &rtp));
+  gst_rtp_buffer_set_ssrc (&rtp, ssrc);
+  gst_rtp_buffer_unmap (&rtp);
+  hc_buffer_add_mix_minus_meta (buf, block, listener, except, n_except, NULL,
+                                0);
+  return buf;
+}
+
+static guint16
+seq_of (GstBuffer *buf)
+{
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+  guint16 seq;
+
+  g_assert_true (gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp));
+  seq = gst_rtp_buffer_get_seq (&rtp);
+  gst_rtp_buffer_unmap (&rtp);
+  return seq;
+}
+
+/* The encodes of one mix on "sink" (the plain sum) and "sink_0" (a mix
+ * without voice 2): a pad with mix-voice 2 takes, per block, the one
+ * packet meant for it, numbered on without a jump when it moves; a pad of
+ * a listener without a voice takes the sum only; a pad without mix-voice
+ * everything. */
+static void
+test_mix_voice (void)
+{
+  GstHarness *sum = new_input ();
+  GstHarness *own
+      = gst_harness_new_with_element (sum->element, "sink_%u", NULL);
+  GstHarness *two = new_output (sum, NULL);
+  GstHarness *none = new_output (sum, NULL);
+  GstHarness *all = new_output (sum, NULL);
+  const guint voice2[] = { 2 };
+  guint16 last = 0;
+
+  gst_harness_set_src_caps_str (own, IN_CAPS);
+  g_object_set (GST_PAD_PEER (two->sinkpad), "mix-voice", 2, NULL);
+  g_object_set (GST_PAD_PEER (none->sinkpad), "mix-voice", -1, NULL);
+  for (guint64 block = 0; block < 6; block++) {
+    /* voice 2 is mixed in blocks 2 and 3 (its own mix held for 4) */
+    gboolean mixed = block >= 2 && block <= 4;
+    g_autoptr (GstBuffer) out = NULL;
+
+    gst_harness_push (sum, mix_packet (0x5555, 100 + block, block,
+                                       HC_MIX_MINUS_EVERYONE, voice2, mixed));
+    gst_harness_push (own,
+                      mix_packet (0x6666, 7000 + block, block,
+                                  mixed ? 2 : HC_MIX_MINUS_NOBODY, NULL, 0));
+    g_assert_cmpuint (gst_harness_buffers_in_queue (two), ==, 1);
+    out = gst_harness_pull (two);
+    g_assert_cmpuint (hc_buffer_get_mix_minus_meta (out)->listener, ==,
+                      mixed ? 2 : HC_MIX_MINUS_EVERYONE);
+    if (block > 0)
+      g_assert_cmpuint (seq_of (out), ==, (guint16)(last + 1));
+    last = seq_of (out);
+    g_assert_cmpuint (gst_harness_buffers_in_queue (none), ==, 1);
+    gst_buffer_unref (gst_harness_pull (none));
+    g_assert_cmpuint (gst_harness_buffers_in_queue (all), ==, 2);
+    gst_buffer_unref (gst_harness_pull (all));
+    gst_buffer_unref (gst_harness_pull (all));
+  }
+  /* the newest block decides: an Opus packet holds the end of the block
+   * before too */
+  {
+    GstBuffer *buf = mix_packet (0x6666, 7006, 6, 2, NULL, 0);
+
+    hc_buffer_add_mix_minus_meta (buf, 5, HC_MIX_MINUS_NOBODY, NULL, 0, NULL,
+                                  0);
+    g_assert_true (hc_mix_minus_buffer_is_for (buf, 2));
+    g_assert_false (hc_mix_minus_buffer_is_for (buf, 1));
+    gst_buffer_unref (buf);
+  }
+  gst_harness_teardown (all);
+  gst_harness_teardown (none);
+  gst_harness_teardown (two);
+  gst_harness_teardown (own);
+  gst_harness_teardown (sum);
 }
 
 /* One-byte header extension removed (X bit, length, payload and padding
@@ -996,6 +1087,7 @@ main (int argc, char **argv)
                    test_parse_pad_properties);
   g_test_add_func ("/forwarder/rewrite-two-outputs", test_rewrite_two_outputs);
   g_test_add_func ("/forwarder/gaps-preserved", test_gaps_preserved);
+  g_test_add_func ("/forwarder/mix-voice", test_mix_voice);
   g_test_add_func ("/forwarder/extensions", test_extensions);
   g_test_add_func ("/forwarder/caps-per-pad", test_caps_per_pad);
   g_test_add_func ("/forwarder/forward-gate", test_forward_gate);

@@ -500,9 +500,9 @@ expected_sources (gpointer data)
 }
 
 /* Two MCU receivers share the decoders and the video encoder: each
- * published track is decoded once, and only the audio is encoded per
- * receiver that publishes audio (its own mix-minus); dave publishes none
- * and hears the plain sum. */
+ * published track is decoded once; carol publishes audio, so the mixer
+ * keeps one mix-minus encode for her voice besides the plain sum; dave
+ * publishes none and hears the plain sum. */
 static void
 test_two_mcu_receivers (void)
 {
@@ -540,6 +540,61 @@ test_two_mcu_receivers (void)
   /* carol's mix-minus went */
   g_assert_cmpuint (count_named (f.room, "mcu-audio-output"), ==, 1);
   for (guint i = 0; i < G_N_ELEMENTS (pids); i++) {
+    hc_media_room_leave (f.room, pids[i]);
+    ((Client *)f.clients->pdata[i])->room = NULL;
+  }
+  g_assert_false (hc_media_room_has_mixer (f.room));
+  g_assert_cmpuint (hc_media_room_get_n_elements (f.room), ==, 0);
+  fixture_clear (&f);
+}
+
+static gboolean
+mcu_clients_hear_mix (gpointer data)
+{
+  Fixture *f = data;
+
+  for (guint i = 1; i < f->clients->len; i++) {
+    Client *c = f->clients->pdata[i];
+
+    if (c->negotiating || mix_stats (c).audio_buffers < MIN_BUFFERS)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Three MCU receivers who all publish audio, with K = max-mixed = 1: two
+ * Opus encodes (the plain sum, and one mix for the one mixed voice if it
+ * is a listener's), not one per receiver; each hears the mix. */
+static void
+test_k_plus_one_encodes (void)
+{
+  HcMcuSettings settings = HC_MCU_SETTINGS_DEFAULT;
+  const gchar *pids[] = { "alice", "carol", "dave", "erin" };
+  Fixture f = { 0 };
+
+  fixture_init (&f);
+  settings.width = MIX_WIDTH;
+  settings.height = MIX_HEIGHT;
+  settings.max_mixed = 1;
+  hc_media_room_set_mcu_settings (f.room, &settings);
+  for (guint i = 0; i < G_N_ELEMENTS (pids); i++) {
+    /* audio only: the encodes are the point */
+    Client *c = client_new_full (pids[i], 0, 0, TRUE);
+
+    if (i > 0)
+      hc_media_room_set_mode (f.room, pids[i], HC_MEDIA_MODE_MCU);
+    fixture_join (&f, c);
+  }
+  if (in_time (wait_until (mcu_clients_hear_mix, &f, MIX_WAIT_MS),
+               "carol, dave and erin hearing the mix")) {
+    g_assert_cmpuint (count_named (f.room, "mcu-audio-input"), ==, 4);
+    g_assert_cmpuint (count_named (f.room, "mcu-audio-output"), ==, 1 + 1);
+  }
+  /* one listener leaves: still K + 1 */
+  hc_media_room_leave (f.room, "erin");
+  ((Client *)f.clients->pdata[3])->room = NULL;
+  g_assert_cmpuint (count_named (f.room, "mcu-audio-output"), ==, 1 + 1);
+  for (guint i = 0; i < 3; i++) {
     hc_media_room_leave (f.room, pids[i]);
     ((Client *)f.clients->pdata[i])->room = NULL;
   }
@@ -667,6 +722,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mcu-room/mixed-receiver", test_mixed_receiver);
   g_test_add_func ("/mcu-room/bad-publishers", test_bad_publishers);
   g_test_add_func ("/mcu-room/two-mcu-receivers", test_two_mcu_receivers);
+  g_test_add_func ("/mcu-room/k-plus-one-encodes", test_k_plus_one_encodes);
   g_test_add_func ("/mcu-room/h264", test_h264_mix);
   g_test_add_func ("/mcu-room/payload-types", test_payload_types);
   return g_test_run ();

@@ -7,6 +7,8 @@
  * Each input is a tone of its own frequency, so a Goertzel filter on an
  * output says how much of each input it holds: what a listener would hear.
  */
+#include "hc-test-tone.h"
+
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-mixminus.h>
 
@@ -27,6 +29,9 @@ typedef struct {
   GArray *pts;      /* GstClockTime per buffer */
   GArray *duration; /* GstClockTime per buffer */
   GArray *arrival;  /* gint64 monotonic us per buffer */
+  gint listener;    /* of the last buffer's HcMixMinusMeta */
+  guint n_except;
+  guint except[8];
 } Capture;
 
 typedef struct {
@@ -82,6 +87,11 @@ on_new_sample (GstAppSink *sink, gpointer user_data)
   g_array_append_val (c->pts, pts);
   g_array_append_val (c->duration, dur);
   g_array_append_val (c->arrival, now);
+  HcMixMinusMeta *meta = hc_buffer_get_mix_minus_meta (buf);
+  g_assert_nonnull (meta);
+  c->listener = meta->listener;
+  c->n_except = MIN (meta->n_except, G_N_ELEMENTS (c->except));
+  memcpy (c->except, meta->except, c->n_except * sizeof (guint));
   g_mutex_unlock (&c->lock);
   gst_buffer_unmap (buf, &map);
   return GST_FLOW_OK;
@@ -200,17 +210,11 @@ tone_amplitude (Capture *c, gdouble freq)
 {
   g_mutex_lock (&c->lock);
   g_assert_cmpuint (c->samples->len, >=, WINDOW);
-  const gint16 *x
-      = &g_array_index (c->samples, gint16, c->samples->len - WINDOW);
-  gdouble coeff = 2 * cos (2 * G_PI * freq / RATE), s1 = 0, s2 = 0;
-  for (guint i = 0; i < WINDOW; i++) {
-    gdouble s0 = x[i] / 32768.0 + coeff * s1 - s2;
-    s2 = s1;
-    s1 = s0;
-  }
+  gdouble a = hc_test_tone_amplitude (
+      &g_array_index (c->samples, gint16, c->samples->len - WINDOW), WINDOW,
+      freq, RATE);
   g_mutex_unlock (&c->lock);
-  gdouble power = s1 * s1 + s2 * s2 - coeff * s1 * s2;
-  return 2 * sqrt (MAX (power, 0)) / WINDOW;
+  return a;
 }
 
 static void
@@ -490,6 +494,51 @@ test_added_to_running_pipeline (void)
   rig_clear (&rig);
 }
 
+/* Two listeners' voices and one pool output: only one of them can be mixed
+ * (only one output can leave it out), and that one's mix is the pool
+ * output, which says so; the plain sum says it is not for that one. */
+static void
+test_pool (void)
+{
+  const gdouble volume = 0.2;
+  Rig rig;
+
+  rig_init (&rig, 0);
+  for (guint i = 0; i < 3; i++)
+    add_tone (&rig, i, volume, -1);
+  for (guint i = 0; i < 2; i++) {
+    g_autofree gchar *name = g_strdup_printf ("sink_%u", i);
+    g_autoptr (GstPad) sink = gst_element_get_static_pad (rig.mix, name);
+
+    g_object_set (sink, "listener", TRUE, NULL);
+  }
+  add_output (&rig, "src", &rig.src);
+  add_output (&rig, "pool_0", &rig.minus[0]);
+  gst_element_set_state (rig.pipeline, GST_STATE_PLAYING);
+  wait_samples (&rig.src, RATE);
+  wait_samples (&rig.minus[0], RATE);
+
+  g_mutex_lock (&rig.minus[0].lock);
+  gint lent = rig.minus[0].listener;
+  g_mutex_unlock (&rig.minus[0].lock);
+  g_test_message ("pool_0 lent to sink_%d", lent);
+  g_assert_true (lent == 0 || lent == 1);
+  /* the sum: the non-listener and the lent one, not the other listener */
+  assert_tone (&rig.src, 2, volume);
+  assert_tone (&rig.src, lent, volume);
+  assert_no_tone (&rig.src, 1 - lent, volume);
+  g_mutex_lock (&rig.src.lock);
+  g_assert_cmpint (rig.src.listener, ==, HC_MIX_MINUS_EVERYONE);
+  g_assert_cmpuint (rig.src.n_except, ==, 1);
+  g_assert_cmpuint (rig.src.except[0], ==, (guint)lent);
+  g_mutex_unlock (&rig.src.lock);
+  /* its own mix: everybody mixed but itself */
+  assert_tone (&rig.minus[0], 2, volume);
+  assert_no_tone (&rig.minus[0], lent, volume);
+  assert_no_tone (&rig.minus[0], 1 - lent, volume);
+  rig_clear (&rig);
+}
+
 static void
 test_pads (void)
 {
@@ -532,6 +581,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mixminus/minus-cancels-own-voice",
                    test_minus_cancels_own_voice);
   g_test_add_func ("/mixminus/max-mixed", test_max_mixed);
+  g_test_add_func ("/mixminus/pool", test_pool);
   g_test_add_func ("/mixminus/levels-messages", test_levels_messages);
   g_test_add_func ("/mixminus/added-to-running-pipeline",
                    test_added_to_running_pipeline);

@@ -8,7 +8,9 @@
  * files the server loads, run alone under gst-launch-1.0 with 4 VP8 and 4
  * Opus RTP inputs arriving over loopback UDP from a second gst-launch-1.0
  * (not measured): 4 decodes, one composite, one encode, one audio mix
- * (hcmixminus, from the plugin in the build tree) and its encode.
+ * (hcmixminus, from the plugin in the build tree, of 5 voices: the
+ * receiver's too) and its 2 encodes (the plain sum and one pool output,
+ * as with one MCU receiver who publishes a voice).
  *
  *   row "MCU x"  = server CPU with x MCU receivers
  *   row "floor"  = CPU of the gst-launch-1.0 graph alone
@@ -21,8 +23,11 @@
 
 #include <string.h>
 
-#define PUBLISHERS      4
-#define WARMUP_MS       3000
+#define PUBLISHERS 4
+#define WARMUP_MS  3000
+/* After receivers joined: their renegotiations, keyframes, and a mixer's
+ * first seconds (decoders catching up) are not its steady cost. */
+#define MIXER_WARMUP_MS 10000
 #define JOIN_TIMEOUT_MS 30000
 #define FLOWING_PACKETS 20
 /* UDP ports of the floor's inputs: video 0..3, audio 4..7 from here. */
@@ -149,7 +154,7 @@ hc_bench_scenario_mcu (HcBenchContext *ctx, const gchar *profile,
                                         profile, hc_bench_mcu_receivers[step]));
       break;
     }
-    hc_bench_sleep (WARMUP_MS);
+    hc_bench_sleep (r.receivers->len ? MIXER_WARMUP_MS : WARMUP_MS);
     mark_receivers (&r);
     cpu = cpu_out[step] = measure_cpu (pid, ctx->measure_s);
     streams = receivers_window (&r);
@@ -239,12 +244,13 @@ floor_description (guint width, guint height, guint fps, GError **error)
       = vout ? pipeline_line ("mcu-audio-input", error) : NULL;
   g_autofree gchar *aout
       = ain ? pipeline_line ("mcu-audio-output", error) : NULL;
+  g_autofree gchar *amix = aout ? pipeline_line ("mcu-audio", error) : NULL;
   g_autofree gchar *tile = NULL, *input = NULL, *sized = NULL, *mix = NULL;
   g_autofree gchar *placed = NULL, *audio_output = NULL, *audio_input = NULL;
   g_autoptr (GString) positions = NULL;
   GString *d;
 
-  if (aout == NULL)
+  if (amix == NULL)
     return NULL;
   tile = with_size (vin, width / 2, height / 2, fps);
   input = without_names (tile);
@@ -272,15 +278,20 @@ floor_description (guint width, guint height, guint fps, GError **error)
         FLOOR_PORT_BASE + i, input, i);
   audio_output = without_names (aout);
   audio_input = without_names (ain);
-  /* The server's own mix-minus element; its plain sum is what a listener
-   * hears. */
-  g_string_append_printf (d, "hcmixminus name=amix ! %s ! fakesink sync=false ",
-                          audio_output);
-  for (guint i = 0; i < PUBLISHERS; i++)
+  /* The server's own mix-minus element (mcu-audio.pipeline, named "minus"
+   * there), as with one MCU receiver who publishes a voice: the plain sum
+   * and one pool output, each encoded; five voices (the receiver's too). */
+  g_string_append_printf (
+      d,
+      "%s ! %s ! fakesink sync=false async=false "
+      "minus.pool_0 ! %s ! fakesink sync=false async=false ",
+      amix, audio_output, audio_output);
+  g_string_append (d, " ");
+  for (guint i = 0; i < PUBLISHERS + 1; i++)
     g_string_append_printf (d,
                             "udpsrc port=%u caps=\"application/x-rtp,"
                             "media=audio,encoding-name=OPUS,clock-rate=48000,"
-                            "payload=111\" ! %s ! amix. ",
+                            "payload=111\" ! %s ! minus. ",
                             FLOOR_PORT_BASE + PUBLISHERS + i, audio_input);
   return g_string_free (d, FALSE);
 }
@@ -292,16 +303,23 @@ sources_description (const HcBenchContext *ctx, guint width, guint height,
 {
   GString *d = g_string_new (NULL);
 
+  /* the MCU receiver's voice */
+  g_string_append_printf (d,
+                          "audiotestsrc is-live=true freq=250 ! opusenc ! "
+                          "rtpopuspay pt=111 ! udpsink host=127.0.0.1 port=%u ",
+                          FLOOR_PORT_BASE + 2 * PUBLISHERS);
   for (guint i = 0; i < PUBLISHERS; i++)
     g_string_append_printf (
         d,
         "videotestsrc is-live=true pattern=ball ! video/x-raw,width=%u,"
         "height=%u,framerate=%u/1 ! vp8enc deadline=1 cpu-used=8 "
-        "target-bitrate=%u ! rtpvp8pay pt=96 ! udpsink host=127.0.0.1 port=%u "
+        "target-bitrate=%u keyframe-max-dist=%u ! rtpvp8pay pt=96 ! "
+        "udpsink host=127.0.0.1 port=%u "
         "audiotestsrc is-live=true freq=%u ! opusenc ! rtpopuspay pt=111 ! "
         "udpsink host=127.0.0.1 port=%u ",
         width, height, fps, (guint)(hc_bench_clip_get_kbps (ctx->video) * 1000),
-        FLOOR_PORT_BASE + i, 300 + 100 * i, FLOOR_PORT_BASE + PUBLISHERS + i);
+        fps, FLOOR_PORT_BASE + i, 300 + 100 * i,
+        FLOOR_PORT_BASE + PUBLISHERS + i);
   return g_string_free (d, FALSE);
 }
 
@@ -344,6 +362,11 @@ hc_bench_mcu_floor (const HcBenchContext *ctx, const gchar *profile,
   g_debug ("floor %s: gst-launch-1.0 %s", profile, graph);
   floor = gst_launch (graph, &error);
   inputs = sources_description (ctx, in_width, in_height, in_fps);
+  /* The graph listens before the sources send, and they send a keyframe
+   * every second (nothing carries the depayloaders' requests back over
+   * UDP): else the decoders wait seconds for one and the floor measures
+   * a composite of black tiles. */
+  hc_bench_sleep (1000);
   if (floor)
     sources = gst_launch (inputs, &error);
   if (floor == NULL || sources == NULL) {
@@ -369,6 +392,7 @@ hc_bench_mcu_floor (const HcBenchContext *ctx, const gchar *profile,
                             "(a pipeline error)",
                             profile);
   return g_strdup_printf ("%-9s floor      gst-launch-1.0 %5.1f%% of a core "
-                          "(4 VP8 decodes, composite, 1 VP8 + 1 Opus encode)",
+                          "(4 VP8 + 5 Opus decodes, composite, 1 VP8 + 2 "
+                          "Opus encodes)",
                           profile, cpu);
 }

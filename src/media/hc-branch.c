@@ -234,6 +234,12 @@ hc_branch_start (HcBranch *branch)
 }
 
 void
+hc_branch_set_mix_voice (HcBranch *branch, gint voice)
+{
+  g_object_set (branch->head_src, "mix-voice", voice, NULL);
+}
+
+void
 hc_branch_free (HcBranch *branch)
 {
   /* No new push from the head's thread, then none at all: releasing the

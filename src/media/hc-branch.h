@@ -56,6 +56,9 @@ HcBranch *hc_branch_new (HcTrackHead *head, GstElement *webrtcbin,
  * publisher is asked for a keyframe.  Returns whether the branch forwards
  * (at once TRUE when it already did). */
 gboolean hc_branch_start (HcBranch *branch);
+/* For a branch of the mixed audio (the head hc-mixer-audio.h makes): the
+ * voice of the receiver (hcforwarder's "mix-voice"), before it starts. */
+void hc_branch_set_mix_voice (HcBranch *branch, gint voice);
 /* The transceiver goes inactive; the head's pad and the webrtcbin sink pad
  * are released. */
 void hc_branch_free (HcBranch *branch);

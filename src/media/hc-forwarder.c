@@ -104,8 +104,12 @@ struct _HcForwarderPad {
   GstCaps *caps;    /* the pad's caps as set, or NULL: derived */
   guint64 packets;
 
+  gint mix_voice; /* -2: every packet; else hc_mix_minus_buffer_is_for */
+
   gboolean have_offset;
   guint16 seq_offset;
+  guint32 last_in_ssrc; /* of the last packet forwarded */
+  guint16 last_out_seq;
 
   /* Set from any thread, cleared only by the streaming thread. */
   gboolean fresh;      /* sink's sticky events not sent yet */
@@ -123,6 +127,7 @@ enum {
   PAD_PROP_STRIP_EXTENSIONS,
   PAD_PROP_FORWARD,
   PAD_PROP_CAPS,
+  PAD_PROP_MIX_VOICE,
   PAD_PROP_PACKETS,
   N_PAD_PROPS
 };
@@ -157,6 +162,9 @@ hc_forwarder_pad_set_property (GObject *object, guint prop_id,
       self->caps_dirty |= gst_caps_replace (
           &self->caps, (GstCaps *)gst_value_get_caps (value));
       break;
+    case PAD_PROP_MIX_VOICE:
+      self->mix_voice = g_value_get_int (value);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -186,6 +194,9 @@ hc_forwarder_pad_get_property (GObject *object, guint prop_id, GValue *value,
       break;
     case PAD_PROP_CAPS:
       gst_value_set_caps (value, self->caps);
+      break;
+    case PAD_PROP_MIX_VOICE:
+      g_value_set_int (value, self->mix_voice);
       break;
     case PAD_PROP_PACKETS:
       g_value_set_uint64 (value, self->packets);
@@ -234,6 +245,13 @@ hc_forwarder_pad_class_init (HcForwarderPadClass *klass)
       "Caps this pad announces instead of the ones derived from the input "
       "(NULL = derived)",
       GST_TYPE_CAPS, flags);
+  pad_props[PAD_PROP_MIX_VOICE] = g_param_spec_int (
+      "mix-voice", "Mix voice",
+      "For the encodes of one hcmixminus mix on the sink pads: forward only "
+      "the packets meant for the listener whose voice is the mixer's sink_N "
+      "(N; -1: a listener without a voice in the mix), by their "
+      "HcMixMinusMeta (-2: every packet)",
+      -2, G_MAXINT, -2, flags);
   pad_props[PAD_PROP_PACKETS] = g_param_spec_uint64 (
       "packets", "Packets", "Packets forwarded on this pad", 0, G_MAXUINT64, 0,
       G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
@@ -249,6 +267,7 @@ hc_forwarder_pad_init (HcForwarderPad *self)
   self->strip_extensions = DEFAULT_STRIP_EXTENSIONS;
   self->forward = TRUE;
   self->fresh = TRUE;
+  self->mix_voice = -2;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -264,6 +283,7 @@ struct _HcForwarder {
   GPtrArray *pads; /* HcForwarderPad (ref), immutable once published */
   GstCaps *caps;   /* last caps from upstream, or NULL */
   guint next_pad_index;
+  guint next_sink_index;
   gboolean keyframe_on_request;
 };
 
@@ -282,12 +302,19 @@ static GstStaticPadTemplate sink_template
     = GST_STATIC_PAD_TEMPLATE ("sink", GST_PAD_SINK, GST_PAD_ALWAYS,
                                GST_STATIC_CAPS ("application/x-rtp"));
 
+/* More encodes of the same stream: a mix's plain sum comes on "sink", its
+ * mix-minus encodes on these (see "mix-voice"). */
+static GstStaticPadTemplate more_sink_template
+    = GST_STATIC_PAD_TEMPLATE ("sink_%u", GST_PAD_SINK, GST_PAD_REQUEST,
+                               GST_STATIC_CAPS ("application/x-rtp"));
+
 static GstStaticPadTemplate src_template
     = GST_STATIC_PAD_TEMPLATE ("src_%u", GST_PAD_SRC, GST_PAD_REQUEST,
                                GST_STATIC_CAPS ("application/x-rtp"));
 
 /* What the chain function reads from the input header once, for all pads. */
 typedef struct {
+  GstBuffer *buffer;
   guint32 ssrc;
   guint8 pt;
   guint16 seq;
@@ -370,7 +397,9 @@ read_pad_settings (HcForwarderPad *pad, const RtpInfo *info, gboolean consume,
                    PadSettings *out)
 {
   GST_OBJECT_LOCK (pad);
-  if (pad->released || (info && !pad->forward)) {
+  if (pad->released || (info && !pad->forward)
+      || (info && pad->mix_voice != -2
+          && !hc_mix_minus_buffer_is_for (info->buffer, pad->mix_voice))) {
     GST_OBJECT_UNLOCK (pad);
     return FALSE;
   }
@@ -379,6 +408,17 @@ read_pad_settings (HcForwarderPad *pad, const RtpInfo *info, gboolean consume,
     pad->seq_offset = (guint16)(g_random_int () - info->seq);
     pad->have_offset = TRUE;
     GST_DEBUG_OBJECT (pad, "sequence offset %u", pad->seq_offset);
+  } else if (info && info->ssrc != pad->last_in_ssrc) {
+    /* Another stream (the next packet of a mix from its other encode, a
+     * publisher's new SSRC): the output's numbers go on without a jump,
+     * and from there gaps in the new stream stay gaps. */
+    pad->seq_offset = (guint16)(pad->last_out_seq + 1 - info->seq);
+    GST_DEBUG_OBJECT (pad, "input ssrc %u, sequence offset %u", info->ssrc,
+                      pad->seq_offset);
+  }
+  if (info) {
+    pad->last_in_ssrc = info->ssrc;
+    pad->last_out_seq = (guint16)(info->seq + pad->seq_offset);
   }
   out->ssrc = pad->ssrc;
   out->pt = pad->pt;
@@ -487,6 +527,7 @@ parse_rtp (GstBuffer *buf, RtpInfo *info)
   /* Validates version, lengths and padding: never trust network input. */
   if (!gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp))
     return FALSE;
+  info->buffer = buf;
   info->ssrc = gst_rtp_buffer_get_ssrc (&rtp);
   info->pt = gst_rtp_buffer_get_payload_type (&rtp);
   info->seq = gst_rtp_buffer_get_seq (&rtp);
@@ -795,6 +836,33 @@ copy_pads_locked (HcForwarder *self, GstPad *except)
   return pads;
 }
 
+/* The stream is "sink"'s (its caps, segment, EOS): the events of the other
+ * encodes go nowhere. */
+static gboolean
+hc_forwarder_more_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  gst_event_unref (event);
+  return TRUE;
+}
+
+static GstPad *
+request_more_sink (GstElement *element, GstPadTemplate *templ,
+                   const gchar *req_name)
+{
+  GstPad *pad = gst_pad_new_from_template (templ, req_name);
+
+  gst_pad_set_chain_function (pad, hc_forwarder_chain);
+  gst_pad_set_event_function (pad, hc_forwarder_more_sink_event);
+  if (GST_STATE (element) > GST_STATE_READY
+      || GST_STATE_NEXT (element) == GST_STATE_PAUSED)
+    gst_pad_set_active (pad, TRUE);
+  if (!gst_element_add_pad (element, pad)) {
+    gst_object_unref (gst_object_ref_sink (pad));
+    return NULL;
+  }
+  return pad;
+}
+
 static GstPad *
 hc_forwarder_request_new_pad (GstElement *element, GstPadTemplate *templ,
                               const gchar *req_name, const GstCaps *caps)
@@ -806,6 +874,17 @@ hc_forwarder_request_new_pad (GstElement *element, GstPadTemplate *templ,
   GPtrArray *pads;
   gboolean running;
   guint index;
+
+  if (GST_PAD_TEMPLATE_DIRECTION (templ) == GST_PAD_SINK) {
+    if (req_name == NULL || strchr (req_name, '%')) {
+      GST_OBJECT_LOCK (self);
+      index = self->next_sink_index++;
+      GST_OBJECT_UNLOCK (self);
+      name = g_strdup_printf ("sink_%u", index);
+      req_name = name;
+    }
+    return request_more_sink (element, templ, req_name);
+  }
 
   GST_OBJECT_LOCK (self);
   if (req_name && sscanf (req_name, "src_%u", &index) == 1) {
@@ -865,6 +944,11 @@ hc_forwarder_release_pad (GstElement *element, GstPad *pad)
   HcForwarderPad *fpad;
   GPtrArray *pads;
 
+  if (GST_PAD_IS_SINK (pad)) {
+    gst_pad_set_active (pad, FALSE);
+    gst_element_remove_pad (element, pad);
+    return;
+  }
   g_return_if_fail (HC_IS_FORWARDER_PAD (pad));
   fpad = HC_FORWARDER_PAD (pad);
 
@@ -995,6 +1079,8 @@ hc_forwarder_class_init (HcForwarderClass *klass)
   element_class->change_state = hc_forwarder_change_state;
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class,
+                                             &more_sink_template);
   gst_element_class_add_static_pad_template_with_gtype (
       element_class, &src_template, HC_TYPE_FORWARDER_PAD);
   gst_element_class_set_static_metadata (

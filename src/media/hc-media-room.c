@@ -198,6 +198,8 @@ hc_room_subscribe (HcMediaRoom *self, Participant *p, Track *t)
   s->branch
       = hc_branch_new (t->head, hc_peer_get_webrtcbin (p->peer), t->codec_caps,
                        fresh_ssrc (p), hc_room_track_stream (t));
+  if (t->publisher == NULL && g_str_equal (t->kind, "audio"))
+    hc_branch_set_mix_voice (s->branch, t->mix_voice);
   g_ptr_array_add (p->subscriptions, s);
   needs_offer (self, p);
 }

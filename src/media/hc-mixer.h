@@ -6,18 +6,14 @@
  *  B-video0 ─src_n─▶ mcu-video-input ─▶ ┴ mcu-video (compositor ... vp8enc
  *        name plates (mcu-name-plate) ─▶    ... rtpvp8pay) ─▶ mix-video ─▶
  *                                          one HcBranch per MCU receiver
- *  A-audio0 ─src_n─▶ mcu-audio-input ─▶ ┐            ┌ src ─▶ mcu-audio-output
- *  B-audio0 ─src_n─▶ mcu-audio-input ─▶ ┴ hcmixminus ┤        ─▶ mix-audio
- *                                                    └ minus_N ─▶ mcu-audio-
- *                                                      output ─▶ mix-audio-N
+ *  audio: HcMixerAudio (hc-mixer-audio.h): K+1 encodes into one head,
+ *  "mix-audio", one branch per MCU receiver
  *
  * Each published track is decoded once (one more src pad on its head, a
  * leaky queue first in the input bin, so decoding never slows the SFU
  * forwarding), however many MCU receivers there are.  The composite is
  * encoded once; its RTP enters the forwarding path through a head like any
- * published track.  Audio: the plain sum ("src") is encoded once for every
- * receiver that publishes no audio; a receiver that does gets the sum minus
- * its own voice ("minus_N", N being its slot), encoded for it alone.
+ * published track.  Audio: see hc-mixer-audio.h.
  *
  * The graphs are pipelines/mcu-*.pipeline.  Every element the mixer adds is
  * removed again by hc_mixer_free (or the last unref): the room's element
@@ -28,6 +24,7 @@
 #include <hyperconf/hc-media-room.h>
 
 #include "hc-branch.h"
+#include "hc-mixer-audio.h"
 
 G_BEGIN_DECLS
 
@@ -52,13 +49,8 @@ HcTrackHead *hc_mixer_get_video_head (HcMixer *self);
 /* What a receiver's transceiver offers for @kind.  Returns: (transfer
  * none) */
 GstCaps *hc_mixer_get_codec_caps (HcMixer *self, const gchar *kind);
-/* The mixed audio for @pid: the sum without @pid's voice when
- * @own_voice_mixed, else the shared plain sum.  Counted: one release per
- * acquire.  Returns: (transfer none) */
-HcTrackHead *hc_mixer_acquire_audio (HcMixer *self, const gchar *pid,
-                                     gboolean own_voice_mixed);
-void hc_mixer_release_audio (HcMixer *self, const gchar *pid,
-                             gboolean own_voice_mixed);
+/* The audio half: its head and listeners.  Returns: (transfer none) */
+HcMixerAudio *hc_mixer_get_audio (HcMixer *self);
 
 void hc_mixer_set_display_name (HcMixer *self, const gchar *pid,
                                 const gchar *name);

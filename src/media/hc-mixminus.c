@@ -6,7 +6,10 @@
  *  voice B ---+-> sink_1 -+-> sum of the K ----+-> minus_0 +--> A (hears B, C)
  *  voice C ---+-> sink_2 -+   loudest (int32)  +-> minus_1 +--> B (hears A, C)
  *             |                                +-> minus_2 +--> C (hears A, B)
- *             +------------------------------------------+
+ *             |                                +-> pool_0 -+--> lent, block by
+ *             |                                +-> pool_.. +--> block, to a
+ * mixed
+ *             +------------------------------------------+    listener's voice
  *
  * Usage example (verified with GST_PLUGIN_PATH=<build>/src/media):
  *
@@ -33,6 +36,9 @@
  *   4. src = limit (sum), minus_N = limit (sum - contribution of sink_N)
  *      when sink_N is mixed, else the same buffer as src.  The subtraction
  *      comes before the limiter, so a voice cancels exactly.
+ * Then each output's buffer gets an HcMixMinusMeta (for whom, who is in
+ * it), and pool outputs are lent (select_mixed; hc-mixminus.h says why
+ * and how).
  * The limiter is a soft knee: linear up to KNEE, then a tanh curve that
  * reaches full scale only asymptotically (no hard clipping, no pumping).
  *
@@ -93,6 +99,9 @@ struct _HcMixMinusPad {
   gdouble power;        /* smoothed mean square, full scale = 1 */
   gboolean speaking;
   gboolean mixed;
+  gint64 index; /* N of sink_N, -2 until known */
+
+  gint listener; /* atomic: the "listener" property */
 };
 
 G_DEFINE_FINAL_TYPE (HcMixMinusPad, hc_mix_minus_pad,
@@ -101,8 +110,13 @@ G_DEFINE_FINAL_TYPE (HcMixMinusPad, hc_mix_minus_pad,
 struct _HcMixMinus {
   GstAudioAggregator parent;
 
+  /* Held by the streaming thread for a whole block (mix and pushes), and by
+   * the release of a minus or pool pad: a pad goes between two blocks, so
+   * no listener loses a block to a push into a pad being released. */
+  GMutex push_lock;
+
   /* Object lock. */
-  GPtrArray *minus_pads; /* GstPad, "minus_N", index in "hc-index" data */
+  GPtrArray *minus_pads; /* GstPad, "minus_N" and "pool_N" (OutState) */
   guint max_mixed;
   guint level_interval_ms;
   gdouble speaking_threshold;
@@ -124,15 +138,150 @@ enum {
   PROP_SPEAKING_THRESHOLD,
 };
 
+enum { PAD_PROP_0, PAD_PROP_LISTENER };
+
+/* A pool output keeps its voice this many blocks after the voice stops
+ * being mixed: the encoder's look-back (Opus: 6.5 ms) puts the end of a
+ * block into the next block's packet. */
+#define HOLD_BLOCKS 1
+
+/* State of a minus_N or pool_N pad ("hc-mixminus-out" data). */
+typedef struct {
+  gboolean pool;
+  gint64 fixed; /* minus_N: N */
+  /* Pool pads, streaming thread only: */
+  gint assigned; /* the voice lent to, or -1 */
+  guint idle;    /* blocks since that voice was last mixed */
+  guint blocks;  /* pushed so far, up to NEW_BLOCKS */
+  gint last_for; /* the listener of the last block pushed */
+} OutState;
+
+/* A new pool pad is lent to nobody for its first blocks: an encoder's
+ * first packet is timed apart from the others (Opus: its look-back is not
+ * taken off), and whoever moves onto it must find the common clock. */
+#define NEW_BLOCKS 2
+
 static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE (
     "sink_%u", GST_PAD_SINK, GST_PAD_REQUEST, GST_STATIC_CAPS (CAPS));
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
     "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (CAPS));
 static GstStaticPadTemplate minus_template = GST_STATIC_PAD_TEMPLATE (
     "minus_%u", GST_PAD_SRC, GST_PAD_REQUEST, GST_STATIC_CAPS (CAPS));
+static GstStaticPadTemplate pool_template = GST_STATIC_PAD_TEMPLATE (
+    "pool_%u", GST_PAD_SRC, GST_PAD_REQUEST, GST_STATIC_CAPS (CAPS));
 
-static GQuark index_quark;   /* minus pad -> its N */
-static GQuark started_quark; /* minus pad -> its stream-start was sent */
+static GQuark out_quark;     /* minus/pool pad -> OutState */
+static GQuark started_quark; /* minus/pool pad -> its stream-start was sent */
+
+/* ---- HcMixMinusMeta ---------------------------------------------------- */
+
+static gboolean
+mix_minus_meta_init (GstMeta *meta, gpointer params, GstBuffer *buffer)
+{
+  HcMixMinusMeta *m = (HcMixMinusMeta *)meta;
+
+  m->listener = HC_MIX_MINUS_NOBODY;
+  m->n_except = m->n_contributors = 0;
+  m->except = m->contributors = NULL;
+  return TRUE;
+}
+
+static void
+mix_minus_meta_free (GstMeta *meta, GstBuffer *buffer)
+{
+  HcMixMinusMeta *m = (HcMixMinusMeta *)meta;
+
+  g_free (m->except);
+  g_free (m->contributors);
+}
+
+static gboolean
+mix_minus_meta_transform (GstBuffer *dest, GstMeta *meta, GstBuffer *buffer,
+                          GQuark type, gpointer data)
+{
+  HcMixMinusMeta *m = (HcMixMinusMeta *)meta;
+
+  /* Whatever the transformation (copy, encode, payload): the same mix. */
+  return hc_buffer_add_mix_minus_meta (dest, m->block, m->listener, m->except,
+                                       m->n_except, m->contributors,
+                                       m->n_contributors)
+         != NULL;
+}
+
+GType
+hc_mix_minus_meta_api_get_type (void)
+{
+  static GType type;
+  static const gchar *tags[] = { NULL };
+
+  if (g_once_init_enter (&type)) {
+    GType t = gst_meta_api_type_register ("HcMixMinusMetaAPI", tags);
+    g_once_init_leave (&type, t);
+  }
+  return type;
+}
+
+const GstMetaInfo *
+hc_mix_minus_meta_get_info (void)
+{
+  static const GstMetaInfo *info;
+
+  if (g_once_init_enter ((GstMetaInfo **)&info)) {
+    const GstMetaInfo *i = gst_meta_register (
+        HC_MIX_MINUS_META_API_TYPE, "HcMixMinusMeta", sizeof (HcMixMinusMeta),
+        mix_minus_meta_init, mix_minus_meta_free, mix_minus_meta_transform);
+    g_once_init_leave ((GstMetaInfo **)&info, (GstMetaInfo *)i);
+  }
+  return info;
+}
+
+HcMixMinusMeta *
+hc_buffer_add_mix_minus_meta (GstBuffer *buffer, guint64 block, gint listener,
+                              const guint *except, guint n_except,
+                              const guint *contributors, guint n_contributors)
+{
+  HcMixMinusMeta *m = (HcMixMinusMeta *)gst_buffer_add_meta (
+      buffer, hc_mix_minus_meta_get_info (), NULL);
+
+  if (m == NULL)
+    return NULL;
+  m->block = block;
+  m->listener = listener;
+  m->n_except = n_except;
+  m->except = n_except ? g_memdup2 (except, n_except * sizeof (guint)) : NULL;
+  m->n_contributors = n_contributors;
+  m->contributors = n_contributors ? g_memdup2 (contributors,
+                                                n_contributors * sizeof (guint))
+                                   : NULL;
+  return m;
+}
+
+static gboolean
+meta_is_for (const HcMixMinusMeta *m, gint voice)
+{
+  if (m->listener == HC_MIX_MINUS_EVERYONE) {
+    for (guint i = 0; voice >= 0 && i < m->n_except; i++)
+      if (m->except[i] == (guint)voice)
+        return FALSE;
+    return TRUE;
+  }
+  return m->listener >= 0 && m->listener == voice;
+}
+
+gboolean
+hc_mix_minus_buffer_is_for (GstBuffer *buffer, gint voice)
+{
+  gpointer state = NULL;
+  GstMeta *meta;
+  HcMixMinusMeta *newest = NULL;
+
+  while ((meta = gst_buffer_iterate_meta_filtered (
+              buffer, &state, HC_MIX_MINUS_META_API_TYPE))) {
+    if (newest == NULL || ((HcMixMinusMeta *)meta)->block > newest->block)
+      newest = (HcMixMinusMeta *)meta;
+  }
+  return newest == NULL || meta_is_for (newest, voice);
+}
 
 /* ---- pads ------------------------------------------------------------ */
 
@@ -146,14 +295,52 @@ hc_mix_minus_pad_finalize (GObject *object)
 }
 
 static void
+hc_mix_minus_pad_set_property (GObject *object, guint prop_id,
+                               const GValue *value, GParamSpec *pspec)
+{
+  HcMixMinusPad *self = HC_MIX_MINUS_PAD (object);
+
+  if (prop_id == PAD_PROP_LISTENER)
+    g_atomic_int_set (&self->listener, g_value_get_boolean (value));
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
+hc_mix_minus_pad_get_property (GObject *object, guint prop_id, GValue *value,
+                               GParamSpec *pspec)
+{
+  HcMixMinusPad *self = HC_MIX_MINUS_PAD (object);
+
+  if (prop_id == PAD_PROP_LISTENER)
+    g_value_set_boolean (value, g_atomic_int_get (&self->listener));
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+}
+
+static void
 hc_mix_minus_pad_class_init (HcMixMinusPadClass *klass)
 {
-  G_OBJECT_CLASS (klass)->finalize = hc_mix_minus_pad_finalize;
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->finalize = hc_mix_minus_pad_finalize;
+  object_class->set_property = hc_mix_minus_pad_set_property;
+  object_class->get_property = hc_mix_minus_pad_get_property;
+  g_object_class_install_property (
+      object_class, PAD_PROP_LISTENER,
+      g_param_spec_boolean (
+          "listener", "Listener",
+          "This voice's publisher hears the mix: it is mixed only while a "
+          "minus_N or a free pool output can leave it out",
+          FALSE,
+          G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+              | GST_PARAM_MUTABLE_PLAYING));
 }
 
 static void
 hc_mix_minus_pad_init (HcMixMinusPad *self)
 {
+  self->index = -2;
 }
 
 /* N of "sink_N" / "minus_N", or -1. */
@@ -260,39 +447,130 @@ update_level (HcMixMinus *self, HcMixMinusPad *pad, guint frames,
     pad->speaking = FALSE;
 }
 
+typedef struct {
+  gdouble rank;
+  guint index;
+} Ranked;
+
 static gint
 compare_rank (gconstpointer a, gconstpointer b)
 {
-  gdouble ra = *(const gdouble *)a, rb = *(const gdouble *)b;
+  gdouble ra = ((const Ranked *)a)->rank, rb = ((const Ranked *)b)->rank;
   return ra < rb ? 1 : ra > rb ? -1 : 0;
 }
 
-/* Step 2: the @k loudest of @pads are mixed (k = 0: all that are heard). */
-static void
-select_mixed (HcMixMinusPad **pads, guint n, guint k)
+static gint64
+voice_of (HcMixMinusPad *pad)
 {
-  gdouble *ranks = g_newa (gdouble, n);
-  guint heard = 0;
+  if (pad->index == -2)
+    pad->index = pad_index (GST_PAD (pad), "sink_");
+  return pad->index;
+}
+
+/* Whether a minus_N pad leaves out @voice. */
+static gboolean
+has_fixed_output (OutState **outs, guint n_outs, gint64 voice)
+{
+  for (guint m = 0; m < n_outs; m++)
+    if (!outs[m]->pool && outs[m]->fixed == voice)
+      return TRUE;
+  return FALSE;
+}
+
+static OutState *
+pool_out_of (OutState **outs, guint n_outs, gint64 voice)
+{
+  for (guint m = 0; m < n_outs; m++)
+    if (outs[m]->pool && outs[m]->assigned >= 0 && outs[m]->assigned == voice)
+      return outs[m];
+  return NULL;
+}
+
+/* Step 2: the @k loudest of @pads are mixed (k = 0: all that are heard),
+ * each listener among them only with an output that leaves it out: its
+ * minus_N, the pool output it holds, or a free one, lent now. */
+static void
+select_mixed (HcMixMinusPad **pads, guint n, guint k, OutState **outs,
+              guint n_outs)
+{
+  Ranked *order = g_newa (Ranked, n + 1);
+  guint heard = 0, taken = 0;
+  gboolean *used = g_newa (gboolean, n_outs + 1);
+  guint *wanting = g_newa (guint, n + 1);
+  gboolean *was_mixed = g_newa (gboolean, n + 1);
+  guint n_wanting = 0;
 
   for (guint i = 0; i < n; i++) {
     gdouble db = power_to_db (pads[i]->power);
-    ranks[i] = db + (pads[i]->mixed ? MIXED_BONUS_DB : 0);
-    if (db > SILENCE_DB)
-      heard++;
+
+    was_mixed[i] = pads[i]->mixed;
+    if (db > SILENCE_DB) {
+      order[heard].rank = db + (pads[i]->mixed ? MIXED_BONUS_DB : 0);
+      order[heard++].index = i;
+    }
+    pads[i]->mixed = FALSE;
   }
-  gdouble cut = -G_MAXDOUBLE;
-  if (k > 0 && k < heard) {
-    gdouble *sorted = g_newa (gdouble, n);
-    memcpy (sorted, ranks, n * sizeof (gdouble));
-    qsort (sorted, n, sizeof (gdouble), compare_rank);
-    cut = sorted[k - 1];
+  qsort (order, heard, sizeof (Ranked), compare_rank);
+  memset (used, 0, (n_outs + 1) * sizeof (gboolean));
+  for (guint r = 0; r < heard && (k == 0 || taken < k); r++) {
+    HcMixMinusPad *pad = pads[order[r].index];
+    gint64 voice = voice_of (pad);
+    OutState *held;
+
+    taken++;
+    if (!g_atomic_int_get (&pad->listener)
+        || has_fixed_output (outs, n_outs, voice)) {
+      pad->mixed = TRUE;
+    } else if ((held = pool_out_of (outs, n_outs, voice)) != NULL) {
+      pad->mixed = TRUE;
+      for (guint m = 0; m < n_outs; m++)
+        used[m] |= outs[m] == held;
+    } else {
+      wanting[n_wanting++] = order[r].index;
+    }
   }
-  guint taken = 0;
-  for (guint i = 0; i < n; i++) {
-    gboolean in = power_to_db (pads[i]->power) > SILENCE_DB && ranks[i] >= cut
-                  && (k == 0 || taken < k);
-    pads[i]->mixed = in;
-    taken += in;
+  /* Free: nobody's, or held past its voice's last block by HOLD_BLOCKS;
+   * for a voice mixed in the last block (its pool pad went), only one that
+   * was idle then (without any listener's voice): a packet holds the end
+   * of the previous block too. */
+  for (guint w = 0; w < n_wanting; w++) {
+    HcMixMinusPad *pad = pads[wanting[w]];
+
+    for (guint m = 0; m < n_outs && !pad->mixed; m++) {
+      OutState *out = outs[m];
+
+      if (!out->pool || used[m] || out->blocks < NEW_BLOCKS
+          || (out->assigned >= 0 && out->idle < HOLD_BLOCKS)
+          || (was_mixed[wanting[w]] && out->last_for != HC_MIX_MINUS_NOBODY))
+        continue;
+      out->assigned = (gint)voice_of (pad);
+      out->idle = 0;
+      used[m] = TRUE;
+      pad->mixed = TRUE;
+    }
+    /* else: no output can leave it out, so it is not mixed (the caller
+     * requests enough pool pads: this lasts a block at most) */
+  }
+  for (guint m = 0; m < n_outs; m++) {
+    OutState *out = outs[m];
+
+    if (!out->pool || out->assigned < 0)
+      continue;
+    if (used[m])
+      out->idle = 0;
+    else if (out->idle >= HOLD_BLOCKS)
+      out->assigned = -1;
+    else
+      out->idle++;
+  }
+  /* A voice that went (its pad released) frees its pool output. */
+  for (guint m = 0; m < n_outs; m++) {
+    gboolean present = FALSE;
+
+    for (guint i = 0; outs[m]->pool && outs[m]->assigned >= 0 && i < n; i++)
+      present |= voice_of (pads[i]) == outs[m]->assigned;
+    if (outs[m]->pool && outs[m]->assigned >= 0 && !present)
+      outs[m]->assigned = -1;
   }
 }
 
@@ -331,22 +609,25 @@ post_levels (HcMixMinus *self, HcMixMinusPad **pads, guint n)
                             gst_message_new_element (GST_OBJECT (self), s));
 }
 
-/* The sum limited, minus @own (NULL: nothing) into a new buffer shaped like
- * @like. */
+/* The sum limited, minus the blocks in @own, into a new buffer with the
+ * timestamps and flags of @like. */
 static GstBuffer *
-limited_buffer (HcMixMinus *self, guint frames, const gint16 *own,
-                GstBuffer *like)
+limited_buffer (HcMixMinus *self, guint frames, const gint16 *const *own,
+                guint n_own, GstBuffer *like)
 {
   GstBuffer *buf
       = gst_buffer_new_allocate (NULL, frames * sizeof (gint16), NULL);
   GstMapInfo map;
 
-  gst_buffer_copy_into (buf, like, GST_BUFFER_COPY_METADATA, 0, -1);
+  gst_buffer_copy_into (
+      buf, like, GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
   gst_buffer_map (buf, &map, GST_MAP_WRITE);
   gint16 *out = (gint16 *)map.data;
   gboolean silent = TRUE;
   for (guint i = 0; i < frames; i++) {
-    gint32 v = self->sum[i] - (own ? own[i] : 0);
+    gint32 v = self->sum[i];
+    for (guint j = 0; j < n_own; j++)
+      v -= own[j][i];
     out[i] = soft_limit (v);
     silent = silent && v == 0;
   }
@@ -355,6 +636,28 @@ limited_buffer (HcMixMinus *self, guint frames, const gint16 *own,
     GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_GAP);
   else
     GST_BUFFER_FLAG_UNSET (buf, GST_BUFFER_FLAG_GAP);
+  return buf;
+}
+
+/* A buffer sharing @data's memory, for @listener (see HcMixMinusMeta);
+ * @contributors without @listener's own voice. */
+static GstBuffer *
+tagged (GstBuffer *data, guint64 block, gint listener, const guint *except,
+        guint n_except, const guint *contributors, guint n_contributors)
+{
+  GstBuffer *buf = gst_buffer_copy_region (data,
+                                           GST_BUFFER_COPY_FLAGS
+                                               | GST_BUFFER_COPY_TIMESTAMPS
+                                               | GST_BUFFER_COPY_MEMORY,
+                                           0, -1);
+  guint *mine = g_newa (guint, n_contributors + 1);
+  guint n_mine = 0;
+
+  for (guint i = 0; i < n_contributors; i++)
+    if (listener < 0 || contributors[i] != (guint)listener)
+      mine[n_mine++] = contributors[i];
+  hc_buffer_add_mix_minus_meta (buf, block, listener, except, n_except, mine,
+                                n_mine);
   return buf;
 }
 
@@ -466,6 +769,7 @@ hc_mix_minus_finish_buffer (GstAggregator *agg, GstBuffer *outbuf)
   HcMixMinus *self = HC_MIX_MINUS (agg);
   guint frames = gst_buffer_get_size (outbuf) / sizeof (gint16);
 
+  g_mutex_lock (&self->push_lock);
   GST_OBJECT_LOCK (self);
   guint k = self->max_mixed;
   guint interval_ms = self->level_interval_ms;
@@ -477,8 +781,11 @@ hc_mix_minus_finish_buffer (GstAggregator *agg, GstBuffer *outbuf)
     pads[i++] = gst_object_ref (l->data);
   guint n_minus = self->minus_pads->len;
   GstPad **minus = g_newa (GstPad *, n_minus + 1);
-  for (guint m = 0; m < n_minus; m++)
+  OutState **outs = g_newa (OutState *, n_minus + 1);
+  for (guint m = 0; m < n_minus; m++) {
     minus[m] = gst_object_ref (self->minus_pads->pdata[m]);
+    outs[m] = g_object_get_qdata (G_OBJECT (minus[m]), out_quark);
+  }
   GST_OBJECT_UNLOCK (self);
 
   /* The base class may shorten the last block (EOS). */
@@ -486,35 +793,76 @@ hc_mix_minus_finish_buffer (GstAggregator *agg, GstBuffer *outbuf)
 
   for (i = 0; i < n; i++)
     update_level (self, pads[i], frames, threshold);
-  select_mixed (pads, n, k);
+  select_mixed (pads, n, k, outs, n_minus);
 
+  /* Who is in the sum (contributors), whose voice leaves it out in a mix of
+   * its own (except), and the mixed listeners (out of an idle pool
+   * output). */
+  guint *contributors = g_newa (guint, n + 1), n_contributors = 0;
+  guint *except = g_newa (guint, n_minus + 1), n_except = 0;
+  const gint16 **listeners = g_newa (const gint16 *, n + 1);
+  guint n_listeners = 0;
   memset (self->sum, 0, frames * sizeof (gint32));
   for (i = 0; i < n; i++) {
     if (!pads[i]->mixed || pads[i]->block_serial != self->block_serial)
       continue;
     for (guint s = 0; s < frames; s++)
       self->sum[s] += pads[i]->block[s];
+    if (voice_of (pads[i]) >= 0)
+      contributors[n_contributors++] = (guint)voice_of (pads[i]);
+    if (g_atomic_int_get (&pads[i]->listener))
+      listeners[n_listeners++] = pads[i]->block;
+  }
+  for (guint m = 0; m < n_minus; m++) {
+    gint64 voice = outs[m]->pool ? outs[m]->assigned : outs[m]->fixed;
+
+    if (voice >= 0)
+      except[n_except++] = (guint)voice;
   }
 
-  /* Minus buffers first, while @outbuf is still ours to read. */
+  GstBuffer *plain = limited_buffer (self, frames, NULL, 0, outbuf);
+  GstBuffer *idle = NULL;
   GstBuffer **minus_bufs = g_newa (GstBuffer *, n_minus + 1);
   for (guint m = 0; m < n_minus; m++) {
-    gint64 index = GPOINTER_TO_INT (
-                       g_object_get_qdata (G_OBJECT (minus[m]), index_quark))
-                   - 1;
+    gint64 voice = outs[m]->pool ? outs[m]->assigned : outs[m]->fixed;
     const gint16 *own = NULL;
 
     minus_bufs[m] = NULL;
     if (!gst_pad_is_linked (minus[m]))
       continue;
+    if (voice < 0) {
+      /* An idle pool output: whoever it is lent to next has not been in
+       * it (the encoder looks back into this block). */
+      if (idle == NULL) {
+        GstBuffer *bed
+            = limited_buffer (self, frames, listeners, n_listeners, outbuf);
+        idle = tagged (bed, self->block_serial, HC_MIX_MINUS_NOBODY, NULL, 0,
+                       NULL, 0);
+        gst_buffer_unref (bed);
+      }
+      minus_bufs[m] = gst_buffer_ref (idle);
+      continue;
+    }
     for (i = 0; i < n; i++)
-      if (pad_index (GST_PAD (pads[i]), "sink_") == index && pads[i]->mixed
+      if (voice_of (pads[i]) == voice && pads[i]->mixed
           && pads[i]->block_serial == self->block_serial)
         own = pads[i]->block;
-    minus_bufs[m] = own ? limited_buffer (self, frames, own, outbuf) : NULL;
-  }
+    if (own) {
+      GstBuffer *data = limited_buffer (self, frames, &own, 1, outbuf);
 
-  GstBuffer *mixed = limited_buffer (self, frames, NULL, outbuf);
+      minus_bufs[m] = tagged (data, self->block_serial, (gint)voice, NULL, 0,
+                              contributors, n_contributors);
+      gst_buffer_unref (data);
+    } else {
+      /* its voice is not in the sum */
+      minus_bufs[m] = tagged (plain, self->block_serial, (gint)voice, NULL, 0,
+                              contributors, n_contributors);
+    }
+  }
+  g_clear_pointer (&idle, gst_buffer_unref);
+  GstBuffer *mixed = tagged (plain, self->block_serial, HC_MIX_MINUS_EVERYONE,
+                             except, n_except, contributors, n_contributors);
+  gst_buffer_unref (plain);
   gst_buffer_unref (outbuf);
 
   self->frames_since_levels += frames;
@@ -523,10 +871,6 @@ hc_mix_minus_finish_buffer (GstAggregator *agg, GstBuffer *outbuf)
     self->frames_since_levels = 0;
     post_levels (self, pads, n);
   }
-
-  for (guint m = 0; m < n_minus; m++)
-    if (gst_pad_is_linked (minus[m]) && minus_bufs[m] == NULL)
-      minus_bufs[m] = gst_buffer_ref (mixed); /* own voice not in the sum */
 
   GstFlowReturn ret = GST_AGGREGATOR_CLASS (hc_mix_minus_parent_class)
                           ->finish_buffer (agg, mixed);
@@ -537,12 +881,18 @@ hc_mix_minus_finish_buffer (GstAggregator *agg, GstBuffer *outbuf)
 
   for (guint m = 0; m < n_minus; m++) {
     if (minus_bufs[m] != NULL) {
+      HcMixMinusMeta *meta = hc_buffer_get_mix_minus_meta (minus_bufs[m]);
+
+      outs[m]->last_for = meta->listener;
+      outs[m]->blocks = MIN (outs[m]->blocks + 1, NEW_BLOCKS);
       GstFlowReturn r = push_minus (agg, minus[m], minus_bufs[m]);
+
       if (r < GST_FLOW_EOS && ret == GST_FLOW_OK)
         ret = r;
     }
     gst_object_unref (minus[m]);
   }
+  g_mutex_unlock (&self->push_lock);
   for (i = 0; i < n; i++)
     gst_object_unref (pads[i]);
   return ret;
@@ -551,42 +901,45 @@ hc_mix_minus_finish_buffer (GstAggregator *agg, GstBuffer *outbuf)
 /* ---- request and release ----------------------------------------------- */
 
 static gboolean
-minus_index_taken (HcMixMinus *self, gint64 index)
+out_index_taken (HcMixMinus *self, const gchar *prefix, gint64 index)
 {
   for (guint i = 0; i < self->minus_pads->len; i++)
-    if (pad_index (self->minus_pads->pdata[i], "minus_") == index)
+    if (pad_index (self->minus_pads->pdata[i], prefix) == index)
       return TRUE;
   return FALSE;
 }
 
-/* N of a new "minus_N": the one asked for, or the lowest free; -1 when the
- * name is bad or taken.  Object lock held. */
+/* N of a new "<prefix>N": the one asked for, or the lowest free; -1 when
+ * the name is bad or taken.  Object lock held. */
 static gint64
-choose_minus_index (HcMixMinus *self, const gchar *req_name)
+choose_out_index (HcMixMinus *self, const gchar *prefix, const gchar *req_name)
 {
   gint64 index = 0;
+  gsize len = strlen (prefix);
 
   if (req_name != NULL && strchr (req_name, '%') == NULL) {
     gchar *end = NULL;
-    if (!g_str_has_prefix (req_name, "minus_"))
+    if (!g_str_has_prefix (req_name, prefix))
       return -1;
-    guint64 n = g_ascii_strtoull (req_name + 6, &end, 10);
-    if (end == req_name + 6 || *end != '\0' || n >= G_MAXINT - 1)
+    guint64 n = g_ascii_strtoull (req_name + len, &end, 10);
+    if (end == req_name + len || *end != '\0' || n >= G_MAXINT - 1)
       return -1;
     index = (gint64)n;
-    return minus_index_taken (self, index) ? -1 : index;
+    return out_index_taken (self, prefix, index) ? -1 : index;
   }
-  while (minus_index_taken (self, index))
+  while (out_index_taken (self, prefix, index))
     index++;
   return index;
 }
 
 static GstPad *
-request_minus_pad (HcMixMinus *self, GstPadTemplate *templ,
-                   const gchar *req_name)
+request_out_pad (HcMixMinus *self, GstPadTemplate *templ, gboolean pool,
+                 const gchar *req_name)
 {
+  const gchar *prefix = pool ? "pool_" : "minus_";
+
   GST_OBJECT_LOCK (self);
-  gint64 index = choose_minus_index (self, req_name);
+  gint64 index = choose_out_index (self, prefix, req_name);
   GST_OBJECT_UNLOCK (self);
   if (index < 0) {
     GST_WARNING_OBJECT (self, "cannot request pad \"%s\" (bad or taken)",
@@ -594,10 +947,14 @@ request_minus_pad (HcMixMinus *self, GstPadTemplate *templ,
     return NULL;
   }
 
-  g_autofree gchar *name = g_strdup_printf ("minus_%u", (guint)index);
+  g_autofree gchar *name = g_strdup_printf ("%s%u", prefix, (guint)index);
   GstPad *pad = gst_pad_new_from_template (templ, name);
-  g_object_set_qdata (G_OBJECT (pad), index_quark,
-                      GINT_TO_POINTER ((gint)index + 1));
+  OutState *state = g_new0 (OutState, 1);
+  state->pool = pool;
+  state->fixed = pool ? -1 : index;
+  state->assigned = -1;
+  state->last_for = HC_MIX_MINUS_NOBODY;
+  g_object_set_qdata_full (G_OBJECT (pad), out_quark, state, g_free);
   gst_pad_set_query_function (pad, minus_query);
   gst_pad_set_event_function (pad, minus_event);
   gst_pad_use_fixed_caps (pad);
@@ -613,10 +970,12 @@ static GstPad *
 hc_mix_minus_request_new_pad (GstElement *element, GstPadTemplate *templ,
                               const gchar *req_name, const GstCaps *caps)
 {
-  if (templ
-      == gst_element_class_get_pad_template (GST_ELEMENT_GET_CLASS (element),
-                                             "minus_%u"))
-    return request_minus_pad (HC_MIX_MINUS (element), templ, req_name);
+  GstElementClass *klass = GST_ELEMENT_GET_CLASS (element);
+
+  if (templ == gst_element_class_get_pad_template (klass, "minus_%u"))
+    return request_out_pad (HC_MIX_MINUS (element), templ, FALSE, req_name);
+  if (templ == gst_element_class_get_pad_template (klass, "pool_%u"))
+    return request_out_pad (HC_MIX_MINUS (element), templ, TRUE, req_name);
   return GST_ELEMENT_CLASS (hc_mix_minus_parent_class)
       ->request_new_pad (element, templ, req_name, caps);
 }
@@ -630,13 +989,15 @@ hc_mix_minus_release_pad (GstElement *element, GstPad *pad)
     GST_ELEMENT_CLASS (hc_mix_minus_parent_class)->release_pad (element, pad);
     return;
   }
+  /* Between two blocks: the voice a pool pad served gets another output in
+   * the next block, and no push is in flight on this one. */
+  g_mutex_lock (&self->push_lock);
   GST_OBJECT_LOCK (self);
   gboolean found = g_ptr_array_remove (self->minus_pads, pad);
   GST_OBJECT_UNLOCK (self);
+  g_mutex_unlock (&self->push_lock);
   if (!found)
     return;
-  /* Deactivated first: a push in flight returns FLUSHING, which the
-   * streaming thread takes as "this listener is gone". */
   gst_pad_set_active (pad, FALSE);
   gst_element_remove_pad (element, pad);
 }
@@ -697,6 +1058,7 @@ hc_mix_minus_finalize (GObject *object)
   HcMixMinus *self = HC_MIX_MINUS (object);
 
   g_ptr_array_unref (self->minus_pads);
+  g_mutex_clear (&self->push_lock);
   g_free (self->sum);
   G_OBJECT_CLASS (hc_mix_minus_parent_class)->finalize (object);
 }
@@ -711,7 +1073,7 @@ hc_mix_minus_class_init (HcMixMinusClass *klass)
 
   GST_DEBUG_CATEGORY_INIT (hc_mix_minus_debug, "hcmixminus", 0,
                            "hyperconf mix-minus audio mixer");
-  index_quark = g_quark_from_static_string ("hc-mixminus-index");
+  out_quark = g_quark_from_static_string ("hc-mixminus-out");
   started_quark = g_quark_from_static_string ("hc-mixminus-started");
 
   object_class->set_property = hc_mix_minus_set_property;
@@ -746,13 +1108,18 @@ hc_mix_minus_class_init (HcMixMinusClass *klass)
 
   gst_element_class_add_static_pad_template_with_gtype (
       element_class, &sink_template, HC_TYPE_MIX_MINUS_PAD);
+  gst_type_mark_as_plugin_api (HC_TYPE_MIX_MINUS_PAD, 0);
   gst_element_class_add_static_pad_template_with_gtype (
       element_class, &src_template, GST_TYPE_AUDIO_AGGREGATOR_PAD);
   gst_element_class_add_static_pad_template (element_class, &minus_template);
+  gst_element_class_add_static_pad_template (element_class, &pool_template);
   gst_element_class_set_static_metadata (
       element_class, "Mix-minus audio mixer", "Filter/Editor/Audio/Mixer",
       "Mixes the loudest voices into one sum (src) and, for each input N, "
-      "the sum without N's own voice (minus_N), soft-limited; posts levels. "
+      "the sum without N's own voice (minus_N), soft-limited; or, with "
+      "K+1 encodes for any number of listeners, lends pool outputs "
+      "(pool_N) to the mixed voices of listeners (sink pad \"listener\"), "
+      "each buffer saying for whom it is (HcMixMinusMeta); posts levels. "
       "Example: gst-launch-1.0 hcmixminus name=m "
       "audiotestsrc is-live=true freq=440 ! m.sink_0 "
       "audiotestsrc is-live=true freq=660 ! m.sink_1 "
@@ -772,6 +1139,7 @@ hc_mix_minus_init (HcMixMinus *self)
   GstAggregator *agg = GST_AGGREGATOR (self);
 
   self->minus_pads = g_ptr_array_new_with_free_func (gst_object_unref);
+  g_mutex_init (&self->push_lock);
   self->max_mixed = DEFAULT_MAX_MIXED;
   self->level_interval_ms = DEFAULT_LEVEL_INTERVAL;
   self->speaking_threshold = DEFAULT_SPEAKING_THRESHOLD;

@@ -159,3 +159,26 @@ hc_pipeline_get_entry (GstElement *graph)
     gst_ghost_pad_set_target (GST_GHOST_PAD (sink), queue_sink);
   return sink;
 }
+
+GstElement *
+hc_pipeline_load_element (const gchar *name, GError **error)
+{
+  g_autofree gchar *text = hc_pipeline_text (name, error);
+  GError *parse_error = NULL;
+  GstElement *element;
+
+  if (text == NULL)
+    return NULL;
+  element = gst_parse_launch_full (text, NULL, GST_PARSE_FLAG_FATAL_ERRORS,
+                                   &parse_error);
+  if (element != NULL && GST_IS_BIN (element)) {
+    g_set_error (&parse_error, GST_PARSE_ERROR, GST_PARSE_ERROR_LINK,
+                 "more than one element");
+    gst_object_unref (gst_object_ref_sink (element));
+    element = NULL;
+  }
+  if (element == NULL)
+    g_propagate_prefixed_error (error, parse_error,
+                                "pipelines/%s.pipeline: ", name);
+  return element;
+}

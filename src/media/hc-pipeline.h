@@ -29,6 +29,12 @@ gchar *hc_pipeline_text (const gchar *name, GError **error);
  *   is unknown or does not parse (e.g. an element is not installed) */
 GstElement *hc_pipeline_load (const gchar *name, GError **error);
 
+/* The one element that pipelines/@name.pipeline describes (with the
+ * properties it sets), for a graph of one element whose request pads the
+ * code links itself (e.g. "mcu-audio": hcmixminus).
+ * Returns: (transfer floating) (nullable) */
+GstElement *hc_pipeline_load_element (const gchar *name, GError **error);
+
 /* hc_pipeline_load() as a child of @bin named "<@name>-<@serial>" (a room
  * holds several of one graph), in @bin's state.
  * Returns: (transfer none) (nullable) */

@@ -4,7 +4,8 @@
  *   SFU receiver: one branch per track of every other publisher
  *   MCU receiver: two branches, from the mixer's heads (msid "mix"):
  *       mix-video (shared by every MCU receiver)
- *       mix-audio (shared) or mix-audio-<slot> (the sum without its voice,
+ *       mix-audio (shared; the branch's "mix-voice" picks, block by block,
+ *                 the sum or the sum without the receiver's own voice,
  *                 when its join offer sends Opus)
  *
  * A mode switch frees the old branches (their m-lines go inactive, as on a
@@ -162,7 +163,7 @@ stop_mixer_if_unused (HcMediaRoom *self)
  * BUNDLE group names two codecs, e.g. an H.264 mix and its own VP8). */
 static Track *
 mix_track (HcMediaRoom *self, Participant *p, const gchar *kind,
-           HcTrackHead *head)
+           HcTrackHead *head, gint mix_voice)
 {
   Track *t = g_new0 (Track, 1);
   g_autoptr (GArray) taken = g_array_new (FALSE, FALSE, sizeof (gint));
@@ -172,6 +173,7 @@ mix_track (HcMediaRoom *self, Participant *p, const gchar *kind,
   t->id = g_strdup (t->kind);
   t->label = g_strdup_printf ("mix-%s", t->kind);
   t->head = head;
+  t->mix_voice = mix_voice;
   t->codec_caps = gst_caps_copy (hc_mixer_get_codec_caps (self->mixer, kind));
   for (guint i = 0; i < p->subscriptions->len; i++) {
     Subscription *s = g_ptr_array_index (p->subscriptions, i);
@@ -193,13 +195,19 @@ mix_track (HcMediaRoom *self, Participant *p, const gchar *kind,
 void
 hc_room_subscribe_to_mix (HcMediaRoom *self, Participant *p)
 {
+  HcMixerAudio *audio;
+  gint voice;
+
   if (p->mix_video || !start_mixer (self))
     return;
+  audio = hc_mixer_get_audio (self->mixer);
+  /* one encode shared by all, or the sum without its voice while that is
+   * mixed: the branch picks per block (hc-mixer-audio.h) */
+  voice = hc_mixer_audio_add_listener (audio, p->pid, p->sends_audio);
   p->mix_video
-      = mix_track (self, p, "video", hc_mixer_get_video_head (self->mixer));
-  p->mix_audio = mix_track (
-      self, p, "audio",
-      hc_mixer_acquire_audio (self->mixer, p->pid, p->sends_audio));
+      = mix_track (self, p, "video", hc_mixer_get_video_head (self->mixer), -2);
+  p->mix_audio
+      = mix_track (self, p, "audio", hc_mixer_audio_get_head (audio), voice);
   hc_room_subscribe (self, p, p->mix_video);
   hc_room_subscribe (self, p, p->mix_audio);
   GST_INFO_OBJECT (self->pipeline, "%s receives the mix", p->pid);
@@ -212,7 +220,7 @@ hc_room_unsubscribe_from_mix (HcMediaRoom *self, Participant *p)
     return;
   hc_room_unsubscribe (self, p, p->mix_video);
   hc_room_unsubscribe (self, p, p->mix_audio);
-  hc_mixer_release_audio (self->mixer, p->pid, p->sends_audio);
+  hc_mixer_audio_remove_listener (hc_mixer_get_audio (self->mixer), p->pid);
   g_clear_pointer (&p->mix_video, hc_room_track_free);
   g_clear_pointer (&p->mix_audio, hc_room_track_free);
   stop_mixer_if_unused (self);

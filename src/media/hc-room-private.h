@@ -29,6 +29,7 @@ typedef struct {
   HcTrackHead *head;
   GstCaps *codec_caps; /* as offered to subscribers (no ssrc) */
   guint32 ssrc;        /* the publisher's */
+  gint mix_voice;      /* the mixed audio: its branch's "mix-voice" */
 } Track;
 
 typedef struct {
