@@ -648,9 +648,12 @@ hc_composite_new (GstBin *bin, const HcMcuSettings *settings, GError **error)
                    NULL);
   hc_pipeline_set (self->video, "pay", "pt", VIDEO_PT, NULL);
   self->codec_caps = gst_caps_from_string (codecs[codec].caps);
-  gst_element_sync_state_with_parent (self->video);
+  /* Linked downstream first: a live compositor started before its head
+   * exists pushes into an unlinked pad, and its encoder's queue stops for
+   * good on that NOT_LINKED (as the audio outputs did). */
   src = gst_element_get_static_pad (self->video, "src");
   self->head = hc_track_head_new (bin, src, "mix-video");
+  gst_element_sync_state_with_parent (self->video);
 
   self->check = g_timeout_source_new (CHECK_MS);
   g_source_set_callback (self->check, check_tiles, self, NULL);
