@@ -280,6 +280,25 @@ assert_dot_dump (HcMediaRoom *room)
   g_unlink (file);
 }
 
+/* Elements of type @type_name anywhere inside the room's pipeline. */
+static guint
+count_of_type (HcMediaRoom *room, const gchar *type_name)
+{
+  GstIterator *it
+      = gst_bin_iterate_recurse (GST_BIN (hc_media_room_get_pipeline (room)));
+  GValue item = G_VALUE_INIT;
+  guint n = 0;
+
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    n += g_str_equal (G_OBJECT_TYPE_NAME (g_value_get_object (&item)),
+                      type_name);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return n;
+}
+
 static void
 test_three_clients (void)
 {
@@ -323,6 +342,10 @@ test_three_clients (void)
     /* per participant a webrtcbin, per track a head, and nothing per
      * (track, subscriber) */
     g_assert_cmpuint (with_carol, ==, 3 + 3 * 2);
+    /* every received stream passes an hcrtppassthrough, none a jitter
+     * buffer (hc-rtp-passthrough.h) */
+    g_assert_cmpuint (count_of_type (f.room, "HcRtpPassthrough"), ==, 6);
+    g_assert_cmpuint (count_of_type (f.room, "GstRtpJitterBuffer"), ==, 0);
     g_test_message ("join to first RTP at another client: %.0f ms; "
                     "elements: %u before carol, %u with her (through "
                     "webrtcbin: %u, %u)",

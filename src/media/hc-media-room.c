@@ -441,6 +441,34 @@ on_peer_rtp_src_pad (HcPeer *peer, GstPad *pad, GstCaps *caps, guint ssrc,
   publish (p->room, p, pad, caps, ssrc);
 }
 
+/* What a participant's webrtcbin receives is forwarded (hcforwarder) or
+ * decoded by the mixer, whose input bins have a jitter buffer of their own
+ * (pipelines/mcu-*-input.pipeline): no rtpjitterbuffer in webrtcbin, the
+ * two threads per received stream an SFU does not need.
+ * HC_JITTERBUFFER=rtpjitterbuffer keeps webrtcbin's (for A/B
+ * measurements). */
+static gboolean
+hc_room_keeps_jitterbuffers (void)
+{
+  static gsize once;
+  static gboolean keep;
+
+  if (g_once_init_enter (&once)) {
+    const gchar *wanted = g_getenv ("HC_JITTERBUFFER");
+
+    keep = g_strcmp0 (wanted, "rtpjitterbuffer") == 0;
+    if (keep)
+      g_message ("received streams: webrtcbin's jitter buffers "
+                 "(HC_JITTERBUFFER=rtpjitterbuffer)");
+    else if (wanted && g_strcmp0 (wanted, "none") != 0)
+      g_warning ("HC_JITTERBUFFER=%s: expected \"none\" or "
+                 "\"rtpjitterbuffer\"; using none",
+                 wanted);
+    g_once_init_leave (&once, 1);
+  }
+  return keep;
+}
+
 Participant *
 hc_room_participant_add (HcMediaRoom *self, const gchar *pid,
                          GstSDPMessage *offer)
@@ -452,6 +480,8 @@ hc_room_participant_add (HcMediaRoom *self, const gchar *pid,
   p->pid = g_strdup (pid);
   p->offer = offer;
   p->peer = hc_peer_new (name);
+  if (!hc_room_keeps_jitterbuffers ())
+    hc_peer_set_forward_only (p->peer);
   p->tracks
       = g_ptr_array_new_with_free_func ((GDestroyNotify)hc_room_track_free);
   p->subscriptions = g_ptr_array_new ();
