@@ -305,6 +305,7 @@ test_three_clients (void)
   Fixture f = { 0 };
   const gchar *pids[] = { "alice", "bob", "carol" };
   guint before_carol = 0, deep_before_carol = 0, with_carol;
+  guint offers_before_carol[2] = { 0 };
   gint64 first_us = 0, first_rtp_us = G_MAXINT64;
   gboolean media = TRUE;
   Client *carol;
@@ -317,6 +318,8 @@ test_three_clients (void)
                        "alice and bob receiving each other");
       before_carol = hc_media_room_get_n_elements (f.room);
       deep_before_carol = hc_media_room_get_n_elements_deep (f.room);
+      for (guint k = 0; k < 2; k++)
+        offers_before_carol[k] = ((Client *)f.clients->pdata[k])->n_offers;
     }
     fixture_join (&f, client_new (pids[i]));
   }
@@ -332,6 +335,8 @@ test_three_clients (void)
       Client *c = f.clients->pdata[i];
 
       assert_sending_mlines_have_msid (c);
+      /* carol's audio and video came in one offer, not one each */
+      g_assert_cmpuint (c->n_offers - offers_before_carol[i], ==, 1);
       received_from (c, "carol", "video", &first_us);
       first_rtp_us = MIN (first_rtp_us, first_us);
     }

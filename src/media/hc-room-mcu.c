@@ -53,9 +53,11 @@ hc_room_mcu_participant_added (HcMediaRoom *self, Participant *p)
     const GstSDPMedia *m = gst_sdp_message_get_media (p->offer, i);
     g_autoptr (GstCaps) caps = hc_sdp_media_get_accepted_caps (m);
 
-    if (caps && hc_sdp_media_is_sending (m)
-        && g_strcmp0 (gst_sdp_media_get_media (m), "audio") == 0)
-      p->sends_audio = TRUE;
+    if (caps && hc_sdp_media_is_sending (m)) {
+      p->expected_tracks++;
+      if (g_strcmp0 (gst_sdp_media_get_media (m), "audio") == 0)
+        p->sends_audio = TRUE;
+    }
   }
 }
 

@@ -62,6 +62,8 @@ struct _Participant {
   gboolean joined;             /* the join answer was handed out */
   GPtrArray *local_candidates; /* PendingCandidate, until joined */
   guint n_tracks;
+  guint expected_tracks; /* what the join offer sends, in accepted codecs */
+  gint64 first_track_us; /* monotonic: when its first track published */
   HcMediaMode mode;
   gboolean sends_audio; /* the join offer sends Opus: mix-minus for it */
   Track *mix_video;     /* MCU: the subscriptions' tracks (owned; heads */
@@ -76,6 +78,7 @@ struct _HcMediaRoom {
   GMainContext *context;
   GSource *bus_source;
   GSource *offer_check;     /* pending "offer-needed" scan */
+  GSource *offer_hold;      /* a publisher's other tracks awaited */
   GHashTable *participants; /* pid -> Participant */
 
   /* MCU (hc-room-mcu.c) */
