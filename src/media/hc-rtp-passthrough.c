@@ -81,9 +81,7 @@ struct _HcRtpPassthrough {
 
   /* Under the object lock. */
   guint latency_ms;
-  gboolean do_retransmission;
-  gboolean do_lost;
-  gboolean drop_on_latency;
+  gboolean flags[4]; /* by property id: do-retransmission, do-lost, ... */
   guint64 pushed;
   guint64 lost; /* missing now: gaps minus what came late */
   guint64 duplicates;
@@ -102,16 +100,20 @@ struct _HcRtpPassthrough {
 
 G_DEFINE_FINAL_TYPE (HcRtpPassthrough, hc_rtp_passthrough, GST_TYPE_ELEMENT)
 
+/* The boolean properties first: they index HcRtpPassthrough.flags. */
 enum {
   PROP_0,
-  PROP_LATENCY,
   PROP_DO_RETRANSMISSION,
   PROP_DO_LOST,
   PROP_DROP_ON_LATENCY,
+  N_FLAGS,
+  PROP_LATENCY = N_FLAGS,
   PROP_PERCENT,
   PROP_STATS,
   N_PROPS
 };
+
+G_STATIC_ASSERT (N_FLAGS <= G_N_ELEMENTS (((HcRtpPassthrough *)0)->flags));
 
 static GParamSpec *props[N_PROPS];
 
@@ -265,7 +267,7 @@ process (HcRtpPassthrough *self, GstBuffer *buffer)
   gst_rtp_buffer_unmap (&rtp);
 
   GST_OBJECT_LOCK (self);
-  ask = self->do_retransmission;
+  ask = self->flags[PROP_DO_RETRANSMISSION];
   deadline_ms = self->latency_ms;
   GST_OBJECT_UNLOCK (self);
 
@@ -412,23 +414,12 @@ hc_rtp_passthrough_set_property (GObject *object, guint prop_id,
   HcRtpPassthrough *self = HC_RTP_PASSTHROUGH (object);
 
   GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_LATENCY:
-      self->latency_ms = g_value_get_uint (value);
-      break;
-    case PROP_DO_RETRANSMISSION:
-      self->do_retransmission = g_value_get_boolean (value);
-      break;
-    case PROP_DO_LOST:
-      self->do_lost = g_value_get_boolean (value);
-      break;
-    case PROP_DROP_ON_LATENCY:
-      self->drop_on_latency = g_value_get_boolean (value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
+  if (prop_id == PROP_LATENCY)
+    self->latency_ms = g_value_get_uint (value);
+  else if (prop_id < N_FLAGS)
+    self->flags[prop_id] = g_value_get_boolean (value);
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -443,26 +434,14 @@ hc_rtp_passthrough_get_property (GObject *object, guint prop_id, GValue *value,
     return;
   }
   GST_OBJECT_LOCK (self);
-  switch (prop_id) {
-    case PROP_LATENCY:
-      g_value_set_uint (value, self->latency_ms);
-      break;
-    case PROP_DO_RETRANSMISSION:
-      g_value_set_boolean (value, self->do_retransmission);
-      break;
-    case PROP_DO_LOST:
-      g_value_set_boolean (value, self->do_lost);
-      break;
-    case PROP_DROP_ON_LATENCY:
-      g_value_set_boolean (value, self->drop_on_latency);
-      break;
-    case PROP_PERCENT:
-      g_value_set_int (value, 100); /* never buffering */
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
-      break;
-  }
+  if (prop_id == PROP_LATENCY)
+    g_value_set_uint (value, self->latency_ms);
+  else if (prop_id < N_FLAGS)
+    g_value_set_boolean (value, self->flags[prop_id]);
+  else if (prop_id == PROP_PERCENT)
+    g_value_set_int (value, 100); /* never buffering */
+  else
+    G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
   GST_OBJECT_UNLOCK (self);
 }
 
@@ -470,9 +449,9 @@ static void
 hc_rtp_passthrough_init (HcRtpPassthrough *self)
 {
   self->latency_ms = DEFAULT_LATENCY_MS;
-  self->do_retransmission = DEFAULT_DO_RETRANSMISSION;
-  self->do_lost = DEFAULT_DO_LOST;
-  self->drop_on_latency = DEFAULT_DROP_ON_LATENCY;
+  self->flags[PROP_DO_RETRANSMISSION] = DEFAULT_DO_RETRANSMISSION;
+  self->flags[PROP_DO_LOST] = DEFAULT_DO_LOST;
+  self->flags[PROP_DROP_ON_LATENCY] = DEFAULT_DROP_ON_LATENCY;
 
   self->sinkpad = gst_pad_new_from_static_template (&sink_template, "sink");
   gst_pad_set_chain_function (self->sinkpad, hc_rtp_passthrough_chain);

@@ -15,11 +15,12 @@
 //
 // The measured numbers are printed as TAP diagnostics ("# ...").
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startServer, ms } from './lib/server.mjs';
-import { launchBrowser, openParticipant, counter } from './lib/browser.mjs';
+import { ms } from './lib/server.mjs';
+import { counter } from './lib/browser.mjs';
+import { roomSession } from './lib/session.mjs';
 import { waitInRoom, waitMediaFrom, roster } from './lib/room.mjs';
 
 const ROOM = `nack-${randomUUID().slice(0, 8)}`;
@@ -27,30 +28,10 @@ const VIDEO = '320x240@15';
 const DROP_PERCENT = 5;
 const WINDOW_MS = 8_000;
 
-let server;
-let browser;
-const people = [];
-
-before(async () => {
-  // The server inherits it: bob's downlink loses DROP_PERCENT %.
-  process.env.HC_TEST_DROP_TO = `bob:${DROP_PERCENT}`;
-  server = await startServer();
-  delete process.env.HC_TEST_DROP_TO;
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  for (const p of people) await p.closeContext();
-  await browser?.close().catch(() => {});
-  await server?.stop().catch(() => {});
-});
-
-async function join(name) {
-  const p = await openParticipant(browser, server, { name, room: ROOM, video: VIDEO });
-  people.push(p);
-  await p.join();
-  return p;
-}
+const session = roomSession({ room: ROOM, video: VIDEO,
+  // bob's downlink loses DROP_PERCENT %
+  env: { HC_TEST_DROP_TO: `bob:${DROP_PERCENT}` } });
+const { join } = session;
 
 /** Sums of `fields` over `p`'s active inbound video from the participant named `from`. */
 async function videoFrom(p, from, fields) {
