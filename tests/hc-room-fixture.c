@@ -2,6 +2,8 @@
  * hc-room-fixture.h). */
 #include "hc-room-fixture.h"
 
+#include <hyperconf/hc-forwarder.h>
+
 #include <gst/rtp/gstrtpbuffer.h>
 
 #include <stdlib.h>
@@ -10,6 +12,15 @@
 /* ---------------------------------------------------------------------- */
 /* Waiting                                                                 */
 /* ---------------------------------------------------------------------- */
+
+void
+media_test_init (int *argc, char ***argv)
+{
+  g_test_init (argc, argv, NULL);
+  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
+  gst_init (argc, argv);
+  hc_media_register_elements (NULL);
+}
 
 guint
 slow_factor (void)
@@ -226,8 +237,11 @@ static void
 on_client_ice_candidate (GstElement *webrtcbin, guint mline,
                          const gchar *candidate, Client *c)
 {
-  ClientCandidate *cc = g_new0 (ClientCandidate, 1);
+  ClientCandidate *cc;
 
+  if (c->drop_candidates)
+    return;
+  cc = g_new0 (ClientCandidate, 1);
   cc->c = c;
   cc->mline = mline;
   cc->candidate = g_strdup (candidate);
@@ -443,7 +457,7 @@ on_room_ice_candidate (HcMediaRoom *room, const gchar *pid, guint mline,
   g_assert_nonnull (c);
   /* never before the answer they belong to */
   g_assert_nonnull (c->join_result);
-  if (candidate[0] == '\0')
+  if (candidate[0] == '\0' || c->drop_candidates)
     return;
   g_assert_true (g_str_has_prefix (candidate, "candidate:"));
   if (c->remote_set) {
@@ -566,9 +580,25 @@ fixture_init (Fixture *f)
                     G_CALLBACK (on_room_track_published), f);
 }
 
+static gboolean
+nobody_negotiating (gpointer data)
+{
+  Fixture *f = data;
+
+  for (guint i = 0; i < f->clients->len; i++) {
+    if (((Client *)f->clients->pdata[i])->negotiating)
+      return FALSE;
+  }
+  return TRUE;
+}
+
 void
 fixture_clear (Fixture *f)
 {
+  /* A negotiation in flight would complete into a freed client (during
+   * the next test). */
+  if (!wait_until (nobody_negotiating, f, WAIT_MS))
+    g_test_message ("fixture_clear: a negotiation did not complete");
   g_object_unref (f->room);
   for (guint i = 0; i < f->clients->len; i++)
     client_free (g_ptr_array_index (f->clients, i));

@@ -458,7 +458,8 @@ buffers_from (Client *c, const gchar *pid)
 /* ---- fixture and tests -------------------------------------------------- */
 
 static void
-fixture_set_up (Fixture *f, gconstpointer data)
+fixture_set_up_with (Fixture *f, const gchar *token_secret,
+                     guint media_timeout_ms)
 {
   HcNodeConfig node_config;
   HcConferenceConfig config;
@@ -470,11 +471,27 @@ fixture_set_up (Fixture *f, gconstpointer data)
   g_free (node_config.domain);
   hc_conference_config_init_defaults (&config);
   config.max_participants = N_CLIENTS;
-  config.token_secret = data; /* NULL, or the secret of the token tests */
+  config.token_secret = token_secret;
+  config.media_timeout_ms = media_timeout_ms;
   f->conference = hc_conference_new (f->node, &config, &error);
   g_assert_no_error (error);
   for (gint i = 0; i < N_CLIENTS; i++)
     client_init (f, &f->clients[i], i);
+}
+
+static void
+fixture_set_up (Fixture *f, gconstpointer data)
+{
+  /* @data: NULL, or the secret of the token tests */
+  fixture_set_up_with (f, data, 10000);
+}
+
+#define FAULTS_MEDIA_TIMEOUT_MS 1500
+
+static void
+fixture_set_up_faults (Fixture *f, gconstpointer data)
+{
+  fixture_set_up_with (f, NULL, FAULTS_MEDIA_TIMEOUT_MS);
 }
 
 static void
@@ -793,6 +810,23 @@ store_node (GObject *source, GAsyncResult *result, gpointer user_data)
   g_assert_no_error (error);
 }
 
+/* Every client joins @room (SFU) and receives the others. */
+static void
+join_all (Fixture *f, const gchar *room)
+{
+  for (gint i = 0; i < N_CLIENTS; i++) {
+    Client *c = &f->clients[i];
+
+    client_media_start (c);
+    g_free (client_create_offer (c));
+    client_join (f, c, room, c->offer);
+    RUN_UNTIL (c->join_code != 0);
+    g_assert_cmpint (c->join_code, ==, 200);
+    RUN_UNTIL (c->pid != NULL && c->room_object != NULL);
+  }
+  RUN_UNTIL (everyone_receives_from_everyone (f, 20));
+}
+
 static void
 test_admin_calls (Fixture *f, gconstpointer data)
 {
@@ -801,17 +835,7 @@ test_admin_calls (Fixture *f, gconstpointer data)
   JsonObject *room;
   Client *removed = &f->clients[2];
 
-  for (gint i = 0; i < N_CLIENTS; i++) {
-    Client *c = &f->clients[i];
-
-    client_media_start (c);
-    g_free (client_create_offer (c));
-    client_join (f, c, "ops", c->offer);
-    RUN_UNTIL (c->join_code != 0);
-    g_assert_cmpint (c->join_code, ==, 200);
-    RUN_UNTIL (c->pid != NULL && c->room_object != NULL);
-  }
-  RUN_UNTIL (everyone_receives_from_everyone (f, 20));
+  join_all (f, "ops");
 
   /* Rooms, participants and their stats: media flows both ways. */
   hc_conference_describe_rooms_async (f->conference, NULL, store_node,
@@ -872,6 +896,79 @@ test_admin_calls (Fixture *f, gconstpointer data)
   g_assert_true (hc_conference_close_room (f->conference, "ops"));
   RUN_UNTIL (hc_conference_get_n_rooms (f->conference) == 0);
   g_assert_cmpuint (hc_conference_get_n_participants (f->conference), ==, 0);
+  for (gint i = 0; i < 2; i++)
+    RUN_UNTIL (hc_syncher_lookup_observed (f->clients[i].syncher,
+                                           f->clients[i].room_object)
+               == NULL);
+}
+
+/* ---- faults and drain --------------------------------------------------- */
+
+static const gchar *
+room_status (Client *c)
+{
+  HcSyncObject *room
+      = c->room_object ? hc_syncher_lookup_observed (c->syncher, c->room_object)
+                       : NULL;
+  JsonNode *status = room ? hc_sync_object_lookup (room, "status") : NULL;
+
+  return status ? json_node_get_string (status) : NULL;
+}
+
+/* A client whose media stops is removed after the media timeout, as a
+ * leave the others see in the room object; then SIGTERM's drain: the room
+ * object says "closing", a join is 503, and closing the rooms empties
+ * them. */
+static void
+test_faults_and_drain (Fixture *f, gconstpointer data)
+{
+  Client *gone = &f->clients[2];
+  g_autofree gchar *gone_pid = NULL;
+  gint64 stopped_us;
+
+  join_all (f, "faults");
+  g_assert_cmpstr (room_status (&f->clients[0]), ==, "live");
+
+  /* Its process stops sending (its webrtcbin goes): removed, the others
+   * told through the room object, its server object deleted. */
+  gone_pid = g_strdup (gone->pid);
+  gst_element_set_state (gone->pipeline, GST_STATE_NULL);
+  stopped_us = g_get_monotonic_time ();
+  for (gint i = 0; i < 2; i++)
+    RUN_UNTIL (!room_lists (&f->clients[i], f->clients[i].syncher, gone_pid));
+  g_test_message ("seen leaving %.0f ms after its media stopped (timeout %u "
+                  "ms)",
+                  (g_get_monotonic_time () - stopped_us) / 1000.0,
+                  FAULTS_MEDIA_TIMEOUT_MS);
+  g_assert_cmpint (g_get_monotonic_time () - stopped_us, >=,
+                   (FAULTS_MEDIA_TIMEOUT_MS - 100) * 1000);
+  RUN_UNTIL (hc_syncher_lookup_observed (gone->syncher, gone->server_object)
+             == NULL);
+  g_assert_cmpuint (hc_conference_get_n_participants (f->conference), ==, 2);
+  client_clear (gone);
+
+  /* The drain: the room is told, nobody new gets in. */
+  g_assert_false (hc_conference_is_draining (f->conference));
+  hc_conference_drain (f->conference);
+  g_assert_true (hc_conference_is_draining (f->conference));
+  for (gint i = 0; i < 2; i++)
+    RUN_UNTIL (g_strcmp0 (room_status (&f->clients[i]), "closing") == 0);
+  {
+    Client late = { 0 };
+
+    client_init (f, &late, 9);
+    client_media_start (&late);
+    g_free (client_create_offer (&late));
+    client_join (f, &late, "faults", late.offer);
+    RUN_UNTIL (late.join_code != 0);
+    g_assert_cmpint (late.join_code, ==, 503);
+    client_clear (&late);
+  }
+  g_assert_cmpuint (hc_conference_get_n_participants (f->conference), ==, 2);
+
+  /* The deadline: everyone removed, the room object gone. */
+  hc_conference_close_rooms (f->conference);
+  RUN_UNTIL (hc_conference_get_n_rooms (f->conference) == 0);
   for (gint i = 0; i < 2; i++)
     RUN_UNTIL (hc_syncher_lookup_observed (f->clients[i].syncher,
                                            f->clients[i].room_object)
@@ -995,6 +1092,8 @@ main (int argc, char **argv)
               test_mcu_mode, fixture_tear_down);
   g_test_add ("/conference/vanish-mid-join", Fixture, NULL, fixture_set_up,
               test_vanish_mid_join, fixture_tear_down);
+  g_test_add ("/conference/faults-and-drain", Fixture, NULL,
+              fixture_set_up_faults, test_faults_and_drain, fixture_tear_down);
   g_test_add ("/conference/admin-calls", Fixture, NULL, fixture_set_up,
               test_admin_calls, fixture_tear_down);
   g_test_add ("/conference/token-joins", Fixture, TOKEN_SECRET, fixture_set_up,

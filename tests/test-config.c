@@ -76,6 +76,8 @@ assert_defaults (const HcConfig *config)
   g_assert_cmpuint (config->port, ==, 8080);
   g_assert_cmpstr (config->domain, ==, "localhost");
   g_assert_cmpuint (config->max_frame_size, ==, 65536);
+  g_assert_cmpuint (config->drain_timeout_ms, ==, 30000);
+  g_assert_cmpuint (config->conference.media_timeout_ms, ==, 10000);
   g_assert_cmpstr (config->ice_servers_json, ==, "[]");
   g_assert_cmpstr (config->node.domain, ==, "localhost");
   g_assert_cmpuint (config->node.grace_period_ms, ==, 10000);
@@ -146,6 +148,7 @@ test_every_key (Fixture *f, gconstpointer data)
                     "domain=Conf.Example.ORG\n"
                     "www-dir=www\n"
                     "max-frame-size=  2048  \n"
+                    "drain-timeout-ms=1500\n"
                     "[node]\n"
                     "grace-period-ms=0\n"
                     "max-queued=7\n"
@@ -164,6 +167,7 @@ test_every_key (Fixture *f, gconstpointer data)
                     "[conference]\n"
                     "max-participants=5\n"
                     "max-rooms=6\n"
+                    "media-timeout-ms=4000\n"
                     "[mcu]\n"
                     "width=320\n"
                     "height=180\n"
@@ -187,6 +191,7 @@ test_every_key (Fixture *f, gconstpointer data)
   /* Relative to the file's directory, canonical. */
   g_assert_cmpstr (config->www_dir, ==, www_real);
   g_assert_cmpuint (config->max_frame_size, ==, 2048);
+  g_assert_cmpuint (config->drain_timeout_ms, ==, 1500);
   g_assert_cmpuint (config->node.grace_period_ms, ==, 0);
   g_assert_cmpuint (config->node.max_queued, ==, 7);
   g_assert_cmpuint (config->node.max_subscriptions, ==, 8);
@@ -203,6 +208,7 @@ test_every_key (Fixture *f, gconstpointer data)
                    "\"username\":\"u\",\"credential\":\"p\"}]");
   g_assert_cmpuint (config->conference.max_participants, ==, 5);
   g_assert_cmpuint (config->conference.max_rooms, ==, 6);
+  g_assert_cmpuint (config->conference.media_timeout_ms, ==, 4000);
   g_assert_cmpuint (config->conference.mcu.width, ==, 320);
   g_assert_cmpuint (config->conference.mcu.height, ==, 180);
   g_assert_cmpuint (config->conference.mcu.framerate, ==, 30);
@@ -236,6 +242,21 @@ test_h264 (Fixture *f, gconstpointer data)
     g_assert_nonnull (strstr (error->message, "[mcu] video-codec"));
     g_assert_nonnull (strstr (error->message, "openh264enc"));
   }
+}
+
+/* 0 turns the media watch off and makes SIGTERM stop at once. */
+static void
+test_timeouts_off (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = write_file (f, "off.conf",
+                                       "[server]\ndrain-timeout-ms=0\n"
+                                       "[conference]\nmedia-timeout-ms=0\n");
+  g_autoptr (HcConfig) config = hc_config_load (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (config->drain_timeout_ms, ==, 0);
+  g_assert_cmpuint (config->conference.media_timeout_ms, ==, 0);
 }
 
 /* The message for an unknown group lists every group a user may write. */
@@ -338,6 +359,16 @@ static const BadCase bad_cases[] = {
     HC_CONFIG_ERROR_INVALID_VALUE, "/nonexistent/cert.pem" },
   { "[conference]\nmax-rooms=0\n", HC_CONFIG_ERROR_INVALID_VALUE,
     "[conference] max-rooms" },
+  { "[conference]\nmedia-timeout-ms=999\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[conference] media-timeout-ms" },
+  { "[conference]\nmedia-timeout-ms=-1\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[conference] media-timeout-ms" },
+  { "[conference]\nmedia-timeout-ms=3600001\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[conference] media-timeout-ms" },
+  { "[server]\ndrain-timeout-ms=86400001\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[server] drain-timeout-ms" },
+  { "[server]\ndrain-timeout-ms=soon\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[server] drain-timeout-ms" },
   { "[mcu]\nwidth=641\n", HC_CONFIG_ERROR_INVALID_VALUE, "[mcu] width" },
   { "[mcu]\nwidth=10\n", HC_CONFIG_ERROR_INVALID_VALUE, "[mcu] width" },
   { "[mcu]\nheight=4000\n", HC_CONFIG_ERROR_INVALID_VALUE, "[mcu] height" },
@@ -702,6 +733,8 @@ main (int argc, char **argv)
   g_test_add_func ("/config/shipped-file", test_shipped_file);
   g_test_add ("/config/every-key", Fixture, NULL, fixture_set_up,
               test_every_key, fixture_tear_down);
+  g_test_add ("/config/timeouts-off", Fixture, NULL, fixture_set_up,
+              test_timeouts_off, fixture_tear_down);
   g_test_add ("/config/ipv6-listen", Fixture, NULL, fixture_set_up,
               test_ipv6_listen, fixture_tear_down);
   for (gsize i = 0; i < G_N_ELEMENTS (bad_cases); i++) {

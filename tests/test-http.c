@@ -331,6 +331,29 @@ test_healthz (Fixture *f, gconstpointer data)
   g_assert_cmpint (json_object_get_int_member (health, "sessions"), >=, 1);
 }
 
+/* Readiness, not liveness: a draining server is alive but takes nobody
+ * new. */
+static void
+test_readyz (Fixture *f, gconstpointer data)
+{
+  g_autoptr (JsonObject) ready = fetch_json (f, "/readyz");
+  g_autoptr (JsonObject) health = NULL;
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (SoupMessage) msg = NULL;
+  g_autofree gchar *text = NULL;
+
+  g_assert_cmpstr (json_object_get_string_member (ready, "status"), ==,
+                   "ready");
+  hc_http_server_set_ready (f->server, FALSE);
+  msg = fetch (f, "GET", "/readyz", &body);
+  g_assert_cmpuint (soup_message_get_status (msg), ==,
+                    SOUP_STATUS_SERVICE_UNAVAILABLE);
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_assert_cmpstr (text, ==, "{\"status\":\"draining\"}");
+  health = fetch_json (f, "/healthz");
+  g_assert_cmpstr (json_object_get_string_member (health, "status"), ==, "ok");
+}
+
 static void
 test_config_json (Fixture *f, gconstpointer data)
 {
@@ -1069,6 +1092,7 @@ main (int argc, char **argv)
     ADD ("/tls/https-and-wss", test_tls, WITH_TLS);
   } else {
     ADD ("/http/healthz", test_healthz, NULL);
+    ADD ("/http/readyz", test_readyz, NULL);
     ADD ("/http/config-json", test_config_json, NULL);
     ADD ("/http/metrics", test_metrics, NULL);
     ADD ("/http/static", test_static, NULL);

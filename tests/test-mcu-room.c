@@ -542,12 +542,7 @@ test_two_mcu_receivers (void)
 int
 main (int argc, char **argv)
 {
-  g_test_init (&argc, &argv, NULL);
-  /* as test-media-room: webrtcbin 1.22's client-side g_warn_if_reached()
-   * on renegotiation is harmless; criticals stay fatal */
-  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-  gst_init (&argc, &argv);
-  hc_media_register_elements (NULL);
+  media_test_init (&argc, &argv);
 
   g_test_add_func ("/mcu-room/mixed-receiver", test_mixed_receiver);
   g_test_add_func ("/mcu-room/bad-publishers", test_bad_publishers);

@@ -560,17 +560,7 @@ main (int argc, char **argv)
 
   /* read by gst_init() */
   g_setenv ("GST_DEBUG_DUMP_DOT_DIR", dot_dir, TRUE);
-  g_test_init (&argc, &argv, NULL);
-  /* webrtcbin 1.22 hits g_warn_if_reached() in
-   * jitter_buffer_set_retransmission when RTP of a new m-line reaches a
-   * client webrtcbin while it applies the next offer (seen with every
-   * thread on one CPU, under valgrind, and once in CI): a warning of the
-   * test's client, harmless.  A fatal-log handler cannot excuse it (the
-   * TAP output already says "Bail out!"), so warnings are not fatal here;
-   * criticals stay fatal. */
-  g_log_set_always_fatal (G_LOG_FATAL_MASK | G_LOG_LEVEL_CRITICAL);
-  gst_init (&argc, &argv);
-  hc_media_register_elements (NULL);
+  media_test_init (&argc, &argv);
 
   g_test_add_func ("/media-room/refused-offers", test_refused_offers);
   g_test_add_func ("/media-room/state-errors", test_state_errors);

@@ -345,6 +345,7 @@ window.hyperconf = Object.freeze({
       room: conf?.roomName ?? null,
       roomUrl: conf?.roomURL ?? null,
       roomDeleted: conf?.roomDeleted ?? false,
+      roomStatus: conf?.room?.status ?? null,
       participants: plain(conf?.participants ?? {}),
       activeSpeaker: conf?.room?.activeSpeaker ?? null,
       mode: conf?.mode ?? null,
@@ -380,5 +381,14 @@ window.hyperconf = Object.freeze({
   /** Outbound RTP statistics of this person's own tracks. */
   sendStats() {
     return conf ? conf.sendStats() : Promise.resolve([]);
+  },
+  /** The local UDP ports of this person's ICE candidates (a test cuts them). */
+  async udpPorts() {
+    if (!conf?.pc) return [];
+    const ports = new Set();
+    (await conf.pc.getStats()).forEach((s) => {
+      if (s.type === 'local-candidate' && s.protocol === 'udp' && s.port) ports.add(s.port);
+    });
+    return [...ports];
   },
 });

@@ -41,6 +41,9 @@ typedef struct {
 typedef struct {
   guint max_participants; /* per room: 486 beyond (16) */
   guint max_rooms;        /* per server: 503 beyond (100) */
+  /* a participant from whom no packet came for this long is removed
+   * (10000); 0: never (hc_media_room_set_media_timeout) */
+  guint media_timeout_ms;
   /* (nullable): HS256 key of join tokens (options.token); copied by
    * hc_conference_new.  NULL: joins need no token (NULL) */
   const gchar *token_secret;
@@ -115,6 +118,16 @@ JsonNode *hc_conference_describe_rooms_finish (HcConference *self,
 /* Closes a room: status "closed" in its room object, then everyone
  * leaves as in §9.5.  FALSE when there is no such room. */
 gboolean hc_conference_close_room (HcConference *self, const gchar *room);
+
+/* ---- shutdown (SIGTERM) ------------------------------------------------ */
+
+/* From now on every join is answered 503, and every room object's status
+ * becomes "closing"; the rooms stay until their participants leave (or
+ * hc_conference_close_rooms).  Idempotent. */
+void hc_conference_drain (HcConference *self);
+gboolean hc_conference_is_draining (HcConference *self);
+/* Closes every room (hc_conference_close_room). */
+void hc_conference_close_rooms (HcConference *self);
 
 /* Removes one participant as in §9.5.  FALSE when there is no such room
  * or participant. */

@@ -26,10 +26,11 @@ typedef enum {
 GQuark hc_config_error_quark (void);
 
 /* Defaults, also written in data/hyperconf.conf. */
-#define HC_CONFIG_DEFAULT_LISTEN         "127.0.0.1"
-#define HC_CONFIG_DEFAULT_PORT           8080
-#define HC_CONFIG_DEFAULT_DOMAIN         "localhost"
-#define HC_CONFIG_DEFAULT_MAX_FRAME_SIZE 65536
+#define HC_CONFIG_DEFAULT_LISTEN           "127.0.0.1"
+#define HC_CONFIG_DEFAULT_PORT             8080
+#define HC_CONFIG_DEFAULT_DOMAIN           "localhost"
+#define HC_CONFIG_DEFAULT_MAX_FRAME_SIZE   65536
+#define HC_CONFIG_DEFAULT_DRAIN_TIMEOUT_MS 30000
 
 /**
  * HcConfig:
@@ -38,6 +39,8 @@ GQuark hc_config_error_quark (void);
  * @domain: the reTHINK domain (`runtime://<domain>/...`)
  * @www_dir: absolute, symlink-free path of the static files' root
  * @max_frame_size: largest WebSocket text message accepted, in bytes
+ * @drain_timeout_ms: after SIGTERM, how long the rooms may take to empty
+ *   before their participants are removed (0: at once)
  * @ice_servers_json: compact JSON text of an RTCIceServer array ("[]")
  * @node: the message node's settings; @node.domain equals @domain
  * @conference: the conference's settings; @conference.token_secret is
@@ -60,6 +63,7 @@ typedef struct {
   gchar *domain;
   gchar *www_dir;
   gsize max_frame_size;
+  guint drain_timeout_ms;
   gchar *ice_servers_json;
   HcNodeConfig node;
   HcConferenceConfig conference;

@@ -51,6 +51,13 @@ guint16 hc_http_server_get_port (HcHttpServer *self);
 gchar *hc_http_server_get_listen_url (HcHttpServer *self);
 
 /**
+ * hc_http_server_set_ready:
+ * Whether GET /readyz answers 200 {"status":"ready"} (the default) or 503
+ * {"status":"draining"}.  /healthz (liveness) answers 200 either way.
+ */
+void hc_http_server_set_ready (HcHttpServer *self, gboolean ready);
+
+/**
  * hc_http_server_get_n_websockets:
  * Returns: the WebSocket connections not yet fully closed; after
  *   hc_http_server_shutdown() it falls to 0 as the closes complete

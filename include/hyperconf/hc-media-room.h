@@ -178,6 +178,29 @@ gboolean hc_media_room_get_stats_finish (HcMediaRoom *self,
  *      this participant ("audio"/"video") started flowing.
  */
 
+/* ---- Faults ------------------------------------------------------------ */
+
+/**
+ * hc_media_room_set_media_timeout:
+ * @timeout_ms: 0 (the default) watches nothing
+ *
+ * A participant from whom no packet (RTP, RTCP, DTLS) arrived for
+ * @timeout_ms is removed (and, before its first packet after its join
+ * answer, after max(@timeout_ms, 10 s)).  Whatever the timeout, a
+ * participant is also removed when its connection fails (ICE or DTLS) or
+ * when an element of its own (its webrtcbin, its tracks' forwarders, the
+ * mixer's decoders of its tracks) posts an error on the room's bus.  An
+ * error of the mixer's own elements restarts the mixer (its receivers
+ * are renegotiated); nothing stops the room's pipeline.
+ */
+void hc_media_room_set_media_timeout (HcMediaRoom *self, guint timeout_ms);
+
+/* Signal (main context):
+ *  "participant-failed" (const gchar *pid, const gchar *reason): the
+ *      participant was removed, as by hc_media_room_leave(), because of
+ *      one of the faults above; @reason is for logs.
+ */
+
 /* ---- MCU mode (MCU-CONTRACT.md §4) ------------------------------------ */
 
 typedef enum { HC_MEDIA_MODE_SFU, HC_MEDIA_MODE_MCU } HcMediaMode;

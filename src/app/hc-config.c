@@ -326,6 +326,24 @@ set_readable_file (HcConfig *config, const gchar *value, const gchar *base_dir,
 }
 
 /* Frame sizes: even, because the mixer's I420 frames halve them. */
+/* A timeout: 0 turns it off, else @min..@max. */
+static gboolean
+set_timeout (HcConfig *config, const gchar *value, const gchar *base_dir,
+             gsize offset, guint64 min, guint64 max, gchar **why)
+{
+  if (g_str_equal (value, "0")) {
+    G_STRUCT_MEMBER (guint, config, offset) = 0;
+    return TRUE;
+  }
+  if (set_uint (config, value, base_dir, offset, min, max, why))
+    return TRUE;
+  g_free (*why);
+  *why = g_strdup_printf ("\"%s\" is not 0 (off) or a whole number between "
+                          "%" G_GUINT64_FORMAT " and %" G_GUINT64_FORMAT,
+                          value, min, max);
+  return FALSE;
+}
+
 static gboolean
 set_even_uint (HcConfig *config, const gchar *value, const gchar *base_dir,
                gsize offset, guint64 min, guint64 max, gchar **why)
@@ -418,6 +436,8 @@ static const KeySpec keys[] = {
   { "server", "domain", set_domain, 0, 0, 0 },
   { "server", "www-dir", set_www_dir, 0, 0, 0 },
   { "server", "max-frame-size", set_max_frame_size, 0, 1024, 16 * 1024 * 1024 },
+  { "server", "drain-timeout-ms", set_uint, CONFIG_OFFSET (drain_timeout_ms), 0,
+    24 * 3600 * 1000 },
   { "node", "grace-period-ms", set_uint, NODE_OFFSET (grace_period_ms), 0,
     3600 * 1000 },
   { "node", "max-queued", set_uint, NODE_OFFSET (max_queued), 0, 1000000 },
@@ -433,6 +453,8 @@ static const KeySpec keys[] = {
     CONFERENCE_OFFSET (max_participants), 1, 1000 },
   { "conference", "max-rooms", set_uint, CONFERENCE_OFFSET (max_rooms), 1,
     100000 },
+  { "conference", "media-timeout-ms", set_timeout,
+    CONFERENCE_OFFSET (media_timeout_ms), 1000, 3600 * 1000 },
   { "auth", "secret", set_secret, CONFIG_OFFSET (auth_secret), 0, 0 },
   { "admin", "secret", set_secret, CONFIG_OFFSET (admin_secret), 0, 0 },
   { "tls", "certificate", set_readable_file,
@@ -640,6 +662,7 @@ hc_config_load_full (const gchar *path, const HcConfigOverrides *overrides,
   config->port = HC_CONFIG_DEFAULT_PORT;
   config->domain = g_strdup (HC_CONFIG_DEFAULT_DOMAIN);
   config->max_frame_size = HC_CONFIG_DEFAULT_MAX_FRAME_SIZE;
+  config->drain_timeout_ms = HC_CONFIG_DEFAULT_DRAIN_TIMEOUT_MS;
   config->ice_servers_json = g_strdup ("[]");
   /* The node's own defaults, so a field it adds later is never left 0
    * (which can mean "unlimited"). */

@@ -1,7 +1,8 @@
 /* hyperconf — the daemon: options, configuration, wiring, signals.
  *
- * Exit codes: 0 after a clean SIGINT/SIGTERM shutdown, 1 when the server
- * cannot start (port in use, ...), 2 for a usage or configuration error.
+ * Exit codes: 0 after a clean SIGINT/SIGTERM shutdown (the first signal
+ * drains the rooms, a second stops at once), 1 when the server cannot
+ * start (port in use, ...), 2 for a usage or configuration error.
  */
 #define G_LOG_DOMAIN "hc-app"
 
@@ -28,20 +29,72 @@
 
 /* libsoup forces a WebSocket closed 5 s after its close frame; wait a bit
  * longer than that before giving up on a clean drain. */
-#define DRAIN_TIMEOUT_S 7
+#define WEBSOCKETS_CLOSE_TIMEOUT_S 7
+
+/* SIGTERM / SIGINT: the first drains the rooms (hc_conference_drain,
+ * /readyz 503) and stops the loop when the last room is empty, or at the
+ * [server] drain-timeout-ms deadline after removing whoever is left; a
+ * second one stops the loop at once. */
+typedef struct {
+  GMainLoop *loop;
+  HcConference *conference;
+  HcHttpServer *server;
+  guint timeout_ms;
+  gboolean draining;
+  guint deadline_id;
+  guint poll_id;
+} Shutdown;
+
+static gboolean
+poll_rooms_empty (gpointer user_data)
+{
+  Shutdown *shutdown = user_data;
+
+  if (hc_conference_get_n_rooms (shutdown->conference) > 0)
+    return G_SOURCE_CONTINUE;
+  g_message ("every room is empty, stopping");
+  shutdown->poll_id = 0;
+  g_main_loop_quit (shutdown->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_drain_deadline (gpointer user_data)
+{
+  Shutdown *shutdown = user_data;
+
+  shutdown->deadline_id = 0;
+  g_message ("drain deadline: removing %u remaining participant(s)",
+             hc_conference_get_n_participants (shutdown->conference));
+  /* the rooms empty, and poll_rooms_empty stops the loop */
+  hc_conference_close_rooms (shutdown->conference);
+  return G_SOURCE_REMOVE;
+}
 
 static gboolean
 on_quit_signal (gpointer user_data)
 {
-  GMainLoop *loop = user_data;
+  Shutdown *shutdown = user_data;
 
-  g_message ("signal received, shutting down");
-  g_main_loop_quit (loop);
+  if (shutdown->draining) {
+    g_message ("second signal received, stopping now");
+    g_main_loop_quit (shutdown->loop);
+    return G_SOURCE_CONTINUE;
+  }
+  shutdown->draining = TRUE;
+  g_message ("signal received, draining %u room(s) for at most %u ms",
+             hc_conference_get_n_rooms (shutdown->conference),
+             shutdown->timeout_ms);
+  hc_http_server_set_ready (shutdown->server, FALSE);
+  hc_conference_drain (shutdown->conference);
+  shutdown->deadline_id
+      = g_timeout_add (shutdown->timeout_ms, on_drain_deadline, shutdown);
+  shutdown->poll_id = g_timeout_add (100, poll_rooms_empty, shutdown);
   return G_SOURCE_CONTINUE;
 }
 
 static gboolean
-on_drain_timeout (gpointer user_data)
+on_close_timeout (gpointer user_data)
 {
   gboolean *expired = user_data;
 
@@ -52,11 +105,11 @@ on_drain_timeout (gpointer user_data)
 /* Lets every WebSocket finish its closing handshake, so the node sees each
  * link disconnect and nothing is left half-closed when we free. */
 static void
-drain (HcHttpServer *server)
+wait_websockets_closed (HcHttpServer *server)
 {
   gboolean expired = FALSE;
-  guint timeout_id
-      = g_timeout_add_seconds (DRAIN_TIMEOUT_S, on_drain_timeout, &expired);
+  guint timeout_id = g_timeout_add_seconds (WEBSOCKETS_CLOSE_TIMEOUT_S,
+                                            on_close_timeout, &expired);
 
   while (hc_http_server_get_n_websockets (server) > 0 && !expired)
     g_main_context_iteration (NULL, TRUE);
@@ -175,6 +228,7 @@ run (int argc, char **argv)
   g_autoptr (GMainLoop) loop = NULL;
   g_autofree gchar *url = NULL;
   HcConfigOverrides overrides = { 0 };
+  Shutdown shutdown = { 0 };
   guint sigint_id, sigterm_id;
 
   context = g_option_context_new (NULL);
@@ -182,9 +236,11 @@ run (int argc, char **argv)
       context, "WebRTC conference server speaking the reTHINK protocol.");
   g_option_context_set_description (
       context,
-      "Command-line options win over the --config file.  Exit status: 0\n"
-      "after SIGINT/SIGTERM, 1 if the server cannot start, 2 for a bad\n"
-      "option or configuration value.\n\n"
+      "Command-line options win over the --config file.  SIGINT/SIGTERM\n"
+      "drains: joins are refused, the server exits when the rooms are\n"
+      "empty or after [server] drain-timeout-ms; a second signal exits at\n"
+      "once.  Exit status: 0 after SIGINT/SIGTERM, 1 if the server cannot\n"
+      "start, 2 for a bad option or configuration value.\n\n"
       "hyperconf token --help: mint join tokens (needs [auth] secret).\n");
   g_option_context_add_main_entries (context, entries, NULL);
   /* GStreamer's own options (--gst-debug...) and its initialisation. */
@@ -240,16 +296,22 @@ run (int argc, char **argv)
   fflush (stdout);
 
   loop = g_main_loop_new (NULL, FALSE);
-  sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, loop);
-  sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, loop);
+  shutdown.loop = loop;
+  shutdown.conference = conference;
+  shutdown.server = server;
+  shutdown.timeout_ms = config->drain_timeout_ms;
+  sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, &shutdown);
+  sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, &shutdown);
   g_message ("hyperconf %s started (domain %s, www %s)", HC_VERSION,
              config->domain, config->www_dir);
   g_main_loop_run (loop);
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
+  g_clear_handle_id (&shutdown.deadline_id, g_source_remove);
+  g_clear_handle_id (&shutdown.poll_id, g_source_remove);
 
   hc_http_server_shutdown (server);
-  drain (server);
+  wait_websockets_closed (server);
   /* The server first (it detaches its links from the node), then the
    * conference (its rooms and session), then the node. */
   g_clear_object (&server);

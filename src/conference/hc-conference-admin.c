@@ -169,6 +169,7 @@ hc_conference_close_room (HcConference *self, const gchar *name)
 
   if (room == NULL)
     return FALSE;
+  g_info ("room %s closed by the operator", name);
   hc_room_close (room);
   return TRUE;
 }

@@ -34,6 +34,7 @@ struct _HcConference {
   GHashTable *rooms;   /* name -> HcRoom */
   GHashTable *joining; /* client object url -> Invitation (until answered) */
   guint refresh_id;
+  gboolean draining; /* joins 503, rooms "closing" (hc_conference_drain) */
 };
 
 G_DEFINE_FINAL_TYPE (HcConference, hc_conference, G_TYPE_OBJECT)
@@ -49,6 +50,7 @@ hc_conference_config_init_defaults (HcConferenceConfig *config)
 {
   config->max_participants = 16;
   config->max_rooms = 100;
+  config->media_timeout_ms = 10000;
   config->token_secret = NULL;
   /* Low-bandwidth defaults, also in data/hyperconf.conf and the
    * pipelines/ files. */
@@ -304,6 +306,10 @@ observed (HcSyncher *syncher, HcSyncObject *object, gint code,
     return;
   }
 
+  if (self->draining) {
+    refuse (self, invitation, 503, "the server is shutting down");
+    return;
+  }
   room = g_hash_table_lookup (self->rooms, request->room);
   if (room && hc_room_find_by_hyperty (room, request->owner)) {
     refuse (self, invitation, 409, "%s is already in room %s", request->owner,
@@ -329,6 +335,8 @@ observed (HcSyncher *syncher, HcSyncObject *object, gint code,
       refuse (self, invitation, 503, "no address for the room object");
       return;
     }
+    hc_media_room_set_media_timeout (hc_room_get_media (room),
+                                     self->config.media_timeout_ms);
     g_signal_connect (room, "empty", G_CALLBACK (room_empty), self);
     g_hash_table_insert (self->rooms, g_strdup (request->room), room);
   }
@@ -477,6 +485,46 @@ guint
 hc_conference_get_n_participants (HcConference *self)
 {
   return count_participants (self);
+}
+
+void
+hc_conference_drain (HcConference *self)
+{
+  GHashTableIter iter;
+  gpointer room;
+
+  g_return_if_fail (HC_IS_CONFERENCE (self));
+  if (self->draining)
+    return;
+  self->draining = TRUE;
+  g_message ("draining: new joins are refused (503), %u room(s) closing",
+             g_hash_table_size (self->rooms));
+  g_hash_table_iter_init (&iter, self->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, &room))
+    hc_room_set_status (room, "closing");
+}
+
+gboolean
+hc_conference_is_draining (HcConference *self)
+{
+  g_return_val_if_fail (HC_IS_CONFERENCE (self), FALSE);
+  return self->draining;
+}
+
+void
+hc_conference_close_rooms (HcConference *self)
+{
+  g_autoptr (GPtrArray) rooms = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  gpointer room;
+
+  g_return_if_fail (HC_IS_CONFERENCE (self));
+  g_hash_table_iter_init (&iter, self->rooms);
+  while (g_hash_table_iter_next (&iter, NULL, &room))
+    g_ptr_array_add (rooms, g_object_ref (room));
+  /* a room that empties leaves the table: not while iterating it */
+  for (guint i = 0; i < rooms->len; i++)
+    hc_room_close (rooms->pdata[i]);
 }
 
 gchar *

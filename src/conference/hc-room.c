@@ -117,6 +117,28 @@ on_offer_needed (HcMediaRoom *media, const gchar *pid, gpointer user_data)
     hc_participant_offer (participant);
 }
 
+static void leave (HcRoom *self, HcParticipant *participant,
+                   gboolean media_left);
+
+/* The media layer removed it (connection failed, media stopped, an error
+ * of its own elements): a leave as of §9.5, after its Connection object
+ * said "failed". */
+static void
+on_participant_failed (HcMediaRoom *media, const gchar *pid,
+                       const gchar *reason, gpointer user_data)
+{
+  HcRoom *self = user_data;
+  HcParticipant *participant = live_participant (self, pid);
+
+  /* During its join the join's completion reports the failure. */
+  if (participant == NULL || !participant->media_joined)
+    return;
+  g_message ("room %s: %s (%s) removed: %s", self->name, participant->username,
+             pid, reason);
+  hc_participant_connection_state (participant, "failed");
+  leave (self, participant, TRUE);
+}
+
 /* ---- the mixer's view: speaking, active speaker, layout (§9.4) -------- */
 
 static void
@@ -314,6 +336,8 @@ hc_room_new (HcSyncher *syncher, const gchar *name, const HcMcuConfig *mcu,
                     G_CALLBACK (on_active_speaker), self);
   g_signal_connect (self->media, "layout-changed",
                     G_CALLBACK (on_layout_changed), self);
+  g_signal_connect (self->media, "participant-failed",
+                    G_CALLBACK (on_participant_failed), self);
   g_info ("room %s opened (%s)", name, hc_sync_object_get_url (self->object));
   return g_steal_pointer (&self);
 }
@@ -523,8 +547,9 @@ hc_room_join (HcRoom *self, HcSyncObject *client_object, HcJoinRequest *request,
 
 /* ---- leave ------------------------------------------------------------ */
 
-void
-hc_room_leave (HcRoom *self, HcParticipant *participant)
+/* @media_left: the media layer removed it already */
+static void
+leave (HcRoom *self, HcParticipant *participant, gboolean media_left)
 {
   g_autofree gchar *path = NULL;
   gboolean was_joined = participant->media_joined;
@@ -536,7 +561,8 @@ hc_room_leave (HcRoom *self, HcParticipant *participant)
   hc_participant_close (participant);
   if (!was_joined)
     return; /* media_joined() finishes the removal */
-  hc_media_room_leave (self->media, participant->pid);
+  if (!media_left)
+    hc_media_room_leave (self->media, participant->pid);
   /* §9.4: activeSpeaker goes with the speaker. */
   if (g_strcmp0 (self->active_speaker, participant->pid) == 0)
     set_active_speaker (self, NULL);
@@ -545,6 +571,22 @@ hc_room_leave (HcRoom *self, HcParticipant *participant)
   if (self->object)
     hc_syncher_remove (self->syncher, self->object, path, NULL);
   remove_participant (self, participant);
+}
+
+void
+hc_room_leave (HcRoom *self, HcParticipant *participant)
+{
+  leave (self, participant, FALSE);
+}
+
+void
+hc_room_set_status (HcRoom *self, const gchar *status)
+{
+  g_autoptr (JsonNode) value
+      = json_node_init_string (json_node_alloc (), status);
+
+  if (self->object)
+    hc_syncher_set (self->syncher, self->object, "status", value, NULL);
 }
 
 /* ---- operator calls (admin API) --------------------------------------- */
@@ -569,13 +611,10 @@ hc_room_close (HcRoom *self)
 {
   g_autoptr (HcRoom) hold = g_object_ref (self);
   g_autoptr (GPtrArray) participants = hc_room_list_participants (self);
-  g_autoptr (JsonNode) closed = json_node_new (JSON_NODE_VALUE);
 
-  g_info ("room %s closed by the operator", self->name);
+  g_info ("room %s closed", self->name);
   /* Everyone sees why before the entries go (§9.4 status). */
-  json_node_set_string (closed, "closed");
-  if (self->object)
-    hc_syncher_set (self->syncher, self->object, "status", closed, NULL);
+  hc_room_set_status (self, "closed");
   for (guint i = 0; i < participants->len; i++)
     hc_room_leave (self, g_ptr_array_index (participants, i));
 }

@@ -59,11 +59,15 @@ void hc_room_join (HcRoom *self, HcSyncObject *client_object,
  * it was the last (the owner then drops the room). */
 void hc_room_leave (HcRoom *self, HcParticipant *participant);
 
+/* The room object's `status` (§9.4): "live", "closing" (the server
+ * drains) or "closed" (docs/protocol.md, appendix). */
+void hc_room_set_status (HcRoom *self, const gchar *status);
+
 /* Returns: (transfer container) (element-type HcParticipant): those that
  * have not left */
 GPtrArray *hc_room_list_participants (HcRoom *self);
-/* The operator closes the room: the room object's status becomes
- * "closed", then every participant leaves as in §9.5. */
+/* The operator (or the end of a drain) closes the room: the room object's
+ * status becomes "closed", then every participant leaves as in §9.5. */
 void hc_room_close (HcRoom *self);
 
 /* Signal "empty": the last participant left (or the first join failed). */

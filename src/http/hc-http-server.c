@@ -1,7 +1,10 @@
 /* hyperconf — the libsoup server: routes, listening and shutdown.
  *
  *   /ws           WebSocket, one HcWsClient (and node link) per socket
- *   /healthz      {"status":"ok","version","uptime","sessions"}
+ *   /healthz      {"status":"ok","version","uptime","sessions"} (liveness)
+ *   /readyz       {"status":"ready"}, or 503 {"status":"draining"} once
+ *                 hc_http_server_set_ready (FALSE): load balancers stop
+ *                 sending new users while the rooms drain
  *   /config.json  {"domain","conferenceHyperty","iceServers"} (§9.1)
  *   /metrics      Prometheus text from the node's introspection
  *   /admin/...    rooms, participants, stats, pipelines; close a room,
@@ -41,6 +44,7 @@ struct _HcHttpServer {
   GHashTable *clients; /* set of HcWsClient*, freed on removal */
   gint64 started_us;   /* monotonic, for /healthz uptime */
   gboolean shut_down;
+  gboolean not_ready; /* draining: /readyz 503 */
 
   /* The admin API's source; NULL until the daemon sets it. */
   const HcAdminProvider *admin;
@@ -90,6 +94,16 @@ serve_healthz (HcHttpServer *self, SoupServerMessage *msg)
   json_builder_add_int_value (builder, hc_node_count_sessions (self->node));
   json_builder_end_object (builder);
   respond_json (msg, builder);
+}
+
+static void
+serve_readyz (HcHttpServer *self, SoupServerMessage *msg)
+{
+  hc_http_respond_text (
+      msg, self->not_ready ? SOUP_STATUS_SERVICE_UNAVAILABLE : SOUP_STATUS_OK,
+      "application/json",
+      g_strdup (self->not_ready ? "{\"status\":\"draining\"}"
+                                : "{\"status\":\"ready\"}"));
 }
 
 static void
@@ -212,6 +226,8 @@ on_request (SoupServer *soup, SoupServerMessage *msg, const gchar *path,
 
   if (g_str_equal (path, "/healthz"))
     serve_healthz (self, msg);
+  else if (g_str_equal (path, "/readyz"))
+    serve_readyz (self, msg);
   else if (g_str_equal (path, "/config.json"))
     serve_config_json (self, msg);
   else if (g_str_equal (path, "/metrics"))
@@ -357,6 +373,13 @@ hc_http_server_get_listen_url (HcHttpServer *self)
                             self->listen_address, self->bound_port);
   return g_strdup_printf ("%s://%s:%u/", self->tls ? "https" : "http",
                           self->listen_address, self->bound_port);
+}
+
+void
+hc_http_server_set_ready (HcHttpServer *self, gboolean ready)
+{
+  g_return_if_fail (HC_IS_HTTP_SERVER (self));
+  self->not_ready = !ready;
 }
 
 guint

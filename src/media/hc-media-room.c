@@ -107,6 +107,7 @@ participant_free (Participant *p)
   g_ptr_array_unref (p->local_candidates);
   g_clear_pointer (&p->mix_video, hc_room_track_free);
   g_clear_pointer (&p->mix_audio, hc_room_track_free);
+  g_clear_pointer (&p->activity, g_atomic_rc_box_release);
   g_free (p->pid);
   g_free (p);
 }
@@ -508,6 +509,10 @@ on_peer_connection_state (HcPeer *peer, GstWebRTCPeerConnectionState state,
   p->connected = state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED;
   if (p->connected)
     hc_room_schedule_offer_check (p->room);
+  /* ICE found no path (or lost it), or DTLS failed: it will not recover
+   * (webrtcbin 1.22 has no ICE restart). */
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
+    hc_room_fail (p->room, p, "connection failed (ICE or DTLS)");
   g_signal_emit (p->room, signals[SIGNAL_CONNECTION_STATE], 0, pid,
                  state_name (state));
 }
@@ -689,15 +694,8 @@ on_bus_message (GstBus *bus, GstMessage *message, gpointer data)
 
   switch (GST_MESSAGE_TYPE (message)) {
     case GST_MESSAGE_ERROR:
-      /* Posted while a leaving participant's webrtcbin stopped: noise. */
-      if (!gst_object_has_as_ancestor (GST_MESSAGE_SRC (message),
-                                       GST_OBJECT (self->pipeline)))
-        break;
-      /* One participant's failure is not the room's: log, keep going. */
-      gst_message_parse_error (message, &error, &debug);
-      g_message ("room %s: error from %s: %s (%s)", self->name,
-                 GST_MESSAGE_SRC_NAME (message), error->message,
-                 debug ? debug : "");
+      /* One participant's failure is not the room's (hc-room-faults.c). */
+      hc_room_faults_handle_error (self, message);
       break;
     case GST_MESSAGE_WARNING:
       gst_message_parse_warning (message, &error, &debug);
@@ -750,6 +748,7 @@ hc_media_room_dispose (GObject *object)
     g_hash_table_iter_init (&iter, self->participants);
   }
   hc_room_mcu_dispose (self);
+  hc_room_faults_dispose (self);
   if (self->offer_check) {
     g_source_destroy (self->offer_check);
     g_clear_pointer (&self->offer_check, g_source_unref);
@@ -786,6 +785,7 @@ hc_media_room_init (HcMediaRoom *self)
   self->participants = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                               (GDestroyNotify)participant_free);
   hc_room_mcu_init (self);
+  hc_room_faults_init (self);
 }
 
 static void
@@ -813,6 +813,10 @@ hc_media_room_class_init (HcMediaRoomClass *klass)
   signals[SIGNAL_TRACK_PUBLISHED] = g_signal_new (
       "track-published", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
       NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  /* faults (hc-media-room.h, emitted from hc-room-faults.c) */
+  g_signal_new ("participant-failed", G_TYPE_FROM_CLASS (klass),
+                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                G_TYPE_STRING, G_TYPE_STRING);
   /* MCU (hc-media-room.h, emitted from hc-room-mcu.c) */
   g_signal_new ("layout-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                 0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_VARIANT);

@@ -712,6 +712,37 @@ hc_mixer_new (GstBin *bin, const HcMcuSettings *settings, GError **error)
   return g_steal_pointer (&self);
 }
 
+static gboolean
+output_is (AudioOutput *out, GstElement *element)
+{
+  return out
+         && (out->bin == element
+             || hc_track_head_get_element (out->head) == element);
+}
+
+const gchar *
+hc_mixer_find_element (HcMixer *self, GstElement *element, gboolean *shared)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_val_if_fail (HC_IS_MIXER (self), NULL);
+  *shared = FALSE;
+  for (guint i = 0; i < self->inputs->len; i++) {
+    Input *in = g_ptr_array_index (self->inputs, i);
+
+    if (in->bin == element)
+      return in->pid;
+  }
+  *shared = element == self->video || element == self->audio
+            || element == hc_track_head_get_element (self->video_head)
+            || output_is (self->sum, element);
+  g_hash_table_iter_init (&iter, self->minus);
+  while (!*shared && g_hash_table_iter_next (&iter, NULL, &value))
+    *shared = output_is (value, element);
+  return NULL;
+}
+
 HcTrackHead *
 hc_mixer_get_video_head (HcMixer *self)
 {

@@ -66,6 +66,13 @@ void hc_mixer_set_layout (HcMixer *self, HcLayoutKind layout);
 /* Returns: (transfer full): the current layout, as "layout-changed" */
 GVariant *hc_mixer_get_layout (HcMixer *self);
 
+/* Whose part of the mixer @element (a child of the room's bin) is: the
+ * publisher's pid for one of its decoding inputs; %NULL otherwise, with
+ * @shared TRUE when it is one of the mixer's own elements (composite,
+ * mix-minus, encoders, their heads).  Returns: (transfer none) */
+const gchar *hc_mixer_find_element (HcMixer *self, GstElement *element,
+                                    gboolean *shared);
+
 /* The room's bus watch passes every element message; TRUE when it was the
  * mixer's (hcmixminus levels). */
 gboolean hc_mixer_handle_message (HcMixer *self, GstMessage *message);

@@ -194,6 +194,28 @@ hc_room_unsubscribe_from_mix (HcMediaRoom *self, Participant *p)
 }
 
 void
+hc_room_mcu_restart (HcMediaRoom *self)
+{
+  g_autoptr (GPtrArray) receivers = g_ptr_array_new ();
+  GHashTableIter iter;
+  Participant *q;
+
+  g_hash_table_iter_init (&iter, self->participants);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&q)) {
+    if (q->mix_video)
+      g_ptr_array_add (receivers, q);
+  }
+  /* the last unsubscription stops the mixer, the first subscription
+   * starts a new one with every published track as an input */
+  for (guint i = 0; i < receivers->len; i++)
+    hc_room_unsubscribe_from_mix (self, receivers->pdata[i]);
+  for (guint i = 0; i < receivers->len; i++)
+    hc_room_subscribe_to_mix (self, receivers->pdata[i]);
+  GST_WARNING_OBJECT (self->pipeline, "mixer restarted for %u receiver(s)",
+                      receivers->len);
+}
+
+void
 hc_room_mcu_track_added (HcMediaRoom *self, Track *t)
 {
   if (self->mixer)

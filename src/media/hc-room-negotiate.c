@@ -208,6 +208,7 @@ join_local_set_cb (GObject *source, GAsyncResult *result, gpointer data)
   /* Only now: sink pads requested before the answer would be matched
    * against the client's own m-lines (TESTING.md). */
   p->answered = TRUE;
+  hc_room_watch_media (self, p);
   hc_room_subscribe_to_all (self, p);
   GST_INFO_OBJECT (self->pipeline, "%s joined, receives %u tracks", p->pid,
                    p->subscriptions->len);

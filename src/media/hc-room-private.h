@@ -16,6 +16,10 @@ G_BEGIN_DECLS
 GST_DEBUG_CATEGORY_EXTERN (hc_room_debug);
 
 typedef struct _Participant Participant;
+/* A packet counter shared with streaming threads (atomic, refcounted). */
+typedef struct {
+  gint packets;
+} HcActivity;
 
 typedef struct {
   gchar *id;         /* the publisher's track id, from its msid, or label */
@@ -68,6 +72,13 @@ struct _Participant {
   gboolean sends_audio; /* the join offer sends Opus: mix-minus for it */
   Track *mix_video;     /* MCU: the subscriptions' tracks (owned; heads */
   Track *mix_audio;     /* are the mixer's) */
+
+  /* Faults (hc-room-faults.c) */
+  HcActivity *activity;    /* packets in, counted by its nicesrc probes */
+  gint last_packets;       /* the count at the last check */
+  gint64 last_activity_us; /* monotonic: when the count last moved */
+  gboolean seen_packet;    /* one arrived since the watch started */
+  gboolean failing;        /* removal scheduled ("participant-failed") */
 };
 
 struct _HcMediaRoom {
@@ -86,6 +97,14 @@ struct _HcMediaRoom {
   HcMixer *mixer;            /* while an answered participant is MCU */
   GHashTable *pending_modes; /* pid -> HcMediaMode, set before the join */
   GHashTable *display_names; /* pid -> name */
+
+  /* Faults (hc-room-faults.c) */
+  guint media_timeout_ms; /* 0: media is not watched */
+  GSource *media_check;   /* periodic, while media is watched */
+  GPtrArray *failed;      /* FailedParticipant, to remove from an idle */
+  GSource *fail_idle;     /* removes them */
+  GSource *mixer_restart; /* pending restart of a failed mixer */
+  guint mixer_restarts;   /* so far: the next waits longer */
 };
 
 Participant *hc_room_lookup (HcMediaRoom *self, const gchar *pid);
@@ -129,6 +148,23 @@ void hc_room_mcu_participant_removed (HcMediaRoom *self, const gchar *pid);
 /* The room's bus watch: TRUE when @message was the mixer's. */
 gboolean hc_room_mcu_handle_message (HcMediaRoom *self, GstMessage *message);
 void hc_room_mcu_init (HcMediaRoom *self);
+/* Stops and starts the mixer again, its receivers resubscribed (their
+ * m-lines renegotiated), after one of its shared elements failed. */
+void hc_room_mcu_restart (HcMediaRoom *self);
+
+/* Faults (hc-room-faults.c): each of these ends in the participant's
+ * removal from an idle callback of the room's context, then
+ * "participant-failed" (hc-media-room.h). */
+void hc_room_faults_init (HcMediaRoom *self);
+void hc_room_faults_dispose (HcMediaRoom *self);
+/* @p's answer is set: count the packets that reach its webrtcbin. */
+void hc_room_watch_media (HcMediaRoom *self, Participant *p);
+/* @p is removed soon, for @reason (logged, and in the signal). */
+void hc_room_fail (HcMediaRoom *self, Participant *p, const gchar *reason);
+/* An ERROR on the room's bus: attributed to the participant whose
+ * element posted it (removed), or to the mixer (restarted); never the
+ * room's end. */
+void hc_room_faults_handle_error (HcMediaRoom *self, GstMessage *message);
 void hc_room_mcu_dispose (HcMediaRoom *self);
 
 G_END_DECLS

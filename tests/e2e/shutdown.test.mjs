@@ -10,10 +10,11 @@
 // hook); carol joins, so the server offers bob her tracks and that offer
 // stays unanswered while her media flows into the server (alice decodes
 // it) and bob's branches for her stay un-negotiated.  Then SIGTERM: the
-// server must exit with status 0 within 5 s, and the pages must see their
-// session end.  (With a queue per branch, media waited in webrtcbin's
-// blocked sink pads and the teardown deadlocked unless hc_branch_free
-// deactivated the pad before releasing it.)
+// server drains ([server] drain-timeout-ms, 1 s here), removes the three
+// at the deadline, and must exit with status 0 within 5 s of the signal;
+// the pages must see their session end.  (With a queue per branch, media
+// waited in webrtcbin's blocked sink pads and the teardown deadlocked
+// unless hc_branch_free deactivated the pad before releasing it.)
 //
 // The measured shutdown time is printed as a TAP diagnostic ("# ...").
 
@@ -28,7 +29,10 @@ const ROOM = `shutdown-${randomUUID().slice(0, 8)}`;
 const VIDEO = '320x240@15';
 const STOP_LIMIT_MS = 5_000;
 
-const session = roomSession({ room: ROOM, video: VIDEO, config: '[node]\ngrace-period-ms=2000\n' });
+const session = roomSession({
+  room: ROOM, video: VIDEO,
+  config: '[node]\ngrace-period-ms=2000\n[server]\ndrain-timeout-ms=1000\n',
+});
 const { people, join } = session;
 
 /** Waits until `p` is connected and sees exactly `names` in the room object. */

@@ -123,6 +123,14 @@ export async function startServer({ config = '', args = [] } = {}) {
     get stderrMark() { return stderr.length; },
     stderrSince(mark) { return stderr.slice(Math.min(mark, stderr.length)); },
 
+    /** Resolves with {code, signal} once the process has exited. */
+    exited,
+    get running() { return child.exitCode === null && child.signalCode === null; },
+    /** Sends `name` (e.g. 'SIGTERM') to the server and returns at once. */
+    signal(name) {
+      if (child.exitCode === null && child.signalCode === null) child.kill(name);
+    },
+
     /** SIGTERM, wait, and throw (with stderr) unless the exit was clean. */
     async stop() {
       if (stopped) return;
