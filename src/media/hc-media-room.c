@@ -383,6 +383,7 @@ publish (HcMediaRoom *self, Participant *p, GstPad *pad, GstCaps *caps,
     t->id = g_strdup (t->label);
   t->publisher = p;
   t->ssrc = ssrc;
+  t->order = self->n_published++;
   if (p->tracks->len == 0)
     p->first_track_us = g_get_monotonic_time ();
   t->codec_caps = subscriber_codec_caps (caps);

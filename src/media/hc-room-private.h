@@ -29,6 +29,7 @@ typedef struct {
   HcTrackHead *head;
   GstCaps *codec_caps; /* as offered to subscribers (no ssrc) */
   guint32 ssrc;        /* the publisher's */
+  guint order;         /* of publication in the room */
 } Track;
 
 typedef struct {
@@ -91,6 +92,7 @@ struct _HcMediaRoom {
   GSource *offer_check;     /* pending "offer-needed" scan */
   GSource *offer_hold;      /* a publisher's other tracks awaited */
   GHashTable *participants; /* pid -> Participant */
+  guint n_published;        /* tracks published so far: Track.order */
 
   /* MCU (hc-room-mcu.c) */
   HcMcuSettings mcu;
