@@ -164,10 +164,24 @@ on_client_pad_added (GstElement *webrtcbin, GstPad *pad, Client *c)
     g_autoptr (GstElement) dec = NULL;
     g_autoptr (GstPad) decoded = NULL;
     g_autoptr (GError) error = NULL;
+    gboolean h264
+        = g_strcmp0 (gst_structure_get_string (gst_caps_get_structure (caps, 0),
+                                               "encoding-name"),
+                     "H264")
+          == 0;
 
+    /* the mix may be H.264 ([mcu] video-codec) */
+    if (g_getenv ("HC_TEST_VERBOSE")) {
+      g_autofree gchar *text = gst_caps_to_string (caps);
+
+      g_printerr ("%s: receiving %s\n", c->pid, text);
+    }
     sink = gst_parse_bin_from_description (
-        "rtpvp8depay ! vp8dec name=dec ! fakesink sync=false async=false", TRUE,
-        &error);
+        h264 ? "rtph264depay ! h264parse ! openh264dec name=dec"
+               " ! fakesink sync=false async=false"
+             : "rtpvp8depay ! vp8dec name=dec ! fakesink sync=false "
+               "async=false",
+        TRUE, &error);
     g_assert_no_error (error);
     dec = gst_bin_get_by_name (GST_BIN (sink), "dec");
     decoded = gst_element_get_static_pad (dec, "src");

@@ -7,6 +7,7 @@
  *   webrtcbin src_%u ──▶ fakesink (counted, mapped to publishers by the
  *                        a=msid of the server's offers), or with
  *                        decode_video: rtpvp8depay ! vp8dec ! fakesink
+ *                        (H.264: rtph264depay ! h264parse ! openh264dec)
  *
  * Signalling goes through the room's API and signals only, as the
  * conference layer drives it.  Every wait is bounded.

@@ -207,3 +207,30 @@ run_for (guint ms)
   g_timeout_add (ms, quit_loop, loop);
   g_main_loop_run (loop);
 }
+
+void
+client_send_reads (Client *c, const gchar *runtime, guint n)
+{
+  for (guint i = 0; i < n && c->close_code == 0; i++)
+    client_sendf (c,
+                  "{\"id\":%u,\"type\":\"read\",\"from\":\"%s\",\"to\":"
+                  "\"" REGISTRY "\",\"body\":{\"resource\":"
+                  "\"user://localhost/x\"}}",
+                  i, runtime);
+  pump ();
+}
+
+void
+client_count_404_429 (Client *c, guint *n_404, guint *n_429)
+{
+  *n_404 = *n_429 = 0;
+  while (!g_queue_is_empty (&c->frames)) {
+    JsonObject *frame = g_queue_pop_head (&c->frames);
+
+    if (body_code (frame) == 429)
+      (*n_429)++;
+    else if (body_code (frame) == 404)
+      (*n_404)++;
+    json_object_unref (frame);
+  }
+}

@@ -41,6 +41,11 @@ gchar *client_allocate (Client *c, const gchar *runtime, const gchar *scheme);
 void client_subscribe (Client *c, const gchar *runtime, const gchar *resource);
 /* "<url>/changes" in a static buffer */
 gchar *changes_of (const gchar *url);
+/* Sends @n registry reads (answered 404) from @runtime, fewer when the
+ * node asks to close the socket meanwhile. */
+void client_send_reads (Client *c, const gchar *runtime, guint n);
+/* Pops every frame: how many were answered 404 and 429. */
+void client_count_404_429 (Client *c, guint *n_404, guint *n_429);
 void pump (void);
 void run_for (guint ms);
 

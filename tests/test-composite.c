@@ -9,8 +9,10 @@
  * What a viewer of the mixed stream sees: each publisher's picture in its
  * tile, the tiles where the layout says.
  */
+#include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-layout.h>
 
+#include "src/media/hc-composite.h"
 #include "src/media/hc-pipeline.h"
 
 #include <gio/gio.h>
@@ -18,6 +20,11 @@
 #include <gst/video/video.h>
 
 #define DEADLINE (30 * G_USEC_PER_SEC)
+/* The longest wait for a composite frame that is not a stall: a composite
+ * that waited for a join or a stalled input would wait for seconds (or for
+ * good); the machine is shared and loaded, so one frame's 66 ms can become
+ * a second. */
+#define MAX_GAP_US (2 * G_USEC_PER_SEC)
 #define WIDTH    640
 #define HEIGHT   360
 
@@ -273,18 +280,256 @@ test_join_and_stall (void)
     add_input (&rig, i, &rig.tiles[i]);
   /* 30 frames: two seconds at 15 fps. */
   g_autoptr (GstSample) four = wait_for_layout (&rig, 30, -1, -1, &gap);
-  g_assert_cmpint (gap, <, 500 * 1000);
+  g_assert_cmpint (gap, <, MAX_GAP_US);
   g_assert_true (frame_matches (&rig, four, -1, -1, TRUE));
 
   /* Publisher 1 stops sending: its tile keeps the last picture. */
   g_autoptr (GstPad) stalled
       = gst_element_get_static_pad (rig.sources[1], "src");
-  gst_pad_add_probe (stalled, GST_PAD_PROBE_TYPE_BUFFER, drop_buffers, NULL,
-                     NULL);
+  gst_pad_add_probe (stalled,
+                     GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     drop_buffers, NULL, NULL);
   g_autoptr (GstSample) after = wait_for_layout (&rig, 30, -1, -1, &gap);
-  g_assert_cmpint (gap, <, 500 * 1000);
+  g_assert_cmpint (gap, <, MAX_GAP_US);
   g_assert_true (frame_matches (&rig, after, -1, -1, TRUE));
   rig_stop (&rig);
+}
+
+/* ---- name plates (HcComposite, the mixer's video half) -------------------
+ *
+ *   alice: videotestsrc red ─ vp8enc ─ rtpvp8pay ─▶ head ─▶ ┐
+ *   bob:   audio only (a held tile)                         ├ HcComposite
+ *   appsink (RGB) ◀─ vp8dec ◀─ rtpvp8depay ◀─ "mix-video" ◀─┘
+ */
+
+/* The colour of pipelines/mcu-name-plate.pipeline's background. */
+#define PLATE 0x2f3542
+#define RED   0xff0000
+
+typedef struct {
+  GstElement *pipeline, *sink, *source;
+  HcComposite *composite;
+  HcTrackHead *alice;
+  HcTile tiles[2];
+  gint64 longest_gap; /* us between two composite frames */
+  guint still_red;    /* frames where both_plates() saw alice's picture */
+} PlateRig;
+
+static gboolean
+close_within (guint32 a, guint32 b, gint tolerance)
+{
+  for (guint shift = 0; shift <= 16; shift += 8) {
+    gint ca = (a >> shift) & 0xff, cb = (b >> shift) & 0xff;
+    if (ABS (ca - cb) > tolerance)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Near the top left corner of tile @i: away from the centred name and
+ * inside a letterboxed picture. */
+static guint32
+tile_corner (PlateRig *rig, GstSample *sample, guint i, guint32 *centre)
+{
+  GstVideoInfo info;
+  GstVideoFrame frame;
+  const HcTile *t = &rig->tiles[i];
+  guint32 got;
+
+  g_assert_true (
+      gst_video_info_from_caps (&info, gst_sample_get_caps (sample)));
+  g_assert_true (gst_video_frame_map (
+      &frame, &info, gst_sample_get_buffer (sample), GST_MAP_READ));
+  /* 640x480 letterboxed into 320x180: the picture starts 40 px in */
+  got = pixel (&frame, t->x + t->width / 2 - 60, t->y + 8);
+  if (centre)
+    *centre = pixel (&frame, t->x + t->width / 2, t->y + t->height / 2);
+  gst_video_frame_unmap (&frame);
+  return got;
+}
+
+typedef gboolean (*FrameCheck) (PlateRig *rig, GstSample *sample);
+
+/* Pulls composite frames (running the main context, whose timer decides
+ * plate or picture) until @check holds for 3 frames in a row. */
+static void
+wait_for_frames (PlateRig *rig, FrameCheck check, const gchar *what)
+{
+  gint64 end = g_get_monotonic_time () + DEADLINE;
+  gint64 previous = g_get_monotonic_time ();
+  guint in_a_row = 0, frames = 0;
+
+  while (in_a_row < 3) {
+    GstSample *sample;
+    gint64 now;
+
+    if (g_get_monotonic_time () > end)
+      g_error ("%s: not within %d s (%u frames)", what,
+               (gint)(DEADLINE / G_USEC_PER_SEC), frames);
+    while (g_main_context_iteration (NULL, FALSE))
+      ;
+    sample = gst_app_sink_try_pull_sample (GST_APP_SINK (rig->sink),
+                                           50 * GST_MSECOND);
+    now = g_get_monotonic_time ();
+    if (sample == NULL) {
+      rig->longest_gap = MAX (rig->longest_gap, now - previous);
+      continue;
+    }
+    rig->longest_gap = MAX (rig->longest_gap, now - previous);
+    previous = now;
+    frames++;
+    in_a_row = check (rig, sample) ? in_a_row + 1 : 0;
+    gst_sample_unref (sample);
+  }
+  g_test_message ("%s after %u frames", what, frames);
+}
+
+static gboolean
+alice_video_bob_plate (PlateRig *rig, GstSample *sample)
+{
+  guint32 centre;
+
+  return close_within (tile_corner (rig, sample, 0, &centre), RED, 40)
+         && close_within (centre, RED, 40)
+         && close_within (tile_corner (rig, sample, 1, NULL), PLATE, 16);
+}
+
+static gboolean
+both_plates (PlateRig *rig, GstSample *sample)
+{
+  guint32 centre;
+
+  /* alice's tile: the plate, and nothing of her red picture even where
+   * her name is not written */
+  if (close_within (tile_corner (rig, sample, 0, NULL), RED, 40))
+    rig->still_red++;
+  return close_within (tile_corner (rig, sample, 0, &centre), PLATE, 16)
+         && !close_within (centre, RED, 100)
+         && close_within (tile_corner (rig, sample, 1, NULL), PLATE, 16);
+}
+
+static void
+plate_rig_start (PlateRig *rig)
+{
+  HcMcuSettings settings = HC_MCU_SETTINGS_DEFAULT;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstPad) out = NULL;
+  g_autoptr (GstPad) decode_sink = NULL;
+  g_autoptr (GstPad) source_src = NULL;
+  GstElement *decode;
+
+  memset (rig, 0, sizeof *rig);
+  rig->pipeline = gst_pipeline_new (NULL);
+  g_autoptr (GstBus) bus = gst_element_get_bus (rig->pipeline);
+  gst_bus_set_sync_handler (bus, fail_on_error, NULL, NULL);
+  decode = gst_parse_bin_from_description (
+      "rtpvp8depay ! vp8dec ! videoconvert"
+      " ! capsfilter caps=video/x-raw,format=RGB",
+      TRUE, &error);
+  g_assert_no_error (error);
+  rig->sink = gst_element_factory_make ("appsink", NULL);
+  /* no preroll: the graph is live, and added to while it plays (as a
+   * room's, whose sinks are webrtcbins) */
+  g_object_set (rig->sink, "sync", FALSE, "async", FALSE, "max-buffers", 1,
+                "drop", TRUE, NULL);
+  gst_bin_add_many (GST_BIN (rig->pipeline), decode, rig->sink, NULL);
+  g_assert_true (gst_element_link (decode, rig->sink));
+  g_assert_cmpint (gst_element_set_state (rig->pipeline, GST_STATE_PLAYING), !=,
+                   GST_STATE_CHANGE_FAILURE);
+
+  settings.width = WIDTH;
+  settings.height = HEIGHT;
+  rig->composite
+      = hc_composite_new (GST_BIN (rig->pipeline), &settings, &error);
+  g_assert_no_error (error);
+  out = gst_element_request_pad_simple (
+      hc_track_head_get_element (hc_composite_get_head (rig->composite)),
+      "src_%u");
+  decode_sink = gst_element_get_static_pad (decode, "sink");
+  g_assert_cmpint (gst_pad_link (out, decode_sink), ==, GST_PAD_LINK_OK);
+
+  /* alice publishes 640x480 red video */
+  rig->source = gst_parse_bin_from_description (
+      "videotestsrc is-live=true pattern=solid-color "
+      "foreground-color=0xffff0000"
+      " ! capsfilter caps=video/x-raw,width=640,height=480,framerate=15/1"
+      " ! vp8enc deadline=1 keyframe-max-dist=15 ! rtpvp8pay",
+      TRUE, &error);
+  g_assert_no_error (error);
+  gst_bin_add (GST_BIN (rig->pipeline), rig->source);
+  source_src = gst_element_get_static_pad (rig->source, "src");
+  rig->alice
+      = hc_track_head_new (GST_BIN (rig->pipeline), source_src, "alice-video");
+  gst_element_sync_state_with_parent (rig->source);
+  hc_composite_set_display_name (rig->composite, "alice", "Alice");
+  hc_composite_set_display_name (rig->composite, "bob", "Bob");
+  hc_composite_add_video (rig->composite, rig->alice, "alice");
+  /* bob publishes audio only: a tile all the same */
+  hc_composite_hold_tile (rig->composite, "bob");
+  hc_layout_compute (HC_LAYOUT_GRID, 2, WIDTH, HEIGHT, 0, rig->tiles);
+  g_autoptr (GVariant) layout = hc_composite_get_layout (rig->composite);
+  g_assert_cmpuint (g_variant_n_children (layout), ==, 2);
+}
+
+static void
+plate_rig_stop (PlateRig *rig)
+{
+  hc_composite_remove_video (rig->composite, rig->alice);
+  hc_composite_release_tile (rig->composite, "bob");
+  g_autoptr (GVariant) layout = hc_composite_get_layout (rig->composite);
+  g_assert_cmpuint (g_variant_n_children (layout), ==, 0);
+  g_clear_object (&rig->composite);
+  hc_track_head_free (rig->alice);
+  gst_element_set_state (rig->pipeline, GST_STATE_NULL);
+  gst_object_unref (rig->pipeline);
+}
+
+/* An audio-only publisher's tile is its name plate; a stalled picture
+ * stays, then falls back to the plate after about a second, and returns
+ * with the frames; a muted one shows the plate at once.  The composite
+ * never stops meanwhile. */
+static void
+test_name_plates (void)
+{
+  PlateRig rig;
+  gulong drop;
+  gint64 stalled;
+
+  plate_rig_start (&rig);
+  wait_for_frames (&rig, alice_video_bob_plate,
+                   "alice's picture and bob's name plate");
+  g_assert_true (hc_composite_shows_video (rig.composite, "alice"));
+  g_assert_false (hc_composite_shows_video (rig.composite, "bob"));
+
+  /* alice's stream stalls: her last frame stays a while (frames that
+   * still show it), then her name plate; the composite goes on */
+  g_autoptr (GstPad) source_src
+      = gst_element_get_static_pad (rig.source, "src");
+  rig.longest_gap = 0;
+  rig.still_red = 0;
+  stalled = g_get_monotonic_time ();
+  drop = gst_pad_add_probe (
+      source_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+      drop_buffers, NULL, NULL);
+  wait_for_frames (&rig, both_plates, "alice's stalled tile as a name plate");
+  g_test_message ("plate %.0f ms after the stall, %u frames with her last "
+                  "picture before, longest wait for a frame %.0f ms",
+                  (g_get_monotonic_time () - stalled) / 1000.0, rig.still_red,
+                  rig.longest_gap / 1000.0);
+  g_assert_cmpuint (rig.still_red, >, 0);
+  g_assert_false (hc_composite_shows_video (rig.composite, "alice"));
+
+  /* her frames return, and her picture */
+  gst_pad_remove_probe (source_src, drop);
+  wait_for_frames (&rig, alice_video_bob_plate, "alice's picture again");
+
+  /* muted: the plate without waiting for a stall; unmuted: the picture */
+  hc_composite_set_video_muted (rig.composite, "alice", TRUE);
+  g_assert_false (hc_composite_shows_video (rig.composite, "alice"));
+  wait_for_frames (&rig, both_plates, "muted alice's name plate");
+  hc_composite_set_video_muted (rig.composite, "alice", FALSE);
+  wait_for_frames (&rig, alice_video_bob_plate, "unmuted alice's picture");
+  plate_rig_stop (&rig);
 }
 
 static void
@@ -316,6 +561,8 @@ test_load_pipelines (void)
   } expected[] = {
     { "mcu-video-input", { "inqueue", "tile", "label", NULL } },
     { "mcu-video", { "mix", "size", "encoder", "pay" } },
+    { "mcu-video-h264", { "mix", "size", "encoder", "pay" } },
+    { "mcu-name-plate", { "plate", "tile", "label", NULL } },
     { "mcu-audio-input", { "inqueue", "format", NULL } },
     { "mcu-audio-output", { "encoder", "pay", NULL } },
   };
@@ -376,10 +623,12 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   gst_init (NULL, NULL);
+  hc_media_register_elements (NULL);
   g_test_add_func ("/pipelines/load", test_load_pipelines);
   g_test_add_func ("/composite/one-input", test_one_input);
   g_test_add_func ("/composite/two-inputs", test_two_inputs);
   g_test_add_func ("/composite/four-inputs", test_four_inputs);
   g_test_add_func ("/composite/join-and-stall", test_join_and_stall);
+  g_test_add_func ("/composite/name-plates", test_name_plates);
   return g_test_run ();
 }

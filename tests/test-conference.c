@@ -458,22 +458,16 @@ buffers_from (Client *c, const gchar *pid)
 /* ---- fixture and tests -------------------------------------------------- */
 
 static void
-fixture_set_up_with (Fixture *f, const gchar *token_secret,
-                     guint media_timeout_ms)
+fixture_start (Fixture *f, const HcConferenceConfig *config)
 {
   HcNodeConfig node_config;
-  HcConferenceConfig config;
   g_autoptr (GError) error = NULL;
 
   hc_node_config_init_defaults (&node_config);
   node_config.max_rate = 0;
   f->node = hc_node_new (&node_config);
   g_free (node_config.domain);
-  hc_conference_config_init_defaults (&config);
-  config.max_participants = N_CLIENTS;
-  config.token_secret = token_secret;
-  config.media_timeout_ms = media_timeout_ms;
-  f->conference = hc_conference_new (f->node, &config, &error);
+  f->conference = hc_conference_new (f->node, config, &error);
   g_assert_no_error (error);
   for (gint i = 0; i < N_CLIENTS; i++)
     client_init (f, &f->clients[i], i);
@@ -482,8 +476,12 @@ fixture_set_up_with (Fixture *f, const gchar *token_secret,
 static void
 fixture_set_up (Fixture *f, gconstpointer data)
 {
-  /* @data: NULL, or the secret of the token tests */
-  fixture_set_up_with (f, data, 10000);
+  HcConferenceConfig config;
+
+  hc_conference_config_init_defaults (&config);
+  config.max_participants = N_CLIENTS;
+  config.token_secret = data; /* NULL, or the secret of the token tests */
+  fixture_start (f, &config);
 }
 
 #define FAULTS_MEDIA_TIMEOUT_MS 1500
@@ -491,7 +489,39 @@ fixture_set_up (Fixture *f, gconstpointer data)
 static void
 fixture_set_up_faults (Fixture *f, gconstpointer data)
 {
-  fixture_set_up_with (f, NULL, FAULTS_MEDIA_TIMEOUT_MS);
+  HcConferenceConfig config;
+
+  hc_conference_config_init_defaults (&config);
+  config.max_participants = N_CLIENTS;
+  config.media_timeout_ms = FAULTS_MEDIA_TIMEOUT_MS;
+  fixture_start (f, &config);
+}
+
+/* [conference] limits small enough to reach: one room of one, SDPs of
+ * 4 KiB and 8 m-lines, 3 ICE candidates. */
+static void
+fixture_set_up_limits (Fixture *f, gconstpointer data)
+{
+  HcConferenceConfig config;
+
+  hc_conference_config_init_defaults (&config);
+  config.max_participants = 1;
+  config.max_rooms = 1;
+  config.max_sdp_size = 4096;
+  config.max_sdp_media = 8;
+  config.max_ice_candidates = 3;
+  fixture_start (f, &config);
+}
+
+/* max-cpu-load at 1% of the machine: refused while the test burns CPU. */
+static void
+fixture_set_up_cpu (Fixture *f, gconstpointer data)
+{
+  HcConferenceConfig config;
+
+  hc_conference_config_init_defaults (&config);
+  config.max_cpu_load = 1;
+  fixture_start (f, &config);
 }
 
 static void
@@ -902,6 +932,122 @@ test_admin_calls (Fixture *f, gconstpointer data)
                == NULL);
 }
 
+/* ---- limits ([conference] in data/hyperconf.conf) ---------------------- */
+
+static guint64
+limit_count (Fixture *f, HcLimit limit)
+{
+  return hc_node_get_limit_count (f->node, limit);
+}
+
+/* A join that is refused, and leaves nothing behind. */
+static void
+join_refused (Fixture *f, Client *c, const gchar *room, const gchar *sdp,
+              gint code)
+{
+  client_join (f, c, room, sdp);
+  RUN_UNTIL (c->join_code != 0);
+  g_assert_cmpint (c->join_code, ==, code);
+  hc_syncher_delete_reported (c->syncher, c->own);
+  c->own = NULL;
+}
+
+static void
+add_candidate (Client *c, guint n)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) value = NULL;
+  g_autofree gchar *line = g_strdup_printf (
+      "candidate:%u 1 UDP 2122260223 127.0.0.1 %u typ host", n, 40000 + n);
+  JsonObject *candidate = json_object_new ();
+  JsonObject *update;
+
+  json_object_set_string_member (candidate, "candidate", line);
+  json_object_set_string_member (candidate, "sdpMid", "0");
+  json_object_set_int_member (candidate, "sdpMLineIndex", 0);
+  value = json_node_init_object (json_node_alloc (), candidate);
+  json_object_unref (candidate);
+  update
+      = hc_sync_object_array_add (c->own, "iceCandidates", -1, value, &error);
+  g_assert_no_error (error);
+  hc_syncher_publish (c->syncher, c->own, update);
+}
+
+static void
+test_limits (Fixture *f, gconstpointer data)
+{
+  Client *c = &f->clients[0];
+  g_autoptr (GString) big = g_string_new ("v=0\r\n");
+  g_autoptr (GString) many
+      = g_string_new ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n");
+  g_autoptr (JsonNode) answer = NULL;
+  g_autofree gchar *offer = NULL;
+
+  /* SDP size and m-lines: 400 at the join, before any room exists. */
+  while (big->len <= 4096)
+    g_string_append (big, "a=x-padding:0123456789abcdef\r\n");
+  for (guint i = 0; i < 9; i++)
+    g_string_append_printf (
+        many, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=mid:%u\r\n", i);
+  join_refused (f, c, "room1", big->str, 400);
+  g_assert_cmpuint (limit_count (f, HC_LIMIT_SDP_SIZE), ==, 1);
+  join_refused (f, c, "room1", many->str, 400);
+  g_assert_cmpuint (limit_count (f, HC_LIMIT_SDP_MEDIA), ==, 1);
+  g_assert_cmpuint (hc_conference_get_n_rooms (f->conference), ==, 0);
+
+  /* One room of one: 486 for a second participant, 503 for a room. */
+  client_media_start (c);
+  offer = client_create_offer (c);
+  client_join (f, c, "room1", offer);
+  RUN_UNTIL (c->join_code != 0);
+  g_assert_cmpint (c->join_code, ==, 200);
+  RUN_UNTIL (c->pid != NULL);
+  join_refused (f, &f->clients[1], "room1", offer, 486);
+  g_assert_cmpuint (limit_count (f, HC_LIMIT_PARTICIPANTS), ==, 1);
+  join_refused (f, &f->clients[2], "room2", offer, 503);
+  g_assert_cmpuint (limit_count (f, HC_LIMIT_ROOMS), ==, 1);
+
+  /* Ten trickled candidates: three applied, each update after them
+   * dropped and counted. */
+  for (guint i = 0; i < 10; i++)
+    add_candidate (c, i);
+  RUN_UNTIL (limit_count (f, HC_LIMIT_ICE_CANDIDATES) == 7);
+
+  /* A later description over the limit is not applied (an update is
+   * never answered, §6.3), only counted. */
+  {
+    JsonObject *description = json_object_new ();
+
+    json_object_set_string_member (description, "type", "answer");
+    json_object_set_string_member (description, "sdp", big->str);
+    answer = json_node_init_object (json_node_alloc (), description);
+    json_object_unref (description);
+    g_assert_true (hc_syncher_set (c->syncher, c->own, "connectionDescription",
+                                   answer, NULL));
+    RUN_UNTIL (limit_count (f, HC_LIMIT_SDP_SIZE) == 2);
+  }
+  g_assert_cmpuint (hc_conference_get_n_participants (f->conference), ==, 1);
+}
+
+static void
+test_cpu_load (Fixture *f, gconstpointer data)
+{
+  Client *c = &f->clients[0];
+  g_autofree gchar *offer = NULL;
+  gint64 until;
+  volatile guint64 spin = 0;
+
+  client_media_start (c);
+  offer = client_create_offer (c);
+  /* Half a second of one core at least: far above 1% of the machine. */
+  until = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  while (g_get_monotonic_time () < until)
+    spin++;
+  join_refused (f, c, "busy", offer, 503);
+  g_assert_cmpuint (limit_count (f, HC_LIMIT_CPU), ==, 1);
+  g_assert_cmpuint (hc_conference_get_n_rooms (f->conference), ==, 0);
+}
+
 /* ---- faults and drain --------------------------------------------------- */
 
 static const gchar *
@@ -1098,5 +1244,9 @@ main (int argc, char **argv)
               test_admin_calls, fixture_tear_down);
   g_test_add ("/conference/token-joins", Fixture, TOKEN_SECRET, fixture_set_up,
               test_token_joins, fixture_tear_down);
+  g_test_add ("/conference/limits", Fixture, NULL, fixture_set_up_limits,
+              test_limits, fixture_tear_down);
+  g_test_add ("/conference/cpu-load", Fixture, NULL, fixture_set_up_cpu,
+              test_cpu_load, fixture_tear_down);
   return g_test_run ();
 }

@@ -29,8 +29,9 @@
 #endif
 
 /* Fixture variants (the test's data). */
-#define WITH_ADMIN "admin"
-#define WITH_TLS   "tls"
+#define WITH_ADMIN  "admin"
+#define WITH_LIMITS "limits" /* two sockets per client address */
+#define WITH_TLS    "tls"
 
 /* Generous: the suite also runs under valgrind. */
 #define WAIT_TIMEOUT_S 30
@@ -135,6 +136,8 @@ fixture_set_up (Fixture *f, gconstpointer data)
                           "tls-key.pem", NULL);
   if (g_strcmp0 (data, WITH_ADMIN) == 0)
     extra = g_strdup ("[admin]\nsecret=" ADMIN_SECRET "\n");
+  else if (g_strcmp0 (data, WITH_LIMITS) == 0)
+    extra = g_strdup ("[node]\nmax-sessions-per-ip=2\n");
   else if (g_strcmp0 (data, WITH_TLS) == 0)
     extra = g_strdup_printf ("[tls]\ncertificate=%s\nkey=%s\n", cert, key);
   f->tls = g_strcmp0 (data, WITH_TLS) == 0;
@@ -658,6 +661,52 @@ test_ws_too_big (Fixture *f, gconstpointer data)
   g_assert_cmpuint (soup_websocket_connection_get_close_code (ws->connection),
                     ==, SOUP_WEBSOCKET_CLOSE_TOO_BIG);
   g_assert_cmpuint (hc_node_get_dropped_frames (f->node), ==, dropped + 1);
+  g_assert_cmpuint (hc_node_get_limit_count (f->node, HC_LIMIT_FRAME_SIZE), ==,
+                    1);
+}
+
+/* [node] max-sessions-per-ip bounds sockets too: the third from one
+ * address is closed at once with 1013 (try again later), and counted. */
+static void
+test_ws_per_ip_1013 (Fixture *f, gconstpointer data)
+{
+  g_autoptr (WsClient) first = ws_connect (f);
+  g_autoptr (WsClient) second = ws_connect (f);
+  WsClient *third = g_new0 (WsClient, 1);
+  g_autofree gchar *url = g_strdup_printf ("ws://127.0.0.1:%u/ws", f->port);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (SoupMessage) metrics = NULL;
+  g_autofree gchar *text = NULL;
+
+  third->messages = g_ptr_array_new_with_free_func (g_free);
+  soup_session_websocket_connect_async (f->session, msg, NULL, NULL,
+                                        G_PRIORITY_DEFAULT, NULL,
+                                        on_ws_connected, third);
+  WAIT_UNTIL (third->connection != NULL);
+  g_signal_connect (third->connection, "closed", G_CALLBACK (on_ws_closed),
+                    third);
+  WAIT_UNTIL (third->closed);
+  g_assert_cmpuint (
+      soup_websocket_connection_get_close_code (third->connection), ==,
+      HC_CLOSE_TRY_AGAIN_LATER);
+  g_assert_cmpstr (soup_websocket_connection_get_close_data (third->connection),
+                   ==, "too many connections");
+  g_assert_cmpuint (hc_node_count_links (f->node), ==, 2);
+  ws_free (third);
+
+  metrics = fetch (f, "GET", "/metrics", &body);
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_assert_nonnull (strstr (
+      text, "\nhyperconf_limit_refusals_total{limit=\"sessions-per-ip\"} 1\n"));
+  g_assert_nonnull (strstr (
+      text, "\nhyperconf_limit_refusals_total{limit=\"frame-size\"} 0\n"));
+
+  /* One closes: a new one fits again. */
+  g_clear_pointer (&first, ws_free);
+  WAIT_UNTIL (hc_node_count_links (f->node) == 1);
+  g_clear_pointer (&second, ws_free);
+  second = ws_connect (f);
 }
 
 static void
@@ -1104,6 +1153,7 @@ main (int argc, char **argv)
     ADD ("/ws/fragments-too-big-close-1009", test_ws_fragments_too_big, NULL);
     ADD ("/ws/not-json-stays-open", test_ws_not_json_then_open, NULL);
     ADD ("/ws/shutdown-closes-1001", test_ws_shutdown, NULL);
+    ADD ("/ws/per-ip-closes-1013", test_ws_per_ip_1013, WITH_LIMITS);
     ADD ("/binary/sigterm", test_binary_sigterm, NULL);
     ADD ("/admin/off-without-secret", test_admin_off, NULL);
     ADD ("/admin/401", test_admin_unauthorized, WITH_ADMIN);

@@ -8,6 +8,8 @@
 
 #include <hyperconf/hc-forwarder.h>
 
+#include "src/media/hc-sdp.h"
+
 #include <string.h>
 
 /* the machine may be busy: decoding and encoding the mix takes CPU */
@@ -369,6 +371,21 @@ leave:
   g_clear_pointer (&active_speaker, g_free);
 }
 
+/* Everyone leaves: the mixer and every element go, and the fixture. */
+static void
+everyone_leaves (Fixture *f)
+{
+  for (guint i = 0; i < f->clients->len; i++) {
+    Client *c = f->clients->pdata[i];
+
+    hc_media_room_leave (f->room, c->pid);
+    c->room = NULL;
+  }
+  g_assert_false (hc_media_room_has_mixer (f->room));
+  g_assert_cmpuint (hc_media_room_get_n_elements (f->room), ==, 0);
+  fixture_clear (f);
+}
+
 static gboolean
 published_by (gpointer data)
 {
@@ -431,8 +448,8 @@ test_bad_publishers (void)
   {
     g_autofree gchar *pids = layout_pids ();
 
-    /* no tile for a participant without video */
-    g_assert_cmpstr (pids, ==, "alice resizer carol");
+    /* a participant without video has a tile too: its name plate */
+    g_assert_cmpstr (pids, ==, "alice nocam resizer carol");
   }
 
   client_set_video_size (resizer, 320, 240);
@@ -458,19 +475,11 @@ test_bad_publishers (void)
   {
     g_autofree gchar *pids = layout_pids ();
 
-    g_assert_cmpstr (pids, ==, "alice resizer carol");
+    g_assert_cmpstr (pids, ==, "alice nocam resizer carol");
   }
 
 leave:
-  for (guint i = 0; i < f.clients->len; i++) {
-    Client *c = f.clients->pdata[i];
-
-    hc_media_room_leave (f.room, c->pid);
-    c->room = NULL;
-  }
-  g_assert_false (hc_media_room_has_mixer (f.room));
-  g_assert_cmpuint (hc_media_room_get_n_elements (f.room), ==, 0);
-  fixture_clear (&f);
+  everyone_leaves (&f);
   g_clear_pointer (&last_layout, g_variant_unref);
 }
 
@@ -564,6 +573,117 @@ test_two_mcu_receivers (void)
   fixture_clear (&f);
 }
 
+/* @c's mixed video m-line in the room's last offer.  Returns: (nullable) */
+static const GstSDPMedia *
+mix_video_media (Client *c)
+{
+  for (guint i = 0;
+       c->last_offer && i < gst_sdp_message_medias_len (c->last_offer); i++) {
+    const GstSDPMedia *m = gst_sdp_message_get_media (c->last_offer, i);
+
+    if (g_strcmp0 (gst_sdp_media_get_attribute_val (m, "msid"), "mix video")
+        == 0)
+      return m;
+  }
+  return NULL;
+}
+
+/* [mcu] video-codec=h264: the MCU receiver is offered H.264 (packetization
+ * mode 1, constrained baseline) on its mixed video m-line and decodes
+ * frames of the configured size. */
+static void
+test_h264_mix (void)
+{
+  Fixture f = { 0 };
+  HcMcuSettings settings = HC_MCU_SETTINGS_DEFAULT;
+  Client *carol;
+
+  if (!gst_registry_check_feature_version (gst_registry_get (), "openh264enc",
+                                           1, 0, 0)) {
+    /* the server refuses video-codec=h264 then (test-config) */
+    g_test_skip ("no openh264enc");
+    return;
+  }
+  fixture_init (&f);
+  settings.width = MIX_WIDTH;
+  settings.height = MIX_HEIGHT;
+  settings.video_codec = HC_VIDEO_CODEC_H264;
+  hc_media_room_set_mcu_settings (f.room, &settings);
+  fixture_join (&f, client_new ("alice"));
+  carol = client_new ("carol");
+  carol->decode_video = TRUE;
+  hc_media_room_set_mode (f.room, "carol", HC_MEDIA_MODE_MCU);
+  fixture_join (&f, carol);
+  wait_for_mix (&f, "carol decoding the H.264 mix");
+  {
+    const GstSDPMedia *m = mix_video_media (carol);
+
+    g_assert_nonnull (m);
+    g_assert_nonnull (
+        strstr (gst_sdp_media_get_attribute_val (m, "rtpmap"), " H264/90000"));
+    g_assert_nonnull (strstr (gst_sdp_media_get_attribute_val (m, "fmtp"),
+                              "packetization-mode=1"));
+    g_assert_nonnull (strstr (gst_sdp_media_get_attribute_val (m, "fmtp"),
+                              "profile-level-id=42e01f"));
+    assert_mix_flowing (carol, "the H.264 mix flowing");
+  }
+  everyone_leaves (&f);
+}
+
+/* The mix's payload type for a receiver: the one its offer gives the codec
+ * (H.264 only with packetization-mode 1 and constrained baseline 3.1),
+ * else one its offer leaves free. */
+static void
+test_payload_types (void)
+{
+  static const gchar *const chrome
+      = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+        "m=audio 9 UDP/TLS/RTP/SAVPF 111 0\r\nc=IN IP4 0.0.0.0\r\n"
+        "a=rtpmap:111 opus/48000/2\r\na=rtpmap:0 PCMU/8000\r\n"
+        "m=video 9 UDP/TLS/RTP/SAVPF 96 97 102 108 127\r\n"
+        "c=IN IP4 0.0.0.0\r\na=rtpmap:96 VP8/90000\r\n"
+        "a=rtpmap:97 rtx/90000\r\na=fmtp:97 apt=96\r\n"
+        "a=rtpmap:102 H264/90000\r\n"
+        "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;"
+        "profile-level-id=42001f\r\n"
+        "a=rtpmap:108 H264/90000\r\n"
+        "a=fmtp:108 level-asymmetry-allowed=1;packetization-mode=0;"
+        "profile-level-id=42e01f\r\n"
+        "a=rtpmap:127 H264/90000\r\n"
+        "a=fmtp:127 level-asymmetry-allowed=1;packetization-mode=1;"
+        "profile-level-id=42E01F\r\n";
+  static const gchar *const vp8_only
+      = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+        "m=video 9 UDP/TLS/RTP/SAVPF 96 97\r\nc=IN IP4 0.0.0.0\r\n"
+        "a=rtpmap:96 VP8/90000\r\na=rtpmap:97 rtx/90000\r\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GstCaps) h264 = gst_caps_from_string (
+      "application/x-rtp,media=video,encoding-name=H264,clock-rate=90000,"
+      "payload=96,packetization-mode=(string)1,"
+      "profile-level-id=(string)42e01f");
+  g_autoptr (GstCaps) vp8 = gst_caps_from_string (
+      "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,"
+      "payload=100");
+  g_autoptr (GstCaps) opus = gst_caps_from_string (
+      "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,"
+      "payload=100");
+  g_autoptr (GArray) taken = g_array_new (FALSE, FALSE, sizeof (gint));
+  gint pt = 98;
+  GstSDPMessage *offer = hc_sdp_parse (chrome, &error);
+  GstSDPMessage *plain = hc_sdp_parse (vp8_only, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpint (hc_sdp_pick_payload (offer, h264, NULL), ==, 127);
+  g_assert_cmpint (hc_sdp_pick_payload (offer, vp8, NULL), ==, 96);
+  g_assert_cmpint (hc_sdp_pick_payload (offer, opus, NULL), ==, 111);
+  /* no H.264 offered: a payload type nothing else uses */
+  g_assert_cmpint (hc_sdp_pick_payload (plain, h264, NULL), ==, 98);
+  g_array_append_val (taken, pt);
+  g_assert_cmpint (hc_sdp_pick_payload (plain, h264, taken), ==, 99);
+  gst_sdp_message_free (offer);
+  gst_sdp_message_free (plain);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -572,5 +692,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mcu-room/mixed-receiver", test_mixed_receiver);
   g_test_add_func ("/mcu-room/bad-publishers", test_bad_publishers);
   g_test_add_func ("/mcu-room/two-mcu-receivers", test_two_mcu_receivers);
+  g_test_add_func ("/mcu-room/h264", test_h264_mix);
+  g_test_add_func ("/mcu-room/payload-types", test_payload_types);
   return g_test_run ();
 }

@@ -1230,7 +1230,7 @@ test_flood_rate_limited (Fixture *f, gconstpointer data)
   HcNodeConfig config;
   g_autoptr (HcNode) node = NULL;
   Client *c;
-  guint i, ok = 0, limited = 0;
+  guint ok, limited;
 
   /* A low rate, so that a slow machine (valgrind) refills little. */
   hc_node_config_init_defaults (&config);
@@ -1239,22 +1239,8 @@ test_flood_rate_limited (Fixture *f, gconstpointer data)
   g_free (config.domain);
   c = client_new (node);
   client_open (c, R_A);
-  for (i = 0; i < 1000; i++)
-    client_sendf (c,
-                  "{\"id\":%u,\"type\":\"read\",\"from\":\"" R_A
-                  "\",\"to\":\"" REGISTRY "\",\"body\":{\"resource\":"
-                  "\"user://localhost/x\"}}",
-                  i);
-  pump ();
-  while (!g_queue_is_empty (&c->frames)) {
-    JsonObject *frame = g_queue_pop_head (&c->frames);
-
-    if (body_code (frame) == 429)
-      limited++;
-    else if (body_code (frame) == 404)
-      ok++;
-    json_object_unref (frame);
-  }
+  client_send_reads (c, R_A, 1000);
+  client_count_404_429 (c, &ok, &limited);
   /* The burst (twice the rate) passes, the rest is refused. */
   g_assert_cmpuint (ok + limited, ==, 1000);
   g_assert_cmpuint (ok, >=, 10);

@@ -3,7 +3,8 @@
 // only turns its events into DOM.
 //
 // Query parameters (optional): name, room (prefill the form), video=WxH@fps
-// (capture size, e.g. 320x240@15 for low-power machines), discover=registry
+// (capture size, e.g. 320x240@15 for low-power machines; video=0 joins
+// without camera, publishing audio only), discover=registry
 // (find the server hyperty through the registry instead of /config.json),
 // server=<hyperty URL> (use that conference hyperty), trace=1 (log every
 // message in the console), token=<join token> (sent as options.token, for
@@ -47,9 +48,10 @@ function videoConstraints() {
   };
 }
 
-// Without a camera (or with it refused) still join with what there is.
+// Without a camera (or with it refused, or video=0) still join with what
+// there is.
 async function capture() {
-  const attempts = [
+  const attempts = params.get('video') === '0' ? [{ audio: true, video: false }] : [
     { audio: true, video: videoConstraints() },
     { audio: true, video: false },
     { audio: false, video: videoConstraints() },

@@ -532,6 +532,7 @@ export class ConferenceClient extends EventTarget {
         keyFramesDecoded: s.keyFramesDecoded ?? 0,
         frameWidth: s.frameWidth ?? 0,
         frameHeight: s.frameHeight ?? 0,
+        codec: report.get(s.codecId)?.mimeType ?? null,
         totalSamplesReceived: s.totalSamplesReceived ?? 0,
         audioLevel: s.audioLevel ?? 0,
         // Keyframe requests we sent: a late joiner waits for a keyframe.

@@ -39,8 +39,15 @@ typedef struct {
 } HcMcuConfig;
 
 typedef struct {
-  guint max_participants; /* per room: 486 beyond (16) */
-  guint max_rooms;        /* per server: 503 beyond (100) */
+  guint max_participants;   /* per room: 486 beyond (16) */
+  guint max_rooms;          /* per server: 503 beyond (100) */
+  guint max_sdp_size;       /* bytes of a client's SDP: 400 beyond (65536) */
+  guint max_sdp_media;      /* m-lines of a client's SDP: 400 beyond (256) */
+  guint max_ice_candidates; /* remote candidates per participant; later
+                             * ones are dropped (64) */
+  guint max_cpu_load;       /* percent of all cores the process may use
+                             * (over the last few seconds) before new joins
+                             * are 503; 0 = no limit (0) */
   /* a participant from whom no packet came for this long is removed
    * (10000); 0: never (hc_media_room_set_media_timeout) */
   guint media_timeout_ms;

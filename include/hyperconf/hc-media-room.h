@@ -204,17 +204,21 @@ void hc_media_room_set_media_timeout (HcMediaRoom *self, guint timeout_ms);
 /* ---- MCU mode (MCU-CONTRACT.md §4) ------------------------------------ */
 
 typedef enum { HC_MEDIA_MODE_SFU, HC_MEDIA_MODE_MCU } HcMediaMode;
+/* The composite's codec: VP8 (vp8enc), or H.264 constrained baseline
+ * (openh264enc; the mixer fails to start without it). */
+typedef enum { HC_VIDEO_CODEC_VP8, HC_VIDEO_CODEC_H264 } HcVideoCodec;
 typedef struct {
   guint width, height, framerate, video_bitrate /* bit/s */,
       audio_bitrate /* bit/s */, max_tiles, max_mixed, keyframe_min_interval_ms;
   HcLayoutKind layout;
+  HcVideoCodec video_codec;
 } HcMcuSettings;
 
 /* The [mcu] defaults: 640x360, 15 fps, 300 kbit/s VP8, 32 kbit/s Opus,
  * 9 tiles, 3 mixed voices, a forced keyframe at most every 500 ms, grid. */
 #define HC_MCU_SETTINGS_DEFAULT                                                \
   {                                                                            \
-    640, 360, 15, 300000, 32000, 9, 3, 500, HC_LAYOUT_GRID                     \
+    640, 360, 15, 300000, 32000, 9, 3, 500, HC_LAYOUT_GRID, HC_VIDEO_CODEC_VP8 \
   }
 
 /* Settings of the mixer (copied); they apply from the next mixer on, so
@@ -232,6 +236,11 @@ void hc_media_room_set_mcu_settings (HcMediaRoom *self, const HcMcuSettings *s);
 void hc_media_room_set_mode (HcMediaRoom *self, const gchar *pid,
                              HcMediaMode mode);
 HcMediaMode hc_media_room_get_mode (HcMediaRoom *self, const gchar *pid);
+/* Whether @pid's video is on (PROTOCOL.md §9.4 publishing.video; may be
+ * set before the join): while off, its tile in the composite shows its name
+ * plate instead of its (black or frozen) picture. */
+void hc_media_room_set_video_muted (HcMediaRoom *self, const gchar *pid,
+                                    gboolean muted);
 /* Tile labels (may be set before the join). */
 void hc_media_room_set_display_name (HcMediaRoom *self, const gchar *pid,
                                      const gchar *name);

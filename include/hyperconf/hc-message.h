@@ -32,7 +32,13 @@ typedef enum {
 typedef enum {
   HC_MESSAGE_ERROR_NOT_JSON,
   HC_MESSAGE_ERROR_NOT_OBJECT,
+  HC_MESSAGE_ERROR_TOO_DEEP, /* nested deeper than the depth limit */
 } HcMessageError;
+
+/* Nesting (objects and arrays) hc_message_parse_object() accepts: json-glib
+ * parses recursively, and a frame of [[[[... 100,000 deep overflows the
+ * stack, so deeper text is refused before it reaches the parser. */
+#define HC_MESSAGE_DEFAULT_MAX_DEPTH 64
 GQuark hc_message_error_quark (void);
 
 typedef struct _HcMessage HcMessage;
@@ -47,6 +53,16 @@ GType hc_message_get_type (void);
  */
 JsonObject *hc_message_parse_object (const gchar *text, gssize length,
                                      GError **error);
+
+/**
+ * hc_message_parse_object_full:
+ * @text: (array length=length): one WebSocket text frame
+ * @max_depth: objects and arrays nested deeper than this are refused
+ *   (HC_MESSAGE_ERROR_TOO_DEEP) without being parsed; at least 1
+ * Returns: (transfer full): the JSON object, or %NULL with HC_MESSAGE_ERROR
+ */
+JsonObject *hc_message_parse_object_full (const gchar *text, gssize length,
+                                          guint max_depth, GError **error);
 
 /**
  * hc_message_new_from_object:

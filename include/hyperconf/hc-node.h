@@ -27,6 +27,15 @@ typedef struct {
                             * 0 = unlimited (200) */
   guint reclaim_window_ms; /* §4: a released address can be claimed by
                             * another runtime only after this (3600000) */
+  guint rate_close_after;  /* 429s in one abuse spell before the socket is
+                            * closed with 1008; 0 = never (1000) */
+  guint max_sessions;      /* remote sessions in total; 0 = no limit (10000) */
+  guint max_sessions_per_ip; /* remote sessions (and sockets) per client
+                              * address; 0 = no limit (100) */
+  guint max_resources;       /* addresses named in one subscribe,
+                              * unsubscribe or release: 400 beyond (256) */
+  guint max_json_depth;      /* nesting of a frame's JSON: deeper frames
+                              * are dropped unparsed (64) */
 } HcNodeConfig;
 
 void hc_node_config_init_defaults (HcNodeConfig *config);
@@ -49,10 +58,15 @@ const gchar *hc_node_get_domain (HcNode *node);
 /* ---- transports ---------------------------------------------------------
  * One link per socket.  The node calls send_text for every frame to write
  * and close when it wants the socket closed (code 4000 when a re-open or a
- * new open took the session over).  The transport calls
- * hc_node_link_receive for each text frame and hc_node_link_disconnected
- * once when the socket is gone (after which the link is freed).
+ * new open took the session over, 1008 and 1013 for the limits below).  The
+ * transport calls hc_node_link_receive for each text frame and
+ * hc_node_link_disconnected once when the socket is gone (after which the link
+ * is freed).
  */
+/* WebSocket close codes the node asks for (RFC 6455 §7.4.1). */
+#define HC_CLOSE_POLICY_VIOLATION 1008 /* rate-close-after 429s in a row */
+#define HC_CLOSE_TRY_AGAIN_LATER  1013 /* max-sessions(-per-ip) */
+
 typedef struct {
   void (*send_text) (gpointer user_data, const gchar *text);
   void (*close) (gpointer user_data, gushort code, const gchar *reason);
@@ -124,6 +138,49 @@ gboolean hc_node_register_hyperty (HcNode *node, HcSession *session,
 gint64 hc_session_next_id (HcSession *session);
 const gchar *hc_session_get_runtime_url (HcSession *session);
 gboolean hc_session_owns (HcSession *session, const gchar *url);
+
+/* ---- limits ------------------------------------------------------------
+ * Every limit a client can run into, counted each time it refuses
+ * something (`hyperconf_limit_refusals_total{limit="<name>"}` in
+ * /metrics).  The layers above the node (the WebSocket server, the
+ * conference) count theirs here too, so one table names them all.
+ */
+typedef enum {
+  HC_LIMIT_FRAME_SIZE,      /* [server] max-frame-size: close 1009 */
+  HC_LIMIT_RATE,            /* [node] max-rate: 429 */
+  HC_LIMIT_RATE_CLOSE,      /* [node] rate-close-after: close 1008 */
+  HC_LIMIT_SESSIONS,        /* [node] max-sessions: 503 / close 1013 */
+  HC_LIMIT_SESSIONS_PER_IP, /* [node] max-sessions-per-ip: 503 / 1013 */
+  HC_LIMIT_ADDRESSES,       /* [node] max-addresses: 429 */
+  HC_LIMIT_SUBSCRIPTIONS,   /* [node] max-subscriptions: 429 */
+  HC_LIMIT_QUEUED,          /* [node] max-queued: the oldest dropped */
+  HC_LIMIT_RESOURCES,       /* [node] max-resources: 400 */
+  HC_LIMIT_JSON_DEPTH,      /* [node] max-json-depth: dropped, counted */
+  HC_LIMIT_ROOMS,           /* [conference] max-rooms: 503 */
+  HC_LIMIT_PARTICIPANTS,    /* [conference] max-participants: 486 */
+  HC_LIMIT_SDP_SIZE,        /* [conference] max-sdp-size: 400 */
+  HC_LIMIT_SDP_MEDIA,       /* [conference] max-sdp-media: 400 */
+  HC_LIMIT_ICE_CANDIDATES,  /* [conference] max-ice-candidates: dropped */
+  HC_LIMIT_CPU,             /* [conference] max-cpu-load: 503 */
+  HC_LIMIT_N,
+} HcLimit;
+
+/* Returns: (transfer none): the limit's label in /metrics ("frame-size") */
+const gchar *hc_limit_get_name (HcLimit limit);
+/* Counts one refusal by @limit. */
+void hc_node_count_limit (HcNode *node, HcLimit limit);
+guint64 hc_node_get_limit_count (HcNode *node, HcLimit limit);
+
+/**
+ * hc_node_link_set_peer:
+ * Names the client address of @link's socket ("127.0.0.1"), once, right
+ * after hc_node_attach_link().  [node] max-sessions and
+ * max-sessions-per-ip count sessions and links by it (links without one,
+ * in tests and fuzzers, count as one anonymous client for sessions).
+ * Returns: FALSE when the link is one too many (counted): the transport
+ *   closes its socket with HC_CLOSE_TRY_AGAIN_LATER
+ */
+gboolean hc_node_link_set_peer (HcNodeLink *link, const gchar *peer);
 
 /* ---- introspection (metrics, tests) ------------------------------------ */
 guint hc_node_count_sessions (HcNode *node);

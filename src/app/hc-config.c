@@ -388,9 +388,9 @@ set_layout (HcConfig *config, const gchar *value, const gchar *base_dir,
   return TRUE;
 }
 
-/* H.264 needs an encoder plugin that Debian ships apart (openh264enc in
- * gstreamer1.0-plugins-bad, x264enc in -ugly): refuse it at start rather
- * than fail at the first MCU join. */
+/* H.264 needs the mixer's encoder (pipelines/mcu-video-h264.pipeline:
+ * openh264enc, in Debian's gstreamer1.0-plugins-bad with libopenh264):
+ * refuse it at start rather than fail at the first MCU join. */
 static gboolean
 set_video_codec (HcConfig *config, const gchar *value, const gchar *base_dir,
                  gsize offset, guint64 min, guint64 max, gchar **why)
@@ -406,11 +406,10 @@ set_video_codec (HcConfig *config, const gchar *value, const gchar *base_dir,
   if (!gst_is_initialized ())
     gst_init (NULL, NULL);
   if (!gst_registry_check_feature_version (gst_registry_get (), "openh264enc",
-                                           1, 0, 0)
-      && !gst_registry_check_feature_version (gst_registry_get (), "x264enc", 1,
-                                              0, 0)) {
-    *why = g_strdup ("h264 needs the openh264enc or x264enc GStreamer "
-                     "element, and neither is installed (use vp8)");
+                                           1, 0, 0)) {
+    *why = g_strdup ("h264 needs the openh264enc GStreamer element "
+                     "(gstreamer1.0-plugins-bad), which is not installed "
+                     "(use vp8)");
     return FALSE;
   }
   config->conference.mcu.codec = HC_MCU_CODEC_H264;
@@ -448,11 +447,27 @@ static const KeySpec keys[] = {
   { "node", "max-rate", set_uint, NODE_OFFSET (max_rate), 0, 1000000 },
   { "node", "reclaim-window-ms", set_uint, NODE_OFFSET (reclaim_window_ms), 0,
     7 * 24 * 3600 * 1000 },
+  { "node", "rate-close-after", set_uint, NODE_OFFSET (rate_close_after), 0,
+    1000000 },
+  { "node", "max-sessions", set_uint, NODE_OFFSET (max_sessions), 0, 1000000 },
+  { "node", "max-sessions-per-ip", set_uint, NODE_OFFSET (max_sessions_per_ip),
+    0, 1000000 },
+  { "node", "max-resources", set_uint, NODE_OFFSET (max_resources), 1, 100000 },
+  /* json-glib recurses per level: far below what overflows a stack. */
+  { "node", "max-json-depth", set_uint, NODE_OFFSET (max_json_depth), 8, 1000 },
   { "webrtc", "ice-servers", set_ice_servers, 0, 0, 0 },
   { "conference", "max-participants", set_uint,
     CONFERENCE_OFFSET (max_participants), 1, 1000 },
   { "conference", "max-rooms", set_uint, CONFERENCE_OFFSET (max_rooms), 1,
     100000 },
+  { "conference", "max-sdp-size", set_uint, CONFERENCE_OFFSET (max_sdp_size),
+    1024, 16 * 1024 * 1024 },
+  { "conference", "max-sdp-media", set_uint, CONFERENCE_OFFSET (max_sdp_media),
+    2, 4096 },
+  { "conference", "max-ice-candidates", set_uint,
+    CONFERENCE_OFFSET (max_ice_candidates), 1, 10000 },
+  { "conference", "max-cpu-load", set_uint, CONFERENCE_OFFSET (max_cpu_load), 0,
+    100 },
   { "conference", "media-timeout-ms", set_timeout,
     CONFERENCE_OFFSET (media_timeout_ms), 1000, 3600 * 1000 },
   { "auth", "secret", set_secret, CONFIG_OFFSET (auth_secret), 0, 0 },

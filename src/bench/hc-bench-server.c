@@ -178,12 +178,14 @@ hc_bench_server_spawn (const gchar *binary, const gchar *workdir,
   g_autofree gchar *log_path = g_build_filename (workdir, log_name, NULL);
   g_autoptr (GDataInputStream) out = NULL;
   g_autoptr (GCancellable) cancellable = g_cancellable_new ();
-  /* Room for the ramp (rooms of 5) and rooms of 10; everything else as
-   * shipped (data/hyperconf.conf). */
+  /* Room for the ramp (rooms of 5) and rooms of 10, and for every
+   * synthetic participant coming from this one address (no per-IP
+   * session limit); everything else as shipped (data/hyperconf.conf). */
   g_autofree gchar *admin_secret = g_uuid_string_random ();
   g_autofree gchar *config = g_strdup_printf (
       "# written by hyperconf-bench\n"
       "[server]\nlisten=127.0.0.1\nport=0\ndomain=localhost\n"
+      "[node]\nmax-sessions-per-ip=0\n"
       "[conference]\nmax-participants=16\nmax-rooms=1000\n"
       "[admin]\nsecret=%s\n",
       admin_secret);

@@ -17,6 +17,7 @@
 #include <hyperconf/hc-token.h>
 
 #include "hc-conference-private.h"
+#include "hc-cpu-load.h"
 #include "hc-room.h"
 
 #include <stdarg.h>
@@ -24,6 +25,9 @@
 /* Registry entries expire (§7): re-announce "live" well before that. */
 #define REGISTRY_EXPIRES_S 3600
 #define REGISTRY_REFRESH_S (REGISTRY_EXPIRES_S / 2)
+/* [conference] max-cpu-load looks at the last few seconds: long enough
+ * that one slow join does not refuse the next, short enough to recover. */
+#define CPU_LOAD_WINDOW_S 5
 
 struct _HcConference {
   GObject parent_instance;
@@ -34,7 +38,8 @@ struct _HcConference {
   GHashTable *rooms;   /* name -> HcRoom */
   GHashTable *joining; /* client object url -> Invitation (until answered) */
   guint refresh_id;
-  gboolean draining; /* joins 503, rooms "closing" (hc_conference_drain) */
+  HcCpuLoad *cpu_load; /* (nullable): only with a max-cpu-load */
+  gboolean draining;   /* joins 503, rooms "closing" (hc_conference_drain) */
 };
 
 G_DEFINE_FINAL_TYPE (HcConference, hc_conference, G_TYPE_OBJECT)
@@ -50,6 +55,10 @@ hc_conference_config_init_defaults (HcConferenceConfig *config)
 {
   config->max_participants = 16;
   config->max_rooms = 100;
+  config->max_sdp_size = 65536;
+  config->max_sdp_media = 256;
+  config->max_ice_candidates = 64;
+  config->max_cpu_load = 0;
   config->media_timeout_ms = 10000;
   config->token_secret = NULL;
   /* Low-bandwidth defaults, also in data/hyperconf.conf and the
@@ -82,6 +91,7 @@ hc_conference_dispose (GObject *object)
   HcConference *self = HC_CONFERENCE (object);
 
   g_clear_handle_id (&self->refresh_id, g_source_remove);
+  g_clear_pointer (&self->cpu_load, hc_cpu_load_free);
   if (self->rooms)
     g_hash_table_remove_all (self->rooms);
   if (self->syncher)
@@ -267,6 +277,36 @@ admit_by_token (HcConference *self, HcJoinRequest *request, GError **error)
   return TRUE;
 }
 
+static void refuse_by_limit (HcConference *self, Invitation *invitation,
+                             HcLimit limit, gint code, const gchar *format, ...)
+    G_GNUC_PRINTF (5, 6);
+
+/* refuse(), counted in /metrics under @limit. */
+static void
+refuse_by_limit (HcConference *self, Invitation *invitation, HcLimit limit,
+                 gint code, const gchar *format, ...)
+{
+  g_autofree gchar *desc = NULL;
+  va_list args;
+
+  va_start (args, format);
+  desc = g_strdup_vprintf (format, args);
+  va_end (args);
+  hc_node_count_limit (hc_syncher_get_node (self->syncher), limit);
+  refuse (self, invitation, code, "%s", desc);
+}
+
+/* [conference] max-cpu-load: 503 for new joins while the process is
+ * busier than that; the people already in calls keep their share. */
+static gboolean
+cpu_overloaded (HcConference *self, gdouble *percent)
+{
+  if (self->cpu_load == NULL)
+    return FALSE;
+  *percent = hc_cpu_load_get_percent (self->cpu_load);
+  return *percent > self->config.max_cpu_load;
+}
+
 static void
 observed (HcSyncher *syncher, HcSyncObject *object, gint code,
           gpointer user_data)
@@ -276,6 +316,8 @@ observed (HcSyncher *syncher, HcSyncObject *object, gint code,
   g_autoptr (HcJoinRequest) request = NULL;
   g_autoptr (GError) error = NULL;
   HcRoom *room;
+  HcLimit limit;
+  gdouble load;
 
   if (object == NULL) {
     /* Nothing to unsubscribe from: the syncher dropped it. */
@@ -289,6 +331,17 @@ observed (HcSyncher *syncher, HcSyncObject *object, gint code,
                                    hc_sync_object_get_data (object), &error);
   if (request == NULL) {
     refuse (self, invitation, error->code, "%s", error->message);
+    return;
+  }
+  request->limits = (HcJoinLimits){
+    .max_sdp_size = self->config.max_sdp_size,
+    .max_sdp_media = self->config.max_sdp_media,
+    .max_ice_candidates = self->config.max_ice_candidates,
+  };
+  if (!hc_join_check_sdp (request->offer_sdp, &request->limits, &limit,
+                          &error)) {
+    refuse_by_limit (self, invitation, limit, error->code, "%s",
+                     error->message);
     return;
   }
   /* §9.2: the owner must be owned by the inviting session. */
@@ -318,14 +371,22 @@ observed (HcSyncher *syncher, HcSyncObject *object, gint code,
   }
   if (room == NULL
       && g_hash_table_size (self->rooms) >= self->config.max_rooms) {
-    refuse (self, invitation, 503, "the server holds its maximum of %u rooms",
-            self->config.max_rooms);
+    refuse_by_limit (self, invitation, HC_LIMIT_ROOMS, 503,
+                     "the server holds its maximum of %u rooms",
+                     self->config.max_rooms);
     return;
   }
   if (room
       && hc_room_get_n_participants (room) >= self->config.max_participants) {
-    refuse (self, invitation, 486, "room %s is full (%u participants)",
-            request->room, self->config.max_participants);
+    refuse_by_limit (self, invitation, HC_LIMIT_PARTICIPANTS, 486,
+                     "room %s is full (%u participants)", request->room,
+                     self->config.max_participants);
+    return;
+  }
+  if (cpu_overloaded (self, &load)) {
+    refuse_by_limit (self, invitation, HC_LIMIT_CPU, 503,
+                     "the server is busy (CPU %.0f%%, at most %u%%)", load,
+                     self->config.max_cpu_load);
     return;
   }
   if (room == NULL) {
@@ -431,11 +492,8 @@ hc_conference_new (HcNode *node, const HcConferenceConfig *config,
   self->config = *config;
   self->token_secret = g_strdup (config->token_secret);
   self->config.token_secret = NULL; /* ours is self->token_secret */
-  /* HcMcuSettings has no codec yet: the mixer encodes VP8 whatever the
-   * configuration says, and a person should know. */
-  if (config->mcu.codec != HC_MCU_CODEC_VP8)
-    g_warning ("[mcu] video-codec=h264: this version's mixer still encodes "
-               "VP8");
+  if (config->max_cpu_load > 0)
+    self->cpu_load = hc_cpu_load_new (CPU_LOAD_WINDOW_S);
   self->syncher = hc_syncher_new (node, runtime);
   if (hc_syncher_get_url (self->syncher) == NULL) {
     g_set_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_UNAVAILABLE,

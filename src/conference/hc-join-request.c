@@ -181,6 +181,37 @@ hc_join_request_parse (JsonObject *invitation, JsonObject *data, GError **error)
   return g_steal_pointer (&request);
 }
 
+gboolean
+hc_join_check_sdp (const gchar *sdp, const HcJoinLimits *limits, HcLimit *limit,
+                   GError **error)
+{
+  gsize size = strlen (sdp);
+  guint media = 0;
+
+  if (size > limits->max_sdp_size) {
+    *limit = HC_LIMIT_SDP_SIZE;
+    g_set_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_BAD_REQUEST,
+                 "the SDP has %" G_GSIZE_FORMAT " bytes; at most %u", size,
+                 limits->max_sdp_size);
+    return FALSE;
+  }
+  /* RFC 8866 §5: a media description starts with an "m=" line. */
+  for (const gchar *line = sdp; line != NULL; line = strchr (line, '\n')) {
+    if (*line == '\n')
+      line++;
+    if (g_str_has_prefix (line, "m="))
+      media++;
+  }
+  if (media > limits->max_sdp_media) {
+    *limit = HC_LIMIT_SDP_MEDIA;
+    g_set_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_BAD_REQUEST,
+                 "the SDP has %u media descriptions; at most %u", media,
+                 limits->max_sdp_media);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 void
 hc_join_request_free (HcJoinRequest *request)
 {

@@ -75,7 +75,17 @@ hc_participant_new (HcRoom *room, HcSyncher *syncher, HcSyncObject *client,
   self->allowed_modes = g_strdupv (request->allowed_modes);
   self->joined = g_date_time_format_iso8601 (now);
   self->publishing = hc_json_object_deep_copy (request->publishing);
+  self->limits = request->limits;
   return self;
+}
+
+void
+hc_participant_sync_publishing (HcParticipant *self)
+{
+  /* the composite shows a muted publisher's name plate */
+  hc_media_room_set_video_muted (hc_room_get_media (self->room), self->pid,
+                                 !json_object_get_boolean_member_with_default (
+                                     self->publishing, "video", TRUE));
 }
 
 const gchar *
@@ -132,6 +142,12 @@ hc_participant_room_entry (HcParticipant *self)
 /* §9.3: array adds and whole-array replacements both end here; the
  * candidates not applied yet are applied. */
 static void
+count_limit (HcParticipant *self, HcLimit limit)
+{
+  hc_node_count_limit (hc_syncher_get_node (self->syncher), limit);
+}
+
+static void
 sync_candidates (HcParticipant *self)
 {
   JsonNode *node = hc_sync_object_lookup (self->client, "iceCandidates");
@@ -153,6 +169,18 @@ sync_candidates (HcParticipant *self)
     line = hc_json_get_string (candidate, "candidate");
     if (line == NULL || g_hash_table_contains (self->seen_candidates, line))
       continue;
+    /* [conference] max-ice-candidates: updates are notifications (§6.3),
+     * never answered, so the extra ones are dropped and counted. */
+    if (g_hash_table_size (self->seen_candidates)
+        >= self->limits.max_ice_candidates) {
+      if (!self->candidates_refused)
+        g_message ("participant %s: more than %u ICE candidates, dropping "
+                   "the others",
+                   self->pid, self->limits.max_ice_candidates);
+      self->candidates_refused = TRUE;
+      count_limit (self, HC_LIMIT_ICE_CANDIDATES);
+      return;
+    }
     g_hash_table_add (self->seen_candidates, g_strdup (line));
     mid = hc_json_get_string (candidate, "sdpMid");
     index = json_object_get_member (candidate, "sdpMLineIndex");
@@ -183,12 +211,22 @@ description_changed (HcParticipant *self)
   HcMediaRoom *media = hc_room_get_media (self->room);
   JsonObject *description;
   const gchar *type, *sdp;
+  g_autoptr (GError) error = NULL;
+  HcLimit limit;
 
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node) || !self->media_joined)
     return;
   description = json_node_get_object (node);
   type = hc_json_get_string (description, "type");
   sdp = hc_json_get_string (description, "sdp");
+  if (sdp && !hc_join_check_sdp (sdp, &self->limits, &limit, &error)) {
+    /* A notification cannot be answered (§6.3): the description is not
+     * applied, and the renegotiation stays unanswered. */
+    g_message ("participant %s: %s: %s, ignored", self->pid,
+               type ? type : "description", error->message);
+    count_limit (self, limit);
+    return;
+  }
   if (g_strcmp0 (type, "answer") == 0 && sdp) {
     if (!hc_media_room_is_negotiating (media, self->pid)) {
       g_message ("participant %s: an answer with no offer out, ignored",
@@ -226,6 +264,7 @@ entry_changed (HcParticipant *self, const gchar *path, const gchar *member)
         json_object_set_boolean_member (self->publishing, *kind,
                                         json_node_get_boolean (value));
     }
+    hc_participant_sync_publishing (self);
   } else {
     const gchar *mode = node && hc_json_kind_of (node) == HC_JSON_STRING
                             ? json_node_get_string (node)

@@ -282,6 +282,8 @@ mcu_settings (const HcMcuConfig *mcu, HcMcuLayout layout)
     .keyframe_min_interval_ms = mcu->keyframe_interval_ms,
     .layout
     = layout == HC_MCU_LAYOUT_SPEAKER ? HC_LAYOUT_SPEAKER : HC_LAYOUT_GRID,
+    .video_codec = mcu->codec == HC_MCU_CODEC_H264 ? HC_VIDEO_CODEC_H264
+                                                   : HC_VIDEO_CODEC_VP8,
   };
 }
 
@@ -538,6 +540,7 @@ hc_room_join (HcRoom *self, HcSyncObject *client_object, HcJoinRequest *request,
   /* Before the join, so that an MCU receiver's first offer already
    * carries the mix (§9.3). */
   hc_media_room_set_display_name (self->media, pid, request->username);
+  hc_participant_sync_publishing (participant);
   if (hc_participant_media_mode (participant) != HC_MEDIA_MODE_SFU)
     hc_media_room_set_mode (self->media, pid,
                             hc_participant_media_mode (participant));

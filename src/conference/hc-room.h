@@ -104,8 +104,10 @@ struct _HcParticipant {
   gulong client_changed_id;
   HcSyncObject *server;        /* ours for this participant (reported) */
   GHashTable *seen_candidates; /* candidate line -> NULL */
+  HcJoinLimits limits;         /* what it may send after the join */
   gboolean media_joined;
   gboolean left;
+  gboolean candidates_refused; /* logged once */
 };
 
 HcParticipant *hc_participant_new (HcRoom *room, HcSyncher *syncher,
@@ -113,6 +115,8 @@ HcParticipant *hc_participant_new (HcRoom *room, HcSyncher *syncher,
                                    const gchar *pid);
 /* The media layer's name for the participant's mode. */
 HcMediaMode hc_participant_media_mode (HcParticipant *self);
+/* Tells the media layer whether its video is on (publishing.video). */
+void hc_participant_sync_publishing (HcParticipant *self);
 /* Returns: (transfer full): the room object's entry for this participant */
 JsonNode *hc_participant_room_entry (HcParticipant *self);
 /* After the media join: report our Connection object (with @answer_sdp),

@@ -22,16 +22,19 @@ typedef void (*HcWsClientClosedFunc) (HcWsClient *client, gpointer user_data);
 /**
  * hc_ws_client_new:
  * @connection: (transfer none): referenced by the client
- * @peer: (transfer none): the remote address, for log lines
- * @node: (transfer none): the client attaches one link to it
+ * @peer: (transfer none): the remote address and port, for log lines
+ * @peer_host: (transfer none): the remote IP address, which the node's
+ *   per-IP limits count by; a socket beyond them is closed with 1013
+ * @node: (transfer none): the client attaches one link to it (and keeps
+ *   a reference, to count the limits it enforces)
  * @max_frame_size: larger text messages close the socket with 1009
  * @closed: (scope notified): called when the socket is fully closed
  * Returns: (transfer full): free with hc_ws_client_free()
  */
 HcWsClient *hc_ws_client_new (SoupWebsocketConnection *connection,
-                              const gchar *peer, HcNode *node,
-                              gsize max_frame_size, HcWsClientClosedFunc closed,
-                              gpointer user_data);
+                              const gchar *peer, const gchar *peer_host,
+                              HcNode *node, gsize max_frame_size,
+                              HcWsClientClosedFunc closed, gpointer user_data);
 
 /* Starts the closing handshake unless one is already under way. */
 void hc_ws_client_close (HcWsClient *client, gushort code, const gchar *reason);

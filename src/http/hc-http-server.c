@@ -23,6 +23,8 @@
 #include "hc-build-config.h"
 #include "hc-http-private.h"
 
+#define LISTEN_BACKLOG 1024
+
 struct _HcHttpServer {
   GObject parent_instance;
 
@@ -185,6 +187,14 @@ serve_metrics (HcHttpServer *self, SoupServerMessage *msg)
   append_metric (out, "hyperconf_dropped_frames_total", "counter",
                  "Text frames dropped because they were not a JSON object.",
                  hc_node_get_dropped_frames (self->node));
+  g_string_append (out, "# HELP hyperconf_limit_refusals_total Requests, "
+                        "frames and sockets refused by a configured limit.\n"
+                        "# TYPE hyperconf_limit_refusals_total counter\n");
+  for (HcLimit limit = 0; limit < HC_LIMIT_N; limit++)
+    g_string_append_printf (
+        out,
+        "hyperconf_limit_refusals_total{limit=\"%s\"} %" G_GUINT64_FORMAT "\n",
+        hc_limit_get_name (limit), hc_node_get_limit_count (self->node, limit));
   if (self->admin) {
     g_auto (GStrv) rooms = self->admin->list_rooms (self->admin_data);
 
@@ -254,6 +264,7 @@ on_websocket (SoupServer *soup, SoupServerMessage *msg, const gchar *path,
       = remote != NULL
             ? g_socket_connectable_to_string (G_SOCKET_CONNECTABLE (remote))
             : g_strdup ("?");
+  const gchar *host = soup_server_message_get_remote_host (msg);
   HcWsClient *client;
 
   /* libsoup matches "/ws" as a prefix; the protocol has one endpoint. */
@@ -262,8 +273,10 @@ on_websocket (SoupServer *soup, SoupServerMessage *msg, const gchar *path,
         connection, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "unknown endpoint");
     return;
   }
-  client = hc_ws_client_new (connection, peer, self->node, self->max_frame_size,
-                             on_client_closed, self);
+  /* A socket beyond [node] max-sessions(-per-ip) closes itself with 1013
+   * (hc-ws-client.c); it is kept here until its closing handshake ends. */
+  client = hc_ws_client_new (connection, peer, host ? host : "?", self->node,
+                             self->max_frame_size, on_client_closed, self);
   g_hash_table_add (self->clients, client);
   if (self->shut_down)
     hc_ws_client_close (client, SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
@@ -319,6 +332,7 @@ hc_http_server_listen (HcHttpServer *self, GError **error)
   g_autoptr (GInetAddress) address = NULL;
   g_autoptr (GSocketAddress) socket_address = NULL;
   g_autoptr (GSocketAddress) local = NULL;
+  g_autoptr (GSocket) listener = NULL;
   GSList *listeners;
 
   g_return_val_if_fail (HC_IS_HTTP_SERVER (self), FALSE);
@@ -331,8 +345,20 @@ hc_http_server_listen (HcHttpServer *self, GError **error)
     return FALSE;
   }
   socket_address = g_inet_socket_address_new (address, self->configured_port);
-  if (!soup_server_listen (self->soup, socket_address,
-                           self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0, error))
+  listener = g_socket_new (g_socket_address_get_family (socket_address),
+                           G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (listener == NULL)
+    return FALSE;
+  /* GSocket's default backlog is 10: a burst of connections (500 sockets
+   * opened at once by one client) would make everyone else's connect
+   * wait for SYN retransmissions, seconds each.  The kernel caps it at
+   * net.core.somaxconn. */
+  g_socket_set_listen_backlog (listener, LISTEN_BACKLOG);
+  if (!g_socket_bind (listener, socket_address, TRUE, error)
+      || !g_socket_listen (listener, error)
+      || !soup_server_listen_socket (self->soup, listener,
+                                     self->tls ? SOUP_SERVER_LISTEN_HTTPS : 0,
+                                     error))
     return FALSE;
 
   /* With port 0 the kernel chose: ask the one listening socket. */
@@ -441,6 +467,7 @@ hc_http_server_finalize (GObject *object)
   HcHttpServer *self = HC_HTTP_SERVER (object);
 
   g_clear_pointer (&self->clients, g_hash_table_unref);
+
   g_free (self->listen_address);
   g_free (self->domain);
   g_free (self->www_dir);
@@ -466,6 +493,7 @@ hc_http_server_init (HcHttpServer *self)
 {
   self->clients = g_hash_table_new_full (
       NULL, NULL, (GDestroyNotify)hc_ws_client_free, NULL);
+
   self->started_us = g_get_monotonic_time ();
 }
 

@@ -3,14 +3,27 @@
  * Text frames go to the node untouched (it parses, drops and counts what
  * is not a JSON object); the node's answers come back through the link
  * functions.  This file only enforces the transport rules: binary frames
- * close with 1003, messages above the limit close with 1009.
+ * close with 1003, messages above the limit close with 1009, and a socket
+ * beyond the node's session limits closes with 1013.
  */
 #define G_LOG_DOMAIN "hc-http"
 
 #include "hc-http-private.h"
 
+#include <errno.h>
+#include <string.h>
+#include <glib-unix.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+/* Lingering close of a socket refused for an oversized frame: at most this
+ * long, and this much of the rest of the frame read and thrown away. */
+#define LINGER_MS        2000
+#define LINGER_MAX_BYTES (64 * 1024 * 1024)
+
 struct _HcWsClient {
   SoupWebsocketConnection *connection;
+  HcNode *node;     /* counts the 1009s ([server] max-frame-size) */
   HcNodeLink *link; /* NULL once detached */
   gsize max_frame_size;
   HcWsClientClosedFunc closed;
@@ -52,6 +65,100 @@ static const HcNodeLinkFuncs link_funcs = {
   .close = link_close,
 };
 
+/* ---- lingering close --------------------------------------------------- *
+ * A client sending a 10 MB frame is still writing when libsoup, having
+ * read the frame's header, drops the connection.  Closing a TCP socket
+ * whose receive buffer holds unread data sends a reset, and the reset
+ * makes the peer discard what it had not read yet: our 1009 close frame.
+ * So the socket's descriptor is duplicated first, and the duplicate reads
+ * and discards what still comes (bounded in time and bytes) until the
+ * peer, having read the close frame, closes its side; only then is the
+ * last descriptor closed (as Apache's lingering_close does for HTTP). */
+
+typedef struct {
+  gint fd;
+  guint read_id;
+  guint timeout_id;
+  gsize drained;
+} Linger;
+
+static void
+linger_end (Linger *linger)
+{
+  g_clear_handle_id (&linger->read_id, g_source_remove);
+  g_clear_handle_id (&linger->timeout_id, g_source_remove);
+  close (linger->fd);
+  g_free (linger);
+}
+
+static gboolean
+linger_read (gint fd, GIOCondition condition, gpointer user_data)
+{
+  Linger *linger = user_data;
+  gchar buffer[65536];
+
+  for (;;) {
+    gssize n = recv (fd, buffer, sizeof buffer, MSG_DONTWAIT);
+
+    if (n > 0 && (linger->drained += n) < LINGER_MAX_BYTES)
+      continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+      return G_SOURCE_CONTINUE;
+    /* End of stream, an error, or enough. */
+    linger->read_id = 0;
+    linger_end (linger);
+    return G_SOURCE_REMOVE;
+  }
+}
+
+static gboolean
+linger_timeout (gpointer user_data)
+{
+  Linger *linger = user_data;
+
+  linger->timeout_id = 0;
+  linger_end (linger);
+  return G_SOURCE_REMOVE;
+}
+
+/* The GSocket under the connection's stream (plain, or under TLS). */
+static GSocket *
+socket_of (GIOStream *stream)
+{
+  while (stream != NULL && !G_IS_SOCKET_CONNECTION (stream)) {
+    GIOStream *base = NULL;
+
+    for (const gchar *const *name
+         = (const gchar *const[]){ "base-iostream", "base-io-stream", NULL };
+         *name && base == NULL; name++) {
+      if (g_object_class_find_property (G_OBJECT_GET_CLASS (stream), *name))
+        g_object_get (stream, *name, &base, NULL);
+    }
+    if (base)
+      g_object_unref (base); /* the outer stream keeps it */
+    stream = base;
+  }
+  return stream ? g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream))
+                : NULL;
+}
+
+static void
+linger_start (HcWsClient *client)
+{
+  GSocket *socket = socket_of (
+      soup_websocket_connection_get_io_stream (client->connection));
+  Linger *linger;
+  gint fd;
+
+  if (socket == NULL || (fd = dup (g_socket_get_fd (socket))) < 0)
+    return;
+  linger = g_new0 (Linger, 1);
+  linger->fd = fd;
+  linger->read_id
+      = g_unix_fd_add (fd, G_IO_IN | G_IO_HUP | G_IO_ERR, linger_read, linger);
+  linger->timeout_id = g_timeout_add (LINGER_MS, linger_timeout, linger);
+}
+
 /* ---- socket → node ------------------------------------------------------ */
 
 static void
@@ -76,6 +183,7 @@ on_message (SoupWebsocketConnection *connection, gint type, GBytes *message,
   /* max-incoming-payload-size bounds each frame; with libsoup 3.2 a
    * message reassembled from fragments is only bounded here. */
   if (size > client->max_frame_size) {
+    hc_node_count_limit (client->node, HC_LIMIT_FRAME_SIZE);
     g_debug ("%s: message of %" G_GSIZE_FORMAT " bytes, closing with 1009",
              client->peer, size);
     hc_ws_client_close (client, SOUP_WEBSOCKET_CLOSE_TOO_BIG,
@@ -97,9 +205,11 @@ on_error (SoupWebsocketConnection *connection, GError *error,
    * once, ahead of libsoup's own teardown, so the peer learns why. */
   if (g_error_matches (error, SOUP_WEBSOCKET_ERROR,
                        SOUP_WEBSOCKET_CLOSE_TOO_BIG)) {
+    hc_node_count_limit (client->node, HC_LIMIT_FRAME_SIZE);
     g_debug ("%s: frame above the limit, closing with 1009", client->peer);
     hc_ws_client_close (client, SOUP_WEBSOCKET_CLOSE_TOO_BIG,
                         "message too big");
+    linger_start (client);
     return;
   }
   g_debug ("%s: %s", client->peer, error->message);
@@ -117,12 +227,13 @@ on_closed (SoupWebsocketConnection *connection, gpointer user_data)
 
 HcWsClient *
 hc_ws_client_new (SoupWebsocketConnection *connection, const gchar *peer,
-                  HcNode *node, gsize max_frame_size,
+                  const gchar *peer_host, HcNode *node, gsize max_frame_size,
                   HcWsClientClosedFunc closed, gpointer user_data)
 {
   HcWsClient *client = g_new0 (HcWsClient, 1);
 
   client->connection = g_object_ref (connection);
+  client->node = g_object_ref (node);
   client->max_frame_size = max_frame_size;
   client->closed = closed;
   client->user_data = user_data;
@@ -144,15 +255,58 @@ hc_ws_client_new (SoupWebsocketConnection *connection, const gchar *peer,
 
   client->link = hc_node_attach_link (node, &link_funcs, client);
   g_debug ("%s: connected", client->peer);
+  /* Sockets count against [node] max-sessions and max-sessions-per-ip
+   * too, so that sockets that never open a session cannot hold the
+   * server's descriptors. */
+  if (!hc_node_link_set_peer (client->link, peer_host))
+    hc_ws_client_close (client, HC_CLOSE_TRY_AGAIN_LATER,
+                        "too many connections");
   return client;
+}
+
+/* libsoup 3.2 sends only the close codes it names (and 3000 or more):
+ * 1013 (try again later) would go out as 1002.  Such a code is written
+ * here as a raw close frame (RFC 6455 §5.5.1: unmasked from a server, the
+ * code in network order, then the reason), before libsoup's own closing
+ * handshake, which then carries no status: a peer takes the first close
+ * frame and ignores what follows it. */
+static gboolean
+libsoup_sends (gushort code)
+{
+  return code >= 3000 || code == SOUP_WEBSOCKET_CLOSE_NORMAL
+         || code == SOUP_WEBSOCKET_CLOSE_GOING_AWAY
+         || code == SOUP_WEBSOCKET_CLOSE_PROTOCOL_ERROR
+         || code == SOUP_WEBSOCKET_CLOSE_UNSUPPORTED_DATA
+         || code == SOUP_WEBSOCKET_CLOSE_BAD_DATA
+         || code == SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION
+         || code == SOUP_WEBSOCKET_CLOSE_TOO_BIG
+         || code == SOUP_WEBSOCKET_CLOSE_SERVER_ERROR;
 }
 
 void
 hc_ws_client_close (HcWsClient *client, gushort code, const gchar *reason)
 {
+  guint8 frame[4 + 123]; /* a control frame's payload is 125 at most */
+  gsize length = reason ? MIN (strlen (reason), 123) : 0;
+
   if (!is_open (client))
     return;
-  soup_websocket_connection_close (client->connection, code, reason);
+  if (libsoup_sends (code)) {
+    soup_websocket_connection_close (client->connection, code, reason);
+    return;
+  }
+  frame[0] = 0x88; /* FIN, opcode 8 (close) */
+  frame[1] = 2 + length;
+  frame[2] = code >> 8;
+  frame[3] = code & 0xff;
+  if (length > 0)
+    memcpy (frame + 4, reason, length);
+  g_output_stream_write_all (
+      g_io_stream_get_output_stream (
+          soup_websocket_connection_get_io_stream (client->connection)),
+      frame, 4 + length, NULL, NULL, NULL);
+  soup_websocket_connection_close (client->connection,
+                                   SOUP_WEBSOCKET_CLOSE_NO_STATUS, NULL);
 }
 
 void
@@ -164,6 +318,7 @@ hc_ws_client_free (HcWsClient *client)
   if (client->link != NULL)
     hc_node_link_disconnected (g_steal_pointer (&client->link));
   g_clear_object (&client->connection);
+  g_clear_object (&client->node);
   g_free (client->peer);
   g_free (client);
 }

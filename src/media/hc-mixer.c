@@ -3,12 +3,11 @@
 
 #include "hc-mixer.h"
 
-#include <hyperconf/hc-forwarder.h>
-#include <hyperconf/hc-layout.h>
 #include <hyperconf/hc-mixminus.h>
 
 #include <gst/rtp/gstrtpmeta.h>
 
+#include "hc-composite.h"
 #include "hc-pipeline.h"
 
 #include <stdio.h>
@@ -16,26 +15,19 @@
 GST_DEBUG_CATEGORY_STATIC (hc_mixer_debug);
 #define GST_CAT_DEFAULT hc_mixer_debug
 
-/* Payload types of the mixer's own RTP; each branch rewrites them to what
- * its receiver negotiated anyway. */
-#define VIDEO_PT 96
+/* Payload type of the mixer's own audio RTP; each branch rewrites it to
+ * what its receiver negotiated anyway. */
 #define AUDIO_PT 111
 
-/* One published track, decoded. */
+/* One published audio track, decoded (video: hc-composite.c). */
 typedef struct {
   HcTrackHead *head;
   GstPad *head_pad; /* request pad on the head */
-  GstElement *bin;  /* mcu-video-input / mcu-audio-input */
-  GstPad *mix_pad;  /* request pad on the compositor / hcmixminus */
-  GstPad *ghost;    /* video: mix_pad ghosted on the mcu-video bin */
-  GstElement *tile; /* video: the "tile" capsfilter */
-  GstElement *label;
+  GstElement *bin;  /* mcu-audio-input */
+  GstPad *mix_pad;  /* request pad on hcmixminus */
   gchar *pid;
-  gboolean video;
-  guint slot;   /* audio: N of hcmixminus sink_N */
+  guint slot;   /* N of hcmixminus sink_N */
   guint32 ssrc; /* the publisher's, for CSRCs */
-  gint width;   /* video: the tile size last set */
-  gint height;
 } Input;
 
 /* One encoded audio mix and its head. */
@@ -55,20 +47,15 @@ struct _HcMixer {
 
   GstBin *bin;
   HcMcuSettings settings;
-  GstElement *video;      /* mcu-video */
-  GstElement *compositor; /* in it */
-  HcTrackHead *video_head;
-  GstElement *audio; /* hcmixminus */
-  AudioOutput *sum;  /* the plain sum, always there */
-  GHashTable *minus; /* pid -> AudioOutput */
-  GPtrArray *inputs; /* Input, in order of arrival */
-  GHashTable *slots; /* pid -> slot + 1 */
+  HcComposite *composite; /* the video */
+  GstElement *audio;      /* hcmixminus */
+  AudioOutput *sum;       /* the plain sum, always there */
+  GHashTable *minus;      /* pid -> AudioOutput */
+  GPtrArray *inputs;      /* Input (audio), in order of arrival */
+  GHashTable *slots;      /* pid -> slot + 1 */
   guint next_slot;
   guint next_name;
-  GHashTable *names; /* pid -> display name */
-  GstCaps *video_caps;
   GstCaps *audio_caps;
-  GVariant *layout;     /* the last "layout-changed" */
   GHashTable *speaking; /* pid -> level (gdouble *), the speaking ones */
   gchar *active_speaker;
 };
@@ -86,37 +73,7 @@ static guint signals[N_SIGNALS];
 static GstElement *
 load_bin (HcMixer *self, const gchar *name, GError **error)
 {
-  GstElement *bin = hc_pipeline_load (name, error);
-  g_autofree gchar *unique = NULL;
-
-  if (bin == NULL)
-    return NULL;
-  unique = g_strdup_printf ("%s-%u", name, self->next_name++);
-  gst_object_set_name (GST_OBJECT (bin), unique);
-  gst_bin_add (self->bin, bin);
-  return bin;
-}
-
-static void
-remove_element (HcMixer *self, GstElement *element)
-{
-  gst_element_set_state (element, GST_STATE_NULL);
-  gst_bin_remove (self->bin, element);
-}
-
-static void
-set_child (GstElement *bin, const gchar *child, const gchar *property, ...)
-{
-  g_autoptr (GstElement) element = gst_bin_get_by_name (GST_BIN (bin), child);
-  va_list args;
-
-  if (element == NULL) {
-    GST_WARNING_OBJECT (bin, "no element %s", child);
-    return;
-  }
-  va_start (args, property);
-  g_object_set_valist (G_OBJECT (element), property, args);
-  va_end (args);
+  return hc_pipeline_add (self->bin, name, self->next_name++, error);
 }
 
 static guint
@@ -129,103 +86,6 @@ slot_of (HcMixer *self, const gchar *pid)
     g_hash_table_insert (self->slots, g_strdup (pid), GUINT_TO_POINTER (slot));
   }
   return slot - 1;
-}
-
-static const gchar *
-display_name (HcMixer *self, const gchar *pid)
-{
-  const gchar *name = g_hash_table_lookup (self->names, pid);
-
-  return name && name[0] ? name : pid;
-}
-
-/* ---------------------------------------------------------------------- */
-/* Layout                                                                  */
-/* ---------------------------------------------------------------------- */
-
-static void
-set_tile_size (Input *in, gint width, gint height)
-{
-  g_autoptr (GstCaps) caps = NULL;
-
-  if (in->width == width && in->height == height)
-    return;
-  in->width = width;
-  in->height = height;
-  /* The input scales (in its own thread) to its tile; the compositor's
-   * pad size is the same, so a frame still at the old size is scaled
-   * there until the new caps arrive: the layout changes on the next frame
-   * and the output never waits. */
-  caps = gst_caps_new_simple ("video/x-raw", "format", G_TYPE_STRING, "I420",
-                              "width", G_TYPE_INT, width, "height", G_TYPE_INT,
-                              height, "pixel-aspect-ratio", GST_TYPE_FRACTION,
-                              1, 1, NULL);
-  g_object_set (in->tile, "caps", caps, NULL);
-}
-
-static void
-relayout (HcMixer *self)
-{
-  g_autoptr (GPtrArray) visible = g_ptr_array_new ();
-  g_autofree HcTile *tiles = NULL;
-  GVariantBuilder builder;
-  GVariant *layout;
-  gint speaker = 0;
-  guint max = self->settings.max_tiles ? self->settings.max_tiles : G_MAXUINT;
-
-  for (guint i = 0; i < self->inputs->len; i++) {
-    Input *in = g_ptr_array_index (self->inputs, i);
-
-    if (!in->video)
-      continue;
-    if (visible->len < max) {
-      g_ptr_array_add (visible, in);
-    } else {
-      /* beyond the tiles: blended with alpha 0, i.e. skipped */
-      g_object_set (in->mix_pad, "alpha", 0.0, NULL);
-      /* the speaker gets the last tile when it had none */
-      if (self->settings.layout == HC_LAYOUT_SPEAKER
-          && g_strcmp0 (in->pid, self->active_speaker) == 0) {
-        Input *out = g_ptr_array_index (visible, visible->len - 1);
-
-        g_object_set (out->mix_pad, "alpha", 0.0, NULL);
-        visible->pdata[visible->len - 1] = in;
-      }
-    }
-  }
-  for (guint i = 0; i < visible->len; i++) {
-    if (g_strcmp0 (((Input *)visible->pdata[i])->pid, self->active_speaker)
-        == 0)
-      speaker = (gint)i;
-  }
-  tiles = g_new0 (HcTile, MAX (visible->len, 1));
-  hc_layout_compute (self->settings.layout, visible->len,
-                     (gint)self->settings.width, (gint)self->settings.height,
-                     speaker, tiles);
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(sdddd)"));
-  for (guint i = 0; i < visible->len; i++) {
-    Input *in = g_ptr_array_index (visible, i);
-    const HcTile *t = &tiles[i];
-
-    set_tile_size (in, t->width, t->height);
-    g_object_set (in->mix_pad, "xpos", t->x, "ypos", t->y, "width", t->width,
-                  "height", t->height, "alpha", 1.0, NULL);
-    g_variant_builder_add (&builder, "(sdddd)", in->pid,
-                           (gdouble)t->x / self->settings.width,
-                           (gdouble)t->y / self->settings.height,
-                           (gdouble)t->width / self->settings.width,
-                           (gdouble)t->height / self->settings.height);
-  }
-  layout = g_variant_ref_sink (g_variant_builder_end (&builder));
-  if (self->layout && g_variant_equal (layout, self->layout)) {
-    g_variant_unref (layout);
-    return;
-  }
-  g_clear_pointer (&self->layout, g_variant_unref);
-  self->layout = layout;
-  GST_INFO ("layout %" G_GSIZE_FORMAT " tiles", g_variant_n_children (layout));
-  g_signal_emit (self, signals[SIGNAL_LAYOUT], 0, layout);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -277,9 +137,9 @@ audio_output_new (HcMixer *self, gint slot, GError **error)
     g_free (out);
     return NULL;
   }
-  set_child (out->bin, "encoder", "bitrate", (gint)self->settings.audio_bitrate,
-             NULL);
-  set_child (out->bin, "pay", "pt", AUDIO_PT, "source-info", TRUE, NULL);
+  hc_pipeline_set (out->bin, "encoder", "bitrate",
+                   (gint)self->settings.audio_bitrate, NULL);
+  hc_pipeline_set (out->bin, "pay", "pt", AUDIO_PT, "source-info", TRUE, NULL);
   pay = gst_bin_get_by_name (GST_BIN (out->bin), "pay");
   pay_sink = gst_element_get_static_pad (pay, "sink");
   gst_pad_add_probe (pay_sink, GST_PAD_PROBE_TYPE_BUFFER, add_contributors, out,
@@ -306,7 +166,7 @@ audio_output_free (AudioOutput *out)
   if (out->slot >= 0 && out->mix_pad)
     gst_element_release_request_pad (self->audio, out->mix_pad);
   gst_clear_object (&out->mix_pad);
-  remove_element (self, out->bin);
+  hc_pipeline_remove (self->bin, out->bin);
   g_array_unref (out->csrcs);
   g_mutex_clear (&out->lock);
   g_free (out);
@@ -322,7 +182,7 @@ audio_output_set_contributors (HcMixer *self, AudioOutput *out,
   for (guint i = 0; i < self->inputs->len; i++) {
     Input *in = g_ptr_array_index (self->inputs, i);
 
-    if (!in->video && g_hash_table_contains (mixed, in->pid)
+    if (g_hash_table_contains (mixed, in->pid)
         && (out->slot < 0 || in->slot != (guint)out->slot))
       g_array_append_val (out->csrcs, in->ssrc);
   }
@@ -375,47 +235,20 @@ hc_mixer_release_audio (HcMixer *self, const gchar *pid,
 /* Inputs                                                                  */
 /* ---------------------------------------------------------------------- */
 
-/* The input bin's sink: the ghost of its "inqueue" (textoverlay's free
- * text pad would be ghosted instead). */
-static GstPad *
-input_sink (GstElement *bin)
-{
-  GstPad *sink = gst_element_get_static_pad (bin, "sink");
-  g_autoptr (GstElement) queue = gst_bin_get_by_name (GST_BIN (bin), "inqueue");
-  g_autoptr (GstPad) queue_sink = NULL;
-  g_autoptr (GstPad) target = NULL;
-
-  if (sink == NULL || queue == NULL)
-    return sink;
-  queue_sink = gst_element_get_static_pad (queue, "sink");
-  target = gst_ghost_pad_get_target (GST_GHOST_PAD (sink));
-  if (target != queue_sink)
-    gst_ghost_pad_set_target (GST_GHOST_PAD (sink), queue_sink);
-  return sink;
-}
-
 static void
 input_free (HcMixer *self, Input *in)
 {
-  HcForwarder *head = HC_FORWARDER (gst_pad_get_parent_element (in->head_pad));
+  g_autoptr (GstElement) head = gst_pad_get_parent_element (in->head_pad);
 
   /* No more packets into the bin, then the mixer's pad goes (which
    * flushes it, waking the bin's thread if it waits there), then the
    * bin. */
   g_object_set (in->head_pad, "forward", FALSE, NULL);
-  gst_element_release_request_pad (GST_ELEMENT (head), in->head_pad);
-  gst_object_unref (head);
-  if (in->ghost) {
-    gst_pad_set_active (in->ghost, FALSE);
-    gst_element_remove_pad (self->video, in->ghost);
-  }
-  gst_element_release_request_pad (in->video ? self->compositor : self->audio,
-                                   in->mix_pad);
-  remove_element (self, in->bin);
+  gst_element_release_request_pad (head, in->head_pad);
+  gst_element_release_request_pad (self->audio, in->mix_pad);
+  hc_pipeline_remove (self->bin, in->bin);
   gst_object_unref (in->head_pad);
   gst_object_unref (in->mix_pad);
-  gst_clear_object (&in->tile);
-  gst_clear_object (&in->label);
   g_free (in->pid);
   g_free (in);
 }
@@ -427,12 +260,16 @@ hc_mixer_add_input (HcMixer *self, HcTrackHead *head, const gchar *pid,
   g_autoptr (GError) error = NULL;
   g_autoptr (GstPad) bin_sink = NULL;
   g_autoptr (GstPad) bin_src = NULL;
+  g_autofree gchar *name = NULL;
   Input *in;
-  gboolean video = g_strcmp0 (kind, "video") == 0;
   GstElement *bin;
 
   g_return_if_fail (HC_IS_MIXER (self));
-  bin = load_bin (self, video ? "mcu-video-input" : "mcu-audio-input", &error);
+  if (g_strcmp0 (kind, "video") == 0) {
+    hc_composite_add_video (self->composite, head, pid);
+    return;
+  }
+  bin = load_bin (self, "mcu-audio-input", &error);
   if (bin == NULL) {
     GST_WARNING ("no %s input for %s: %s", kind, pid, error->message);
     return;
@@ -441,47 +278,28 @@ hc_mixer_add_input (HcMixer *self, HcTrackHead *head, const gchar *pid,
   in->head = head;
   in->bin = bin;
   in->pid = g_strdup (pid);
-  in->video = video;
   in->ssrc = ssrc;
-  if (video) {
-    g_autofree gchar *ghost_name = NULL;
+  /* the publisher's first audio track takes its slot, so that its
+   * minus_N cancels it */
+  in->slot = slot_of (self, pid);
+  for (guint i = 0; i < self->inputs->len; i++) {
+    Input *other = g_ptr_array_index (self->inputs, i);
 
-    in->tile = gst_bin_get_by_name (GST_BIN (bin), "tile");
-    in->label = gst_bin_get_by_name (GST_BIN (bin), "label");
-    if (in->label)
-      g_object_set (in->label, "text", display_name (self, pid), NULL);
-    in->mix_pad = gst_element_request_pad_simple (self->compositor, "sink_%u");
-    /* the compositor is inside mcu-video: reached through a ghost pad */
-    ghost_name = g_strdup_printf ("in_%s", GST_OBJECT_NAME (in->mix_pad));
-    in->ghost = gst_ghost_pad_new (ghost_name, in->mix_pad);
-    gst_pad_set_active (in->ghost, TRUE);
-    gst_element_add_pad (self->video, in->ghost);
-  } else {
-    g_autofree gchar *name = NULL;
-
-    /* the publisher's first audio track takes its slot, so that its
-     * minus_N cancels it */
-    in->slot = slot_of (self, pid);
-    for (guint i = 0; i < self->inputs->len; i++) {
-      Input *other = g_ptr_array_index (self->inputs, i);
-
-      if (!other->video && other->slot == in->slot)
-        in->slot = self->next_slot++;
-    }
-    name = g_strdup_printf ("sink_%u", in->slot);
-    in->mix_pad = gst_element_request_pad_simple (self->audio, name);
-    if (in->mix_pad == NULL) {
-      GST_WARNING ("no hcmixminus %s for %s", name, pid);
-      remove_element (self, bin);
-      g_free (in->pid);
-      g_free (in);
-      return;
-    }
+    if (other->slot == in->slot)
+      in->slot = self->next_slot++;
+  }
+  name = g_strdup_printf ("sink_%u", in->slot);
+  in->mix_pad = gst_element_request_pad_simple (self->audio, name);
+  if (in->mix_pad == NULL) {
+    GST_WARNING ("no hcmixminus %s for %s", name, pid);
+    hc_pipeline_remove (self->bin, bin);
+    g_free (in->pid);
+    g_free (in);
+    return;
   }
   gst_element_sync_state_with_parent (bin);
   bin_src = gst_element_get_static_pad (bin, "src");
-  if (gst_pad_link (bin_src, in->ghost ? in->ghost : in->mix_pad)
-      != GST_PAD_LINK_OK)
+  if (gst_pad_link (bin_src, in->mix_pad) != GST_PAD_LINK_OK)
     GST_WARNING ("could not link the %s input of %s", kind, pid);
 
   /* Linked while dropping, then forwarding: the head's thread only ever
@@ -489,38 +307,35 @@ hc_mixer_add_input (HcMixer *self, HcTrackHead *head, const gchar *pid,
   in->head_pad = gst_element_request_pad_simple (
       GST_ELEMENT (hc_track_head_get_element (head)), "src_%u");
   g_object_set (in->head_pad, "forward", FALSE, NULL);
-  bin_sink = input_sink (bin);
+  bin_sink = hc_pipeline_get_entry (bin);
   if (gst_pad_link (in->head_pad, bin_sink) != GST_PAD_LINK_OK)
     GST_WARNING ("could not link %s's %s track to its input", pid, kind);
   g_object_set (in->head_pad, "forward", TRUE, NULL);
   g_ptr_array_add (self->inputs, in);
   GST_INFO ("decoding %s's %s", pid, kind);
-  if (video) {
-    /* the decoder starts at a keyframe */
-    gst_pad_send_event (in->head_pad, hc_forwarder_new_keyframe_request ());
-    relayout (self);
-  }
+  /* an audio-only publisher is seen too: its name plate */
+  hc_composite_hold_tile (self->composite, pid);
 }
 
 void
 hc_mixer_remove_input (HcMixer *self, HcTrackHead *head)
 {
   g_return_if_fail (HC_IS_MIXER (self));
+  hc_composite_remove_video (self->composite, head);
   for (guint i = self->inputs->len; i > 0; i--) {
     Input *in = g_ptr_array_index (self->inputs, i - 1);
-    gboolean video = in->video;
 
     if (in->head != head)
       continue;
-    GST_INFO ("%s's %s leaves the mix", in->pid, video ? "video" : "audio");
+    GST_INFO ("%s's audio leaves the mix", in->pid);
     g_ptr_array_remove_index (self->inputs, i - 1);
-    if (!video && g_strcmp0 (in->pid, self->active_speaker) == 0)
+    if (g_strcmp0 (in->pid, self->active_speaker) == 0) {
       g_clear_pointer (&self->active_speaker, g_free);
-    if (!video)
-      g_hash_table_remove (self->speaking, in->pid);
+      hc_composite_set_active_speaker (self->composite, NULL);
+    }
+    g_hash_table_remove (self->speaking, in->pid);
+    hc_composite_release_tile (self->composite, in->pid);
     input_free (self, in);
-    if (video)
-      relayout (self);
   }
 }
 
@@ -564,7 +379,7 @@ audio_input_of_pad (HcMixer *self, const gchar *pad_name)
   for (guint i = 0; i < self->inputs->len; i++) {
     Input *in = g_ptr_array_index (self->inputs, i);
 
-    if (!in->video && in->slot == slot)
+    if (in->slot == slot)
       return in;
   }
   return NULL;
@@ -594,8 +409,7 @@ update_active_speaker (HcMixer *self)
   g_free (self->active_speaker);
   self->active_speaker = g_strdup (best);
   g_signal_emit (self, signals[SIGNAL_ACTIVE_SPEAKER], 0, self->active_speaker);
-  if (self->settings.layout == HC_LAYOUT_SPEAKER && best)
-    relayout (self);
+  hc_composite_set_active_speaker (self->composite, best);
 }
 
 gboolean
@@ -666,33 +480,24 @@ codec_caps (const gchar *description)
   return gst_caps_from_string (description);
 }
 
+static void
+on_layout (HcComposite *composite, GVariant *tiles, HcMixer *self)
+{
+  g_signal_emit (self, signals[SIGNAL_LAYOUT], 0, tiles);
+}
+
 HcMixer *
 hc_mixer_new (GstBin *bin, const HcMcuSettings *settings, GError **error)
 {
   g_autoptr (HcMixer) self = g_object_new (HC_TYPE_MIXER, NULL);
-  g_autoptr (GstCaps) size = NULL;
-  g_autoptr (GstPad) src = NULL;
 
   self->bin = gst_object_ref (bin);
   self->settings = *settings;
-  self->video = load_bin (self, "mcu-video", error);
-  if (self->video == NULL)
+  self->composite = hc_composite_new (bin, settings, error);
+  if (self->composite == NULL)
     return NULL;
-  self->compositor = gst_bin_get_by_name (GST_BIN (self->video), "mix");
-  size = gst_caps_new_simple (
-      "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT,
-      (gint)settings->width, "height", G_TYPE_INT, (gint)settings->height,
-      "framerate", GST_TYPE_FRACTION, (gint)settings->framerate, 1,
-      "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, NULL);
-  set_child (self->video, "size", "caps", size, NULL);
-  /* GstVideoEncoder coalesces the keyframe requests of every receiver */
-  set_child (self->video, "encoder", "target-bitrate",
-             (gint)settings->video_bitrate, "min-force-key-unit-interval",
-             (guint64)settings->keyframe_min_interval_ms * GST_MSECOND, NULL);
-  set_child (self->video, "pay", "pt", VIDEO_PT, NULL);
-  gst_element_sync_state_with_parent (self->video);
-  src = gst_element_get_static_pad (self->video, "src");
-  self->video_head = hc_track_head_new (bin, src, "mix-video");
+  g_signal_connect (self->composite, "layout-changed", G_CALLBACK (on_layout),
+                    self);
 
   self->audio = gst_element_factory_make ("hcmixminus", "mcu-audio");
   if (self->audio == NULL) {
@@ -707,8 +512,6 @@ hc_mixer_new (GstBin *bin, const HcMcuSettings *settings, GError **error)
   self->sum = audio_output_new (self, -1, error);
   if (self->sum == NULL)
     return NULL;
-
-  relayout (self);
   return g_steal_pointer (&self);
 }
 
@@ -726,17 +529,19 @@ hc_mixer_find_element (HcMixer *self, GstElement *element, gboolean *shared)
   GHashTableIter iter;
   gpointer value;
 
+  const gchar *pid;
+
   g_return_val_if_fail (HC_IS_MIXER (self), NULL);
-  *shared = FALSE;
+  pid = hc_composite_find_element (self->composite, element, shared);
+  if (pid || *shared)
+    return pid;
   for (guint i = 0; i < self->inputs->len; i++) {
     Input *in = g_ptr_array_index (self->inputs, i);
 
     if (in->bin == element)
       return in->pid;
   }
-  *shared = element == self->video || element == self->audio
-            || element == hc_track_head_get_element (self->video_head)
-            || output_is (self->sum, element);
+  *shared = element == self->audio || output_is (self->sum, element);
   g_hash_table_iter_init (&iter, self->minus);
   while (!*shared && g_hash_table_iter_next (&iter, NULL, &value))
     *shared = output_is (value, element);
@@ -747,27 +552,30 @@ HcTrackHead *
 hc_mixer_get_video_head (HcMixer *self)
 {
   g_return_val_if_fail (HC_IS_MIXER (self), NULL);
-  return self->video_head;
+  return hc_composite_get_head (self->composite);
 }
 
 GstCaps *
 hc_mixer_get_codec_caps (HcMixer *self, const gchar *kind)
 {
   g_return_val_if_fail (HC_IS_MIXER (self), NULL);
-  return g_strcmp0 (kind, "audio") == 0 ? self->audio_caps : self->video_caps;
+  return g_strcmp0 (kind, "audio") == 0
+             ? self->audio_caps
+             : hc_composite_get_codec_caps (self->composite);
 }
 
 void
 hc_mixer_set_display_name (HcMixer *self, const gchar *pid, const gchar *name)
 {
   g_return_if_fail (HC_IS_MIXER (self));
-  g_hash_table_insert (self->names, g_strdup (pid), g_strdup (name));
-  for (guint i = 0; i < self->inputs->len; i++) {
-    Input *in = g_ptr_array_index (self->inputs, i);
+  hc_composite_set_display_name (self->composite, pid, name);
+}
 
-    if (in->label && g_str_equal (in->pid, pid))
-      g_object_set (in->label, "text", display_name (self, pid), NULL);
-  }
+void
+hc_mixer_set_video_muted (HcMixer *self, const gchar *pid, gboolean muted)
+{
+  g_return_if_fail (HC_IS_MIXER (self));
+  hc_composite_set_video_muted (self->composite, pid, muted);
 }
 
 void
@@ -775,14 +583,14 @@ hc_mixer_set_layout (HcMixer *self, HcLayoutKind layout)
 {
   g_return_if_fail (HC_IS_MIXER (self));
   self->settings.layout = layout;
-  relayout (self);
+  hc_composite_set_layout (self->composite, layout);
 }
 
 GVariant *
 hc_mixer_get_layout (HcMixer *self)
 {
   g_return_val_if_fail (HC_IS_MIXER (self), NULL);
-  return g_variant_ref (self->layout);
+  return hc_composite_get_layout (self->composite);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -802,15 +610,12 @@ hc_mixer_dispose (GObject *object)
   g_clear_pointer (&self->minus, g_hash_table_unref);
   g_clear_pointer (&self->sum, audio_output_free);
   if (self->audio) {
-    remove_element (self, self->audio);
+    hc_pipeline_remove (self->bin, self->audio);
     gst_clear_object (&self->audio);
   }
-  g_clear_pointer (&self->video_head, hc_track_head_free);
-  gst_clear_object (&self->compositor);
-  if (self->video) {
-    remove_element (self, self->video);
-    self->video = NULL;
-  }
+  if (self->composite)
+    g_signal_handlers_disconnect_by_data (self->composite, self);
+  g_clear_object (&self->composite);
   gst_clear_object (&self->bin);
   G_OBJECT_CLASS (hc_mixer_parent_class)->dispose (object);
 }
@@ -822,11 +627,8 @@ hc_mixer_finalize (GObject *object)
 
   g_ptr_array_unref (self->inputs);
   g_hash_table_unref (self->slots);
-  g_hash_table_unref (self->names);
   g_hash_table_unref (self->speaking);
-  gst_caps_unref (self->video_caps);
   gst_caps_unref (self->audio_caps);
-  g_clear_pointer (&self->layout, g_variant_unref);
   g_free (self->active_speaker);
   G_OBJECT_CLASS (hc_mixer_parent_class)->finalize (object);
 }
@@ -836,15 +638,11 @@ hc_mixer_init (HcMixer *self)
 {
   self->inputs = g_ptr_array_new ();
   self->slots = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  self->names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->minus = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                        (GDestroyNotify)audio_output_free);
   self->speaking
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   /* as subscriber_codec_caps() offers a publisher's track */
-  self->video_caps = codec_caps (
-      "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,"
-      "payload=96,rtcp-fb-nack-pli=true,rtcp-fb-ccm-fir=true");
   self->audio_caps = codec_caps (
       "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,"
       "payload=111,encoding-params=(string)2,minptime=(string)10,"

@@ -2,9 +2,9 @@
  *
  *  published track heads (hc-branch.h)           the mixer's own heads
  *  ──────────────────────────────────           ─────────────────────────
- *  A-video0 ─src_n─▶ mcu-video-input ─▶ ┐
+ *  A-video0 ─src_n─▶ mcu-video-input ─▶ ┐ HcComposite (hc-composite.h):
  *  B-video0 ─src_n─▶ mcu-video-input ─▶ ┴ mcu-video (compositor ... vp8enc
- *                                          ... rtpvp8pay) ─▶ mix-video ─▶
+ *        name plates (mcu-name-plate) ─▶    ... rtpvp8pay) ─▶ mix-video ─▶
  *                                          one HcBranch per MCU receiver
  *  A-audio0 ─src_n─▶ mcu-audio-input ─▶ ┐            ┌ src ─▶ mcu-audio-output
  *  B-audio0 ─src_n─▶ mcu-audio-input ─▶ ┴ hcmixminus ┤        ─▶ mix-audio
@@ -62,6 +62,8 @@ void hc_mixer_release_audio (HcMixer *self, const gchar *pid,
 
 void hc_mixer_set_display_name (HcMixer *self, const gchar *pid,
                                 const gchar *name);
+/* @pid's tile shows its name plate while muted (hc-composite.h). */
+void hc_mixer_set_video_muted (HcMixer *self, const gchar *pid, gboolean muted);
 void hc_mixer_set_layout (HcMixer *self, HcLayoutKind layout);
 /* Returns: (transfer full): the current layout, as "layout-changed" */
 GVariant *hc_mixer_get_layout (HcMixer *self);

@@ -104,3 +104,58 @@ hc_pipeline_load (const gchar *name, GError **error)
   }
   return bin;
 }
+
+GstElement *
+hc_pipeline_add (GstBin *bin, const gchar *name, guint serial, GError **error)
+{
+  GstElement *graph = hc_pipeline_load (name, error);
+  g_autofree gchar *unique = NULL;
+
+  if (graph == NULL)
+    return NULL;
+  unique = g_strdup_printf ("%s-%u", name, serial);
+  gst_object_set_name (GST_OBJECT (graph), unique);
+  gst_bin_add (bin, graph);
+  return graph;
+}
+
+void
+hc_pipeline_remove (GstBin *bin, GstElement *graph)
+{
+  gst_element_set_state (graph, GST_STATE_NULL);
+  gst_bin_remove (bin, graph);
+}
+
+void
+hc_pipeline_set (GstElement *graph, const gchar *child, const gchar *property,
+                 ...)
+{
+  g_autoptr (GstElement) element = gst_bin_get_by_name (GST_BIN (graph), child);
+  va_list args;
+
+  if (element == NULL) {
+    GST_WARNING_OBJECT (graph, "no element %s", child);
+    return;
+  }
+  va_start (args, property);
+  g_object_set_valist (G_OBJECT (element), property, args);
+  va_end (args);
+}
+
+GstPad *
+hc_pipeline_get_entry (GstElement *graph)
+{
+  GstPad *sink = gst_element_get_static_pad (graph, "sink");
+  g_autoptr (GstElement) queue
+      = gst_bin_get_by_name (GST_BIN (graph), "inqueue");
+  g_autoptr (GstPad) queue_sink = NULL;
+  g_autoptr (GstPad) target = NULL;
+
+  if (sink == NULL || queue == NULL)
+    return sink;
+  queue_sink = gst_element_get_static_pad (queue, "sink");
+  target = gst_ghost_pad_get_target (GST_GHOST_PAD (sink));
+  if (target != queue_sink)
+    gst_ghost_pad_set_target (GST_GHOST_PAD (sink), queue_sink);
+  return sink;
+}

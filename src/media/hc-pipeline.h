@@ -29,4 +29,19 @@ gchar *hc_pipeline_text (const gchar *name, GError **error);
  *   is unknown or does not parse (e.g. an element is not installed) */
 GstElement *hc_pipeline_load (const gchar *name, GError **error);
 
+/* hc_pipeline_load() as a child of @bin named "<@name>-<@serial>" (a room
+ * holds several of one graph), in @bin's state.
+ * Returns: (transfer none) (nullable) */
+GstElement *hc_pipeline_add (GstBin *bin, const gchar *name, guint serial,
+                             GError **error);
+/* Stops @graph and takes it out of @bin. */
+void hc_pipeline_remove (GstBin *bin, GstElement *graph);
+/* Sets properties of @graph's element named @child (a warning when the
+ * file names no such element). */
+void hc_pipeline_set (GstElement *graph, const gchar *child,
+                      const gchar *property, ...) G_GNUC_NULL_TERMINATED;
+/* @graph's "sink", aimed at its element "inqueue" when it has one: the
+ * graph's entry for a track head's pad.  Returns: (transfer full) */
+GstPad *hc_pipeline_get_entry (GstElement *graph);
+
 G_END_DECLS

@@ -30,6 +30,8 @@ hc_room_mcu_init (HcMediaRoom *self)
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->display_names
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->video_muted
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /* After every participant was removed. */
@@ -39,6 +41,7 @@ hc_room_mcu_dispose (HcMediaRoom *self)
   g_clear_object (&self->mixer);
   g_clear_pointer (&self->pending_modes, g_hash_table_unref);
   g_clear_pointer (&self->display_names, g_hash_table_unref);
+  g_clear_pointer (&self->video_muted, g_hash_table_unref);
 }
 
 void
@@ -65,6 +68,7 @@ void
 hc_room_mcu_participant_removed (HcMediaRoom *self, const gchar *pid)
 {
   g_hash_table_remove (self->display_names, pid);
+  g_hash_table_remove (self->video_muted, pid);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -119,6 +123,9 @@ start_mixer (HcMediaRoom *self)
   g_hash_table_iter_init (&iter, self->display_names);
   while (g_hash_table_iter_next (&iter, &key, &value))
     hc_mixer_set_display_name (self->mixer, key, value);
+  g_hash_table_iter_init (&iter, self->video_muted);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    hc_mixer_set_video_muted (self->mixer, key, TRUE);
   /* In the order they were published, as later ones are added: the
    * layout places video inputs by arrival, and a hash table's order is
    * no order. */
@@ -166,16 +173,36 @@ stop_mixer_if_unused (HcMediaRoom *self)
       g_variant_new_array (G_VARIANT_TYPE ("(sdddd)"), NULL, 0));
 }
 
+/* @p's m-line of the mix, with a payload type of its own (hc_sdp_pick_payload:
+ * the one its join offer gives the codec, so that no payload type of its
+ * BUNDLE group names two codecs, e.g. an H.264 mix and its own VP8). */
 static Track *
-mix_track (HcMediaRoom *self, const gchar *kind, HcTrackHead *head)
+mix_track (HcMediaRoom *self, Participant *p, const gchar *kind,
+           HcTrackHead *head)
 {
   Track *t = g_new0 (Track, 1);
+  g_autoptr (GArray) taken = g_array_new (FALSE, FALSE, sizeof (gint));
+  gint pt;
 
   t->kind = g_str_equal (kind, "audio") ? "audio" : "video";
   t->id = g_strdup (t->kind);
   t->label = g_strdup_printf ("mix-%s", t->kind);
   t->head = head;
   t->codec_caps = gst_caps_copy (hc_mixer_get_codec_caps (self->mixer, kind));
+  for (guint i = 0; i < p->subscriptions->len; i++) {
+    Subscription *s = g_ptr_array_index (p->subscriptions, i);
+
+    if (gst_structure_get_int (gst_caps_get_structure (s->track->codec_caps, 0),
+                               "payload", &pt))
+      g_array_append_val (taken, pt);
+  }
+  if (p->mix_video
+      && gst_structure_get_int (
+          gst_caps_get_structure (p->mix_video->codec_caps, 0), "payload", &pt))
+    g_array_append_val (taken, pt);
+  pt = hc_sdp_pick_payload (p->offer, t->codec_caps, taken);
+  if (pt >= 0)
+    gst_caps_set_simple (t->codec_caps, "payload", G_TYPE_INT, pt, NULL);
   return t;
 }
 
@@ -185,9 +212,9 @@ hc_room_subscribe_to_mix (HcMediaRoom *self, Participant *p)
   if (p->mix_video || !start_mixer (self))
     return;
   p->mix_video
-      = mix_track (self, "video", hc_mixer_get_video_head (self->mixer));
+      = mix_track (self, p, "video", hc_mixer_get_video_head (self->mixer));
   p->mix_audio = mix_track (
-      self, "audio",
+      self, p, "audio",
       hc_mixer_acquire_audio (self->mixer, p->pid, p->sends_audio));
   hc_room_subscribe (self, p, p->mix_video);
   hc_room_subscribe (self, p, p->mix_audio);
@@ -317,6 +344,20 @@ hc_media_room_set_display_name (HcMediaRoom *self, const gchar *pid,
                        g_strdup (name ? name : ""));
   if (self->mixer)
     hc_mixer_set_display_name (self->mixer, pid, name ? name : "");
+}
+
+void
+hc_media_room_set_video_muted (HcMediaRoom *self, const gchar *pid,
+                               gboolean muted)
+{
+  g_return_if_fail (HC_IS_MEDIA_ROOM (self));
+  g_return_if_fail (pid != NULL);
+  if (muted)
+    g_hash_table_add (self->video_muted, g_strdup (pid));
+  else
+    g_hash_table_remove (self->video_muted, pid);
+  if (self->mixer)
+    hc_mixer_set_video_muted (self->mixer, pid, muted);
 }
 
 void

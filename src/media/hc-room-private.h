@@ -99,6 +99,7 @@ struct _HcMediaRoom {
   HcMixer *mixer;            /* while an answered participant is MCU */
   GHashTable *pending_modes; /* pid -> HcMediaMode, set before the join */
   GHashTable *display_names; /* pid -> name */
+  GHashTable *video_muted;   /* pids whose video is off */
 
   /* Faults (hc-room-faults.c) */
   guint media_timeout_ms; /* 0: media is not watched */

@@ -179,6 +179,87 @@ hc_sdp_media_get_accepted_caps (const GstSDPMedia *media)
   return NULL;
 }
 
+/* Whether @offer's fmtp for @pt on @media holds the H.264 parameters of
+ * @codec that must match (RFC 6184 §8.2.2: packetization-mode and
+ * profile-level-id; we ask for them exactly). */
+static gboolean
+fmtp_matches (const GstSDPMedia *media, gint pt, const GstStructure *codec)
+{
+  static const gchar *const keys[]
+      = { "packetization-mode", "profile-level-id", NULL };
+  g_autofree gchar *prefix = g_strdup_printf ("%d ", pt);
+  const gchar *fmtp = NULL;
+
+  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++) {
+    const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
+
+    if (g_strcmp0 (attr->key, "fmtp") == 0 && attr->value
+        && g_str_has_prefix (attr->value, prefix))
+      fmtp = attr->value;
+  }
+  g_autofree gchar *lower = fmtp ? g_ascii_strdown (fmtp, -1) : NULL;
+
+  for (guint k = 0; keys[k]; k++) {
+    const gchar *want = gst_structure_get_string (codec, keys[k]);
+    g_autofree gchar *param = NULL;
+    g_autofree gchar *lower_param = NULL;
+
+    if (want == NULL)
+      continue;
+    param = g_strdup_printf ("%s=%s", keys[k], want);
+    lower_param = g_ascii_strdown (param, -1);
+    if (lower == NULL || strstr (lower, lower_param) == NULL)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+gint
+hc_sdp_pick_payload (const GstSDPMessage *offer, const GstCaps *codec,
+                     const GArray *taken)
+{
+  const GstStructure *s = gst_caps_get_structure (codec, 0);
+  const gchar *encoding = gst_structure_get_string (s, "encoding-name");
+  gboolean used[128] = { FALSE };
+
+  for (guint m = 0; m < gst_sdp_message_medias_len (offer); m++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (offer, m);
+
+    for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++) {
+      const GstSDPAttribute *attr = gst_sdp_media_get_attribute (media, i);
+      g_autofree gchar *name = NULL;
+      gint pt, rate;
+
+      if (g_strcmp0 (attr->key, "rtpmap") != 0 || attr->value == NULL
+          || !parse_rtpmap (attr->value, &pt, &name, &rate) || pt < 0
+          || pt > 127)
+        continue;
+      used[pt] = TRUE;
+      if (encoding && g_ascii_strcasecmp (name, encoding) == 0
+          && fmtp_matches (media, pt, s))
+        return pt;
+    }
+    /* formats without an rtpmap line (static ones) */
+    for (guint f = 0; f < gst_sdp_media_formats_len (media); f++) {
+      gint pt = atoi (gst_sdp_media_get_format (media, f));
+
+      if (pt >= 0 && pt <= 127)
+        used[pt] = TRUE;
+    }
+  }
+  for (guint i = 0; taken && i < taken->len; i++) {
+    gint pt = g_array_index (taken, gint, i);
+
+    if (pt >= 0 && pt <= 127)
+      used[pt] = TRUE;
+  }
+  for (gint pt = 96; pt <= 127; pt++) {
+    if (!used[pt])
+      return pt;
+  }
+  return -1;
+}
+
 gboolean
 hc_sdp_has_accepted_media (const GstSDPMessage *msg)
 {

@@ -23,6 +23,15 @@ GstSDPMessage *hc_sdp_parse (const gchar *text, GError **error);
  *   or is rejected (port 0) */
 GstCaps *hc_sdp_media_get_accepted_caps (const GstSDPMedia *media);
 
+/* A payload type for the codec of @codec (codec-preferences caps: its
+ * encoding-name, and for H.264 its packetization-mode and
+ * profile-level-id) on a new m-line to the peer that sent @offer: the one
+ * @offer gives that codec, else a dynamic one (96-127) that no m-line of
+ * @offer and no entry of @taken (gint) uses, so that no payload type of the
+ * BUNDLE group names two codecs; -1 when none is free. */
+gint hc_sdp_pick_payload (const GstSDPMessage *offer, const GstCaps *codec,
+                          const GArray *taken);
+
 /* TRUE when some m-line offers a codec we accept. */
 gboolean hc_sdp_has_accepted_media (const GstSDPMessage *msg);
 

@@ -72,12 +72,19 @@ hc_message_type_from_string (const gchar *name, HcMessageType *type)
   return FALSE;
 }
 
-/* TRUE when @text holds one JSON object and nothing but white space after
- * it.  json-glib 1.6 accepts (and leaks) input with several top-level
- * values ("0{}", "{}{}"), so the frame is scanned first.  Only the extent
- * of the first value is checked here; the parser checks the rest. */
-static gboolean
-is_one_object (const gchar *text, gsize length)
+typedef enum {
+  SCAN_ONE_OBJECT,
+  SCAN_NOT_ONE_OBJECT,
+  SCAN_TOO_DEEP,
+} ScanResult;
+
+/* Whether @text holds one JSON object and nothing but white space after
+ * it, nested at most @max_depth deep.  json-glib 1.6 accepts (and leaks)
+ * input with several top-level values ("0{}", "{}{}"), and its parser
+ * recurses once per level, so the frame is scanned first.  Only the
+ * extent of the first value is checked here; the parser checks the rest. */
+static ScanResult
+scan_one_object (const gchar *text, gsize length, guint max_depth)
 {
   gsize i = 0;
   guint depth = 0;
@@ -86,7 +93,7 @@ is_one_object (const gchar *text, gsize length)
   while (i < length && g_ascii_isspace (text[i]))
     i++;
   if (i == length || text[i] != '{')
-    return FALSE;
+    return SCAN_NOT_ONE_OBJECT;
   for (; i < length; i++) {
     gchar c = text[i];
 
@@ -100,24 +107,35 @@ is_one_object (const gchar *text, gsize length)
     if (c == '"') {
       in_string = TRUE;
     } else if (c == '{' || c == '[') {
-      depth++;
+      if (++depth > max_depth)
+        return SCAN_TOO_DEEP;
     } else if (c == '}' || c == ']') {
       if (depth == 0 || --depth == 0)
         break;
     }
   }
   if (i >= length)
-    return TRUE; /* unterminated: the parser reports it */
+    return SCAN_ONE_OBJECT; /* unterminated: the parser reports it */
   for (i++; i < length; i++) {
     if (!g_ascii_isspace (text[i]))
-      return FALSE;
+      return SCAN_NOT_ONE_OBJECT;
   }
-  return TRUE;
+  return SCAN_ONE_OBJECT;
 }
 
 JsonObject *
 hc_message_parse_object (const gchar *text, gssize length, GError **error)
 {
+  return hc_message_parse_object_full (text, length,
+                                       HC_MESSAGE_DEFAULT_MAX_DEPTH, error);
+}
+
+JsonObject *
+hc_message_parse_object_full (const gchar *text, gssize length, guint max_depth,
+                              GError **error)
+{
+  ScanResult scan;
+
   g_autoptr (JsonParser) parser = json_parser_new_immutable ();
   g_autoptr (GError) parse_error = NULL;
   JsonNode *root;
@@ -131,7 +149,13 @@ hc_message_parse_object (const gchar *text, gssize length, GError **error)
                          "not JSON: a NUL byte");
     return NULL;
   }
-  if (!is_one_object (text, length)) {
+  scan = scan_one_object (text, length, MAX (max_depth, 1));
+  if (scan == SCAN_TOO_DEEP) {
+    g_set_error (error, HC_MESSAGE_ERROR, HC_MESSAGE_ERROR_TOO_DEEP,
+                 "JSON nested deeper than %u levels", max_depth);
+    return NULL;
+  }
+  if (scan == SCAN_NOT_ONE_OBJECT) {
     const gchar *start = text;
 
     while (start < text + length && g_ascii_isspace (*start))

@@ -54,6 +54,13 @@ struct _HcNode {
 
   gint64 next_id;
   guint64 dropped_frames;
+
+  /* [node] max-sessions and max-sessions-per-ip: remote sessions (bound
+   * or waiting for their re-open), and by client address. */
+  guint n_remote_sessions;
+  GHashTable *peer_sessions; /* peer -> GUINT_TO_POINTER (count) */
+  GHashTable *peer_links;    /* peer -> GUINT_TO_POINTER (count) */
+  guint64 limit_counts[HC_LIMIT_N];
 };
 
 G_DEFINE_FINAL_TYPE (HcNode, hc_node, G_TYPE_OBJECT)
@@ -80,6 +87,95 @@ hc_node_config_init_defaults (HcNodeConfig *config)
   config->max_addresses = 4096;
   config->max_rate = 200;
   config->reclaim_window_ms = 3600 * 1000;
+  config->rate_close_after = 1000;
+  config->max_sessions = 10000;
+  config->max_sessions_per_ip = 100;
+  config->max_resources = 256;
+  config->max_json_depth = 64;
+}
+
+/* ---- limits ------------------------------------------------------------ */
+
+static const gchar *const limit_names[HC_LIMIT_N] = {
+  [HC_LIMIT_FRAME_SIZE] = "frame-size",
+  [HC_LIMIT_RATE] = "rate",
+  [HC_LIMIT_RATE_CLOSE] = "rate-close",
+  [HC_LIMIT_SESSIONS] = "sessions",
+  [HC_LIMIT_SESSIONS_PER_IP] = "sessions-per-ip",
+  [HC_LIMIT_ADDRESSES] = "addresses",
+  [HC_LIMIT_SUBSCRIPTIONS] = "subscriptions",
+  [HC_LIMIT_QUEUED] = "queued",
+  [HC_LIMIT_RESOURCES] = "resources",
+  [HC_LIMIT_JSON_DEPTH] = "json-depth",
+  [HC_LIMIT_ROOMS] = "rooms",
+  [HC_LIMIT_PARTICIPANTS] = "participants",
+  [HC_LIMIT_SDP_SIZE] = "sdp-size",
+  [HC_LIMIT_SDP_MEDIA] = "sdp-media",
+  [HC_LIMIT_ICE_CANDIDATES] = "ice-candidates",
+  [HC_LIMIT_CPU] = "cpu",
+};
+
+const gchar *
+hc_limit_get_name (HcLimit limit)
+{
+  g_return_val_if_fail (limit < HC_LIMIT_N, NULL);
+  return limit_names[limit];
+}
+
+void
+hc_node_count_limit (HcNode *self, HcLimit limit)
+{
+  g_return_if_fail (limit < HC_LIMIT_N);
+  self->limit_counts[limit]++;
+}
+
+guint64
+hc_node_get_limit_count (HcNode *self, HcLimit limit)
+{
+  g_return_val_if_fail (limit < HC_LIMIT_N, 0);
+  return self->limit_counts[limit];
+}
+
+/* Links without a peer (tests, fuzzers) count as one client. */
+#define ANONYMOUS_PEER ""
+
+/* @table: peer -> count (sessions or links by client address) */
+static guint
+peer_count (GHashTable *table, const gchar *peer)
+{
+  return GPOINTER_TO_UINT (g_hash_table_lookup (table, peer));
+}
+
+static void
+peer_add (GHashTable *table, const gchar *peer, gint delta)
+{
+  guint n = peer_count (table, peer) + delta;
+
+  if (n == 0)
+    g_hash_table_remove (table, peer);
+  else
+    g_hash_table_insert (table, g_strdup (peer), GUINT_TO_POINTER (n));
+}
+
+/* Which of [node] max-sessions and max-sessions-per-ip one more of
+ * something counted in @n_total and @by_peer would pass (counted), or
+ * HC_LIMIT_N when it fits. */
+static HcLimit
+over_session_limits (HcNode *self, guint n_total, GHashTable *by_peer,
+                     const gchar *peer)
+{
+  HcLimit limit;
+
+  if (self->config.max_sessions != 0 && n_total >= self->config.max_sessions)
+    limit = HC_LIMIT_SESSIONS;
+  else if (self->config.max_sessions_per_ip != 0
+           && peer_count (by_peer, peer) >= self->config.max_sessions_per_ip)
+    limit = HC_LIMIT_SESSIONS_PER_IP;
+  else
+    return HC_LIMIT_N;
+  hc_node_count_limit (self, limit);
+  g_debug ("%s refused: %s limit", peer, hc_limit_get_name (limit));
+  return limit;
 }
 
 /* ---- object ------------------------------------------------------------ */
@@ -115,6 +211,8 @@ hc_node_finalize (GObject *object)
   g_hash_table_unref (self->tokens);
   g_hash_table_unref (self->owners);
   g_hash_table_unref (self->subscribers);
+  g_hash_table_unref (self->peer_sessions);
+  g_hash_table_unref (self->peer_links);
   g_object_unref (self->registry);
   hc_released_free (self->released);
   g_free (self->config.domain);
@@ -142,6 +240,10 @@ hc_node_init (HcNode *self)
   self->subscribers = g_hash_table_new_full (
       g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_hash_table_unref);
   self->links = g_hash_table_new (NULL, NULL);
+  self->peer_sessions
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->peer_links
+      = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->registry = hc_registry_new ();
   self->next_id = 1;
 }
@@ -292,8 +394,10 @@ try_claim (HcNode *self, HcSession *session, const gchar *url,
     return CLAIM_NONE;
   if (lookup_owner (self, base, NULL, NULL) != NULL)
     return CLAIM_NONE;
-  if (g_hash_table_size (session->addresses) >= self->config.max_addresses)
+  if (g_hash_table_size (session->addresses) >= self->config.max_addresses) {
+    hc_node_count_limit (self, HC_LIMIT_ADDRESSES);
     return CLAIM_NONE;
+  }
   if (!hc_released_may_claim (self->released, base, session->runtime_url)) {
     g_debug ("%s may not claim %s: another runtime released it",
              session->runtime_url, base);
@@ -384,6 +488,10 @@ end_session (HcNode *self, HcSession *session, const gchar *why)
   hc_session_end (session);
   unbind_link (session);
   g_hash_table_remove (self->tokens, session->token);
+  if (session->peer) {
+    self->n_remote_sessions--;
+    peer_add (self->peer_sessions, session->peer, -1);
+  }
 
   subscriptions = hc_table_snapshot (session->subscriptions, FALSE, TRUE);
   for (i = 0; i < subscriptions->len; i++)
@@ -462,6 +570,34 @@ add_session (HcNode *self, const gchar *runtime_url)
 
 /* ---- §3 session component ---------------------------------------------- */
 
+static const gchar *
+link_peer (HcNodeLink *link)
+{
+  return link->peer ? link->peer : ANONYMOUS_PEER;
+}
+
+/* Answers 503 and closes the socket with 1013 (try again later) when one
+ * more session would pass [node] max-sessions or max-sessions-per-ip. */
+static gboolean
+may_open (HcNode *self, HcNodeLink *link, HcMessage *message)
+{
+  g_autofree gchar *text = NULL;
+  HcLimit limit = over_session_limits (self, self->n_remote_sessions,
+                                       self->peer_sessions, link_peer (link));
+
+  if (limit == HC_LIMIT_N)
+    return TRUE;
+  text = hc_message_error_text_for_object (
+      hc_message_get_object (message), SESSION_URL, 503,
+      limit == HC_LIMIT_SESSIONS
+          ? "open: the server holds its maximum of sessions"
+          : "open: this address holds its maximum of sessions");
+  link_send_text (link, text);
+  link->funcs->close (link->user_data, HC_CLOSE_TRY_AGAIN_LATER,
+                      "too many sessions");
+  return FALSE;
+}
+
 static void
 handle_open (HcNode *self, HcNodeLink *link, HcMessage *message)
 {
@@ -502,11 +638,18 @@ handle_open (HcNode *self, HcNodeLink *link, HcMessage *message)
     link_send_text (link, text);
     return;
   }
+  /* A new session (not one replacing the socket's own): [node]
+   * max-sessions and max-sessions-per-ip. */
+  if (link->session == NULL && !may_open (self, link, message))
+    return;
   /* The socket's own session (maybe @old itself) ends, as close does. */
   if (link->session)
     end_session (self, link->session, "the socket opened a new session");
 
   session = add_session (self, from);
+  session->peer = g_strdup (link_peer (link));
+  self->n_remote_sessions++;
+  peer_add (self->peer_sessions, session->peer, 1);
   bind_link (session, link);
   g_info ("session %s opened", from);
 
@@ -574,6 +717,30 @@ handle_session_component (HcNode *self, HcSession *session, HcMessage *message)
 
 /* ---- §4 address allocation --------------------------------------------- */
 
+/* FALSE, counted, with an error @code saying "@what: @n; at most @max"
+ * when @n passes @max. */
+static gboolean
+within_limit (HcNode *self, HcLimit limit, guint n, guint max, gint code,
+              const gchar *what, GError **error)
+{
+  if (n <= max)
+    return TRUE;
+  hc_node_count_limit (self, limit);
+  g_set_error (error, HC_PROTOCOL_ERROR, code, "%s: %u; at most %u", what, n,
+               max);
+  return FALSE;
+}
+
+/* [node] max-resources: one request names at most that many addresses
+ * (all its lists together), else 400 and nothing is done. */
+static gboolean
+check_resources (HcNode *self, guint n, GError **error)
+{
+  return within_limit (self, HC_LIMIT_RESOURCES, n, self->config.max_resources,
+                       HC_PROTOCOL_ERROR_BAD_REQUEST,
+                       "addresses named in one request", error);
+}
+
 static const HcJsonField allocation_create_fields[]
     = { { "scheme", HC_JSON_STRING, FALSE },
         { "value", HC_JSON_OBJECT, FALSE },
@@ -628,6 +795,7 @@ allocate_addresses (HcNode *self, HcSession *session, HcMessage *message)
   }
   if (g_hash_table_size (session->addresses) + number
       > self->config.max_addresses) {
+    hc_node_count_limit (self, HC_LIMIT_ADDRESSES);
     reply_code (session, message, 429,
                 "this session holds its maximum of %u addresses",
                 self->config.max_addresses);
@@ -674,6 +842,10 @@ release_addresses (HcNode *self, HcSession *session, HcMessage *message)
   if (names->len == 0) {
     reply_code (session, message, 400,
                 "delete needs body.resource or body.childrenResources");
+    return;
+  }
+  if (!check_resources (self, names->len, &error)) {
+    reply_error (session, message, error);
     return;
   }
   /* All or nothing: refuse before releasing anything. */
@@ -736,6 +908,37 @@ first_array (JsonObject *body, const gchar *a, const gchar *b)
   return NULL;
 }
 
+static guint
+array_length (JsonArray *array)
+{
+  return array ? json_array_get_length (array) : 0;
+}
+
+static gboolean
+subscriptions_full (HcNode *self, guint n, GError **error)
+{
+  return !within_limit (self, HC_LIMIT_SUBSCRIPTIONS, n,
+                        self->config.max_subscriptions,
+                        HC_PROTOCOL_ERROR_TOO_MANY_REQUESTS,
+                        "node subscriptions of this session", error);
+}
+
+/* All or nothing: a subscribe that would pass [node] max-subscriptions
+ * adds none of its resources. */
+static gboolean
+fits_subscriptions (HcNode *self, HcSession *session, JsonArray *resources,
+                    GError **error)
+{
+  guint n = g_hash_table_size (session->subscriptions);
+
+  for (guint i = 0; i < json_array_get_length (resources); i++) {
+    if (!g_hash_table_contains (session->subscriptions,
+                                json_array_get_string_element (resources, i)))
+      n++;
+  }
+  return !subscriptions_full (self, n, error);
+}
+
 static gboolean
 add_subscription (HcNode *self, HcSession *session, const gchar *resource,
                   GError **error)
@@ -745,13 +948,9 @@ add_subscription (HcNode *self, HcSession *session, const gchar *resource,
 
   if (g_hash_table_contains (session->subscriptions, resource))
     return TRUE;
-  if (g_hash_table_size (session->subscriptions)
-      >= self->config.max_subscriptions) {
-    g_set_error (error, HC_PROTOCOL_ERROR, HC_PROTOCOL_ERROR_TOO_MANY_REQUESTS,
-                 "this session holds its maximum of %u subscriptions",
-                 self->config.max_subscriptions);
+  if (subscriptions_full (self, g_hash_table_size (session->subscriptions) + 1,
+                          error))
     return FALSE;
-  }
   /* Subscribing to a bare address claims it (§4); one that another
    * session owns is that session's inbox, not a topic. */
   if (try_claim (self, session, resource, TRUE) == CLAIM_REFUSED) {
@@ -812,6 +1011,10 @@ handle_sm (HcNode *self, HcSession *session, HcMessage *message)
             "subscribe needs body.resources or body.subscribe");
         break;
       }
+      if (!check_resources (self, json_array_get_length (resources), &error))
+        break;
+      if (!fits_subscriptions (self, session, resources, &error))
+        break;
       for (i = 0; i < json_array_get_length (resources) && !error; i++)
         add_subscription (self, session,
                           json_array_get_string_element (resources, i), &error);
@@ -825,6 +1028,12 @@ handle_sm (HcNode *self, HcSession *session, HcMessage *message)
        * it in the subscribe (ReporterObject.forwardUnSubscribe). */
       if (resources == NULL)
         resources = first_array (body, "subscribe", "");
+      if (!check_resources (
+              self,
+              array_length (resources)
+                  + array_length (first_array (body, "childrenResources", "")),
+              &error))
+        break;
       for (i = 0; resources && i < json_array_get_length (resources); i++)
         remove_subscriber (self, session,
                            json_array_get_string_element (resources, i));
@@ -1233,6 +1442,29 @@ raw_string (JsonObject *object, const gchar *member)
   return NULL;
 }
 
+typedef enum { RATE_OK, RATE_REFUSED, RATE_CLOSED } RateResult;
+
+/* [node] max-rate (429) and rate-close-after: a client that ignores its
+ * 429s is cut off (1008), before answering it costs more than its
+ * messages do. */
+static RateResult
+take_rate (HcNode *self, HcNodeLink *link, HcRateBucket *bucket)
+{
+  if (hc_rate_bucket_take (bucket, self->config.max_rate))
+    return RATE_OK;
+  hc_node_count_limit (self, HC_LIMIT_RATE);
+  if (self->config.rate_close_after == 0
+      || hc_rate_bucket_refuse (bucket) <= self->config.rate_close_after)
+    return RATE_REFUSED;
+  hc_node_count_limit (self, HC_LIMIT_RATE_CLOSE);
+  g_info ("%s: %u messages over its rate, closing with 1008",
+          link->session ? link->session->runtime_url : link_peer (link),
+          self->config.rate_close_after);
+  link->funcs->close (link->user_data, HC_CLOSE_POLICY_VIOLATION,
+                      "too many requests");
+  return RATE_CLOSED;
+}
+
 void
 hc_node_link_receive (HcNodeLink *link, const gchar *text, gssize length)
 {
@@ -1245,9 +1477,12 @@ hc_node_link_receive (HcNodeLink *link, const gchar *text, gssize length)
 
   if (self == NULL)
     return;
-  object = hc_message_parse_object (text, length, &error);
+  object = hc_message_parse_object_full (text, length,
+                                         self->config.max_json_depth, &error);
   if (object == NULL) {
     self->dropped_frames++;
+    if (g_error_matches (error, HC_MESSAGE_ERROR, HC_MESSAGE_ERROR_TOO_DEEP))
+      hc_node_count_limit (self, HC_LIMIT_JSON_DEPTH);
     g_debug ("dropped a frame: %s", error->message);
     return;
   }
@@ -1255,6 +1490,18 @@ hc_node_link_receive (HcNodeLink *link, const gchar *text, gssize length)
   type = raw_string (object, "type");
   to = raw_string (object, "to");
   opening = g_strcmp0 (type, "open") == 0 || g_strcmp0 (type, "re-open") == 0;
+
+  /* What no session's bucket counts (frames before an open, and opens,
+   * each of which makes or ends a session) counts on the socket's. */
+  if (link->session == NULL || opening) {
+    RateResult rate = take_rate (self, link, &link->rate);
+
+    if (rate == RATE_REFUSED && g_strcmp0 (type, "response") != 0)
+      link_reply_raw (link, object, to ? to : SESSION_URL, 429,
+                      "this socket sent too many requests");
+    if (rate != RATE_OK)
+      return;
+  }
 
   /* §2 order: 401 before 400. */
   if (link->session == NULL && !opening) {
@@ -1283,12 +1530,32 @@ hc_node_link_receive (HcNodeLink *link, const gchar *text, gssize length)
     return;
   }
 
-  if (!hc_session_take_token (link->session, self->config.max_rate)) {
-    reply_code (link->session, message, 429,
-                "this session sent too many requests");
-    return;
+  switch (take_rate (self, link, &link->session->rate)) {
+    case RATE_OK:
+      route (self, link->session, message);
+      break;
+    case RATE_REFUSED:
+      reply_code (link->session, message, 429,
+                  "this session sent too many requests");
+      break;
+    case RATE_CLOSED:
+      break;
   }
-  route (self, link->session, message);
+}
+
+gboolean
+hc_node_link_set_peer (HcNodeLink *link, const gchar *peer)
+{
+  HcNode *self = link->node;
+  HcLimit limit;
+
+  g_return_val_if_fail (link->peer == NULL, FALSE);
+  /* The links counted so far, this one not among them yet. */
+  limit = over_session_limits (self, g_hash_table_size (self->links) - 1,
+                               self->peer_links, peer);
+  link->peer = g_strdup (peer);
+  peer_add (self->peer_links, peer, 1);
+  return limit == HC_LIMIT_N;
 }
 
 void
@@ -1298,9 +1565,12 @@ hc_node_link_disconnected (HcNodeLink *link)
 
   if (self) {
     g_hash_table_remove (self->links, link);
+    if (link->peer)
+      peer_add (self->peer_links, link->peer, -1);
     if (link->session)
       detach_session (self, link->session);
   }
+  g_free (link->peer);
   g_free (link);
 }
 

@@ -11,11 +11,30 @@
 
 G_BEGIN_DECLS
 
+/* [node] max-rate and rate-close-after: a token bucket (bursts of twice
+ * the rate) and the spell of refusals it made since the last pause of a
+ * second between two of them.  Zeroed: full at the first message. */
+typedef struct {
+  gboolean started;
+  gdouble tokens;
+  gint64 tokens_at_us;
+  guint refused;
+  gint64 refused_at_us;
+} HcRateBucket;
+
+/* Takes one message; FALSE when over @rate (0: no limit). */
+gboolean hc_rate_bucket_take (HcRateBucket *bucket, guint rate);
+/* Counts a refusal; returns the refusals of the current spell. */
+guint hc_rate_bucket_refuse (HcRateBucket *bucket);
+
 struct _HcNodeLink {
   HcNode *node;
   const HcNodeLinkFuncs *funcs;
   gpointer user_data;
   HcSession *session; /* (nullable) (unowned): bound session */
+  gchar *peer;        /* (nullable): the client's address */
+  HcRateBucket rate;  /* frames no session counts: before an open, and
+                       * open and re-open themselves */
 };
 
 struct _HcSession {
@@ -27,6 +46,7 @@ struct _HcSession {
   HcNodeLink *link; /* NULL when detached or local */
   gboolean local;
   gboolean ended;
+  gchar *peer; /* remote sessions: the address that opened it */
 
   HcLocalDeliverFunc deliver;
   gpointer deliver_data;
@@ -34,6 +54,7 @@ struct _HcSession {
 
   GQueue queue; /* HcMessage*: waiting for a re-open or a local idle */
   guint max_queued;
+  gboolean queue_overflowed; /* logged once until the next flush */
   GSource *flush_source;
   GSource *grace_source;
 
@@ -41,9 +62,7 @@ struct _HcSession {
   GHashTable *subscriptions; /* resource -> NULL (set) */
 
   gint64 next_id;
-  /* Token bucket for §9.2's 429. */
-  gdouble tokens;
-  gint64 tokens_at_us;
+  HcRateBucket rate; /* §9.2's 429; remote sessions only */
 };
 
 HcSession *hc_session_new (GMainContext *context, const gchar *runtime_url,
@@ -52,8 +71,7 @@ HcSession *hc_session_new (GMainContext *context, const gchar *runtime_url,
 void hc_session_deliver (HcSession *self, HcMessage *message);
 /* Writes the queued messages to the bound link, in order. */
 void hc_session_flush (HcSession *self);
-/* Takes one message from the bucket; FALSE when over the rate. */
-gboolean hc_session_take_token (HcSession *self, guint rate);
+
 /* Drops queued messages and local callbacks; marks the session ended. */
 void hc_session_end (HcSession *self);
 

@@ -15,6 +15,7 @@ hc_session_finalize (GObject *object)
   hc_session_end (self);
   g_free (self->runtime_url);
   g_free (self->token);
+  g_free (self->peer);
   g_hash_table_unref (self->addresses);
   g_hash_table_unref (self->subscriptions);
   g_main_context_unref (self->context);
@@ -36,7 +37,6 @@ hc_session_init (HcSession *self)
   self->subscriptions
       = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->next_id = 1;
-  self->tokens = -1; /* a full bucket at the first message */
 }
 
 HcSession *
@@ -66,6 +66,7 @@ flush_local (gpointer user_data)
     self->deliver (self, message, self->deliver_data);
     hc_message_unref (message);
   }
+  self->queue_overflowed = FALSE;
   g_object_unref (self);
   return G_SOURCE_REMOVE;
 }
@@ -89,8 +90,16 @@ hc_session_deliver (HcSession *self, HcMessage *message)
   }
 
   if (g_queue_get_length (&self->queue) >= self->max_queued) {
-    g_warning ("%s: queue full (%u), dropping the oldest message",
-               self->runtime_url, self->max_queued);
+    HcNode *node = g_object_get_data (G_OBJECT (self), "hc-node");
+
+    /* Once per spell of overflow, not per message: a flood must not
+     * become a flood of log lines. */
+    if (!self->queue_overflowed)
+      g_message ("%s: queue full (%u), dropping the oldest messages",
+                 self->runtime_url, self->max_queued);
+    self->queue_overflowed = TRUE;
+    if (node)
+      hc_node_count_limit (node, HC_LIMIT_QUEUED);
     hc_message_unref (g_queue_pop_head (&self->queue));
   }
   g_queue_push_tail (&self->queue, hc_message_ref (message));
@@ -113,26 +122,41 @@ hc_session_flush (HcSession *self)
     send_on_link (self, message);
     hc_message_unref (message);
   }
+  self->queue_overflowed = FALSE;
 }
 
 gboolean
-hc_session_take_token (HcSession *self, guint rate)
+hc_rate_bucket_take (HcRateBucket *bucket, guint rate)
 {
   gint64 now = g_get_monotonic_time ();
 
-  if (rate == 0 || self->local)
+  if (rate == 0)
     return TRUE;
-  if (self->tokens < 0) {
-    self->tokens = 2.0 * rate;
-    self->tokens_at_us = now;
+  if (!bucket->started) {
+    bucket->started = TRUE;
+    bucket->tokens = 2.0 * rate;
+    bucket->tokens_at_us = now;
   }
-  self->tokens += (now - self->tokens_at_us) * (gdouble)rate / G_USEC_PER_SEC;
-  self->tokens = MIN (self->tokens, 2.0 * rate);
-  self->tokens_at_us = now;
-  if (self->tokens < 1.0)
+  bucket->tokens
+      += (now - bucket->tokens_at_us) * (gdouble)rate / G_USEC_PER_SEC;
+  bucket->tokens = MIN (bucket->tokens, 2.0 * rate);
+  bucket->tokens_at_us = now;
+  if (bucket->tokens < 1.0)
     return FALSE;
-  self->tokens -= 1.0;
+  bucket->tokens -= 1.0;
   return TRUE;
+}
+
+guint
+hc_rate_bucket_refuse (HcRateBucket *bucket)
+{
+  gint64 now = g_get_monotonic_time ();
+
+  /* A client that backs off for a second after a 429 starts afresh. */
+  if (now - bucket->refused_at_us > G_USEC_PER_SEC)
+    bucket->refused = 0;
+  bucket->refused_at_us = now;
+  return ++bucket->refused;
 }
 
 void

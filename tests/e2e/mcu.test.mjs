@@ -7,6 +7,12 @@
 //   - the SFU participants see and hear all three, as in an SFU room;
 //   - the page's "Low bandwidth (mixed)" switch renegotiates the MCU
 //     participant to one stream per person, and back again;
+//   - bad publishers leave the mix running for the MCU participant (its
+//     mixed video keeps decoding) and harm no SFU participant: one changes
+//     its resolution mid-call, one publishes no video at all (the page's
+//     video=0: its tile in the mix is its name plate), one leaves while
+//     the mixer renegotiates (right after joining as a second MCU
+//     receiver);
 //   - when the MCU participant leaves, the room's mixer is gone and its
 //     element count is the SFU-only figure again (/metrics gauges
 //     hyperconf_mixers and hyperconf_room_elements).
@@ -178,6 +184,52 @@ async function waitMixOnly(p) {
 
 const lowBandwidth = (p) => p.page.getByRole('switch', { name: 'Low bandwidth (mixed)' });
 
+/** p's mixed video decodes on: framesDecoded rises over `seconds` (a sample every 1.5 s). */
+async function mixKeepsDecoding(p, seconds, what) {
+  const start = counter(await p.stats(), MIX, 'video', 'framesDecoded');
+  let previous = start;
+  for (let i = 0; i < Math.ceil(seconds / 1.5); i++) {
+    await new Promise((r) => setTimeout(r, 1500));
+    const now = counter(await p.stats(), MIX, 'video', 'framesDecoded');
+    // 1.5 s without one new frame (22 at 15 fps) would be a stalled composite
+    assert.ok(now > previous, `${p.name}: the mix stalled ${what} (${previous} -> ${now} frames)`);
+    previous = now;
+  }
+  return previous - start;
+}
+
+/** The colour of the server's name plates (pipelines/mcu-name-plate.pipeline). */
+const PLATE = [0x2f, 0x35, 0x42];
+
+/**
+ * The colour p sees in its mixed picture near the top left corner of
+ * `pid`'s tile (from the room object's layout): away from the name, and
+ * in the black border of a letterboxed 4:3 picture.
+ */
+async function tileCorner(p, pid) {
+  return p.page.evaluate((who) => {
+    const tile = window.hyperconf.state().layout?.tiles?.find((x) => x.pid === who);
+    const video = document.querySelector('.tile.mix video');
+    if (!tile || !video || !video.videoWidth) return null;
+    const canvas = document.createElement('canvas');
+    canvas.width = video.videoWidth;
+    canvas.height = video.videoHeight;
+    const ctx = canvas.getContext('2d');
+    ctx.drawImage(video, 0, 0);
+    const x = Math.floor((tile.x + tile.w * 0.08) * canvas.width);
+    const y = Math.floor((tile.y + tile.h * 0.15) * canvas.height);
+    return [...ctx.getImageData(x, y, 1, 1).data.slice(0, 3)];
+  }, pid);
+}
+
+const isPlate = (rgb) => rgb && rgb.every((c, i) => Math.abs(c - PLATE[i]) <= 24);
+
+/** The pid of `name` in p's room object. */
+async function pidOf(p, name) {
+  const s = await p.state();
+  return Object.entries(s.participants).find(([, x]) => x.username === name)?.[0];
+}
+
 // ---------------------------------------------------------------------------
 // The story.
 
@@ -276,6 +328,108 @@ ctest('§9.3 and back to the mix', async (t) => {
   say(t, `carol <- mix again: ${mix.frames} frames (${mix.sizes[0]}), ${mix.audio} audio packets`);
   assert.equal((await roomMedia()).mixers, 1);
   await waitSfuFrom(people.get('alice'), ['bob', 'carol']);
+});
+
+ctest('bad input: a publisher changes its resolution mid-call; the mix goes on', async (t) => {
+  const carol = people.get('carol');
+  const alice = people.get('alice');
+  await waitMixOnly(carol);
+  // alice's camera track (the one her page sends), to 160x120 and back up
+  for (const [width, height] of [[160, 120], [320, 240]]) {
+    const applied = await alice.page.evaluate(async ([w, h]) => {
+      const track = document.querySelector('.tile.local video').srcObject.getVideoTracks()[0];
+      await track.applyConstraints({ width: { exact: w }, height: { exact: h } });
+      return track.getSettings();
+    }, [width, height]);
+    assert.equal(`${applied.width}x${applied.height}`, `${width}x${height}`, 'the fake camera took the new size');
+    // bob (SFU) decodes alice at her new size: she did send it
+    const alicePid = await pidOf(bob(), 'alice');
+    await waitRising(bob(), [alicePid], `decoding alice at ${width}x${height}`,
+      ([row]) => row.sizes.includes(`${width}x${height}`));
+    const frames = await mixKeepsDecoding(carol, 4, `after alice went to ${width}x${height}`);
+    say(t, `alice at ${width}x${height}: bob sees it, carol decoded ${frames} mixed frames in 4 s`);
+  }
+});
+
+const bob = () => people.get('bob');
+
+ctest('a publisher that mutes its video shows as its name plate in the mix', async (t) => {
+  const carol = people.get('carol');
+  const alice = people.get('alice');
+  const alicePid = await pidOf(carol, 'alice');
+  let seen;
+  assert.equal(await alice.toggle('Mute video'), 'true');
+  await waitFor(async () => isPlate(seen = await tileCorner(carol, alicePid)),
+    { timeout: 15_000, what: 'carol to see alice\'s name plate' }).catch((error) => {
+    error.message += ` (last colour ${JSON.stringify(seen)})`;
+    throw error;
+  });
+  say(t, `alice muted: her tile's corner in carol's mix ${JSON.stringify(seen)}`);
+  await mixKeepsDecoding(carol, 3, 'with alice muted');
+  assert.equal(await alice.toggle('Mute video'), 'false');
+  await waitFor(async () => {
+    seen = await tileCorner(carol, alicePid);
+    return seen && !isPlate(seen);
+  }, { timeout: 15_000, what: 'carol to see alice\'s picture again' });
+  say(t, `alice unmuted: ${JSON.stringify(seen)}`);
+});
+
+ctest('bad input: a participant with no video at all; the mix goes on, its tile is its name', async (t) => {
+  const carol = people.get('carol');
+  // the page's video=0: a microphone, no camera
+  const dave = await join('dave', { video: '0' });
+  const all = ['alice', 'bob', 'carol', 'dave'];
+  for (const n of all) await waitInRoom(people.get(n), all);
+  const davePid = await pidOf(carol, 'dave');
+  // the layout gives him a tile (the server draws his name plate there)
+  await waitFor(async () => (await carol.state()).layout?.tiles?.some((x) => x.pid === davePid),
+    { timeout: 10_000, what: 'a tile for dave in the layout' });
+  let seen;
+  await waitFor(async () => isPlate(seen = await tileCorner(carol, davePid)),
+    { timeout: 15_000, what: 'carol to see dave\'s name plate' }).catch((error) => {
+    error.message += ` (last colour ${JSON.stringify(seen)})`;
+    throw error;
+  });
+  const frames = await mixKeepsDecoding(carol, 4, 'with dave publishing no video');
+  // the SFU participants hear him, and still see and hear each other
+  for (const n of ['alice', 'bob']) {
+    const p = people.get(n);
+    let first = await p.stats();
+    await waitFor(async () => {
+      const now = await p.stats();
+      const rising = counter(now, davePid, 'audio', 'packetsReceived') > counter(first, davePid, 'audio', 'packetsReceived');
+      first = now;
+      return rising;
+    }, { timeout: MEDIA_TIMEOUT, interval: 700, what: `${n} hearing dave` });
+  }
+  await waitSfuFrom(people.get('alice'), ['bob', 'carol']);
+  await waitSfuFrom(bob(), ['alice', 'carol']);
+  say(t, `dave (audio only) in the room: carol decoded ${frames} mixed frames in 4 s`);
+});
+
+ctest('bad input: a publisher leaves while the mixer renegotiates; the mix goes on', async (t) => {
+  const carol = people.get('carol');
+  // erin joins as a second MCU receiver (the mixer adds her inputs and her
+  // branches, everyone gets an offer) and leaves at once
+  const erin = await join('erin', { mode: 'mcu' });
+  await waitFor(async () => (await erin.state()).pid, { timeout: 20_000, what: 'erin\'s join accepted' });
+  await erin.clickLeave();
+  await erin.closeContext();
+  people.delete('erin');
+  const all = ['alice', 'bob', 'carol', 'dave'];
+  for (const n of all) await waitInRoom(people.get(n), all);
+  const frames = await mixKeepsDecoding(carol, 4, 'after erin left');
+  await waitSfuFrom(people.get('alice'), ['bob', 'carol']);
+  await waitSfuFrom(bob(), ['alice', 'carol']);
+  assert.equal((await roomMedia()).mixers, 1, 'the mixer runs on for carol');
+  say(t, `after erin came and went: carol decoded ${frames} mixed frames in 4 s`);
+  // dave goes too: the room is back to alice, bob and carol
+  const dave = people.get('dave');
+  await dave.clickLeave();
+  await dave.closeContext();
+  people.delete('dave');
+  for (const n of ['alice', 'bob', 'carol']) await waitInRoom(people.get(n), ['alice', 'bob', 'carol']);
+  await mixKeepsDecoding(carol, 2, 'after dave left');
 });
 
 ctest('when the MCU participant leaves the mixer is gone and the element count is the SFU-only figure', async (t) => {

@@ -11,25 +11,22 @@
 
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { startServer, ms } from './lib/server.mjs';
 import { Client, sleep } from './lib/client.mjs';
+import {
+  DOMAIN, SESSION, NODE, ALLOCATION, SM, REGISTRY, SCHEMA, newRuntime, brief,
+  assertResponse, expectCode, openSession, allocate, metadata, b64url,
+  jwt as mintJwt, joinCode as join,
+} from './lib/rethink.mjs';
 
-const DOMAIN = 'localhost';
-const SESSION = 'mn:/session';
-const NODE = `domain://msg-node.${DOMAIN}`;
-const ALLOCATION = `${NODE}/address-allocation`;
-const SM = `${NODE}/sm`;
-const REGISTRY = `domain://registry.${DOMAIN}`;
 const CONFERENCE_USER = `user://${DOMAIN}/conference`;
-const SCHEMA = `hyperty-catalogue://catalogue.${DOMAIN}/.well-known/dataschema/Connection`;
 
 // Time A's socket is given to be noticed as gone by the server before B
 // sends to A: a frame written to a socket that died unnoticed is lost by
 // any server, so the test must not race that.
 const DROP_NOTICE_MS = ms(300);
 
-const newRuntime = () => `runtime://${DOMAIN}/${randomUUID()}`;
 const unknownHyperty = () => `hyperty://${DOMAIN}/e2e-unknown-${randomUUID()}`;
 
 // ---------------------------------------------------------------------------
@@ -110,65 +107,6 @@ function hcTest(ctx, name, fn) {
 // ---------------------------------------------------------------------------
 // Protocol helpers.
 
-const brief = (v) => {
-  const text = JSON.stringify(v);
-  return text.length > 600 ? `${text.slice(0, 600)}...` : text;
-};
-
-/**
- * §2: a response echoes the id, swaps from and to, and carries body.code,
- * plus body.desc on errors.
- */
-function assertResponse(res, req, code) {
-  const context = `request ${brief(req)}\nresponse ${brief(res)}`;
-  assert.equal(res.type, 'response', context);
-  assert.equal(res.id, req.id, `response id\n${context}`);
-  assert.equal(res.body?.code, code, `expected code ${code}\n${context}`);
-  const reqTo = Array.isArray(req.to) ? req.to[0] : req.to;
-  assert.equal(res.from, reqTo, `response from must be the request's to (§2)\n${context}`);
-  assert.deepEqual(res.to, req.from, `response to must be the request's from (§2)\n${context}`);
-  if (code >= 400) {
-    assert.equal(typeof res.body.desc, 'string', `an error response carries body.desc (§2)\n${context}`);
-  }
-}
-
-/** Sends req and asserts the response code; returns the response. */
-async function expectCode(client, req, code) {
-  const message = { id: client.nextId(), ...req };
-  const res = await client.request(message);
-  assertResponse(res, message, code);
-  return res;
-}
-
-/** §3 open from a fresh runtime URL; records runtime and token on the client. */
-async function openSession(client, runtime = newRuntime()) {
-  const req = { id: client.nextId(), type: 'open', from: runtime, to: SESSION };
-  const res = await client.request(req);
-  assertResponse(res, req, 200);
-  assert.equal(typeof res.body.runtimeToken, 'string', `open: runtimeToken (§3) in ${brief(res)}`);
-  assert.ok(res.body.runtimeToken.length > 0, 'open: runtimeToken is not empty');
-  client.runtime = runtime;
-  client.token = res.body.runtimeToken;
-  return res;
-}
-
-/** §4 allocation; returns the allocated addresses. */
-async function allocate(client, { scheme, number } = {}) {
-  const body = { value: {} };
-  if (scheme !== undefined) body.scheme = scheme;
-  if (number !== undefined) body.value.number = number;
-  const res = await expectCode(client, {
-    type: 'create', from: `${client.runtime}/address-allocation`, to: ALLOCATION, body,
-  }, 200);
-  const allocated = res.body.value?.allocated;
-  assert.ok(Array.isArray(allocated), `value.allocated is an array (§4): ${brief(res)}`);
-  assert.equal(allocated.length, number ?? 1, `allocated ${number ?? 1}: ${brief(res)}`);
-  const re = new RegExp(`^${scheme ?? 'hyperty'}://${DOMAIN}/[^/]+$`);
-  for (const url of allocated) assert.match(url, re);
-  assert.equal(new Set(allocated).size, allocated.length, 'allocated addresses are distinct');
-  return allocated;
-}
-
 /** §5 subscribe at the node, in the given body form. */
 async function nodeSubscribe(client, resources, { form = 'resources', source } = {}) {
   return expectCode(client, {
@@ -201,14 +139,6 @@ async function participant(ctx, name) {
   await openSession(client);
   [client.hyperty] = await allocate(client);
   return client;
-}
-
-/** §8 metadata of an object reported by `reporter`. */
-function metadata(reporter, url, name = 'room-e2e') {
-  return {
-    url, reporter: reporter.hyperty, schema: SCHEMA, name,
-    created: new Date().toISOString(), runtime: reporter.runtime, status: 'live',
-  };
 }
 
 /**
@@ -836,41 +766,12 @@ hcTest(short, '§3 re-open still works inside a short grace period', async () =>
 // Join tokens (§9.2 with [auth] secret): minted here with Node's own HMAC,
 // so the server's JWT code is checked against another implementation.
 
-const b64url = (data) => Buffer.from(data).toString('base64url');
-function jwt(claims, { secret = AUTH_SECRET, header = { alg: 'HS256', typ: 'JWT' } } = {}) {
-  const input = `${b64url(JSON.stringify(header))}.${b64url(JSON.stringify(claims))}`;
-  return `${input}.${createHmac('sha256', secret).update(input).digest('base64url')}`;
+function jwt(claims, { secret = AUTH_SECRET, header } = {}) {
+  return mintJwt(claims, { secret, ...(header ? { header } : {}) });
 }
 
-/**
- * A join as §9.2 has it, up to the server's answer to the invitation: the
- * code.  The SDP is no SDP, so a join that passes the token checks ends
- * in 400 (the offer cannot be parsed), which comes after them.
- */
-async function joinCode(ctx, client, room, token) {
-  const config = await (await fetch(new URL('/config.json', ctx.server.httpUrl))).json();
-  const server = config.conferenceHyperty;
-  const [url] = await allocate(client, { scheme: 'connection' });
-  const invite = client.send({
-    id: client.nextId(), type: 'create', from: `${url}/subscription`, to: server,
-    body: { source: client.hyperty, schema: SCHEMA, identity: { userProfile: { username: 'eve' } },
-      value: metadata(client, url, room) },
-  });
-  const subscribe = await client.nextOfType('subscribe', { to: `${url}/subscription` },
-    { what: `the server's subscribe to ${url}` });
-  const data = {
-    scheme: 'connection', name: room, roomName: room, owner: client.hyperty, peer: server,
-    status: 'new', connectionDescription: { type: 'offer', sdp: 'v=0\r\n' }, iceCandidates: [],
-    options: { mode: 'sfu', ...(token !== undefined ? { token } : {}) },
-  };
-  client.send({
-    id: subscribe.id, type: 'response', from: `${url}/subscription`, to: subscribe.from,
-    body: { code: 200, schema: SCHEMA, value: { ...metadata(client, url, room), data, version: 0 } },
-  });
-  const res = await client.next((m) => m.type === 'response' && m.id === invite.id && m.to === invite.from,
-    { what: `the answer to the invitation into ${room}`, timeout: 10_000 });
-  return res.body?.code;
-}
+/** The code of a §9.2 join into `room` (lib/rethink.mjs joinCode). */
+const joinCode = (ctx, client, room, token) => join(client, ctx.server.httpUrl, room, { token });
 
 hcTest(auth, '§9.2 a token-protected room: 401 without or with a bad token, 403 for another room or mode', async () => {
   const A = await participant(auth, 'A');

@@ -113,6 +113,8 @@ export async function startServer({ config = '', args = [] } = {}) {
   let stopped = false;
 
   return {
+    /** The server's process id (the wrapper's, under HC_WRAPPER). */
+    pid: child.pid,
     port: where.port,
     host: where.host,
     httpUrl: `${where.scheme}://${hostPort}/`,
