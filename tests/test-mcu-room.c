@@ -395,6 +395,31 @@ published_by (gpointer data)
   return f->published >= 2 + 1 + 2 + 2 + 2;
 }
 
+typedef struct {
+  Fixture *f;
+  guint tracks;
+} Published;
+
+static gboolean
+tracks_published (gpointer data)
+{
+  Published *p = data;
+
+  return p->f->published >= p->tracks;
+}
+
+/* Joins @c and waits until the room published @tracks tracks in all: the
+ * mix places tiles in the order tracks were published, which for clients
+ * joining back to back is the order their ICE happened to connect in. */
+static void
+join_and_publish (Fixture *f, Client *c, guint tracks)
+{
+  Published p = { f, tracks };
+
+  fixture_join (f, c);
+  in_time (wait_until (tracks_published, &p, WAIT_MS), "tracks published");
+}
+
 /* A publisher without video, one that changes resolution mid-call, and
  * one that leaves while the mixer's receivers renegotiate: the mix goes
  * on for the MCU receiver. */
@@ -409,10 +434,10 @@ test_bad_publishers (void)
   set_small_mix (f.room);
   g_signal_connect (f.room, "layout-changed", G_CALLBACK (on_layout_changed),
                     NULL);
-  fixture_join (&f, client_new ("alice"));
-  fixture_join (&f, client_new_full ("nocam", 0, 0, TRUE));
+  join_and_publish (&f, client_new ("alice"), 2);
+  join_and_publish (&f, client_new_full ("nocam", 0, 0, TRUE), 3);
   resizer = client_new_full ("resizer", 160, 120, TRUE);
-  fixture_join (&f, resizer);
+  join_and_publish (&f, resizer, 5);
   carol = client_new ("carol");
   carol->decode_video = TRUE;
   hc_media_room_set_mode (f.room, "carol", HC_MEDIA_MODE_MCU);

@@ -280,12 +280,32 @@ assert_dot_dump (HcMediaRoom *room)
   g_unlink (file);
 }
 
+/* Elements of type @type_name anywhere inside the room's pipeline. */
+static guint
+count_of_type (HcMediaRoom *room, const gchar *type_name)
+{
+  GstIterator *it
+      = gst_bin_iterate_recurse (GST_BIN (hc_media_room_get_pipeline (room)));
+  GValue item = G_VALUE_INIT;
+  guint n = 0;
+
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    n += g_str_equal (G_OBJECT_TYPE_NAME (g_value_get_object (&item)),
+                      type_name);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  return n;
+}
+
 static void
 test_three_clients (void)
 {
   Fixture f = { 0 };
   const gchar *pids[] = { "alice", "bob", "carol" };
   guint before_carol = 0, deep_before_carol = 0, with_carol;
+  guint offers_before_carol[2] = { 0 };
   gint64 first_us = 0, first_rtp_us = G_MAXINT64;
   gboolean media = TRUE;
   Client *carol;
@@ -298,6 +318,8 @@ test_three_clients (void)
                        "alice and bob receiving each other");
       before_carol = hc_media_room_get_n_elements (f.room);
       deep_before_carol = hc_media_room_get_n_elements_deep (f.room);
+      for (guint k = 0; k < 2; k++)
+        offers_before_carol[k] = ((Client *)f.clients->pdata[k])->n_offers;
     }
     fixture_join (&f, client_new (pids[i]));
   }
@@ -313,6 +335,8 @@ test_three_clients (void)
       Client *c = f.clients->pdata[i];
 
       assert_sending_mlines_have_msid (c);
+      /* carol's audio and video came in one offer, not one each */
+      g_assert_cmpuint (c->n_offers - offers_before_carol[i], ==, 1);
       received_from (c, "carol", "video", &first_us);
       first_rtp_us = MIN (first_rtp_us, first_us);
     }
@@ -323,6 +347,10 @@ test_three_clients (void)
     /* per participant a webrtcbin, per track a head, and nothing per
      * (track, subscriber) */
     g_assert_cmpuint (with_carol, ==, 3 + 3 * 2);
+    /* every received stream passes an hcrtppassthrough, none a jitter
+     * buffer (hc-rtp-passthrough.h) */
+    g_assert_cmpuint (count_of_type (f.room, "HcRtpPassthrough"), ==, 6);
+    g_assert_cmpuint (count_of_type (f.room, "GstRtpJitterBuffer"), ==, 0);
     g_test_message ("join to first RTP at another client: %.0f ms; "
                     "elements: %u before carol, %u with her (through "
                     "webrtcbin: %u, %u)",

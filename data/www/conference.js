@@ -539,6 +539,8 @@ export class ConferenceClient extends EventTarget {
         pliCount: s.pliCount ?? 0,
         firCount: s.firCount ?? 0,
         nackCount: s.nackCount ?? 0,
+        // Packets that came again after a NACK (RTX).
+        retransmittedPacketsReceived: s.retransmittedPacketsReceived ?? 0,
       });
     }
     return out;

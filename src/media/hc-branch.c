@@ -190,9 +190,20 @@ hc_branch_new (HcTrackHead *head, GstElement *webrtcbin,
     return branch;
   }
   g_object_get (branch->webrtc_sink, "transceiver", &branch->transceiver, NULL);
+  /* Video: generic NACK and RTX (RFC 4588) in the offers, so that
+   * webrtcbin's rtprtxsend keeps what it sent on this m-line and answers
+   * the subscriber's NACKs itself, on the RTX stream.  (Without it a NACK
+   * would travel upstream to the publisher, whose retransmission the
+   * publisher's hcrtppassthrough drops as a duplicate: only loss between
+   * the server and this subscriber is repaired here.) */
   g_object_set (branch->transceiver, "direction",
                 GST_WEBRTC_RTP_TRANSCEIVER_DIRECTION_SENDONLY,
-                "codec-preferences", codec_caps, NULL);
+                "codec-preferences", codec_caps, "do-nack",
+                g_strcmp0 (gst_structure_get_string (
+                               gst_caps_get_structure (codec_caps, 0), "media"),
+                           "video")
+                    == 0,
+                NULL);
   g_object_set (branch->webrtc_sink, "msid", msid, NULL);
   /* A plain link: the pad carries no buffer yet, only events. */
   if (gst_pad_link (branch->head_src, branch->webrtc_sink) != GST_PAD_LINK_OK)

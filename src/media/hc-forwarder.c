@@ -75,6 +75,7 @@
 
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-mixminus.h>
+#include <hyperconf/hc-rtp-passthrough.h>
 
 #include <gst/rtp/gstrtpbuffer.h>
 #include <gst/video/video.h>
@@ -1160,5 +1161,7 @@ hc_media_register_elements (GstPlugin *plugin)
   return gst_element_register (plugin, "hcforwarder", GST_RANK_NONE,
                                HC_TYPE_FORWARDER)
          && gst_element_register (plugin, "hcmixminus", GST_RANK_NONE,
-                                  HC_TYPE_MIX_MINUS);
+                                  HC_TYPE_MIX_MINUS)
+         && gst_element_register (plugin, "hcrtppassthrough", GST_RANK_NONE,
+                                  HC_TYPE_RTP_PASSTHROUGH);
 }

@@ -39,6 +39,7 @@
 #include <hyperconf/hc-forwarder.h>
 
 #include "hc-room-private.h"
+#include "hc-test-drop.h"
 #include "hc-sdp.h"
 
 GST_DEBUG_CATEGORY (hc_room_debug);
@@ -111,11 +112,75 @@ participant_free (Participant *p)
   g_free (p);
 }
 
+/* How long offers to the others wait for a publisher's remaining tracks
+ * after its first one (see publisher_incomplete_until()). */
+#define TRACKS_HOLD_US (300 * G_TIME_SPAN_MILLISECOND)
+
+/* While a publisher has published some of the tracks its join offer sends,
+ * but not all (each appears with its first packet: a browser's audio and
+ * video some 10-50 ms apart), until when the others' offers wait for the
+ * rest, or 0.  Without the wait, every participant already in the room
+ * got one offer for the newcomer's first track and, a round trip later,
+ * another for the second: twice the renegotiations at every join, each
+ * costing the server an offer and the client an answer, and the second
+ * track seen a round trip later. */
+static gint64
+publisher_incomplete_until (Participant *q, gint64 now)
+{
+  gint64 until = q->first_track_us + TRACKS_HOLD_US;
+
+  if (q->tracks->len == 0 || q->tracks->len >= q->expected_tracks
+      || now >= until)
+    return 0;
+  return until;
+}
+
+/* Until when @p's next offer waits for the rest of a publisher's tracks it
+ * subscribes to, or 0. */
+static gint64
+offer_held_until (Participant *p, gint64 now)
+{
+  gint64 until = 0;
+
+  for (guint i = 0; i < p->subscriptions->len; i++) {
+    Subscription *s = g_ptr_array_index (p->subscriptions, i);
+
+    if (s->track->publisher)
+      until
+          = MAX (until, publisher_incomplete_until (s->track->publisher, now));
+  }
+  return until;
+}
+
 static gboolean
 offer_due (Participant *p)
 {
   return p->needs_offer && p->answered && p->connected
          && p->negotiation == NEGOTIATION_IDLE && !p->offer_signalled;
+}
+
+static gboolean
+offer_hold_over (gpointer data)
+{
+  HcMediaRoom *self = data;
+
+  g_clear_pointer (&self->offer_hold, g_source_unref);
+  hc_room_schedule_offer_check (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Runs the offer check again at @until (monotonic), unless one is set for
+ * earlier already. */
+static void
+hold_offers (HcMediaRoom *self, gint64 until)
+{
+  gint64 wait_ms = (until - g_get_monotonic_time () + 999) / 1000;
+
+  if (self->offer_hold)
+    return;
+  self->offer_hold = g_timeout_source_new (MAX (wait_ms, 1));
+  g_source_set_callback (self->offer_hold, offer_hold_over, self, NULL);
+  g_source_attach (self->offer_hold, self->context);
 }
 
 /* "offer-needed" goes out from an idle callback, never from inside the
@@ -128,14 +193,24 @@ offer_check_run (gpointer data)
   GHashTableIter iter;
   Participant *p;
 
+  gint64 now = g_get_monotonic_time (), held = 0;
+
   g_clear_pointer (&self->offer_check, g_source_unref);
   g_hash_table_iter_init (&iter, self->participants);
   while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&p)) {
-    if (offer_due (p)) {
-      p->offer_signalled = TRUE;
-      g_ptr_array_add (due, g_strdup (p->pid));
+    gint64 until;
+
+    if (!offer_due (p))
+      continue;
+    if ((until = offer_held_until (p, now))) {
+      held = held ? MIN (held, until) : until;
+      continue;
     }
+    p->offer_signalled = TRUE;
+    g_ptr_array_add (due, g_strdup (p->pid));
   }
+  if (held)
+    hold_offers (self, held);
   for (guint i = 0; i < due->len; i++) {
     if (hc_room_lookup (self, due->pdata[i]))
       g_signal_emit (self, signals[SIGNAL_OFFER_NEEDED], 0, due->pdata[i]);
@@ -261,8 +336,9 @@ subscriber_codec_caps (GstCaps *caps)
     if (!gst_structure_has_field (out, "encoding-params"))
       gst_structure_set (out, "encoding-params", G_TYPE_STRING, "2", NULL);
   } else {
-    /* PLI/FIR reach the publisher as force-key-unit; plain NACK would
-     * promise retransmissions nothing on this path makes (no RTX). */
+    /* PLI/FIR reach the publisher as force-key-unit.  Generic NACK (and
+     * RTX) webrtcbin adds itself: the branch's transceiver has do-nack
+     * (hc-branch.c). */
     gst_structure_set (out, "rtcp-fb-nack-pli", G_TYPE_BOOLEAN, TRUE,
                        "rtcp-fb-ccm-fir", G_TYPE_BOOLEAN, TRUE, NULL);
   }
@@ -309,6 +385,9 @@ publish (HcMediaRoom *self, Participant *p, GstPad *pad, GstCaps *caps,
     t->id = g_strdup (t->label);
   t->publisher = p;
   t->ssrc = ssrc;
+  t->order = self->n_published++;
+  if (p->tracks->len == 0)
+    p->first_track_us = g_get_monotonic_time ();
   t->codec_caps = subscriber_codec_caps (caps);
   head_name = g_strdup_printf ("%s-%s", p->pid, t->label);
   t->head = hc_track_head_new (GST_BIN (self->pipeline), pad, head_name);
@@ -448,17 +527,52 @@ on_peer_rtp_src_pad (HcPeer *peer, GstPad *pad, GstCaps *caps, guint ssrc,
   publish (p->room, p, pad, caps, ssrc);
 }
 
+/* What a participant's webrtcbin receives is forwarded (hcforwarder) or
+ * decoded by the mixer, whose input bins have a jitter buffer of their own
+ * (pipelines/mcu-*-input.pipeline): no rtpjitterbuffer in webrtcbin, the
+ * two threads per received stream an SFU does not need.
+ * HC_JITTERBUFFER=rtpjitterbuffer keeps webrtcbin's (for A/B
+ * measurements). */
+static gboolean
+hc_room_keeps_jitterbuffers (void)
+{
+  static gsize once;
+  static gboolean keep;
+
+  if (g_once_init_enter (&once)) {
+    const gchar *wanted = g_getenv ("HC_JITTERBUFFER");
+
+    keep = g_strcmp0 (wanted, "rtpjitterbuffer") == 0;
+    if (keep)
+      g_message ("received streams: webrtcbin's jitter buffers "
+                 "(HC_JITTERBUFFER=rtpjitterbuffer)");
+    else if (wanted && g_strcmp0 (wanted, "none") != 0)
+      g_warning ("HC_JITTERBUFFER=%s: expected \"none\" or "
+                 "\"rtpjitterbuffer\"; using none",
+                 wanted);
+    g_once_init_leave (&once, 1);
+  }
+  return keep;
+}
+
 Participant *
 hc_room_participant_add (HcMediaRoom *self, const gchar *pid,
                          GstSDPMessage *offer)
 {
   Participant *p = g_new0 (Participant, 1);
   g_autofree gchar *name = g_strdup_printf ("peer-%s", pid);
+  guint drop_percent;
 
   p->room = self;
   p->pid = g_strdup (pid);
   p->offer = offer;
   p->peer = hc_peer_new (name);
+  if (!hc_room_keeps_jitterbuffers ())
+    hc_peer_set_forward_only (p->peer);
+  /* The conference sets the name before the join. */
+  if (hc_test_drop_wanted (g_hash_table_lookup (self->display_names, pid),
+                           &drop_percent))
+    hc_test_drop_install (hc_peer_get_webrtcbin (p->peer), drop_percent);
   p->tracks
       = g_ptr_array_new_with_free_func ((GDestroyNotify)hc_room_track_free);
   p->subscriptions = g_ptr_array_new ();
@@ -641,6 +755,10 @@ hc_media_room_dispose (GObject *object)
   if (self->offer_check) {
     g_source_destroy (self->offer_check);
     g_clear_pointer (&self->offer_check, g_source_unref);
+  }
+  if (self->offer_hold) {
+    g_source_destroy (self->offer_hold);
+    g_clear_pointer (&self->offer_hold, g_source_unref);
   }
   if (self->bus_source) {
     g_source_destroy (self->bus_source);

@@ -19,6 +19,7 @@
 #include "hc-peer.h"
 
 #include <hyperconf/hc-media-room.h>
+#include <hyperconf/hc-rtp-passthrough.h>
 
 #include <gst/rtp/gstrtpbuffer.h>
 
@@ -666,6 +667,16 @@ hc_peer_add_ice_candidate (HcPeer *self, guint mline_index,
   if (!self->closed)
     g_signal_emit_by_name (self->webrtcbin, "add-ice-candidate", mline_index,
                            candidate);
+}
+
+gboolean
+hc_peer_set_forward_only (HcPeer *self)
+{
+  gboolean done = hc_rtp_passthrough_install (self->webrtcbin);
+
+  if (!done)
+    GST_WARNING_OBJECT (self->webrtcbin, "no rtpbin: keeping jitter buffers");
+  return done;
 }
 
 GstElement *

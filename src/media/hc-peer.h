@@ -35,6 +35,13 @@ G_DECLARE_FINAL_TYPE (HcPeer, hc_peer, HC, PEER, GObject)
  * yet in any bin. */
 HcPeer *hc_peer_new (const gchar *name);
 
+/* The received media is only forwarded, or decoded behind a jitter buffer
+ * of the decoder's own: every stream received from now on gets an
+ * hcrtppassthrough instead of webrtcbin's rtpjitterbuffer (and its two
+ * threads).  Call before the first remote description.  Returns FALSE if
+ * this webrtcbin cannot do it (it then keeps its jitter buffers). */
+gboolean hc_peer_set_forward_only (HcPeer *self);
+
 /* Returns: (transfer none) */
 GstElement *hc_peer_get_webrtcbin (HcPeer *self);
 const gchar *hc_peer_get_name (HcPeer *self);

@@ -1,5 +1,6 @@
 /* hyperconf — the "hyperconf" GStreamer plugin: the project's custom
- * elements (hcforwarder, hcmixminus) for gst-inspect-1.0 and gst-launch-1.0.
+ * elements (hcforwarder, hcmixminus, hcrtppassthrough) for gst-inspect-1.0
+ * and gst-launch-1.0.
  *
  *   GST_PLUGIN_PATH=<build>/src/media gst-inspect-1.0 hcforwarder
  *
@@ -25,5 +26,6 @@ plugin_init (GstPlugin *plugin)
  * 'plugin ... has unknown license' on every registry scan (checked). */
 GST_PLUGIN_DEFINE (
     GST_VERSION_MAJOR, GST_VERSION_MINOR, hyperconf,
-    "hyperconf conference media elements (selective forwarder, mix-minus)",
+    "hyperconf conference media elements (selective forwarder, mix-minus, "
+    "RTP pass-through)",
     plugin_init, HC_VERSION, "Apache 2.0", PACKAGE, GST_PACKAGE_ORIGIN)

@@ -57,9 +57,11 @@ hc_room_mcu_participant_added (HcMediaRoom *self, Participant *p)
     const GstSDPMedia *m = gst_sdp_message_get_media (p->offer, i);
     g_autoptr (GstCaps) caps = hc_sdp_media_get_accepted_caps (m);
 
-    if (caps && hc_sdp_media_is_sending (m)
-        && g_strcmp0 (gst_sdp_media_get_media (m), "audio") == 0)
-      p->sends_audio = TRUE;
+    if (caps && hc_sdp_media_is_sending (m)) {
+      p->expected_tracks++;
+      if (g_strcmp0 (gst_sdp_media_get_media (m), "audio") == 0)
+        p->sends_audio = TRUE;
+    }
   }
 }
 
@@ -93,11 +95,20 @@ on_mixer_active_speaker (HcMixer *mixer, const gchar *pid, HcMediaRoom *self)
   g_signal_emit_by_name (self, "active-speaker", pid);
 }
 
+static gint
+by_publication (gconstpointer a, gconstpointer b)
+{
+  const Track *ta = *(const Track *const *)a, *tb = *(const Track *const *)b;
+
+  return ta->order < tb->order ? -1 : ta->order > tb->order;
+}
+
 static gboolean
 start_mixer (HcMediaRoom *self)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GVariant) layout = NULL;
+  g_autoptr (GPtrArray) tracks = g_ptr_array_new ();
   GHashTableIter iter;
   gpointer key, value;
   Participant *q;
@@ -116,13 +127,18 @@ start_mixer (HcMediaRoom *self)
   g_hash_table_iter_init (&iter, self->video_muted);
   while (g_hash_table_iter_next (&iter, &key, NULL))
     hc_mixer_set_video_muted (self->mixer, key, TRUE);
+  /* In the order they were published, as later ones are added: the
+   * layout places video inputs by arrival, and a hash table's order is
+   * no order. */
   g_hash_table_iter_init (&iter, self->participants);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&q)) {
-    for (guint i = 0; i < q->tracks->len; i++) {
-      Track *t = g_ptr_array_index (q->tracks, i);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *)&q))
+    g_ptr_array_extend (tracks, q->tracks, NULL, NULL);
+  g_ptr_array_sort (tracks, by_publication);
+  for (guint i = 0; i < tracks->len; i++) {
+    Track *t = g_ptr_array_index (tracks, i);
 
-      hc_mixer_add_input (self->mixer, t->head, q->pid, t->kind, t->ssrc);
-    }
+    hc_mixer_add_input (self->mixer, t->head, t->publisher->pid, t->kind,
+                        t->ssrc);
   }
   g_signal_connect (self->mixer, "layout-changed", G_CALLBACK (on_mixer_layout),
                     self);

@@ -30,6 +30,7 @@ typedef struct {
   GstCaps *codec_caps; /* as offered to subscribers (no ssrc) */
   guint32 ssrc;        /* the publisher's */
   gint mix_voice;      /* the mixed audio: its branch's "mix-voice" */
+  guint order;         /* of publication in the room */
 } Track;
 
 typedef struct {
@@ -67,6 +68,8 @@ struct _Participant {
   gboolean joined;             /* the join answer was handed out */
   GPtrArray *local_candidates; /* PendingCandidate, until joined */
   guint n_tracks;
+  guint expected_tracks; /* what the join offer sends, in accepted codecs */
+  gint64 first_track_us; /* monotonic: when its first track published */
   HcMediaMode mode;
   gboolean sends_audio; /* the join offer sends Opus: mix-minus for it */
   Track *mix_video;     /* MCU: the subscriptions' tracks (owned; heads */
@@ -88,7 +91,9 @@ struct _HcMediaRoom {
   GMainContext *context;
   GSource *bus_source;
   GSource *offer_check;     /* pending "offer-needed" scan */
+  GSource *offer_hold;      /* a publisher's other tracks awaited */
   GHashTable *participants; /* pid -> Participant */
+  guint n_published;        /* tracks published so far: Track.order */
 
   /* MCU (hc-room-mcu.c) */
   HcMcuSettings mcu;

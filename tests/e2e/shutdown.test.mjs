@@ -18,39 +18,22 @@
 //
 // The measured shutdown time is printed as a TAP diagnostic ("# ...").
 
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { startServer, ms } from './lib/server.mjs';
-import { launchBrowser, openParticipant, waitFor, counter } from './lib/browser.mjs';
+import { ms } from './lib/server.mjs';
+import { waitFor, counter } from './lib/browser.mjs';
+import { roomSession } from './lib/session.mjs';
 
 const ROOM = `shutdown-${randomUUID().slice(0, 8)}`;
 const VIDEO = '320x240@15';
 const STOP_LIMIT_MS = 5_000;
 
-let server;
-let browser;
-const people = [];
-
-before(async () => {
-  server = await startServer({
-    config: '[node]\ngrace-period-ms=2000\n[server]\ndrain-timeout-ms=1000\n',
-  });
-  browser = await launchBrowser();
+const session = roomSession({
+  room: ROOM, video: VIDEO,
+  config: '[node]\ngrace-period-ms=2000\n[server]\ndrain-timeout-ms=1000\n',
 });
-
-after(async () => {
-  for (const p of people) await p.closeContext();
-  await browser?.close().catch(() => {});
-  await server?.stop().catch(() => {});
-});
-
-async function join(name) {
-  const p = await openParticipant(browser, server, { name, room: ROOM, video: VIDEO });
-  people.push(p);
-  await p.join();
-  return p;
-}
+const { people, join } = session;
 
 /** Waits until `p` is connected and sees exactly `names` in the room object. */
 async function waitInRoom(p, names, timeout = 15_000) {
@@ -86,6 +69,7 @@ async function pidsByName(p) {
 }
 
 test('SIGTERM with a server offer left unanswered: the server exits with status 0 within 5 s', { timeout: ms(90_000) }, async (t) => {
+  const { server } = session;
   const mark = server.stderrMark;
   try {
     const alice = await join('alice');
