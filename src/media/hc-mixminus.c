@@ -277,7 +277,16 @@ hc_mix_minus_buffer_is_for (GstBuffer *buffer, gint voice)
 
   while ((meta = gst_buffer_iterate_meta_filtered (
               buffer, &state, HC_MIX_MINUS_META_API_TYPE))) {
-    if (newest == NULL || ((HcMixMinusMeta *)meta)->block > newest->block)
+    const HcMixMinusMeta *m = (const HcMixMinusMeta *)meta;
+
+    /* Never a packet that holds the voice, whatever it was mixed for: a
+     * block mixed before its voice became a listener's (in flight behind
+     * the inputs' jitter buffers when the listener's branch starts) is
+     * dropped rather than heard. */
+    for (guint i = 0; voice >= 0 && i < m->n_contributors; i++)
+      if (m->contributors[i] == (guint)voice)
+        return FALSE;
+    if (newest == NULL || m->block > newest->block)
       newest = (HcMixMinusMeta *)meta;
   }
   return newest == NULL || meta_is_for (newest, voice);
