@@ -179,6 +179,26 @@ hc_sdp_media_get_accepted_caps (const GstSDPMedia *media)
   return NULL;
 }
 
+GPtrArray *
+hc_sdp_answer_codecs (const GstSDPMessage *offer)
+{
+  GPtrArray *codecs
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)gst_caps_unref);
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (offer); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (offer, i);
+    GstCaps *caps = hc_sdp_media_get_accepted_caps (media);
+
+    if (caps == NULL)
+      caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
+                                  gst_sdp_media_get_media (media),
+                                  "encoding-name", G_TYPE_STRING,
+                                  "X-HC-DECLINED", NULL);
+    g_ptr_array_add (codecs, caps);
+  }
+  return codecs;
+}
+
 gboolean
 hc_sdp_has_accepted_media (const GstSDPMessage *msg)
 {

@@ -23,6 +23,13 @@ GstSDPMessage *hc_sdp_parse (const gchar *text, GError **error);
  *   or is rejected (port 0) */
 GstCaps *hc_sdp_media_get_accepted_caps (const GstSDPMedia *media);
 
+/* Codec preferences for webrtcbin's answer to @offer, one caps per m-line:
+ * the accepted codec with the offered payload type, so that webrtcbin
+ * answers only that; for the other m-lines a codec that matches nothing,
+ * which webrtcbin then rejects.
+ * Returns: (transfer full) (element-type GstCaps): as many caps as m-lines */
+GPtrArray *hc_sdp_answer_codecs (const GstSDPMessage *offer);
+
 /* TRUE when some m-line offers a codec we accept. */
 gboolean hc_sdp_has_accepted_media (const GstSDPMessage *msg);
 
