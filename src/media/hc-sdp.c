@@ -48,8 +48,11 @@ hc_sdp_parse (const gchar *text, GError **error)
   for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
     const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
 
+    /* "m=audio" alone leaves the protocol "", not NULL */
     if (gst_sdp_media_get_media (media) == NULL
-        || gst_sdp_media_get_proto (media) == NULL) {
+        || gst_sdp_media_get_media (media)[0] == '\0'
+        || gst_sdp_media_get_proto (media) == NULL
+        || gst_sdp_media_get_proto (media)[0] == '\0') {
       g_set_error (error, HC_MEDIA_ERROR, HC_MEDIA_ERROR_BAD_SDP,
                    "m-line %u is malformed", i);
       return NULL;
