@@ -2,6 +2,8 @@
  * with the offers Chromium and Firefox really send (tests/fuzz/corpus/sdp,
  * captured from Chromium 156 and Firefox ESR 153 on this machine) and the
  * inputs fuzz-sdp found. */
+#include <string.h>
+
 #include <gst/gst.h>
 #include <hyperconf/hc-media-room.h>
 
@@ -110,10 +112,24 @@ expect_bad_sdp (const gchar *text)
 static void
 test_refused (void)
 {
+  g_autofree gchar *offer = corpus_sdp ("chromium-offer.sdp");
+  g_autofree gchar *not_utf8 = NULL;
+  gchar *m;
+
   expect_bad_sdp ("");
   expect_bad_sdp ("this is not SDP");
   expect_bad_sdp ("v=0\r\ns=-\r\nm=audio 9 RTP/AVP 0\r\n"); /* no o= */
   expect_bad_sdp ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\nm=audio\r\n");
+
+  /* Found by fuzz-sdp (corpus/sdp/not-utf8-media.sdp): a whole browser
+   * offer but for a media kind that is not UTF-8.  It was accepted, and
+   * the declined m-line's codec preference lost its media field to a
+   * GStreamer warning on its way to webrtcbin. */
+  not_utf8 = g_strdup (offer);
+  m = strstr (not_utf8, "m=video");
+  g_assert_nonnull (m);
+  memcpy (m + 2, "\xff\xfe\xfd\xfc\xfb", 5);
+  expect_bad_sdp (not_utf8);
 }
 
 int

@@ -32,6 +32,15 @@ hc_sdp_parse (const gchar *text, GError **error)
                  "SDP must start with v=0");
     return NULL;
   }
+  /* SDP is UTF-8 (RFC 8866 §5), and what we copy from it (the media
+   * kind, codec names, track ids) goes into caps, which refuse anything
+   * else with a warning and a field left out.  JSON's \u escapes can
+   * carry a lone surrogate, so a valid frame is no proof. */
+  if (!g_utf8_validate (text, -1, NULL)) {
+    g_set_error (error, HC_MEDIA_ERROR, HC_MEDIA_ERROR_BAD_SDP,
+                 "SDP is not UTF-8");
+    return NULL;
+  }
   if (gst_sdp_message_new_from_text (text, &msg) != GST_SDP_OK) {
     g_set_error (error, HC_MEDIA_ERROR, HC_MEDIA_ERROR_BAD_SDP,
                  "SDP does not parse");
