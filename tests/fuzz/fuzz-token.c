@@ -10,10 +10,20 @@
 
 #include <string.h>
 
+#include "hc-fuzz.h"
+
 #define SECRET "fuzz-secret-0123456789abcdef"
 #define NOW    1900000000
 
+int LLVMFuzzerInitialize (int *argc, char ***argv);
 int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
+
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+  hc_fuzz_abort_on_log (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL);
+  return 0;
+}
 
 static void
 check (const gchar *token)
@@ -33,7 +43,6 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   gchar *text = g_strndup ((const gchar *)data, size);
   gchar *newline = strchr (text, '\n');
 
-  g_log_set_always_fatal (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL);
   check (text);
   if (newline) {
     gchar *signed_token;
