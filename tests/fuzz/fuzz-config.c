@@ -21,9 +21,6 @@
 
 #include "hc-fuzz.h"
 
-int LLVMFuzzerInitialize (int *argc, char ***argv);
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
 static gchar *config_path;
 
 int
@@ -32,8 +29,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
   g_autofree gchar *dir = g_dir_make_tmp ("hc-fuzz-config-XXXXXX", NULL);
 
   CHECK (dir != NULL);
-  hc_fuzz_abort_on_log (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL
-                        | G_LOG_LEVEL_WARNING);
+  hc_fuzz_abort_on_log (HC_FUZZ_WARNINGS);
   /* [mcu] video-codec=h264 looks the encoders up in the registry: no
    * plugin scan, so it is refused quickly and the same every time. */
   g_setenv ("GST_REGISTRY_DISABLE", "yes", TRUE);

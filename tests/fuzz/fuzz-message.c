@@ -20,9 +20,6 @@ discard_close (gpointer user_data, gushort code, const gchar *reason)
 
 static const HcNodeLinkFuncs funcs = { discard_text, discard_close };
 
-int LLVMFuzzerInitialize (int *argc, char ***argv);
-int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
-
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
@@ -32,7 +29,7 @@ LLVMFuzzerInitialize (int *argc, char ***argv)
 }
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   static const gchar open[] = "{\"id\":1,\"type\":\"open\",\"from\":"
                               "\"runtime://localhost/fuzz\",\"to\":"

@@ -22,14 +22,10 @@
 
 #include "hc-fuzz.h"
 
-int LLVMFuzzerInitialize (int *argc, char ***argv);
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
-
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
-  hc_fuzz_abort_on_log (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL
-                        | G_LOG_LEVEL_WARNING);
+  hc_fuzz_abort_on_log (HC_FUZZ_WARNINGS);
   return 0;
 }
 

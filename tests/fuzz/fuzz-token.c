@@ -15,9 +15,6 @@
 #define SECRET "fuzz-secret-0123456789abcdef"
 #define NOW    1900000000
 
-int LLVMFuzzerInitialize (int *argc, char ***argv);
-int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
-
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
@@ -38,7 +35,7 @@ check (const gchar *token)
 }
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   gchar *text = g_strndup ((const gchar *)data, size);
   gchar *newline = strchr (text, '\n');

@@ -9,7 +9,16 @@
 #pragma once
 
 #include <glib.h>
+#include <stdint.h>
 #include <stdlib.h>
+
+/* libFuzzer's entry points (the first is optional). */
+int LLVMFuzzerInitialize (int *argc, char ***argv);
+int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+
+/* Every level that says something is wrong. */
+#define HC_FUZZ_WARNINGS                                                       \
+  (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING)
 
 #define CHECK(cond)                                                            \
   G_STMT_START                                                                 \
