@@ -480,6 +480,16 @@ test_subscriptions_fan_out (Fixture *f, gconstpointer data)
   client_send (f->b, "{\"id\":9,\"type\":\"read\",\"from\":\"" R_B
                      "/sm\",\"to\":\"" SM "\"}");
   expect_code (f->b, 9, 400);
+  /* A member named "" is nothing the node looks for (found by
+   * fuzz-message: it was taken for an array, a critical). */
+  client_send (f->b, "{\"id\":10,\"type\":\"unsubscribe\",\"from\":\"" R_B
+                     "/sm\",\"to\":\"" SM "\",\"body\":{\"\":\"x\","
+                     "\"childrenResources\":[\"chat\"]}}");
+  expect_code (f->b, 10, 400);
+  client_send (f->b, "{\"id\":11,\"type\":\"unsubscribe\",\"from\":\"" R_B
+                     "/sm\",\"to\":\"" SM "\",\"body\":{\"\":1,"
+                     "\"resource\":\"hyperty://localhost/none\"}}");
+  expect_code (f->b, 11, 200);
   client_free (c);
 }
 
