@@ -9,7 +9,8 @@
 #                           (protocol, and browsers: Chromium, and a mixed
 #                           room of Chromium and Firefox ESR), the unit
 #                           and protocol suites again under AddressSanitizer
-#                           and LeakSanitizer, and each fuzzer for
+#                           and LeakSanitizer with the churn of synthetic
+#                           participants, and each fuzzer for
 #                           HC_FUZZ_SECONDS (60) seconds; ends with one line
 #                           "N passed, M failed"
 #   bash data/dev.sh deps   only install what is missing
@@ -91,12 +92,16 @@ case "${1:-}" in
 
     # The unit and protocol end-to-end suites again with ASan+LSan: any
     # leak or memory error fails them (the server must exit 0 after
-    # SIGTERM).  The media and browser suites are too slow under ASan.
+    # SIGTERM), and the churn of synthetic participants (tests/churn-asan.py:
+    # joins, leaves and vanishings, then no leak report and the room's
+    # elements, fds and threads back).  The media and browser suites are
+    # too slow under ASan.
     configure build-asan -Db_sanitize=address,undefined -Db_lundef=false
     ninja -C build-asan
     ASAN_OPTIONS=detect_leaks=1:fast_unwind_on_malloc=0 \
       LSAN_OPTIONS=suppressions="$top/tests/lsan.supp":print_suppressions=0 \
-      G_SLICE=always-malloc run_suite build-asan --suite unit --suite e2e
+      G_SLICE=always-malloc run_suite build-asan --suite unit --suite e2e \
+      --suite churn
 
     # libFuzzer targets need clang.
     if [ ! -f build-fuzz/build.ninja ]; then

@@ -79,6 +79,21 @@ test_not_json (void)
   g_assert_null (object);
   g_assert_nonnull (error);
   g_clear_error (&error);
+  /* json-glib skips what it takes for comments: this was {"a":"x"} and
+   * a second value, which it leaked (found by fuzz-token,
+   * tests/fuzz/corpus/token/leak-comment-several-values) */
+  object = hc_message_parse_object ("{\"a\"/:2\"/:\"x\"}{\"b\":1}", -1, &error);
+  g_assert_null (object);
+  g_assert_error (error, HC_MESSAGE_ERROR, HC_MESSAGE_ERROR_NOT_JSON);
+  g_clear_error (&error);
+  object = hc_message_parse_object ("{\"a\":1 /* no */}", -1, &error);
+  g_assert_null (object);
+  g_assert_error (error, HC_MESSAGE_ERROR, HC_MESSAGE_ERROR_NOT_JSON);
+  g_clear_error (&error);
+  object = hc_message_parse_object (
+      "{\"a\":[true,false,null,-1.5e+3,\"/#*\"]}\r\n", -1, &error);
+  g_assert_no_error (error);
+  json_object_unref (object);
   object = hc_message_parse_object (" {\"a\":\"\\\"}\",\"b\":[{}]}\n ", -1,
                                     &error);
   g_assert_no_error (error);

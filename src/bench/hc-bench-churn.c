@@ -2,12 +2,17 @@
  * next to one resident, a few at a time; the server's RSS, open fds,
  * threads and the room pipeline's elements are taken before and after.
  * A cycle is a join until the resident's audio and video arrive, then a
- * leave (session closed). */
+ * leave (session closed).  Against hyperconf, one cycle in three instead
+ * vanishes mid-negotiation (socket closed with no `close`) once the
+ * server has the join offer, and one in three when its answer arrives,
+ * before ICE connects: the server ends those after its grace period, so
+ * the "after" figures wait for the pipeline to be back to its count. */
 #include "hc-bench-scenarios.h"
 #include "hc-bench-roomset.h"
 #include "hc-bench-util.h"
 
-#define CYCLE_TIMEOUT_US (15 * G_USEC_PER_SEC)
+/* generous: an ASan build of the server is several times slower */
+#define CYCLE_TIMEOUT_US (30 * G_USEC_PER_SEC)
 /* Cycles run before the "before" figures, so that one-time allocations
  * (plugin loading, caches, pools) are not counted as growth. */
 #define WARMUP_CYCLES 10
@@ -16,6 +21,13 @@
  * joins and leaves overlapping in one room is a case of its own. */
 #define CONCURRENT_CYCLES   20
 #define CONCURRENT_PARALLEL 2
+/* Vanished participants stay for the node's grace period (10 s by
+ * default) before the server ends them. */
+#define GONE_TIMEOUT_MS 60000
+/* A vanishing cycle starts only while the room holds fewer than this
+ * (the resident and those still in their grace period): the spawned
+ * server takes 16 per room. */
+#define MAX_LINGERING 8
 
 typedef struct {
   HcBenchContext *ctx;
@@ -26,6 +38,10 @@ typedef struct {
   guint to_start;
   guint done;
   guint failed;
+  gboolean vanishing; /* some cycles vanish (hyperconf only) */
+  guint n_started;
+  gint64 full_until; /* room_too_full() until then */
+  guint vanished[3]; /* by HcBenchVanish */
   gboolean server_hung;
 } Churn;
 
@@ -34,7 +50,8 @@ cycle_done (HcBenchClient *c, gint64 started)
 {
   HcBenchRecv *recv = hc_bench_client_get_recv (c);
 
-  if (hc_bench_client_get_state (c) == HC_BENCH_CLIENT_FAILED)
+  if (hc_bench_client_get_state (c) == HC_BENCH_CLIENT_FAILED
+      || hc_bench_client_get_state (c) == HC_BENCH_CLIENT_VANISHED)
     return TRUE;
   if (hc_bench_now () - started > CYCLE_TIMEOUT_US)
     return TRUE;
@@ -48,6 +65,30 @@ cycle_done (HcBenchClient *c, gint64 started)
          && hc_bench_recv_count_flowing (recv, "video", 1) > 0;
 }
 
+/* Leave, vanish once the offer is sent, vanish when the answer comes. */
+static HcBenchVanish
+next_vanish (Churn *churn)
+{
+  return churn->vanishing ? churn->n_started % 3 : HC_BENCH_VANISH_NEVER;
+}
+
+/* Before a vanishing cycle: are too many earlier ones still in their
+ * grace period?  Asked at most twice a second. */
+static gboolean
+room_too_full (Churn *churn)
+{
+  if (next_vanish (churn) == HC_BENCH_VANISH_NEVER)
+    return FALSE;
+  if (hc_bench_now () < churn->full_until)
+    return TRUE;
+  if (hc_bench_server_count_participants (churn->ctx->server,
+                                          churn->ctx->session, churn->room)
+      < MAX_LINGERING)
+    return FALSE;
+  churn->full_until = hc_bench_now () + G_USEC_PER_SEC / 2;
+  return TRUE;
+}
+
 static gboolean
 churn_step (gpointer user_data)
 {
@@ -58,8 +99,13 @@ churn_step (gpointer user_data)
     HcBenchClient *c = churn->slots[i];
 
     if (c && cycle_done (c, churn->started[i])) {
-      if (hc_bench_client_get_state (c) != HC_BENCH_CLIENT_JOINED
-          || !hc_bench_client_is_connected (c)) {
+      HcBenchVanish vanish = hc_bench_client_get_config (c)->vanish;
+
+      if (vanish != HC_BENCH_VANISH_NEVER
+          && hc_bench_client_get_state (c) == HC_BENCH_CLIENT_VANISHED) {
+        churn->vanished[vanish]++;
+      } else if (hc_bench_client_get_state (c) != HC_BENCH_CLIENT_JOINED
+                 || !hc_bench_client_is_connected (c)) {
         churn->failed++;
         /* A failed join: is the server still there at all? */
         if (!churn->server_hung)
@@ -71,20 +117,41 @@ churn_step (gpointer user_data)
       churn->done++;
     }
     if (churn->slots[i] == NULL && churn->to_start > 0 && !churn->server_hung
-        && hc_bench_now () < churn->ctx->deadline) {
+        && hc_bench_now () < churn->ctx->deadline && !room_too_full (churn)) {
       g_autofree gchar *name
           = g_strdup_printf ("%s-c%u", churn->room, churn->to_start);
+      HcBenchVanish vanish = next_vanish (churn);
 
       churn->to_start--;
-      churn->slots[i]
-          = hc_bench_context_new_client (churn->ctx, churn->room, name);
+      churn->n_started++;
+      churn->slots[i] = hc_bench_context_new_client_full (
+          churn->ctx, churn->room, name, churn->ctx->video, churn->ctx->audio,
+          NULL, vanish);
       churn->started[i] = hc_bench_now ();
       hc_bench_client_join (churn->slots[i]);
     }
     if (churn->slots[i])
       idle = FALSE;
   }
+  /* Waiting for room is not being done. */
+  if (churn->to_start > 0 && !churn->server_hung
+      && hc_bench_now () < churn->ctx->deadline)
+    idle = FALSE;
   return idle;
+}
+
+/* Until the room's pipeline is down to @elements again, or the grace
+ * periods are long over (the "after" figures then show what stayed). */
+static void
+wait_for_elements (Churn *churn, gint elements)
+{
+  gint64 deadline = hc_bench_now () + GONE_TIMEOUT_MS * (gint64)1000;
+
+  while (elements >= 0 && !churn->server_hung && hc_bench_now () < deadline
+         && hc_bench_server_count_room_elements (
+                churn->ctx->server, churn->ctx->session, churn->room)
+                > elements)
+    hc_bench_sleep (1000);
 }
 
 static void
@@ -107,9 +174,12 @@ hc_bench_scenario_churn (HcBenchContext *ctx)
   Churn churn = { 0 };
   gint64 t0;
 
-  g_printerr ("hyperconf-bench: %s: churn, %u cycles, then %u by %u ...\n",
-              ctx->label, ctx->churn_cycles, CONCURRENT_CYCLES,
-              CONCURRENT_PARALLEL);
+  g_printerr ("hyperconf-bench: %s: churn, %u cycles%s, then %u by %u ...\n",
+              ctx->label, ctx->churn_cycles,
+              ctx->target == HC_BENCH_TARGET_HYPERCONF
+                  ? " (2 in 3 vanish mid-negotiation)"
+                  : "",
+              CONCURRENT_CYCLES, CONCURRENT_PARALLEL);
   hc_bench_room_set_add (set, 1, 1, note);
   churn.ctx = ctx;
   churn.room = hc_bench_client_get_config (
@@ -120,12 +190,16 @@ hc_bench_scenario_churn (HcBenchContext *ctx)
   run_cycles (&churn, WARMUP_CYCLES);
   hc_bench_sleep (SETTLE_MS);
   hc_bench_proc_read (pid, &result->before);
-  result->elements_before
+  result->elements_before = hc_bench_server_count_room_elements (
+      ctx->server, ctx->session, churn.room);
+  result->elements_deep_before
       = hc_bench_server_count_elements (ctx->server, ctx->session, churn.room);
 
   churn.done = churn.failed = 0;
+  churn.vanishing = ctx->target == HC_BENCH_TARGET_HYPERCONF;
   t0 = hc_bench_now ();
   run_cycles (&churn, ctx->churn_cycles);
+  churn.vanishing = FALSE;
   result->seconds = (hc_bench_now () - t0) / 1e6;
   result->cycles = churn.done;
   result->failed = churn.failed;
@@ -138,9 +212,15 @@ hc_bench_scenario_churn (HcBenchContext *ctx)
     g_string_append_printf (note, "%sstopped after %u cycles (time budget)",
                             note->len ? "; " : "", churn.done);
 
+  result->vanished_offered = churn.vanished[HC_BENCH_VANISH_OFFERED];
+  result->vanished_answered = churn.vanished[HC_BENCH_VANISH_ANSWERED];
+  /* The vanished ones go when their grace period ends. */
+  wait_for_elements (&churn, result->elements_before);
   hc_bench_sleep (SETTLE_MS);
   hc_bench_proc_read (pid, &result->after);
-  result->elements_after
+  result->elements_after = hc_bench_server_count_room_elements (
+      ctx->server, ctx->session, churn.room);
+  result->elements_deep_after
       = hc_bench_server_count_elements (ctx->server, ctx->session, churn.room);
   if (!churn.server_hung) {
     churn.done = churn.failed = 0;

@@ -79,7 +79,9 @@ hc_bench_client_leave (HcBenchClient *self)
 {
   HcBenchClientPrivate *priv = hc_bench_client_get_instance_private (self);
 
-  if (priv->state == HC_BENCH_CLIENT_LEFT)
+  /* A vanished client has nothing left to say. */
+  if (priv->state == HC_BENCH_CLIENT_LEFT
+      || priv->state == HC_BENCH_CLIENT_VANISHED)
     return;
   HC_BENCH_CLIENT_GET_CLASS (self)->leave (self);
   priv->state = HC_BENCH_CLIENT_LEFT;
@@ -144,9 +146,10 @@ hc_bench_client_set_state (HcBenchClient *self, HcBenchClientState state,
 {
   HcBenchClientPrivate *priv = hc_bench_client_get_instance_private (self);
 
-  /* A failure or a leave is final. */
+  /* A failure, a leave or a vanishing is final. */
   if (priv->state == HC_BENCH_CLIENT_FAILED
-      || priv->state == HC_BENCH_CLIENT_LEFT)
+      || priv->state == HC_BENCH_CLIENT_LEFT
+      || priv->state == HC_BENCH_CLIENT_VANISHED)
     return;
   priv->state = state;
   g_debug ("%s: state %d", priv->config.name, state);

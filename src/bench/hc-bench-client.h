@@ -15,6 +15,18 @@
 
 G_BEGIN_DECLS
 
+/* When a participant vanishes mid-negotiation, as a browser whose tab or
+ * network goes: its socket closes without a `close` (the server keeps
+ * the session for its grace period, then ends it).  hyperconf only; the
+ * Janus client ignores it. */
+typedef enum {
+  HC_BENCH_VANISH_NEVER,
+  /* once the server has the join offer, before its answer arrives */
+  HC_BENCH_VANISH_OFFERED,
+  /* when the server's answer arrives, before ICE can connect */
+  HC_BENCH_VANISH_ANSWERED,
+} HcBenchVanish;
+
 typedef struct {
   SoupSession *session;
   gchar *ws_url;     /* the server's WebSocket */
@@ -26,6 +38,7 @@ typedef struct {
   const HcBenchClip *audio;
   guint jitter_ms;
   const gchar *mode; /* options.mode (static string): NULL is "sfu" */
+  HcBenchVanish vanish;
 } HcBenchClientConfig;
 
 typedef enum {
@@ -34,6 +47,7 @@ typedef enum {
   HC_BENCH_CLIENT_JOINED, /* the server accepted the join */
   HC_BENCH_CLIENT_FAILED,
   HC_BENCH_CLIENT_LEFT,
+  HC_BENCH_CLIENT_VANISHED, /* as config->vanish said */
 } HcBenchClientState;
 
 #define HC_BENCH_TYPE_CLIENT (hc_bench_client_get_type ())

@@ -7,14 +7,15 @@ HcBenchClient *
 hc_bench_context_new_client (HcBenchContext *ctx, const gchar *room,
                              const gchar *name)
 {
-  return hc_bench_context_new_client_full (ctx, room, name, ctx->video,
-                                           ctx->audio, NULL);
+  return hc_bench_context_new_client_full (
+      ctx, room, name, ctx->video, ctx->audio, NULL, HC_BENCH_VANISH_NEVER);
 }
 
 HcBenchClient *
 hc_bench_context_new_client_full (HcBenchContext *ctx, const gchar *room,
                                   const gchar *name, const HcBenchClip *video,
-                                  const HcBenchClip *audio, const gchar *mode)
+                                  const HcBenchClip *audio, const gchar *mode,
+                                  HcBenchVanish vanish)
 {
   HcBenchClientConfig config = { 0 };
 
@@ -28,6 +29,7 @@ hc_bench_context_new_client_full (HcBenchContext *ctx, const gchar *room,
   config.audio = audio;
   config.jitter_ms = ctx->jitter_ms;
   config.mode = mode;
+  config.vanish = vanish;
   /* The configuration is copied by the client. */
   return ctx->target == HC_BENCH_TARGET_JANUS ? hc_bench_janus_new (&config)
                                               : hc_bench_rethink_new (&config);

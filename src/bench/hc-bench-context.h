@@ -39,12 +39,14 @@ HcBenchClient *hc_bench_context_new_client (HcBenchContext *ctx,
                                             const gchar *room,
                                             const gchar *name);
 
-/* The same, publishing @video and @audio (nullable: not that kind) and
- * receiving in @mode (NULL: "sfu"; a static string). */
+/* The same, publishing @video and @audio (nullable: not that kind),
+ * receiving in @mode (NULL: "sfu"; a static string) and vanishing
+ * mid-negotiation as @vanish says. */
 HcBenchClient *
 hc_bench_context_new_client_full (HcBenchContext *ctx, const gchar *room,
                                   const gchar *name, const HcBenchClip *video,
-                                  const HcBenchClip *audio, const gchar *mode);
+                                  const HcBenchClip *audio, const gchar *mode,
+                                  HcBenchVanish vanish);
 
 /* A room name no earlier scenario used. */
 gchar *hc_bench_context_room_name (HcBenchContext *ctx, const gchar *prefix);

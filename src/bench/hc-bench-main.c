@@ -46,6 +46,8 @@ typedef struct {
   gint width, height, fps, kbps;
   gint budget_s;
   gchar *workdir;
+  gchar *server_bin;
+  gchar **server_env;
 } Options;
 
 static void
@@ -57,6 +59,8 @@ options_clear (Options *o)
   g_free (o->peer_url);
   g_free (o->loads);
   g_free (o->workdir);
+  g_free (o->server_bin);
+  g_strfreev (o->server_env);
 }
 
 static gboolean
@@ -92,8 +96,9 @@ start_server_with (HcBenchContext *ctx, const Options *o,
   if (o->server_url)
     ctx->server = hc_bench_server_new_remote (o->server_url, o->server_pid);
   else
-    ctx->server = hc_bench_server_spawn (HC_BENCH_SERVER_BIN, o->workdir,
-                                         extra_config, error);
+    ctx->server = hc_bench_server_spawn (
+        o->server_bin ? o->server_bin : HC_BENCH_SERVER_BIN, o->workdir,
+        extra_config, (const gchar *const *)o->server_env, error);
   if (ctx->server == NULL
       || !hc_bench_server_discover (ctx->server, ctx->session, error)) {
     g_clear_pointer (&ctx->server, hc_bench_server_free);
@@ -278,6 +283,22 @@ bench_server (const Options *o, HcBenchContext *ctx, gboolean *ok)
     return NULL;
   }
   *ok = run_scenarios (ctx, o, results);
+  /* A server of ours must stop cleanly on SIGTERM, and an ASan build's
+   * without a report (LeakSanitizer's at exit among them). */
+  if (ctx->target == HC_BENCH_TARGET_HYPERCONF && o->server_url == NULL) {
+    results->server_exit
+        = hc_bench_server_stop (ctx->server, &results->sanitizer_report);
+    if (results->server_exit != 0 || results->sanitizer_report) {
+      g_ptr_array_add (
+          results->notes,
+          g_strdup_printf (
+              "the server exited with %d after SIGTERM%s (log: %s)",
+              results->server_exit,
+              results->sanitizer_report ? ", with a sanitizer report" : "",
+              hc_bench_server_get_log_path (ctx->server)));
+      *ok = FALSE;
+    }
+  }
   g_clear_pointer (&ctx->server, hc_bench_server_free);
   return g_steal_pointer (&results);
 }
@@ -325,6 +346,12 @@ main (int argc, char **argv)
     { "workdir", 0, 0, G_OPTION_ARG_FILENAME, &o.workdir,
       "Where the server's config and log go (<build>/src/bench/bench-run)",
       "DIR" },
+    { "server-bin", 0, 0, G_OPTION_ARG_FILENAME, &o.server_bin,
+      "The hyperconf binary to start (this build's); e.g. an ASan build's",
+      "PATH" },
+    { "server-env", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.server_env,
+      "Set NAME=VALUE in the started server's environment only (repeat)",
+      "NAME=VALUE" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = NULL;

@@ -141,7 +141,7 @@ hc_bench_scenario_mcu (HcBenchContext *ctx, const gchar *profile,
       g_autofree gchar *name
           = g_strdup_printf ("mcu-%u-%u", ctx->serial++, r.receivers->len);
       HcBenchClient *c = hc_bench_context_new_client_full (
-          ctx, room_name, name, NULL, ctx->audio, "mcu");
+          ctx, room_name, name, NULL, ctx->audio, "mcu", HC_BENCH_VANISH_NEVER);
 
       g_ptr_array_add (r.receivers, c);
       hc_bench_client_join (c);

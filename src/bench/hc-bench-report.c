@@ -17,6 +17,7 @@ hc_bench_results_new (const gchar *label)
   results->latencies = g_ptr_array_new_with_free_func (g_free);
   results->ramp_max_streams = -1;
   results->notes = g_ptr_array_new_with_free_func (g_free);
+  results->server_exit = -1;
   return results;
 }
 
@@ -154,6 +155,10 @@ print_churn (HcBenchResults *r)
   g_print ("\n[%s] churn: %u join/leave cycles (%u failed) in %.0f s%s%s\n",
            r->label, c->cycles, c->failed, c->seconds,
            c->note && *c->note ? ": " : "", c->note ? c->note : "");
+  if (c->vanished_offered || c->vanished_answered)
+    g_print ("of which vanished mid-negotiation: %u with the offer sent, %u "
+             "with the answer in\n",
+             c->vanished_offered, c->vanished_answered);
   g_print ("%-10s %10s %10s %10s\n", "", "before", "after", "change");
   g_print ("%-10s %10.1f %10.1f %+10.1f\n", "RSS MB", c->before.rss_kb / 1024.0,
            c->after.rss_kb / 1024.0,
@@ -164,6 +169,9 @@ print_churn (HcBenchResults *r)
            c->after.threads, c->after.threads - c->before.threads);
   g_print ("%-10s %10d %10d %+10d\n", "elements", c->elements_before,
            c->elements_after, c->elements_after - c->elements_before);
+  g_print ("%-10s %10d %10d %+10d  (webrtcbin insides too)\n", "deep",
+           c->elements_deep_before, c->elements_deep_after,
+           c->elements_deep_after - c->elements_deep_before);
   if (c->concurrent_cycles)
     g_print ("then %u cycles two at a time: %u failed%s\n",
              c->concurrent_cycles, c->concurrent_failed,
@@ -369,11 +377,15 @@ add_results (JsonBuilder *b, HcBenchResults *r)
     json_builder_begin_object (b);
     add_int (b, "cycles", r->churn->cycles);
     add_int (b, "failed", r->churn->failed);
+    add_int (b, "vanished_offered", r->churn->vanished_offered);
+    add_int (b, "vanished_answered", r->churn->vanished_answered);
     add_double (b, "seconds", r->churn->seconds);
     add_proc (b, "before", &r->churn->before);
     add_proc (b, "after", &r->churn->after);
     add_int (b, "elements_before", r->churn->elements_before);
     add_int (b, "elements_after", r->churn->elements_after);
+    add_int (b, "elements_deep_before", r->churn->elements_deep_before);
+    add_int (b, "elements_deep_after", r->churn->elements_deep_after);
     add_int (b, "concurrent_cycles", r->churn->concurrent_cycles);
     add_int (b, "concurrent_failed", r->churn->concurrent_failed);
     json_builder_set_member_name (b, "concurrent_server_hung");
@@ -386,6 +398,9 @@ add_results (JsonBuilder *b, HcBenchResults *r)
   for (guint i = 0; i < r->notes->len; i++)
     json_builder_add_string_value (b, g_ptr_array_index (r->notes, i));
   json_builder_end_array (b);
+  add_int (b, "server_exit", r->server_exit);
+  json_builder_set_member_name (b, "sanitizer_report");
+  json_builder_add_boolean_value (b, r->sanitizer_report);
   json_builder_end_object (b);
 }
 

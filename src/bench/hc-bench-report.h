@@ -58,11 +58,19 @@ typedef struct {
 typedef struct {
   guint cycles;
   guint failed;
+  /* of the cycles, those that vanished as planned (hyperconf): once the
+   * server had the join offer, and when its answer arrived */
+  guint vanished_offered;
+  guint vanished_answered;
   gdouble seconds;
   HcBenchProc before;
   HcBenchProc after;
+  /* the room's elements as the server counts them, and with webrtcbin's
+   * insides (which 1.22 does not give back until a webrtcbin goes) */
   gint elements_before;
   gint elements_after;
+  gint elements_deep_before;
+  gint elements_deep_after;
   /* then a few cycles two at a time */
   guint concurrent_cycles;
   guint concurrent_failed;
@@ -81,6 +89,10 @@ typedef struct {
   gdouble ramp_max_streams; /* most streams at <= 1% loss, -1: not run */
   gchar *ramp_stop;         /* why the ramp stopped */
   GPtrArray *notes;         /* gchar *: what went wrong on the way */
+  /* a server we started: its exit status after SIGTERM (-1: killed, or
+   * not ours) and whether its log holds a sanitizer report */
+  gint server_exit;
+  gboolean sanitizer_report;
 } HcBenchResults;
 
 HcBenchResults *hc_bench_results_new (const gchar *label);

@@ -9,6 +9,7 @@
  *   ─▶ apply the answer and the server's trickled candidates; answer each
  *      server offer by updating our connectionDescription (§9.3)
  *   leave: `close` the session (§3), which ends the participant (§9.5).
+ *   vanish (config->vanish): the socket closes mid-negotiation, no `close`.
  *
  * The object versions and the held-until-snapshot updates are the
  * project's own sync engine (HcSyncObject). */
@@ -52,6 +53,7 @@ config_of (HcBenchRethink *self)
 
 static void fail (HcBenchRethink *self, const gchar *format, ...)
     G_GNUC_PRINTF (2, 3);
+static void vanish (HcBenchRethink *self);
 
 static void
 fail (HcBenchRethink *self, const gchar *format, ...)
@@ -183,6 +185,11 @@ description_changed (HcBenchRethink *self)
   sdp = string_member (description, "sdp");
   if (sdp == NULL)
     return;
+  if (g_strcmp0 (type, "answer") == 0 && !self->answer_applied
+      && config_of (self)->vanish == HC_BENCH_VANISH_ANSWERED) {
+    vanish (self);
+    return;
+  }
   if (g_strcmp0 (type, "answer") == 0 && !self->answer_applied)
     hc_bench_endpoint_set_answer_async (self->endpoint, sdp, answer_applied,
                                         g_object_ref (self));
@@ -311,6 +318,9 @@ answer_subscription (HcBenchRethink *self, HcMessage *message)
                                  string_member (self->metadata, "schema"));
   node = json_node_init_object (json_node_alloc (), value);
   hc_bench_signal_respond (self->signal, message, 200, node, extra);
+  /* The server has the join offer now, and is answering it. */
+  if (config_of (self)->vanish == HC_BENCH_VANISH_OFFERED)
+    vanish (self);
 }
 
 static void
@@ -609,6 +619,17 @@ hc_bench_rethink_leave (HcBenchClient *client)
   }
   if (self->endpoint)
     hc_bench_endpoint_stop (self->endpoint);
+}
+
+/* The socket and the media go without a word, as when a browser dies
+ * mid-negotiation: the server ends the session after its grace period. */
+static void
+vanish (HcBenchRethink *self)
+{
+  hc_bench_signal_close (self->signal);
+  hc_bench_endpoint_stop (self->endpoint);
+  hc_bench_client_set_state (HC_BENCH_CLIENT (self), HC_BENCH_CLIENT_VANISHED,
+                             NULL);
 }
 
 /* One PeerConnection publishes and receives. */

@@ -11,8 +11,9 @@
 #include <unistd.h>
 
 #define START_TIMEOUT_MS 15000
-#define STOP_TIMEOUT_MS  10000
-#define HTTP_TIMEOUT_MS  10000
+/* LeakSanitizer's scan at exit takes a while under ASan */
+#define STOP_TIMEOUT_MS 30000
+#define HTTP_TIMEOUT_MS 10000
 
 struct _HcBenchServer {
   GSubprocess *process;
@@ -27,6 +28,9 @@ struct _HcBenchServer {
   gchar *ws_url;
   gchar *domain;
   gchar *conference;
+  gboolean stopped;
+  gint exit_status;
+  gboolean sanitizer_report;
 };
 
 /* ---- /proc -------------------------------------------------------------- */
@@ -165,7 +169,8 @@ set_urls (HcBenchServer *self, const gchar *http_url)
 
 HcBenchServer *
 hc_bench_server_spawn (const gchar *binary, const gchar *workdir,
-                       const gchar *extra_config, GError **error)
+                       const gchar *extra_config,
+                       const gchar *const *environment, GError **error)
 {
   g_autoptr (GSubprocessLauncher) launcher = NULL;
   /* Named after us: a test run and a person may share a build dir. */
@@ -207,6 +212,12 @@ hc_bench_server_spawn (const gchar *binary, const gchar *workdir,
   launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_subprocess_launcher_set_stderr_file_path (launcher, log_path);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  for (guint i = 0; environment && environment[i]; i++) {
+    g_auto (GStrv) pair = g_strsplit (environment[i], "=", 2);
+
+    if (pair[0] && pair[1])
+      g_subprocess_launcher_setenv (launcher, pair[0], pair[1], TRUE);
+  }
   self = g_new0 (HcBenchServer, 1);
   self->config_path = g_strdup (config_path);
   self->log_path = g_strdup (log_path);
@@ -335,6 +346,61 @@ hc_bench_server_count_rooms (HcBenchServer *self, SoupSession *session)
   if (rooms == NULL || !json_object_has_member (rooms, "rooms"))
     return -1;
   return json_array_get_length (json_object_get_array_member (rooms, "rooms"));
+}
+
+gint
+hc_bench_server_count_room_elements (HcBenchServer *self, SoupSession *session,
+                                     const gchar *room)
+{
+  g_autofree gchar *url = NULL;
+  g_autofree gchar *prefix = NULL;
+  g_autofree gchar *text = NULL;
+  g_autoptr (GBytes) body = NULL;
+  const gchar *line;
+
+  if (self->http_url == NULL)
+    return -1;
+  url = g_strconcat (self->http_url, "metrics", NULL);
+  body = hc_bench_http_get (session, url, self->admin_secret, HTTP_TIMEOUT_MS,
+                            NULL);
+  if (body == NULL)
+    return -1;
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  prefix = g_strdup_printf ("\nhyperconf_room_elements{room=\"%s\"} ", room);
+  line = strstr (text, prefix);
+  return line ? (gint)g_ascii_strtoll (line + strlen (prefix), NULL, 10) : -1;
+}
+
+gint
+hc_bench_server_count_participants (HcBenchServer *self, SoupSession *session,
+                                    const gchar *room)
+{
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *rooms
+      = self->http_url ? get_json (self, session, "admin/rooms", parser, NULL)
+                       : NULL;
+  JsonNode *list = rooms ? json_object_get_member (rooms, "rooms") : NULL;
+
+  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+    return -1;
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (list));
+       i++) {
+    JsonNode *entry = json_array_get_element (json_node_get_array (list), i);
+    JsonObject *object;
+    JsonNode *participants;
+
+    if (!JSON_NODE_HOLDS_OBJECT (entry))
+      continue;
+    object = json_node_get_object (entry);
+    participants = json_object_get_member (object, "participants");
+    if (g_strcmp0 (
+            json_object_get_string_member_with_default (object, "name", NULL),
+            room)
+            == 0
+        && participants && JSON_NODE_HOLDS_ARRAY (participants))
+      return json_array_get_length (json_node_get_array (participants));
+  }
+  return 0;
 }
 
 gint
@@ -487,31 +553,64 @@ hc_bench_server_get_log_path (HcBenchServer *self)
   return self->log_path;
 }
 
+/* What AddressSanitizer, LeakSanitizer and UBSan print when they find
+ * something. */
+static gboolean
+log_has_sanitizer_report (HcBenchServer *self)
+{
+  g_autofree gchar *text = NULL;
+
+  if (!g_file_get_contents (self->log_path, &text, NULL, NULL))
+    return FALSE;
+  return strstr (text, "ERROR: AddressSanitizer") != NULL
+         || strstr (text, "ERROR: LeakSanitizer") != NULL
+         || strstr (text, "runtime error:") != NULL;
+}
+
+gint
+hc_bench_server_stop (HcBenchServer *self, gboolean *sanitizer_report)
+{
+  gboolean done = FALSE;
+  gboolean stuck = FALSE;
+
+  if (self->process == NULL || self->stopped) {
+    if (sanitizer_report)
+      *sanitizer_report = self->sanitizer_report;
+    return self->process ? self->exit_status : -1;
+  }
+  self->stopped = TRUE;
+  self->exit_status = -1;
+  g_subprocess_send_signal (self->process, SIGTERM);
+  g_subprocess_wait_async (self->process, NULL, waited, &done);
+  if (!hc_bench_wait (flag_set, &done, STOP_TIMEOUT_MS)) {
+    g_printerr ("hyperconf-bench: the server did not stop within %u s of "
+                "SIGTERM, killing it (log: %s)\n",
+                STOP_TIMEOUT_MS / 1000, self->log_path);
+    stuck = TRUE;
+    g_subprocess_force_exit (self->process);
+    while (!done)
+      g_main_context_iteration (NULL, TRUE);
+  }
+  if (!stuck && g_subprocess_get_if_exited (self->process))
+    self->exit_status = g_subprocess_get_exit_status (self->process);
+  self->sanitizer_report = log_has_sanitizer_report (self);
+  /* The log stays only when it says something went wrong. */
+  if (!stuck && !hc_bench_server_log_has_trouble (self))
+    g_unlink (self->log_path);
+  g_unlink (self->config_path);
+  if (sanitizer_report)
+    *sanitizer_report = self->sanitizer_report;
+  return self->exit_status;
+}
+
 void
 hc_bench_server_free (HcBenchServer *self)
 {
   if (self == NULL)
     return;
   if (self->process) {
-    gboolean done = FALSE;
-    gboolean stuck = FALSE;
-
-    g_subprocess_send_signal (self->process, SIGTERM);
-    g_subprocess_wait_async (self->process, NULL, waited, &done);
-    if (!hc_bench_wait (flag_set, &done, STOP_TIMEOUT_MS)) {
-      g_printerr ("hyperconf-bench: the server did not stop within %u s of "
-                  "SIGTERM, killing it (log: %s)\n",
-                  STOP_TIMEOUT_MS / 1000, self->log_path);
-      stuck = TRUE;
-      g_subprocess_force_exit (self->process);
-      while (!done)
-        g_main_context_iteration (NULL, TRUE);
-    }
+    hc_bench_server_stop (self, NULL);
     g_object_unref (self->process);
-    /* The log stays only when it says something went wrong. */
-    if (done && !stuck && !hc_bench_server_log_has_trouble (self))
-      g_unlink (self->log_path);
-    g_unlink (self->config_path);
   }
   if (self->scratch_dir)
     remove_tree (self->scratch_dir);

@@ -30,9 +30,12 @@ typedef struct _HcBenchServer HcBenchServer;
 
 /* Starts @binary with a configuration of ours (written to @workdir) on
  * 127.0.0.1 and a free port; returns once it printed its URL.
- * @extra_config: (nullable): more groups for the file ("[mcu]\n...") */
+ * @extra_config: (nullable): more groups for the file ("[mcu]\n...")
+ * @environment: (nullable): NAME=VALUE pairs set for it only (an ASan
+ *   build's ASAN_OPTIONS, LSAN_OPTIONS) */
 HcBenchServer *hc_bench_server_spawn (const gchar *binary, const gchar *workdir,
                                       const gchar *extra_config,
+                                      const gchar *const *environment,
                                       GError **error);
 
 /* A server somebody else runs at @http_url; @pid 0 when unknown (then
@@ -68,9 +71,20 @@ GPid hc_bench_server_get_pid (HcBenchServer *self);
  * holds warnings. */
 const gchar *hc_bench_server_get_log_path (HcBenchServer *self);
 
-/* Elements in @room's pipeline (from its DOT dump), -1 when unknown. */
+/* Elements in @room's pipeline as the server counts them (/metrics:
+ * webrtcbin's insides left out, since 1.22 keeps some of every released
+ * sink pad), -1 when unknown. */
+gint hc_bench_server_count_room_elements (HcBenchServer *self,
+                                          SoupSession *session,
+                                          const gchar *room);
+/* Elements in @room's pipeline, nested ones included (from its DOT
+ * dump), -1 when unknown. */
 gint hc_bench_server_count_elements (HcBenchServer *self, SoupSession *session,
                                      const gchar *room);
+/* Participants in @room (0: no such room), -1 when unknown. */
+gint hc_bench_server_count_participants (HcBenchServer *self,
+                                         SoupSession *session,
+                                         const gchar *room);
 /* Rooms the server has open, -1 when unknown. */
 gint hc_bench_server_count_rooms (HcBenchServer *self, SoupSession *session);
 
@@ -78,7 +92,14 @@ gint hc_bench_server_count_rooms (HcBenchServer *self, SoupSession *session);
  * its process still exists. */
 gboolean hc_bench_server_is_alive (HcBenchServer *self, SoupSession *session);
 
-/* Stops a spawned server (SIGTERM, then SIGKILL after 10 s) and frees. */
+/* Stops a spawned server (SIGTERM, then SIGKILL after 30 s), once.
+ * @sanitizer_report: (out) (optional): TRUE when its log holds an
+ *   AddressSanitizer, LeakSanitizer or UBSan report (the log is kept)
+ * Returns: its exit status (0 after SIGTERM is a clean stop), -1 when it
+ *   had to be killed or is not a process of ours */
+gint hc_bench_server_stop (HcBenchServer *self, gboolean *sanitizer_report);
+
+/* Stops a spawned server (hc_bench_server_stop()) and frees. */
 void hc_bench_server_free (HcBenchServer *self);
 
 G_END_DECLS

@@ -45,10 +45,6 @@
 GST_DEBUG_CATEGORY (hc_room_debug);
 #define GST_CAT_DEFAULT hc_room_debug
 
-/* clang-format off */
-G_DEFINE_QUARK (hc-media-error-quark, hc_media_error)
-/* clang-format on */
-
 enum {
   SIGNAL_ICE_CANDIDATE,
   SIGNAL_CONNECTION_STATE,

@@ -152,29 +152,6 @@ join_fail (GTask *task, GError *error)
   g_task_return_error (task, error);
 }
 
-/* Codec preferences per m-line of the offer: the accepted codec with the
- * offered payload type, so that webrtcbin answers only that; for the other
- * m-lines a codec that matches nothing, which webrtcbin then rejects. */
-static GPtrArray *
-answer_codecs (const GstSDPMessage *offer)
-{
-  GPtrArray *codecs
-      = g_ptr_array_new_with_free_func ((GDestroyNotify)gst_caps_unref);
-
-  for (guint i = 0; i < gst_sdp_message_medias_len (offer); i++) {
-    const GstSDPMedia *media = gst_sdp_message_get_media (offer, i);
-    GstCaps *caps = hc_sdp_media_get_accepted_caps (media);
-
-    if (caps == NULL)
-      caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
-                                  gst_sdp_media_get_media (media),
-                                  "encoding-name", G_TYPE_STRING,
-                                  "X-HC-DECLINED", NULL);
-    g_ptr_array_add (codecs, caps);
-  }
-  return codecs;
-}
-
 static void
 add_candidate (Participant *p, const gchar *mid, gint mline_index,
                const gchar *candidate)
@@ -284,7 +261,7 @@ hc_media_room_join_async (HcMediaRoom *self, const gchar *pid,
   }
   p = hc_room_participant_add (self, pid, offer);
   task_set_call (task, p, join_fail);
-  codecs = answer_codecs (offer);
+  codecs = hc_sdp_answer_codecs (offer);
   hc_peer_set_answer_codecs (p->peer, codecs);
   hc_peer_set_remote_description_async (p->peer, GST_WEBRTC_SDP_TYPE_OFFER,
                                         offer, cancellable, join_remote_set_cb,

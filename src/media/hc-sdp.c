@@ -32,6 +32,15 @@ hc_sdp_parse (const gchar *text, GError **error)
                  "SDP must start with v=0");
     return NULL;
   }
+  /* SDP is UTF-8 (RFC 8866 §5), and what we copy from it (the media
+   * kind, codec names, track ids) goes into caps, which refuse anything
+   * else with a warning and a field left out.  JSON's \u escapes can
+   * carry a lone surrogate, so a valid frame is no proof. */
+  if (!g_utf8_validate (text, -1, NULL)) {
+    g_set_error (error, HC_MEDIA_ERROR, HC_MEDIA_ERROR_BAD_SDP,
+                 "SDP is not UTF-8");
+    return NULL;
+  }
   if (gst_sdp_message_new_from_text (text, &msg) != GST_SDP_OK) {
     g_set_error (error, HC_MEDIA_ERROR, HC_MEDIA_ERROR_BAD_SDP,
                  "SDP does not parse");
@@ -48,8 +57,11 @@ hc_sdp_parse (const gchar *text, GError **error)
   for (guint i = 0; i < gst_sdp_message_medias_len (msg); i++) {
     const GstSDPMedia *media = gst_sdp_message_get_media (msg, i);
 
+    /* "m=audio" alone leaves the protocol "", not NULL */
     if (gst_sdp_media_get_media (media) == NULL
-        || gst_sdp_media_get_proto (media) == NULL) {
+        || gst_sdp_media_get_media (media)[0] == '\0'
+        || gst_sdp_media_get_proto (media) == NULL
+        || gst_sdp_media_get_proto (media)[0] == '\0') {
       g_set_error (error, HC_MEDIA_ERROR, HC_MEDIA_ERROR_BAD_SDP,
                    "m-line %u is malformed", i);
       return NULL;
@@ -258,6 +270,26 @@ hc_sdp_pick_payload (const GstSDPMessage *offer, const GstCaps *codec,
       return pt;
   }
   return -1;
+}
+
+GPtrArray *
+hc_sdp_answer_codecs (const GstSDPMessage *offer)
+{
+  GPtrArray *codecs
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)gst_caps_unref);
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (offer); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (offer, i);
+    GstCaps *caps = hc_sdp_media_get_accepted_caps (media);
+
+    if (caps == NULL)
+      caps = gst_caps_new_simple ("application/x-rtp", "media", G_TYPE_STRING,
+                                  gst_sdp_media_get_media (media),
+                                  "encoding-name", G_TYPE_STRING,
+                                  "X-HC-DECLINED", NULL);
+    g_ptr_array_add (codecs, caps);
+  }
+  return codecs;
 }
 
 gboolean

@@ -32,6 +32,13 @@ GstCaps *hc_sdp_media_get_accepted_caps (const GstSDPMedia *media);
 gint hc_sdp_pick_payload (const GstSDPMessage *offer, const GstCaps *codec,
                           const GArray *taken);
 
+/* Codec preferences for webrtcbin's answer to @offer, one caps per m-line:
+ * the accepted codec with the offered payload type, so that webrtcbin
+ * answers only that; for the other m-lines a codec that matches nothing,
+ * which webrtcbin then rejects.
+ * Returns: (transfer full) (element-type GstCaps): as many caps as m-lines */
+GPtrArray *hc_sdp_answer_codecs (const GstSDPMessage *offer);
+
 /* TRUE when some m-line offers a codec we accept. */
 gboolean hc_sdp_has_accepted_media (const GstSDPMessage *msg);
 

@@ -75,14 +75,23 @@ hc_message_type_from_string (const gchar *name, HcMessageType *type)
 typedef enum {
   SCAN_ONE_OBJECT,
   SCAN_NOT_ONE_OBJECT,
+  SCAN_NOT_JSON, /* a character JSON has no place for, outside strings */
   SCAN_TOO_DEEP,
 } ScanResult;
+
+/* Structure, strings, numbers, true, false, null and white space (RFC
+ * 8259 §2); '\0' is refused before. */
+#define JSON_OUTSIDE_STRINGS "{}[]:,\"0123456789+-.eEtruefalsn \t\n\r"
 
 /* Whether @text holds one JSON object and nothing but white space after
  * it, nested at most @max_depth deep.  json-glib 1.6 accepts (and leaks)
  * input with several top-level values ("0{}", "{}{}"), and its parser
  * recurses once per level, so the frame is scanned first.  Only the
- * extent of the first value is checked here; the parser checks the rest. */
+ * extent of the first value is checked here; the parser checks the rest.
+ * Outside strings only JSON's own characters may appear: json-glib's
+ * scanner also skips what it takes for comments, so `{"a"/:2"/:"x"}{}`
+ * is {"a":"x"} and a second value to it, but one unterminated string to
+ * a scan that does not know its comments (found by fuzz-token). */
 static ScanResult
 scan_one_object (const gchar *text, gsize length, guint max_depth)
 {
@@ -104,7 +113,9 @@ scan_one_object (const gchar *text, gsize length, guint max_depth)
         in_string = FALSE;
       continue;
     }
-    if (c == '"') {
+    if (strchr (JSON_OUTSIDE_STRINGS, c) == NULL) {
+      return SCAN_NOT_JSON;
+    } else if (c == '"') {
       in_string = TRUE;
     } else if (c == '{' || c == '[') {
       if (++depth > max_depth)
@@ -155,13 +166,14 @@ hc_message_parse_object_full (const gchar *text, gssize length, guint max_depth,
                  "JSON nested deeper than %u levels", max_depth);
     return NULL;
   }
-  if (scan == SCAN_NOT_ONE_OBJECT) {
+  if (scan != SCAN_ONE_OBJECT) {
     const gchar *start = text;
 
     while (start < text + length && g_ascii_isspace (*start))
       start++;
     /* Only for the log: what it looked like. */
-    if (start < text + length && strchr ("[\"-0123456789tfn{", *start))
+    if (scan == SCAN_NOT_ONE_OBJECT && start < text + length
+        && strchr ("[\"-0123456789tfn{", *start))
       g_set_error_literal (error, HC_MESSAGE_ERROR, HC_MESSAGE_ERROR_NOT_OBJECT,
                            "not one JSON object");
     else

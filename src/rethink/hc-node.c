@@ -898,12 +898,15 @@ static const HcJsonField unsubscribe_fields[]
         { "childrenResources", HC_JSON_STRING_ARRAY, FALSE },
         { NULL } };
 
+/* @body's member @a, else @b (nullable), both checked as string arrays
+ * before.  No placeholder name for @b: a body may well hold a member
+ * named "" (found by fuzz-message). */
 static JsonArray *
 first_array (JsonObject *body, const gchar *a, const gchar *b)
 {
   if (body && json_object_has_member (body, a))
     return json_object_get_array_member (body, a);
-  if (body && json_object_has_member (body, b))
+  if (body && b && json_object_has_member (body, b))
     return json_object_get_array_member (body, b);
   return NULL;
 }
@@ -1027,19 +1030,19 @@ handle_sm (HcNode *self, HcSession *session, HcMessage *message)
       /* A reporter's runtime names what it stops forwarding as it named
        * it in the subscribe (ReporterObject.forwardUnSubscribe). */
       if (resources == NULL)
-        resources = first_array (body, "subscribe", "");
-      if (!check_resources (
-              self,
-              array_length (resources)
-                  + array_length (first_array (body, "childrenResources", "")),
-              &error))
+        resources = first_array (body, "subscribe", NULL);
+      if (!check_resources (self,
+                            array_length (resources)
+                                + array_length (first_array (
+                                    body, "childrenResources", NULL)),
+                            &error))
         break;
       for (i = 0; resources && i < json_array_get_length (resources); i++)
         remove_subscriber (self, session,
                            json_array_get_string_element (resources, i));
       /* The Syncher's form: the resource and everything below it. */
       if (body && json_object_has_member (body, "resource")) {
-        JsonArray *children = first_array (body, "childrenResources", "");
+        JsonArray *children = first_array (body, "childrenResources", NULL);
 
         remove_subscriptions_below (
             self, session, json_object_get_string_member (body, "resource"));

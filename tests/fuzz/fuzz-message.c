@@ -6,6 +6,8 @@
  */
 #include <hyperconf/hc-node.h>
 
+#include "hc-fuzz.h"
+
 static void
 discard_text (gpointer user_data, const gchar *text)
 {
@@ -18,10 +20,16 @@ discard_close (gpointer user_data, gushort code, const gchar *reason)
 
 static const HcNodeLinkFuncs funcs = { discard_text, discard_close };
 
-int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+  /* not warnings: the node warns about a full queue, a refused update */
+  hc_fuzz_abort_on_log (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL);
+  return 0;
+}
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   static const gchar open[] = "{\"id\":1,\"type\":\"open\",\"from\":"
                               "\"runtime://localhost/fuzz\",\"to\":"
@@ -31,7 +39,6 @@ LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
   HcNodeLink *fresh, *opened;
   HcMessage *message;
 
-  g_log_set_always_fatal (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL);
   hc_node_config_init_defaults (&config);
   node = hc_node_new (&config);
   g_free (config.domain);

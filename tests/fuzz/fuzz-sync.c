@@ -10,8 +10,7 @@
  *  - an observer fed the updates before its reset (the held queue);
  *  - a reporter replaying each update through its own API, mirrored by an
  *    observer that applies the bodies it returns: both stay identical.
- * Criticals and warnings are fatal, so a g_return_if_fail reached from
- * input is a crash too.
+ * Criticals and warnings abort (hc-fuzz.h).
  */
 #include <hyperconf/hc-sync-object.h>
 #include <hyperconf/hc-json-spec.h>
@@ -21,23 +20,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CHECK(cond)                                                            \
-  G_STMT_START                                                                 \
-  {                                                                            \
-    if (!(cond)) {                                                             \
-      g_printerr ("%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);     \
-      abort ();                                                                \
-    }                                                                          \
-  }                                                                            \
-  G_STMT_END
-
-int LLVMFuzzerInitialize (int *argc, char ***argv);
-int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
+#include "hc-fuzz.h"
 
 int
 LLVMFuzzerInitialize (int *argc, char ***argv)
 {
-  g_log_set_always_fatal (G_LOG_LEVEL_CRITICAL | G_LOG_LEVEL_WARNING);
+  hc_fuzz_abort_on_log (HC_FUZZ_WARNINGS);
   return 0;
 }
 

@@ -10,10 +10,17 @@
 
 #include <string.h>
 
+#include "hc-fuzz.h"
+
 #define SECRET "fuzz-secret-0123456789abcdef"
 #define NOW    1900000000
 
-int LLVMFuzzerTestOneInput (const guint8 *data, size_t size);
+int
+LLVMFuzzerInitialize (int *argc, char ***argv)
+{
+  hc_fuzz_abort_on_log (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL);
+  return 0;
+}
 
 static void
 check (const gchar *token)
@@ -28,12 +35,11 @@ check (const gchar *token)
 }
 
 int
-LLVMFuzzerTestOneInput (const guint8 *data, size_t size)
+LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
   gchar *text = g_strndup ((const gchar *)data, size);
   gchar *newline = strchr (text, '\n');
 
-  g_log_set_always_fatal (G_LOG_LEVEL_ERROR | G_LOG_LEVEL_CRITICAL);
   check (text);
   if (newline) {
     gchar *signed_token;
