@@ -25,8 +25,8 @@
  * good); the machine is shared and loaded, so one frame's 66 ms can become
  * a second. */
 #define MAX_GAP_US (2 * G_USEC_PER_SEC)
-#define WIDTH    640
-#define HEIGHT   360
+#define WIDTH      640
+#define HEIGHT     360
 
 static const guint32 colours[] = { 0xff0000, 0x00ff00, 0x0000ff, 0xffffff };
 /* Publishers send all sorts of sizes; each is scaled to its tile. */
