@@ -6,6 +6,7 @@
  *
  * Every packet coming out is checked field by field with GstRTPBuffer.
  */
+#include "hc-test-rtp.h"
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-mixminus.h>
 
@@ -288,18 +289,6 @@ mix_packet (guint32 ssrc, guint16 seq, guint64 block, gint listener,
   return buf;
 }
 
-static guint16
-seq_of (GstBuffer *buf)
-{
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  guint16 seq;
-
-  g_assert_true (gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp));
-  seq = gst_rtp_buffer_get_seq (&rtp);
-  gst_rtp_buffer_unmap (&rtp);
-  return seq;
-}
-
 /* The encodes of one mix on "sink" (the plain sum) and "sink_0" (a mix
  * without voice 2): a pad with mix-voice 2 takes, per block, the one
  * packet meant for it, numbered on without a jump when it moves; a pad of
@@ -335,8 +324,8 @@ test_mix_voice (void)
     g_assert_cmpuint (hc_buffer_get_mix_minus_meta (out)->listener, ==,
                       mixed ? 2 : HC_MIX_MINUS_EVERYONE);
     if (block > 0)
-      g_assert_cmpuint (seq_of (out), ==, (guint16)(last + 1));
-    last = seq_of (out);
+      g_assert_cmpuint (hc_test_rtp_seq (out), ==, (guint16)(last + 1));
+    last = hc_test_rtp_seq (out);
     g_assert_cmpuint (gst_harness_buffers_in_queue (none), ==, 1);
     gst_buffer_unref (gst_harness_pull (none));
     g_assert_cmpuint (gst_harness_buffers_in_queue (all), ==, 2);

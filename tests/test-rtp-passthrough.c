@@ -8,6 +8,7 @@
  * once, upstream; a subscriber's NACK or keyframe request passed upstream
  * untouched; the latency unchanged.
  */
+#include "hc-test-rtp.h"
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-rtp-passthrough.h>
 
@@ -36,18 +37,6 @@ packet (guint32 ssrc, guint16 seq)
   return buf;
 }
 
-static guint16
-seq_of (GstBuffer *buf)
-{
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  guint16 seq;
-
-  g_assert_true (gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp));
-  seq = gst_rtp_buffer_get_seq (&rtp);
-  gst_rtp_buffer_unmap (&rtp);
-  return seq;
-}
-
 static GstHarness *
 harness_new (void)
 {
@@ -69,7 +58,7 @@ push_expect (GstHarness *h, guint16 seq, gboolean out)
   if (out) {
     GstBuffer *buf = gst_harness_pull (h);
 
-    g_assert_cmpuint (seq_of (buf), ==, seq);
+    g_assert_cmpuint (hc_test_rtp_seq (buf), ==, seq);
     gst_buffer_unref (buf);
   }
 }
@@ -243,7 +232,7 @@ test_buffer_list (void)
   for (guint16 seq = 1; seq <= 3; seq++) {
     GstBuffer *buf = gst_harness_pull (h);
 
-    g_assert_cmpuint (seq_of (buf), ==, seq);
+    g_assert_cmpuint (hc_test_rtp_seq (buf), ==, seq);
     gst_buffer_unref (buf);
   }
   g_assert_cmpuint (stat (h, "num-duplicates"), ==, 2);
