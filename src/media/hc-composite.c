@@ -95,13 +95,21 @@ mix_pad_new (HcComposite *self, GstPad **ghost)
   return pad;
 }
 
+/* Removes @graph, which feeds the compositor's @pad through @ghost.  The
+ * ghost is deactivated first and removed last: what @graph's thread
+ * pushes meanwhile is refused as flushing, never as not-linked, which a
+ * source (a plate's videotestsrc) or a queue posts as an error.  Releasing
+ * the compositor's pad flushes it, waking the thread if it waits there,
+ * before the graph stops. */
 static void
-mix_pad_free (HcComposite *self, GstPad *pad, GstPad *ghost)
+mix_graph_free (HcComposite *self, GstElement *graph, GstPad *pad,
+                GstPad *ghost)
 {
   gst_pad_set_active (ghost, FALSE);
-  gst_element_remove_pad (self->video, ghost);
   gst_element_release_request_pad (self->compositor, pad);
   gst_object_unref (pad);
+  hc_pipeline_remove (self->bin, graph);
+  gst_element_remove_pad (self->video, ghost);
 }
 
 /* Links @graph's "src" to the compositor. */
@@ -180,14 +188,13 @@ picture_free (Picture *picture)
   HcComposite *self = picture->owner;
   g_autoptr (GstElement) head = gst_pad_get_parent_element (picture->head_pad);
 
-  /* No more packets into the graph, then the compositor's pad goes (which
-   * flushes it, waking the graph's thread if it waits there), then the
-   * graph (its streaming thread, and with it the frame probe, stopped). */
+  /* No more packets into the graph, then the graph and its compositor
+   * pad (mix_graph_free: its streaming thread, and with it the frame
+   * probe, stopped). */
   g_object_set (picture->head_pad, "forward", FALSE, NULL);
   gst_element_release_request_pad (head, picture->head_pad);
   gst_object_unref (picture->head_pad);
-  mix_pad_free (self, picture->mix_pad, picture->ghost);
-  hc_pipeline_remove (self->bin, picture->graph);
+  mix_graph_free (self, picture->graph, picture->mix_pad, picture->ghost);
   gst_clear_object (&picture->tile);
   gst_clear_object (&picture->label);
   g_free (picture);
@@ -237,8 +244,7 @@ tile_free (HcComposite *self, Tile *tile)
 {
   g_clear_pointer (&tile->picture, picture_free);
   if (tile->plate) {
-    mix_pad_free (self, tile->plate_pad, tile->plate_ghost);
-    hc_pipeline_remove (self->bin, tile->plate);
+    mix_graph_free (self, tile->plate, tile->plate_pad, tile->plate_ghost);
   }
   gst_clear_object (&tile->plate_tile);
   gst_clear_object (&tile->plate_label);
