@@ -6,6 +6,7 @@
 #include "hc-test-files.h"
 #include <signal.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -32,6 +33,7 @@
 #define WITH_ADMIN  "admin"
 #define WITH_LIMITS "limits" /* two sockets per client address */
 #define WITH_TLS    "tls"
+#define WITH_SMALL  "small" /* 1 KiB frames (64 KiB unread), no rate limit */
 
 /* Generous: the suite also runs under valgrind. */
 #define WAIT_TIMEOUT_S 30
@@ -140,9 +142,12 @@ fixture_set_up (Fixture *f, gconstpointer data)
     extra = g_strdup ("[node]\nmax-sessions-per-ip=2\n");
   else if (g_strcmp0 (data, WITH_TLS) == 0)
     extra = g_strdup_printf ("[tls]\ncertificate=%s\nkey=%s\n", cert, key);
+  else if (g_strcmp0 (data, WITH_SMALL) == 0)
+    extra = g_strdup ("[node]\nmax-rate=0\n");
   f->tls = g_strcmp0 (data, WITH_TLS) == 0;
   text = g_strconcat (
-      "[server]\nwww-dir=www\n"
+      "[server]\nwww-dir=www\n",
+      g_strcmp0 (data, WITH_SMALL) == 0 ? "max-frame-size=1024\n" : "",
       "[webrtc]\nice-servers=[{\"urls\":\"stun:stun.example.org:3478\"}]\n",
       extra, NULL);
   write_file (f->dir, "test.conf", text);
@@ -885,6 +890,88 @@ test_ws_fragments_too_big (Fixture *f, gconstpointer data)
   WAIT_UNTIL (hc_http_server_get_n_websockets (f->server) == 0);
 }
 
+/* A client that sends and never reads: the server's answers pile up
+ * unread. */
+typedef struct {
+  guint16 port;
+  guint sent;     /* frames written before the server cut it, or all of them */
+  gint may_close; /* set by the test: the thread may close its socket */
+} SlowReader;
+
+static gpointer
+slow_reader_thread (gpointer user_data)
+{
+  SlowReader *slow = user_data;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSocket) socket = g_socket_new (
+      G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr (GInetAddress) loopback
+      = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) address
+      = g_inet_socket_address_new (loopback, slow->port);
+  g_autofree gchar *request = g_strdup_printf (
+      "GET /ws HTTP/1.1\r\n"
+      "Host: 127.0.0.1:%u\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+      "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+      "Sec-WebSocket-Version: 13\r\n\r\n",
+      slow->port);
+  /* Each is answered 401 (no session yet): about 150 octets back. */
+  static const gchar message[] = "{\"id\":1,\"type\":\"read\",\"from\":"
+                                 "\"runtime://localhost/x\",\"to\":\"a\"}";
+  guint8 header[6] = { 0x81, 0x80 | (sizeof message - 1), 0, 0, 0, 0 };
+  GString *head = g_string_new (NULL);
+  gchar byte;
+
+  /* A small receive window, so that what it does not read stays ours. */
+  g_socket_set_option (socket, SOL_SOCKET, SO_RCVBUF, 4096, NULL);
+  g_socket_connect (socket, address, NULL, &error);
+  g_assert_no_error (error);
+  g_socket_send (socket, request, strlen (request), NULL, &error);
+  g_assert_no_error (error);
+  while (!g_str_has_suffix (head->str, "\r\n\r\n")
+         && g_socket_receive (socket, &byte, 1, NULL, NULL) == 1)
+    g_string_append_c (head, byte);
+  g_assert_true (g_str_has_prefix (head->str, "HTTP/1.1 101"));
+  g_string_free (head, TRUE);
+  /* 20,000 requests (3 MB of answers), or until the server cut it. */
+  for (slow->sent = 0; slow->sent < 20000; slow->sent++) {
+    if (g_socket_send (socket, (const gchar *)header, sizeof header, NULL, NULL)
+            != sizeof header
+        || g_socket_send (socket, message, sizeof message - 1, NULL, NULL)
+               != sizeof message - 1)
+      break;
+  }
+  while (!g_atomic_int_get (&slow->may_close))
+    g_usleep (10 * 1000);
+  return NULL;
+}
+
+static void
+test_ws_slow_reader (Fixture *f, gconstpointer data)
+{
+  SlowReader slow = { .port = f->port };
+  g_autoptr (WsClient) other = ws_connect (f);
+  g_autoptr (GBytes) body = NULL;
+  g_autoptr (SoupMessage) metrics = NULL;
+  g_autofree gchar *text = NULL;
+  GThread *thread = g_thread_new ("slow-reader", slow_reader_thread, &slow);
+
+  /* The server cuts it once 64 KiB of answers wait unread (its requests
+   * may all have been written by then: the server's receive buffer takes
+   * them before the main loop reads them). */
+  WAIT_UNTIL (hc_node_get_limit_count (f->node, HC_LIMIT_SEND_BACKLOG) == 1);
+  WAIT_UNTIL (hc_http_server_get_n_websockets (f->server) == 1);
+  g_atomic_int_set (&slow.may_close, 1);
+  g_thread_join (thread);
+
+  metrics = fetch (f, "GET", "/metrics", &body);
+  text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_assert_nonnull (strstr (
+      text, "\nhyperconf_limit_refusals_total{limit=\"send-backlog\"} 1\n"));
+  /* The client that reads was not harmed. */
+  g_assert_false (other->closed);
+}
+
 /* ---- the binary ---------------------------------------------------------- */
 
 typedef struct {
@@ -1154,6 +1241,7 @@ main (int argc, char **argv)
     ADD ("/ws/not-json-stays-open", test_ws_not_json_then_open, NULL);
     ADD ("/ws/shutdown-closes-1001", test_ws_shutdown, NULL);
     ADD ("/ws/per-ip-closes-1013", test_ws_per_ip_1013, WITH_LIMITS);
+    ADD ("/ws/slow-reader-dropped", test_ws_slow_reader, WITH_SMALL);
     ADD ("/binary/sigterm", test_binary_sigterm, NULL);
     ADD ("/admin/off-without-secret", test_admin_off, NULL);
     ADD ("/admin/401", test_admin_unauthorized, WITH_ADMIN);

@@ -162,6 +162,7 @@ typedef enum {
   HC_LIMIT_SDP_MEDIA,       /* [conference] max-sdp-media: 400 */
   HC_LIMIT_ICE_CANDIDATES,  /* [conference] max-ice-candidates: dropped */
   HC_LIMIT_CPU,             /* [conference] max-cpu-load: 503 */
+  HC_LIMIT_SEND_BACKLOG,    /* 64 x max-frame-size unread: disconnected */
   HC_LIMIT_N,
 } HcLimit;
 

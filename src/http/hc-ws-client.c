@@ -3,8 +3,9 @@
  * Text frames go to the node untouched (it parses, drops and counts what
  * is not a JSON object); the node's answers come back through the link
  * functions.  This file only enforces the transport rules: binary frames
- * close with 1003, messages above the limit close with 1009, and a socket
- * beyond the node's session limits closes with 1013.
+ * close with 1003, messages above the limit close with 1009, a socket
+ * beyond the node's session limits closes with 1013, and a client that
+ * leaves too much of what it is sent unread is disconnected.
  */
 #define G_LOG_DOMAIN "hc-http"
 
@@ -13,6 +14,8 @@
 #include <errno.h>
 #include <string.h>
 #include <glib-unix.h>
+#include <linux/tcp.h> /* struct tcp_info with tcpi_bytes_acked */
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,11 +24,18 @@
 #define LINGER_MS        2000
 #define LINGER_MAX_BYTES (64 * 1024 * 1024)
 
+/* A client may leave this many times the frame limit of what it is sent
+ * unread (in libsoup's queue and the socket's) before it is dropped, and
+ * the backlog is looked at after each quarter of that sent. */
+#define SEND_BACKLOG_FRAMES 64
+
 struct _HcWsClient {
   SoupWebsocketConnection *connection;
   HcNode *node;     /* counts the 1009s ([server] max-frame-size) */
   HcNodeLink *link; /* NULL once detached */
   gsize max_frame_size;
+  guint64 sent;       /* octets of text handed to libsoup */
+  guint64 checked_at; /* @sent at the last look at the backlog */
   HcWsClientClosedFunc closed;
   gpointer user_data;
   gchar *peer; /* for log lines */
@@ -38,7 +48,58 @@ is_open (HcWsClient *client)
          == SOUP_WEBSOCKET_STATE_OPEN;
 }
 
+static GSocket *socket_of (GIOStream *stream);
+
 /* ---- node → socket ------------------------------------------------------ */
+
+/* What was sent and not yet taken by the peer's TCP (libsoup 3.2 tells
+ * nothing of its outgoing queue, so that queue and the socket's are
+ * measured together against what TCP saw acknowledged).  A peer that does
+ * not read stops acknowledging once its receive buffer is full, and
+ * without this check everything sent to it would pile up in our memory. */
+static gboolean
+backlog_too_large (HcWsClient *client)
+{
+  guint64 limit = (guint64)client->max_frame_size * SEND_BACKLOG_FRAMES;
+  GSocket *socket;
+  struct tcp_info info = { 0 };
+  socklen_t length = sizeof info;
+
+  if (client->sent - client->checked_at < limit / 4)
+    return FALSE;
+  client->checked_at = client->sent;
+  socket = socket_of (
+      soup_websocket_connection_get_io_stream (client->connection));
+  if (socket == NULL
+      || getsockopt (g_socket_get_fd (socket), IPPROTO_TCP, TCP_INFO, &info,
+                     &length)
+             != 0
+      || length < G_STRUCT_OFFSET (struct tcp_info, tcpi_bytes_acked)
+                      + sizeof info.tcpi_bytes_acked)
+    return FALSE;
+  /* Acknowledged octets include the HTTP upgrade, frame headers and TLS
+   * records, so this undercounts the backlog a little: never too strict. */
+  return client->sent > info.tcpi_bytes_acked
+         && client->sent - info.tcpi_bytes_acked > limit;
+}
+
+static void
+drop_slow_reader (HcWsClient *client)
+{
+  GSocket *socket = socket_of (
+      soup_websocket_connection_get_io_stream (client->connection));
+
+  hc_node_count_limit (client->node, HC_LIMIT_SEND_BACKLOG);
+  g_info ("%s: more than %" G_GSIZE_FORMAT
+          " octets sent and not read, disconnecting",
+          client->peer, client->max_frame_size * SEND_BACKLOG_FRAMES);
+  /* A close frame would wait behind all that is unread: the connection
+   * is cut instead, and libsoup's pending writes fail and close it. */
+  hc_ws_client_close (client, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION,
+                      "not reading");
+  if (socket != NULL)
+    g_socket_shutdown (socket, TRUE, TRUE, NULL);
+}
 
 static void
 link_send_text (gpointer user_data, const gchar *text)
@@ -52,6 +113,9 @@ link_send_text (gpointer user_data, const gchar *text)
     return;
   }
   soup_websocket_connection_send_text (client->connection, text);
+  client->sent += strlen (text);
+  if (backlog_too_large (client))
+    drop_slow_reader (client);
 }
 
 static void

@@ -113,6 +113,7 @@ static const gchar *const limit_names[HC_LIMIT_N] = {
   [HC_LIMIT_SDP_MEDIA] = "sdp-media",
   [HC_LIMIT_ICE_CANDIDATES] = "ice-candidates",
   [HC_LIMIT_CPU] = "cpu",
+  [HC_LIMIT_SEND_BACKLOG] = "send-backlog",
 };
 
 const gchar *
