@@ -97,6 +97,7 @@ assert_defaults (const HcConfig *config)
   g_assert_cmpuint (config->conference.max_sdp_media, ==, 256);
   g_assert_cmpuint (config->conference.max_ice_candidates, ==, 64);
   g_assert_cmpuint (config->conference.max_cpu_load, ==, 0);
+  g_assert_true (config->conference.lean_send);
   /* No token needed, no admin API, no TLS. */
   g_assert_null (config->auth_secret);
   g_assert_null (config->conference.token_secret);
@@ -188,6 +189,8 @@ test_every_key (Fixture *f, gconstpointer data)
                     "max-ice-candidates=15\n"
                     "max-cpu-load=85\n"
                     "media-timeout-ms=4000\n"
+                    "[media]\n"
+                    "lean-send=false\n"
                     "[mcu]\n"
                     "width=320\n"
                     "height=180\n"
@@ -238,6 +241,7 @@ test_every_key (Fixture *f, gconstpointer data)
   g_assert_cmpuint (config->conference.max_participants, ==, 5);
   g_assert_cmpuint (config->conference.max_rooms, ==, 6);
   g_assert_cmpuint (config->conference.media_timeout_ms, ==, 4000);
+  g_assert_false (config->conference.lean_send);
   g_assert_cmpuint (config->conference.mcu.width, ==, 320);
   g_assert_cmpuint (config->conference.mcu.height, ==, 180);
   g_assert_cmpuint (config->conference.mcu.framerate, ==, 30);
@@ -425,6 +429,10 @@ static const BadCase bad_cases[] = {
     "[conference] media-timeout-ms" },
   { "[conference]\nmedia-timeout-ms=3600001\n", HC_CONFIG_ERROR_INVALID_VALUE,
     "[conference] media-timeout-ms" },
+  { "[media]\nlean-send=yes\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[media] lean-send" },
+  { "[media]\nlean-send=\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[media] lean-send" },
   { "[server]\ndrain-timeout-ms=86400001\n", HC_CONFIG_ERROR_INVALID_VALUE,
     "[server] drain-timeout-ms" },
   { "[server]\ndrain-timeout-ms=soon\n", HC_CONFIG_ERROR_INVALID_VALUE,

@@ -344,9 +344,9 @@ test_three_clients (void)
       g_assert_cmpstr (g_hash_table_lookup (f.states, pids[i]), ==,
                        "connected");
     with_carol = hc_media_room_get_n_elements (f.room);
-    /* per participant a webrtcbin, per track a head, and nothing per
-     * (track, subscriber) */
-    g_assert_cmpuint (with_carol, ==, 3 + 3 * 2);
+    /* per participant a webrtcbin and an hcsrtpsend, per track a head,
+     * and nothing per (track, subscriber) */
+    g_assert_cmpuint (with_carol, ==, 3 * 2 + 3 * 2);
     /* every received stream passes an hcrtppassthrough, none a jitter
      * buffer (hc-rtp-passthrough.h) */
     g_assert_cmpuint (count_of_type (f.room, "HcRtpPassthrough"), ==, 6);
@@ -552,6 +552,205 @@ test_answer_takes_transport_cc (void)
   fixture_clear (&f);
 }
 
+/* ---------------------------------------------------------------------- */
+/* The lean send path                                                      */
+/* ---------------------------------------------------------------------- */
+
+static gint
+frames_decoded (Client *c)
+{
+  gint frames = 0;
+
+  g_mutex_lock (&c->lock);
+  for (guint i = 0; i < c->receivers->len; i++)
+    frames += g_atomic_int_get (
+        &((Receiver *)g_ptr_array_index (c->receivers, i))->frames);
+  g_mutex_unlock (&c->lock);
+  return frames;
+}
+
+static gboolean
+bob_decodes (gpointer data)
+{
+  Fixture *f = data;
+
+  return everyone_receives_everyone (f)
+         && frames_decoded (f->clients->pdata[1]) >= 10;
+}
+
+/* webrtcbin's "get-stats", waited for. */
+static GstStructure *
+webrtcbin_stats (GstElement *webrtcbin)
+{
+  g_autoptr (GstPromise) promise = gst_promise_new ();
+  const GstStructure *reply;
+
+  g_signal_emit_by_name (webrtcbin, "get-stats", NULL, promise);
+  g_assert_cmpint (gst_promise_wait (promise), ==, GST_PROMISE_RESULT_REPLIED);
+  reply = gst_promise_get_reply (promise);
+  g_assert_nonnull (reply);
+  return gst_structure_copy (reply);
+}
+
+typedef struct {
+  guint32 ssrc;
+  guint64 packets;
+  gboolean found;
+} OutboundQuery;
+
+static gboolean
+find_outbound (GQuark field, const GValue *value, gpointer data)
+{
+  OutboundQuery *q = data;
+  const GstStructure *s;
+  GstWebRTCStatsType type;
+  guint ssrc = 0;
+  guint64 packets = 0;
+
+  if (!GST_VALUE_HOLDS_STRUCTURE (value))
+    return TRUE;
+  s = gst_value_get_structure (value);
+  if (gst_structure_get (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, NULL)
+      && type == GST_WEBRTC_STATS_OUTBOUND_RTP
+      && gst_structure_get_uint (s, "ssrc", &ssrc) && ssrc == q->ssrc) {
+    q->found = TRUE;
+    if (gst_structure_get_uint64 (s, "packets-sent", &packets))
+      q->packets += packets;
+  }
+  return TRUE;
+}
+
+/* webrtcbin's own count of what it sent as @ssrc. */
+static guint64
+webrtcbin_packets_sent (GstElement *webrtcbin, guint32 ssrc)
+{
+  g_autoptr (GstStructure) stats = webrtcbin_stats (webrtcbin);
+  OutboundQuery q = { ssrc, 0, FALSE };
+
+  gst_structure_foreach (stats, find_outbound, &q);
+  g_assert_true (q.found);
+  return q.packets;
+}
+
+/* The SSRCs of the sending m-lines of the room's last offer to @c. */
+static GArray *
+offered_ssrcs (Client *c)
+{
+  GArray *ssrcs = g_array_new (FALSE, FALSE, sizeof (guint32));
+
+  for (guint i = 0; i < gst_sdp_message_medias_len (c->last_offer); i++) {
+    const GstSDPMedia *m = gst_sdp_message_get_media (c->last_offer, i);
+    const gchar *ssrc = gst_sdp_media_get_attribute_val (m, "ssrc");
+    guint32 value;
+
+    if (ssrc && gst_sdp_media_get_attribute_val (m, "inactive") == NULL) {
+      value = (guint32)g_ascii_strtoull (ssrc, NULL, 10);
+      g_array_append_val (ssrcs, value);
+    }
+  }
+  return ssrcs;
+}
+
+/* What the hcsrtpsend sent itself as @ssrc (its "stats"). */
+static guint64
+lean_packets_sent (const GstStructure *stats, guint32 ssrc)
+{
+  g_autofree gchar *name = g_strdup_printf ("ssrc-%u", ssrc);
+  const GstStructure *one = NULL;
+  guint64 packets = 0;
+
+  g_assert_true (gst_structure_get (stats, name, GST_TYPE_STRUCTURE, &one,
+                                    NULL));
+  g_assert_true (gst_structure_get_uint64 (one, "packets-sent", &packets));
+  gst_structure_free ((GstStructure *)one);
+  return packets;
+}
+
+static void
+lean_send (gboolean lean)
+{
+  Fixture f = { 0 };
+  g_autoptr (GstElement) webrtcbin = NULL;
+  g_autoptr (GstElement) element = NULL;
+  g_autoptr (GArray) ssrcs = NULL;
+  g_autoptr (GAsyncResult) result = NULL;
+  g_autoptr (GError) error = NULL;
+  HcMediaStats stats;
+  Client *bob;
+
+  fixture_init (&f);
+  hc_media_room_set_lean_send (f.room, lean);
+  fixture_join (&f, client_new ("alice"));
+  bob = client_new ("bob");
+  bob->decode_video = TRUE;
+  fixture_join (&f, bob);
+  g_assert_true (in_time (wait_until (bob_decodes, &f, WAIT_MS),
+                          "bob decoding alice's video"));
+  webrtcbin = gst_bin_get_by_name (
+      GST_BIN (hc_media_room_get_pipeline (f.room)), "peer-bob");
+  element = gst_bin_get_by_name (GST_BIN (hc_media_room_get_pipeline (f.room)),
+                                 "lean-bob");
+  g_assert_nonnull (webrtcbin);
+  /* per participant a webrtcbin (and an hcsrtpsend), per track a head */
+  g_assert_cmpuint (hc_media_room_get_n_elements (f.room), ==,
+                    2 * (lean ? 2 : 1) + 2 * 2);
+  ssrcs = offered_ssrcs (bob);
+  g_assert_cmpuint (ssrcs->len, ==, 2);
+
+  if (lean) {
+    g_autoptr (GstStructure) lean_stats = NULL;
+    gboolean is_lean = FALSE;
+
+    g_assert_nonnull (element);
+    g_object_get (element, "lean", &is_lean, "stats", &lean_stats, NULL);
+    g_assert_true (is_lean);
+    for (guint i = 0; i < ssrcs->len; i++) {
+      guint32 ssrc = g_array_index (ssrcs, guint32, i);
+      guint64 lean_packets = lean_packets_sent (lean_stats, ssrc);
+
+      g_test_message ("ssrc %u: hcsrtpsend sent %" G_GUINT64_FORMAT, ssrc,
+                      lean_packets);
+      g_assert_cmpuint (lean_packets, >=, MIN_BUFFERS);
+      /* nothing went webrtcbin's way */
+      g_assert_cmpuint (webrtcbin_packets_sent (webrtcbin, ssrc), ==, 0);
+    }
+  } else {
+    g_assert_null (element);
+    for (guint i = 0; i < ssrcs->len; i++)
+      g_assert_cmpuint (
+          webrtcbin_packets_sent (webrtcbin, g_array_index (ssrcs, guint32, i)),
+          >=, MIN_BUFFERS);
+  }
+
+  /* what the admin API and /metrics show counts it either way */
+  hc_media_room_get_stats_async (f.room, "bob", NULL, store_result, &result);
+  g_assert_true (hc_media_room_get_stats_finish (
+      f.room, await_result (&result), &stats, &error));
+  g_assert_no_error (error);
+  g_test_message ("bob: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
+                  " bytes, %.0f bit/s sent",
+                  stats.packets_sent, stats.bytes_sent, stats.bitrate_out);
+  g_assert_cmpuint (stats.packets_sent, >=, 2 * MIN_BUFFERS);
+  g_assert_cmpfloat (stats.bitrate_out, >, 10000);
+
+  fixture_clear (&f);
+  /* the room's pipeline lets go of everything, hcsrtpsend included */
+  if (element)
+    g_assert_cmpint (GST_OBJECT_REFCOUNT_VALUE (element), ==, 1);
+}
+
+static void
+test_lean_send (void)
+{
+  lean_send (TRUE);
+}
+
+static void
+test_webrtcbin_send (void)
+{
+  lean_send (FALSE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -571,6 +770,8 @@ main (int argc, char **argv)
   g_test_add_func ("/media-room/declined-tracks", test_declined_tracks);
   g_test_add_func ("/media-room/answer-takes-transport-cc",
                    test_answer_takes_transport_cc);
+  g_test_add_func ("/media-room/lean-send", test_lean_send);
+  g_test_add_func ("/media-room/webrtcbin-send", test_webrtcbin_send);
   ret = g_test_run ();
   g_rmdir (dot_dir);
   return ret;

@@ -51,6 +51,9 @@ typedef struct {
   /* a participant from whom no packet came for this long is removed
    * (10000); 0: never (hc_media_room_set_media_timeout) */
   guint media_timeout_ms;
+  /* subscribers' packets go out through the lean send path
+   * (hc_media_room_set_lean_send) (TRUE) */
+  gboolean lean_send;
   /* (nullable): HS256 key of join tokens (options.token); copied by
    * hc_conference_new.  NULL: joins need no token (NULL) */
   const gchar *token_secret;

@@ -195,6 +195,20 @@ gboolean hc_media_room_get_stats_finish (HcMediaRoom *self,
  */
 void hc_media_room_set_media_timeout (HcMediaRoom *self, guint timeout_ms);
 
+/* ---- Send path --------------------------------------------------------- */
+
+/**
+ * hc_media_room_set_lean_send:
+ * @lean: TRUE (the default): each participant who joins from now on gets an
+ *   hcsrtpsend (hc-srtp-send.h) beside its webrtcbin, through which every
+ *   stream it receives passes; once its DTLS keys exist and its selected
+ *   ICE pair is UDP and not relayed, that element protects and sends the
+ *   packets itself on webrtcbin's ICE agent, answers the participant's
+ *   NACKs and writes the sender reports.  FALSE: webrtcbin's own send path
+ *   ([media] lean-send in data/hyperconf.conf).
+ */
+void hc_media_room_set_lean_send (HcMediaRoom *self, gboolean lean);
+
 /* Signal (main context):
  *  "participant-failed" (const gchar *pid, const gchar *reason): the
  *      participant was removed, as by hc_media_room_leave(), because of

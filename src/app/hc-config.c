@@ -67,6 +67,20 @@ set_uint (HcConfig *config, const gchar *value, const gchar *base_dir,
   return TRUE;
 }
 
+/* "true" or "false", as GKeyFile writes booleans (and nothing else: a
+ * typo must not silently mean one of them). */
+static gboolean
+set_bool (HcConfig *config, const gchar *value, const gchar *base_dir,
+          gsize offset, guint64 min, guint64 max, gchar **why)
+{
+  if (g_str_equal (value, "true") || g_str_equal (value, "false")) {
+    G_STRUCT_MEMBER (gboolean, config, offset) = g_str_equal (value, "true");
+    return TRUE;
+  }
+  *why = g_strdup_printf ("\"%s\" is not true or false", value);
+  return FALSE;
+}
+
 static gboolean
 set_port (HcConfig *config, const gchar *value, const gchar *base_dir,
           gsize offset, guint64 min, guint64 max, gchar **why)
@@ -470,6 +484,7 @@ static const KeySpec keys[] = {
     100 },
   { "conference", "media-timeout-ms", set_timeout,
     CONFERENCE_OFFSET (media_timeout_ms), 1000, 3600 * 1000 },
+  { "media", "lean-send", set_bool, CONFERENCE_OFFSET (lean_send), 0, 0 },
   { "auth", "secret", set_secret, CONFIG_OFFSET (auth_secret), 0, 0 },
   { "admin", "secret", set_secret, CONFIG_OFFSET (admin_secret), 0, 0 },
   { "tls", "certificate", set_readable_file,

@@ -60,6 +60,7 @@ hc_conference_config_init_defaults (HcConferenceConfig *config)
   config->max_ice_candidates = 64;
   config->max_cpu_load = 0;
   config->media_timeout_ms = 10000;
+  config->lean_send = TRUE;
   config->token_secret = NULL;
   /* Low-bandwidth defaults, also in data/hyperconf.conf and the
    * pipelines/ files. */
@@ -398,6 +399,8 @@ observed (HcSyncher *syncher, HcSyncObject *object, gint code,
     }
     hc_media_room_set_media_timeout (hc_room_get_media (room),
                                      self->config.media_timeout_ms);
+    hc_media_room_set_lean_send (hc_room_get_media (room),
+                                 self->config.lean_send);
     g_signal_connect (room, "empty", G_CALLBACK (room_empty), self);
     g_hash_table_insert (self->rooms, g_strdup (request->room), room);
   }

@@ -25,6 +25,9 @@ struct _HcBranch {
   GstElement *webrtcbin;
   GstPad *head_src;    /* request pad on the head */
   GstPad *webrtc_sink; /* request pad on the subscriber's webrtcbin */
+  GstElement *lean;    /* the subscriber's hcsrtpsend, or NULL */
+  GstPad *lean_sink;   /* its request pad, and the src pad that came */
+  GstPad *lean_src;    /* with it */
   GstWebRTCRTPTransceiver *transceiver;
   guint32 ssrc;
   gboolean forwarding; /* hc_branch_start() succeeded */
@@ -158,9 +161,29 @@ hc_track_head_get_element (HcTrackHead *head)
 /* Branches                                                                */
 /* ---------------------------------------------------------------------- */
 
+/* head src ─▶ hcsrtpsend sink_N, and src_N ─▶ webrtcbin: the same
+ * number (hc-srtp-send.h). */
+static gboolean
+link_through_lean (HcBranch *branch)
+{
+  g_autofree gchar *src_name = NULL;
+
+  branch->lean_sink = gst_element_request_pad_simple (branch->lean, "sink_%u");
+  if (branch->lean_sink == NULL)
+    return FALSE;
+  src_name = g_strdup_printf ("src_%s", GST_PAD_NAME (branch->lean_sink) + 5);
+  branch->lean_src = gst_element_get_static_pad (branch->lean, src_name);
+  return branch->lean_src
+         && gst_pad_link (branch->head_src, branch->lean_sink)
+                == GST_PAD_LINK_OK
+         && gst_pad_link (branch->lean_src, branch->webrtc_sink)
+                == GST_PAD_LINK_OK;
+}
+
 HcBranch *
 hc_branch_new (HcTrackHead *head, GstElement *webrtcbin,
-               const GstCaps *codec_caps, guint32 ssrc, const gchar *msid)
+               const GstCaps *codec_caps, guint32 ssrc, const gchar *msid,
+               GstElement *lean)
 {
   HcBranch *branch = g_new0 (HcBranch, 1);
   g_autoptr (GstCaps) caps = gst_caps_copy (codec_caps);
@@ -205,8 +228,11 @@ hc_branch_new (HcTrackHead *head, GstElement *webrtcbin,
                     == 0,
                 NULL);
   g_object_set (branch->webrtc_sink, "msid", msid, NULL);
-  /* A plain link: the pad carries no buffer yet, only events. */
-  if (gst_pad_link (branch->head_src, branch->webrtc_sink) != GST_PAD_LINK_OK)
+  /* Plain links: the pads carry no buffer yet, only events. */
+  branch->lean = lean ? gst_object_ref (lean) : NULL;
+  if (lean ? !link_through_lean (branch)
+           : gst_pad_link (branch->head_src, branch->webrtc_sink)
+                 != GST_PAD_LINK_OK)
     GST_WARNING_OBJECT (webrtcbin, "could not link the branch for %s", msid);
   GST_DEBUG_OBJECT (webrtcbin, "branch %" GST_PTR_FORMAT, caps);
   return branch;
@@ -269,7 +295,15 @@ hc_branch_free (HcBranch *branch)
     gst_pad_set_active (branch->webrtc_sink, FALSE);
     gst_element_release_request_pad (branch->webrtcbin, branch->webrtc_sink);
   }
+  /* Nothing pushes through the hcsrtpsend pads any more: the head's pad
+   * is gone, and a push that was on its way to webrtcbin returned with
+   * FLUSHING. */
+  if (branch->lean_sink)
+    gst_element_release_request_pad (branch->lean, branch->lean_sink);
 
+  gst_clear_object (&branch->lean_src);
+  gst_clear_object (&branch->lean_sink);
+  gst_clear_object (&branch->lean);
   gst_clear_object (&branch->head_src);
   gst_clear_object (&branch->webrtc_sink);
   gst_clear_object (&branch->transceiver);

@@ -6,6 +6,9 @@
  *                                 src_1 ──▶ sink_%u of another subscriber
  *              \_ HcTrackHead _/  \___ HcBranch ___/
  *
+ * With the subscriber's lean send path (hc-lean-send.h) the branch goes
+ * through its hcsrtpsend: head src_N ─▶ sink_M hcsrtpsend src_M ─▶ sink_%u.
+ *
  * No queue and no thread per branch: the publisher's streaming thread
  * pushes each packet into every subscriber's webrtcbin in turn, as far as
  * its socket.  So a branch drops everything ("forward" = FALSE on its
@@ -42,14 +45,17 @@ GstElement *hc_track_head_get_element (HcTrackHead *head);
  *   (codec-preferences; no "ssrc")
  * @ssrc: the SSRC the branch's packets carry
  * @msid: the MediaStream id for the subscriber's sink pad
+ * @lean: (nullable): the subscriber's hcsrtpsend, or NULL for webrtcbin's
+ *   own send path
  *
  * Requests a sink pad (a new sendonly transceiver) on @webrtcbin and a src
  * pad on the head, with the branch's caps (so that create-offer works
- * before any packet arrived), and links them.  Nothing flows yet.
+ * before any packet arrived), and links them (through a pair of pads of
+ * @lean, which passes the caps query on).  Nothing flows yet.
  */
 HcBranch *hc_branch_new (HcTrackHead *head, GstElement *webrtcbin,
                          const GstCaps *codec_caps, guint32 ssrc,
-                         const gchar *msid);
+                         const gchar *msid, GstElement *lean);
 /* Call when the subscriber's negotiation including this branch completed,
  * on a connected webrtcbin, and only when the subscriber's answer took the
  * m-line (webrtcbin 1.22 does not tell): packets start to flow and the
@@ -59,8 +65,8 @@ gboolean hc_branch_start (HcBranch *branch);
 /* For a branch of the mixed audio (the head hc-mixer-audio.h makes): the
  * voice of the receiver (hcforwarder's "mix-voice"), before it starts. */
 void hc_branch_set_mix_voice (HcBranch *branch, gint voice);
-/* The transceiver goes inactive; the head's pad and the webrtcbin sink pad
- * are released. */
+/* The transceiver goes inactive; the head's pad, the hcsrtpsend pads and
+ * the webrtcbin sink pad are released. */
 void hc_branch_free (HcBranch *branch);
 
 /* Returns: (transfer none) */

@@ -268,7 +268,8 @@ hc_room_subscribe (HcMediaRoom *self, Participant *p, Track *t)
   s->track = t;
   s->branch
       = hc_branch_new (t->head, hc_peer_get_webrtcbin (p->peer), t->codec_caps,
-                       fresh_ssrc (p), hc_room_track_stream (t));
+                       fresh_ssrc (p), hc_room_track_stream (t),
+                       p->lean ? hc_lean_send_get_element (p->lean) : NULL);
   if (t->publisher == NULL && g_str_equal (t->kind, "audio"))
     hc_branch_set_mix_voice (s->branch, t->mix_voice);
   g_ptr_array_add (p->subscriptions, s);
@@ -506,8 +507,10 @@ on_peer_connection_state (HcPeer *peer, GstWebRTCPeerConnectionState state,
   GST_INFO_OBJECT (hc_peer_get_webrtcbin (peer), "connection %s",
                    state_name (state));
   p->connected = state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED;
-  if (p->connected)
+  if (p->connected) {
+    hc_room_update_lean_send (p);
     hc_room_schedule_offer_check (p->room);
+  }
   /* ICE found no path (or lost it), or DTLS failed: it will not recover
    * (webrtcbin 1.22 has no ICE restart). */
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_FAILED)
@@ -565,10 +568,6 @@ hc_room_participant_add (HcMediaRoom *self, const gchar *pid,
   p->peer = hc_peer_new (name);
   if (!hc_room_keeps_jitterbuffers ())
     hc_peer_set_forward_only (p->peer);
-  /* The conference sets the name before the join. */
-  if (hc_test_drop_wanted (g_hash_table_lookup (self->display_names, pid),
-                           &drop_percent))
-    hc_test_drop_install (hc_peer_get_webrtcbin (p->peer), drop_percent);
   p->tracks
       = g_ptr_array_new_with_free_func ((GDestroyNotify)hc_room_track_free);
   p->subscriptions = g_ptr_array_new ();
@@ -586,6 +585,18 @@ hc_room_participant_add (HcMediaRoom *self, const gchar *pid,
                     p);
   gst_bin_add (GST_BIN (self->pipeline), hc_peer_get_webrtcbin (p->peer));
   gst_element_sync_state_with_parent (hc_peer_get_webrtcbin (p->peer));
+  if (self->lean_send) {
+    g_autofree gchar *lean_name = g_strdup_printf ("lean-%s", pid);
+
+    p->lean = hc_lean_send_new (GST_BIN (self->pipeline),
+                                hc_peer_get_webrtcbin (p->peer), lean_name);
+  }
+  /* The conference sets the name before the join. */
+  if (hc_test_drop_wanted (g_hash_table_lookup (self->display_names, pid),
+                           &drop_percent))
+    hc_test_drop_install (hc_peer_get_webrtcbin (p->peer),
+                          p->lean ? hc_lean_send_get_element (p->lean) : NULL,
+                          drop_percent);
   g_hash_table_insert (self->participants, p->pid, p);
   hc_room_mcu_participant_added (self, p);
   return p;
@@ -615,11 +626,26 @@ hc_room_participant_remove (HcMediaRoom *self, Participant *p)
   }
   hc_room_unsubscribe_from_mix (self, p);
   hc_room_unsubscribe (self, p, NULL);
+  g_clear_pointer (&p->lean, hc_lean_send_free);
   hc_peer_close (p->peer);
   gst_element_set_state (webrtcbin, GST_STATE_NULL);
   gst_bin_remove (GST_BIN (self->pipeline), webrtcbin);
   hc_room_mcu_participant_removed (self, pid);
   g_hash_table_remove (self->participants, p->pid);
+}
+
+void
+hc_room_update_lean_send (Participant *p)
+{
+  if (p->lean)
+    hc_lean_send_update (p->lean, NULL);
+}
+
+void
+hc_media_room_set_lean_send (HcMediaRoom *self, gboolean lean)
+{
+  g_return_if_fail (HC_IS_MEDIA_ROOM (self));
+  self->lean_send = lean;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -783,6 +809,7 @@ hc_media_room_init (HcMediaRoom *self)
   self->context = g_main_context_ref_thread_default ();
   self->participants = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                               (GDestroyNotify)participant_free);
+  self->lean_send = TRUE;
   hc_room_mcu_init (self);
   hc_room_faults_init (self);
 }

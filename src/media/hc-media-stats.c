@@ -10,7 +10,10 @@
  * in "inbound-rtp" (what the server receives from it); what the server
  * sends it, in "outbound-rtp" and in the participant's own receiver
  * reports, "remote-inbound-rtp" (its loss and the round-trip time).
- * Everything runs on the room's main context.
+ * What the participant's hcsrtpsend sent itself (the lean send path,
+ * hc-lean-send.h) never passed webrtcbin's RTP session: its own counters
+ * are added to "outbound-rtp"'s.  Everything runs on the room's main
+ * context.
  */
 #include "hc-room-private.h"
 
@@ -30,6 +33,7 @@ typedef struct {
 typedef struct {
   gchar *pid;
   HcPeer *peer;
+  GstElement *lean; /* its hcsrtpsend, or NULL */
   Sample first;
   gboolean waited;
 } StatsOp;
@@ -39,6 +43,7 @@ stats_op_free (StatsOp *op)
 {
   g_free (op->pid);
   g_clear_object (&op->peer);
+  gst_clear_object (&op->lean);
   g_free (op);
 }
 
@@ -143,6 +148,8 @@ got_stats (GObject *source, GAsyncResult *result, gpointer user_data)
   }
   stats = g_new0 (HcMediaStats, 1);
   summarize (report, stats);
+  if (op->lean)
+    hc_lean_send_add_stats (op->lean, &stats->packets_sent, &stats->bytes_sent);
   now.at_us = g_get_monotonic_time ();
   now.bytes_received = stats->bytes_received;
   now.bytes_sent = stats->bytes_sent;
@@ -198,6 +205,8 @@ hc_media_room_get_stats_async (HcMediaRoom *self, const gchar *pid,
   op = g_new0 (StatsOp, 1);
   op->pid = g_strdup (pid);
   op->peer = g_object_ref (p->peer);
+  if (p->lean)
+    op->lean = gst_object_ref (hc_lean_send_get_element (p->lean));
   g_task_set_task_data (task, op, (GDestroyNotify)stats_op_free);
   hc_peer_get_stats_async (op->peer, cancellable, got_stats, task);
 }

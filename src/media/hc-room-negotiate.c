@@ -185,6 +185,8 @@ join_local_set_cb (GObject *source, GAsyncResult *result, gpointer data)
   /* Only now: sink pads requested before the answer would be matched
    * against the client's own m-lines (TESTING.md). */
   p->answered = TRUE;
+  /* The transport exists now: the key handler is in place before DTLS. */
+  hc_room_update_lean_send (p);
   hc_room_watch_media (self, p);
   hc_room_subscribe_to_all (self, p);
   GST_INFO_OBJECT (self->pipeline, "%s joined, receives %u tracks", p->pid,
@@ -489,6 +491,7 @@ answer_set_cb (GObject *source, GAsyncResult *result, gpointer data)
     return;
   p->negotiation = NEGOTIATION_IDLE;
   GST_INFO_OBJECT (hc_peer_get_webrtcbin (p->peer), "answer applied");
+  hc_room_update_lean_send (p);
   start_accepted_branches (p);
   hc_room_schedule_offer_check (self);
   g_task_return_boolean (task, TRUE);

@@ -8,6 +8,7 @@
 #include <hyperconf/hc-media-room.h>
 
 #include "hc-branch.h"
+#include "hc-lean-send.h"
 #include "hc-mixer.h"
 #include "hc-peer.h"
 
@@ -55,6 +56,7 @@ struct _Participant {
   HcMediaRoom *room;
   gchar *pid;
   HcPeer *peer;
+  HcLeanSend *lean;     /* its send path, NULL for webrtcbin's own */
   GstSDPMessage *offer; /* the join offer: track ids */
   gboolean remote_set;  /* the join offer is the remote description */
   gboolean answered;    /* the join answer is the local description */
@@ -94,6 +96,7 @@ struct _HcMediaRoom {
   GSource *offer_hold;      /* a publisher's other tracks awaited */
   GHashTable *participants; /* pid -> Participant */
   guint n_published;        /* tracks published so far: Track.order */
+  gboolean lean_send;       /* participants get an hcsrtpsend (default) */
 
   /* MCU (hc-room-mcu.c) */
   HcMcuSettings mcu;
@@ -129,6 +132,9 @@ void hc_room_release_local_candidates (HcMediaRoom *self, const gchar *pid,
                                        HcPeer *peer);
 /* "offer-needed" goes out from an idle callback of the room's context. */
 void hc_room_schedule_offer_check (HcMediaRoom *self);
+/* Keys, socket, RTP session and RTX streams of @p's lean send path, as
+ * far as they exist (after each negotiation and at connection). */
+void hc_room_update_lean_send (Participant *p);
 /* A branch from @t's head into @p's webrtcbin; @p needs an offer. */
 void hc_room_subscribe (HcMediaRoom *self, Participant *p, Track *t);
 /* Removes @p's subscriptions to @t (every one when @t is NULL). */

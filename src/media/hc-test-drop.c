@@ -13,7 +13,9 @@
  * after webrtcbin's retransmission history and the RTP session (which
  * counted the packet as sent), before SRTP.  So the participant's browser
  * sees sequence gaps, sends NACKs, and gets retransmissions, which pass the
- * same probe (and are dropped at the same rate).  Only for tests
+ * same probe (and are dropped at the same rate).  On the lean send path
+ * (hc-lean-send.h) the participant's hcsrtpsend drops likewise after its
+ * retransmission ring ("test-drop-every").  Only for tests
  * (tests/e2e/nack.test.mjs); nothing happens without the variable.
  */
 #define G_LOG_DOMAIN "hc-room"
@@ -113,7 +115,7 @@ on_rtpbin_pad_added (GstElement *rtpbin, GstPad *pad, gpointer data)
 }
 
 void
-hc_test_drop_install (GstElement *webrtcbin, guint percent)
+hc_test_drop_install (GstElement *webrtcbin, GstElement *lean, guint percent)
 {
   g_autoptr (GstElement) rtpbin
       = gst_bin_get_by_name (GST_BIN (webrtcbin), "rtpbin");
@@ -126,6 +128,8 @@ hc_test_drop_install (GstElement *webrtcbin, guint percent)
   g_message ("test hook HC_TEST_DROP_TO: %s loses 1 RTP packet in %u on "
              "its way from the server",
              GST_OBJECT_NAME (webrtcbin), every);
+  if (lean)
+    g_object_set (lean, "test-drop-every", every, NULL);
   /* max-bundle: one session, 0; the pad appears with the first stream */
   g_signal_connect (rtpbin, "pad-added", G_CALLBACK (on_rtpbin_pad_added),
                     GUINT_TO_POINTER (every));

@@ -1,0 +1,447 @@
+/* hyperconf — the lean send path of one subscriber (see hc-lean-send.h). */
+#define G_LOG_DOMAIN "hc-room"
+
+#include "hc-lean-send.h"
+
+#include <gst/rtp/rtp.h>
+#define GST_USE_UNSTABLE_API
+#include <gst/webrtc/webrtc.h>
+#include <hyperconf/hc-srtp-send.h>
+#include <nice/agent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_EXTERN (hc_room_debug);
+#define GST_CAT_DEFAULT hc_room_debug
+
+/* One signal connection into webrtcbin's insides, undone at the end. */
+typedef struct {
+  GObject *instance;
+  gulong id;
+} Handler;
+
+/* What the DTLS thread's key handler needs (refcounted: it may run while
+ * the participant leaves). */
+typedef struct {
+  HcSrtpSend *element;
+  GstElement *dtlsenc;
+  GMutex lock;
+  GBytes *key; /* the last one given to the element */
+} KeyWatch;
+
+struct _HcLeanSend {
+  GstBin *bin;
+  GstElement *element; /* hcsrtpsend */
+  GstElement *webrtcbin;
+  GObject *agent;          /* NiceAgent, once found */
+  GstElement *dtlssrtpenc; /* the transport's, once found */
+  GObject *session;        /* rtpbin's RTPSession 0, once found */
+  GArray *handlers;        /* Handler */
+};
+
+static void
+connect_handler (HcLeanSend *self, gpointer instance, const gchar *signal,
+                 GCallback callback, gpointer data, GClosureNotify destroy)
+{
+  Handler h = { g_object_ref (instance), 0 };
+
+  h.id = g_signal_connect_data (instance, signal, callback, data, destroy,
+                                G_CONNECT_DEFAULT);
+  g_array_append_val (self->handlers, h);
+}
+
+static void
+element_unref (gpointer element, GClosure *closure)
+{
+  gst_object_unref (element);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Finding webrtcbin's insides                                             */
+/* ---------------------------------------------------------------------- */
+
+static gboolean
+has_factory (GstElement *element, const gchar *name)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+
+  return factory && g_str_equal (GST_OBJECT_NAME (factory), name);
+}
+
+static gint
+match_factory (const GValue *item, const gchar *name)
+{
+  return has_factory (g_value_get_object (item), name) ? 0 : 1;
+}
+
+/* Returns: (transfer full) (nullable): the first element of factory
+ * @name anywhere inside @bin */
+static GstElement *
+find_by_factory (GstBin *bin, const gchar *name)
+{
+  g_autoptr (GstIterator) it = gst_bin_iterate_recurse (bin);
+  GValue found = G_VALUE_INIT;
+  GstElement *element = NULL;
+
+  if (gst_iterator_find_custom (it, (GCompareFunc)match_factory, &found,
+                                (gpointer)name)) {
+    element = g_value_dup_object (&found);
+    g_value_unset (&found);
+  }
+  return element;
+}
+
+/* ---------------------------------------------------------------------- */
+/* Keys                                                                    */
+/* ---------------------------------------------------------------------- */
+
+static void
+key_watch_clear (KeyWatch *watch)
+{
+  gst_object_unref (watch->element);
+  gst_object_unref (watch->dtlsenc);
+  g_clear_pointer (&watch->key, g_bytes_unref);
+  g_mutex_clear (&watch->lock);
+}
+
+static void
+key_watch_release (gpointer watch, GClosure *closure)
+{
+  g_atomic_rc_box_release_full (watch, (GDestroyNotify)key_watch_clear);
+}
+
+/* Gives the element dtlsenc's key, unless it has that one already
+ * (setting it again would restart the SRTP session). */
+static void
+key_watch_apply (KeyWatch *watch)
+{
+  g_autoptr (GstBuffer) key = NULL;
+  g_autoptr (GBytes) bytes = NULL;
+  guint cipher = 0, auth = 0;
+  GstMapInfo map;
+
+  g_object_get (watch->dtlsenc, "encoder-key", &key, "srtp-cipher", &cipher,
+                "srtp-auth", &auth, NULL);
+  if (key == NULL || !gst_buffer_map (key, &map, GST_MAP_READ))
+    return;
+  bytes = g_bytes_new (map.data, map.size);
+  gst_buffer_unmap (key, &map);
+  g_mutex_lock (&watch->lock);
+  if (watch->key == NULL || !g_bytes_equal (watch->key, bytes)) {
+    if (hc_srtp_send_set_key (watch->element, key, cipher, auth)) {
+      g_clear_pointer (&watch->key, g_bytes_unref);
+      watch->key = g_bytes_ref (bytes);
+      GST_INFO_OBJECT (watch->element, "SRTP key set (cipher %u, auth %u)",
+                       cipher, auth);
+    } else {
+      GST_WARNING_OBJECT (watch->element,
+                          "SRTP key refused (cipher %u, auth %u): "
+                          "webrtcbin's send path stays",
+                          cipher, auth);
+    }
+  }
+  g_mutex_unlock (&watch->lock);
+}
+
+/* DTLS thread: the handshake produced keys (again). */
+static void
+on_key_set (GstElement *dtlssrtpenc, KeyWatch *watch)
+{
+  key_watch_apply (watch);
+}
+
+static void
+watch_keys (HcLeanSend *self)
+{
+  g_autoptr (GstElement) enc = NULL;
+  g_autoptr (GstElement) dtlsenc = NULL;
+  KeyWatch *watch;
+
+  if (self->dtlssrtpenc)
+    return;
+  enc = find_by_factory (GST_BIN (self->webrtcbin), "dtlssrtpenc");
+  if (enc == NULL || !GST_IS_BIN (enc))
+    return;
+  dtlsenc = find_by_factory (GST_BIN (enc), "dtlsenc");
+  if (dtlsenc == NULL)
+    return;
+  self->dtlssrtpenc = g_steal_pointer (&enc);
+  watch = g_atomic_rc_box_new0 (KeyWatch);
+  g_mutex_init (&watch->lock);
+  watch->element = gst_object_ref (HC_SRTP_SEND (self->element));
+  watch->dtlsenc = g_steal_pointer (&dtlsenc);
+  connect_handler (self, self->dtlssrtpenc, "on-key-set",
+                   G_CALLBACK (on_key_set), g_atomic_rc_box_acquire (watch),
+                   key_watch_release);
+  /* Connected after the handshake: the keys are there already. */
+  key_watch_apply (watch);
+  key_watch_release (watch, NULL);
+}
+
+/* ---------------------------------------------------------------------- */
+/* The socket and its selected pair                                        */
+/* ---------------------------------------------------------------------- */
+
+/* Only a UDP pair whose local side is no relay: a TCP candidate frames
+ * packets (RFC 4571) and a TURN relay wraps them, which libnice's
+ * component does and this element's batching would have to know about;
+ * webrtcbin's own path serves those. */
+static gboolean
+pair_is_lean (const NiceCandidate *local)
+{
+  return local && local->transport == NICE_CANDIDATE_TRANSPORT_UDP
+         && local->type != NICE_CANDIDATE_TYPE_RELAYED;
+}
+
+static void
+set_pair (HcSrtpSend *element, const NiceCandidate *local)
+{
+  gboolean lean = pair_is_lean (local);
+
+  GST_INFO_OBJECT (
+      element, "selected pair: local %s candidate over %s: %s",
+      local ? nice_candidate_type_to_string (local->type) : "no",
+      local && local->transport == NICE_CANDIDATE_TRANSPORT_UDP ? "UDP" : "TCP",
+      lean ? "lean path" : "webrtcbin's path");
+  g_object_set (element, "send-on-agent", lean, NULL);
+}
+
+/* Any thread (the agent's context). */
+static void
+on_selected_pair (NiceAgent *agent, guint stream_id, guint component_id,
+                  NiceCandidate *local, NiceCandidate *remote,
+                  HcSrtpSend *element)
+{
+  guint stream = 0, component = 0;
+
+  g_object_get (element, "stream-id", &stream, "component-id", &component,
+                NULL);
+  if (stream_id == stream && component_id == component)
+    set_pair (element, local);
+}
+
+static void
+watch_socket (HcLeanSend *self)
+{
+  g_autoptr (GObject) ice = NULL;
+  g_autoptr (GObject) agent = NULL;
+  g_autoptr (GstElement) nicesink = NULL;
+  NiceCandidate *local = NULL, *remote = NULL;
+  guint stream = 0, component = 0;
+
+  if (self->agent)
+    return;
+  g_object_get (self->webrtcbin, "ice-agent", &ice, NULL);
+  if (ice && g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
+    g_object_get (ice, "agent", &agent, NULL);
+  nicesink = find_by_factory (GST_BIN (self->webrtcbin), "nicesink");
+  if (agent == NULL || nicesink == NULL)
+    return;
+  g_object_get (nicesink, "stream", &stream, "component", &component, NULL);
+  GST_INFO_OBJECT (self->element, "ICE stream %u component %u", stream,
+                   component);
+  self->agent = g_steal_pointer (&agent);
+  g_object_set (self->element, "agent", self->agent, "stream-id", stream,
+                "component-id", component, NULL);
+  connect_handler (self, self->agent, "new-selected-pair-full",
+                   G_CALLBACK (on_selected_pair),
+                   gst_object_ref (self->element), element_unref);
+  /* Connected after ICE chose: the pair is there already. */
+  if (nice_agent_get_selected_pair (NICE_AGENT (self->agent), stream, component,
+                                    &local, &remote))
+    set_pair (HC_SRTP_SEND (self->element), local);
+}
+
+/* ---------------------------------------------------------------------- */
+/* RTCP: NACKs in, sender reports out                                      */
+/* ---------------------------------------------------------------------- */
+
+/* webrtcbin's receive path (the subscriber's RTCP). */
+static void
+on_feedback_rtcp (GObject *session, guint type, guint fbtype, guint sender_ssrc,
+                  guint media_ssrc, GstBuffer *fci, HcSrtpSend *element)
+{
+  GstMapInfo map;
+
+  if (type != GST_RTCP_TYPE_RTPFB || fbtype != GST_RTCP_RTPFB_TYPE_NACK
+      || fci == NULL || !gst_buffer_map (fci, &map, GST_MAP_READ))
+    return;
+  hc_srtp_send_handle_nack (element, media_ssrc, map.data, map.size);
+  gst_buffer_unmap (fci, &map);
+}
+
+/* The RTP session's RTCP thread. */
+static gboolean
+on_sending_rtcp (GObject *session, GstBuffer *buffer, gboolean early,
+                 HcSrtpSend *element)
+{
+  hc_srtp_send_write_sender_reports (element, buffer);
+  return FALSE;
+}
+
+static void
+watch_session (HcLeanSend *self)
+{
+  g_autoptr (GstElement) rtpbin = NULL;
+  GObject *session = NULL;
+
+  if (self->session)
+    return;
+  rtpbin = gst_bin_get_by_name (GST_BIN (self->webrtcbin), "rtpbin");
+  if (rtpbin == NULL)
+    return;
+  /* max-bundle: one session, 0; it exists once a stream was set up */
+  g_signal_emit_by_name (rtpbin, "get-internal-session", 0, &session);
+  if (session == NULL)
+    return;
+  self->session = session;
+  connect_handler (self, session, "on-feedback-rtcp",
+                   G_CALLBACK (on_feedback_rtcp),
+                   gst_object_ref (self->element), element_unref);
+  connect_handler (self, session, "on-sending-rtcp",
+                   G_CALLBACK (on_sending_rtcp), gst_object_ref (self->element),
+                   element_unref);
+}
+
+/* ---------------------------------------------------------------------- */
+/* RTX streams of the local description                                    */
+/* ---------------------------------------------------------------------- */
+
+/* The rtx payload type whose apt= is @pt in @media, or -1. */
+static gint
+rtx_payload_type (const GstSDPMedia *media, gint pt)
+{
+  for (guint i = 0; i < gst_sdp_media_attributes_len (media); i++) {
+    const GstSDPAttribute *a = gst_sdp_media_get_attribute (media, i);
+    gchar *end = NULL;
+    gint64 rtx;
+    const gchar *apt;
+
+    if (g_strcmp0 (a->key, "fmtp") != 0 || a->value == NULL)
+      continue;
+    rtx = g_ascii_strtoll (a->value, &end, 10);
+    if (end == a->value || rtx < 0 || rtx > 127)
+      continue;
+    apt = strstr (end, "apt=");
+    if (apt == NULL || atoi (apt + 4) != pt)
+      continue;
+    /* and the format is rtx, not another codec's fmtp */
+    for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++) {
+      const GstSDPAttribute *m = gst_sdp_media_get_attribute (media, j);
+      g_autofree gchar *prefix = g_strdup_printf ("%d rtx/", (gint)rtx);
+
+      if (g_strcmp0 (m->key, "rtpmap") == 0 && m->value
+          && g_ascii_strncasecmp (m->value, prefix, strlen (prefix)) == 0)
+        return (gint)rtx;
+    }
+  }
+  return -1;
+}
+
+static void
+read_rtx (HcLeanSend *self, const GstSDPMessage *sdp)
+{
+  for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
+    const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
+    /* the codec: the m-line's first format (the branch offers one) */
+    const gchar *format = gst_sdp_media_get_format (media, 0);
+    gint pt = format ? atoi (format) : -1;
+    gint rtx_pt = pt >= 0 ? rtx_payload_type (media, pt) : -1;
+
+    for (guint j = 0; rtx_pt >= 0 && j < gst_sdp_media_attributes_len (media);
+         j++) {
+      const GstSDPAttribute *a = gst_sdp_media_get_attribute (media, j);
+      guint32 ssrc, rtx_ssrc;
+
+      if (g_strcmp0 (a->key, "ssrc-group") == 0 && a->value
+          && sscanf (a->value, "FID %u %u", &ssrc, &rtx_ssrc) == 2) {
+        GST_DEBUG_OBJECT (self->element, "ssrc %u: rtx ssrc %u pt %d", ssrc,
+                          rtx_ssrc, rtx_pt);
+        hc_srtp_send_set_rtx (HC_SRTP_SEND (self->element), ssrc, rtx_ssrc,
+                              (guint8)rtx_pt);
+      }
+    }
+  }
+}
+
+/* ---------------------------------------------------------------------- */
+/* Life                                                                    */
+/* ---------------------------------------------------------------------- */
+
+HcLeanSend *
+hc_lean_send_new (GstBin *bin, GstElement *webrtcbin, const gchar *name)
+{
+  HcLeanSend *self = g_new0 (HcLeanSend, 1);
+
+  self->bin = gst_object_ref (bin);
+  self->webrtcbin = gst_object_ref (webrtcbin);
+  self->element
+      = gst_object_ref (gst_element_factory_make ("hcsrtpsend", name));
+  self->handlers = g_array_new (FALSE, FALSE, sizeof (Handler));
+  gst_bin_add (bin, self->element);
+  gst_element_sync_state_with_parent (self->element);
+  return self;
+}
+
+GstElement *
+hc_lean_send_get_element (HcLeanSend *self)
+{
+  return self->element;
+}
+
+void
+hc_lean_send_update (HcLeanSend *self, const GstSDPMessage *local)
+{
+  g_autoptr (GstWebRTCSessionDescription) desc = NULL;
+
+  watch_keys (self);
+  watch_socket (self);
+  watch_session (self);
+  if (local == NULL) {
+    g_object_get (self->webrtcbin, "current-local-description", &desc, NULL);
+    local = desc ? desc->sdp : NULL;
+  }
+  if (local)
+    read_rtx (self, local);
+}
+
+void
+hc_lean_send_free (HcLeanSend *self)
+{
+  /* A handler running meanwhile holds its own reference to the element. */
+  for (guint i = 0; i < self->handlers->len; i++) {
+    Handler *h = &g_array_index (self->handlers, Handler, i);
+
+    g_signal_handler_disconnect (h->instance, h->id);
+    g_object_unref (h->instance);
+  }
+  g_array_unref (self->handlers);
+  gst_element_set_state (self->element, GST_STATE_NULL);
+  gst_bin_remove (self->bin, self->element);
+  g_clear_object (&self->agent);
+  gst_clear_object (&self->dtlssrtpenc);
+  g_clear_object (&self->session);
+  gst_object_unref (self->element);
+  gst_object_unref (self->webrtcbin);
+  gst_object_unref (self->bin);
+  g_free (self);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Statistics                                                              */
+/* ---------------------------------------------------------------------- */
+
+/* The element's totals over its SSRCs ("stats": hc-srtp-send.c). */
+void
+hc_lean_send_add_stats (GstElement *element, guint64 *packets, guint64 *bytes)
+{
+  g_autoptr (GstStructure) stats = NULL;
+  guint64 n;
+
+  g_object_get (element, "stats", &stats, NULL);
+  if (stats && gst_structure_get_uint64 (stats, "packets-sent", &n))
+    *packets += n;
+  if (stats && gst_structure_get_uint64 (stats, "octets-sent", &n))
+    *bytes += n;
+}
