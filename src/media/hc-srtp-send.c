@@ -584,7 +584,8 @@ hc_srtp_send_src_event (GstPad *pad, GstObject *parent, GstEvent *event)
 }
 
 /* Queries go to the partner's peer: caps on src_N so that webrtcbin's
- * create-offer reads the forwarder's caps (with "ssrc"). */
+ * create-offer reads the forwarder's caps (with "ssrc").  Unlinked, the
+ * default answers from the pad's own template. */
 static gboolean
 hc_srtp_send_query (GstPad *pad, GstObject *parent, GstQuery *query)
 {
@@ -596,6 +597,24 @@ hc_srtp_send_query (GstPad *pad, GstObject *parent, GstQuery *query)
       || GST_QUERY_TYPE (query) == GST_QUERY_ACCEPT_CAPS)
     return gst_pad_query_default (pad, parent, query);
   return FALSE;
+}
+
+/* Only the pad's partner: the default would link every sink pad with every
+ * src pad. */
+static GstIterator *
+hc_srtp_send_iterate_internal_links (GstPad *pad, GstObject *parent)
+{
+  g_autoptr (GstPad) other = partner_pad (pad, parent);
+  GValue v = G_VALUE_INIT;
+  GstIterator *it;
+
+  if (other == NULL)
+    return NULL;
+  g_value_init (&v, GST_TYPE_PAD);
+  g_value_set_object (&v, other);
+  it = gst_iterator_new_single (GST_TYPE_PAD, &v);
+  g_value_unset (&v);
+  return it;
 }
 
 static GstPad *
@@ -638,14 +657,16 @@ hc_srtp_send_request_new_pad (GstElement *element, GstPadTemplate *templ,
   src = gst_pad_new_from_static_template (&src_template, src_name);
   gst_pad_set_event_function (src, hc_srtp_send_src_event);
   gst_pad_set_query_function (src, hc_srtp_send_query);
-  GST_PAD_SET_PROXY_CAPS (src);
+  gst_pad_set_iterate_internal_links_function (
+      src, hc_srtp_send_iterate_internal_links);
 
   sink = gst_pad_new_from_template (templ, sink_name);
   gst_pad_set_chain_function (sink, hc_srtp_send_chain);
   gst_pad_set_chain_list_function (sink, hc_srtp_send_chain_list);
   gst_pad_set_event_function (sink, hc_srtp_send_sink_event);
   gst_pad_set_query_function (sink, hc_srtp_send_query);
-  GST_PAD_SET_PROXY_CAPS (sink);
+  gst_pad_set_iterate_internal_links_function (
+      sink, hc_srtp_send_iterate_internal_links);
 
   pair = g_new0 (Pair, 1);
   pair->src = gst_object_ref (src);
