@@ -11,6 +11,7 @@
  * RTCP compound webrtcbin would send carries a sender report with the
  * publisher's clock.
  */
+#include "hc-test-rtp.h"
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-sender-clock.h>
 #include <hyperconf/hc-srtp-send.h>
@@ -301,18 +302,6 @@ assert_same (GstBuffer *a, GstBuffer *b)
   gst_buffer_unmap (b, &mb);
 }
 
-static guint16
-seq_of (GstBuffer *buf)
-{
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  guint16 seq;
-
-  g_assert_true (gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp));
-  seq = gst_rtp_buffer_get_seq (&rtp);
-  gst_rtp_buffer_unmap (&rtp);
-  return seq;
-}
-
 /* ---------------------------------------------------------------------- */
 /* The element                                                             */
 /* ---------------------------------------------------------------------- */
@@ -325,6 +314,38 @@ harness_new (void)
 
   gst_harness_set_src_caps_str (h, CAPS);
   return h;
+}
+
+/* A linked pair of agents and the element, for the tests that send. */
+typedef struct {
+  Link *link;
+  GstHarness *h;
+  srtp_t rx[3];
+  guint n_rx;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  f->link = link_new ();
+  f->h = harness_new ();
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  for (guint i = 0; i < f->n_rx; i++)
+    srtp_dealloc (f->rx[i]);
+  gst_harness_teardown (f->h);
+  link_free (f->link);
+}
+
+/* A receive session freed with the fixture. */
+static srtp_t
+fixture_rx (Fixture *f, guint8 seed, guint auth)
+{
+  g_assert_cmpuint (f->n_rx, <, G_N_ELEMENTS (f->rx));
+  return f->rx[f->n_rx++] = rx_session (seed, auth);
 }
 
 static void
@@ -473,11 +494,11 @@ test_pads (void)
 }
 
 static void
-test_lean (void)
+test_lean (Fixture *f, gconstpointer data)
 {
-  Link *link = link_new ();
-  GstHarness *h = harness_new ();
-  srtp_t rx = rx_session (1, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
+  Link *link = f->link;
+  GstHarness *h = f->h;
+  srtp_t rx = fixture_rx (f, 1, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
   GstBuffer *sent[210];
   GstBufferList *list;
   guint64 octets = 0;
@@ -512,7 +533,7 @@ test_lean (void)
     guint16 seq;
 
     g_assert_nonnull (out);
-    seq = seq_of (out);
+    seq = hc_test_rtp_seq (out);
     g_assert_cmpuint (seq, <, 210);
     g_assert_nonnull (sent[seq]);
     assert_same (out, sent[seq]);
@@ -528,18 +549,14 @@ test_lean (void)
   g_assert_cmpuint (stat_ssrc (h, SSRC, "packets-sent"), ==, 210);
   g_assert_cmpuint (stat_ssrc (h, SSRC, "octets-sent"), ==, octets);
   g_assert_cmpuint (stat_total (h, "send-errors"), ==, 0);
-
-  srtp_dealloc (rx);
-  gst_harness_teardown (h);
-  link_free (link);
 }
 
 static void
-test_nack (void)
+test_nack (Fixture *f, gconstpointer data)
 {
-  Link *link = link_new ();
-  GstHarness *h = harness_new ();
-  srtp_t rx = rx_session (2, HC_SRTP_SEND_AUTH_HMAC_SHA1_32);
+  Link *link = f->link;
+  GstHarness *h = f->h;
+  srtp_t rx = fixture_rx (f, 2, HC_SRTP_SEND_AUTH_HMAC_SHA1_32);
   GstBuffer *key = make_key (2);
   /* PID 60 with BLP bits for 62 and 65; PID 10: no longer kept (the ring
    * holds 50); PID 100 + BLP bit 0: 100 and 101 were never sent. */
@@ -600,10 +617,6 @@ test_nack (void)
                                               SSRC + 1, fci, sizeof fci),
                     ==, 0);
   link_expect_quiet (link);
-
-  srtp_dealloc (rx);
-  gst_harness_teardown (h);
-  link_free (link);
 }
 
 static GstBuffer *
@@ -682,12 +695,12 @@ ntp_seconds (guint64 ntp)
 }
 
 static void
-test_sender_report (void)
+test_sender_report (Fixture *f, gconstpointer data)
 {
-  Link *link = link_new ();
-  GstHarness *h = harness_new ();
+  Link *link = f->link;
+  GstHarness *h = f->h;
   HcSrtpSend *self;
-  srtp_t rx = rx_session (3, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
+  srtp_t rx = fixture_rx (f, 3, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
   /* The publisher's SR, half a second ago. */
   const guint64 sr_ntp = (G_GUINT64_CONSTANT (3900000000) << 32) | 0x40000000;
   const guint32 sr_rtp = 0xfffff000; /* wraps on the way forward */
@@ -752,18 +765,14 @@ test_sender_report (void)
   garbage = gst_buffer_new_memdup (junk, 3);
   assert_unchanged (self, garbage);
   gst_buffer_unref (garbage);
-
-  srtp_dealloc (rx);
-  gst_harness_teardown (h);
-  link_free (link);
 }
 
 /* No hc-sender-clock: the SR carries the wall clock. */
 static void
-test_sender_report_local_clock (void)
+test_sender_report_local_clock (Fixture *f, gconstpointer data)
 {
-  Link *link = link_new ();
-  GstHarness *h = harness_new ();
+  Link *link = f->link;
+  GstHarness *h = f->h;
   GstBuffer *rr;
   SenderInfo si;
   gdouble now;
@@ -780,19 +789,16 @@ test_sender_report_local_clock (void)
   /* The last packet's timestamp (3000 * 4) moved on a little. */
   g_assert_cmpuint (si.rtp_time - 12000u, <, CLOCK_RATE);
   gst_buffer_unref (rr);
-
-  gst_harness_teardown (h);
-  link_free (link);
 }
 
 static void
-test_rekey (void)
+test_rekey (Fixture *f, gconstpointer data)
 {
-  Link *link = link_new ();
-  GstHarness *h = harness_new ();
-  srtp_t rx1 = rx_session (5, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
-  srtp_t rx2 = rx_session (6, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
-  srtp_t rx1_again = rx_session (5, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
+  Link *link = f->link;
+  GstHarness *h = f->h;
+  srtp_t rx1 = fixture_rx (f, 5, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
+  srtp_t rx2 = fixture_rx (f, 6, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
+  srtp_t rx1_again = fixture_rx (f, 5, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
   GstBuffer *key2 = make_key (6);
 
   make_lean (h, link, 5);
@@ -811,7 +817,7 @@ test_rekey (void)
     g_assert_null (unprotect (rx1_again, g_bytes_ref (wire)));
     out = unprotect (rx2, wire);
     g_assert_nonnull (out);
-    g_assert_cmpuint (seq_of (out), ==, seq);
+    g_assert_cmpuint (hc_test_rtp_seq (out), ==, seq);
     gst_buffer_unref (out);
   }
 
@@ -821,20 +827,14 @@ test_rekey (void)
                    GST_FLOW_OK);
   gst_buffer_unref (gst_harness_pull (h));
   link_expect_quiet (link);
-
-  srtp_dealloc (rx1);
-  srtp_dealloc (rx2);
-  srtp_dealloc (rx1_again);
-  gst_harness_teardown (h);
-  link_free (link);
 }
 
 static void
-test_drop_every (void)
+test_drop_every (Fixture *f, gconstpointer data)
 {
-  Link *link = link_new ();
-  GstHarness *h = harness_new ();
-  srtp_t rx = rx_session (7, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
+  Link *link = f->link;
+  GstHarness *h = f->h;
+  srtp_t rx = fixture_rx (f, 7, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
   gboolean got[101] = { FALSE };
   guint n = 0;
 
@@ -849,7 +849,7 @@ test_drop_every (void)
     guint16 seq;
 
     g_assert_nonnull (out);
-    seq = seq_of (out);
+    seq = hc_test_rtp_seq (out);
     g_assert_cmpuint (seq, <=, 100);
     g_assert_false (got[seq]);
     got[seq] = TRUE;
@@ -860,19 +860,15 @@ test_drop_every (void)
   g_assert_cmpuint (n, ==, 91);
   /* Dropped after the ring: still counted as sent. */
   g_assert_cmpuint (stat_total (h, "packets-sent"), ==, 101);
-
-  srtp_dealloc (rx);
-  gst_harness_teardown (h);
-  link_free (link);
 }
 
 static void
-test_bad_input (void)
+test_bad_input (Fixture *f, gconstpointer data)
 {
-  Link *link = link_new ();
-  GstHarness *h = harness_new ();
+  Link *link = f->link;
+  GstHarness *h = f->h;
   HcSrtpSend *self = HC_SRTP_SEND (h->element);
-  srtp_t rx = rx_session (8, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
+  srtp_t rx = fixture_rx (f, 8, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
   const guint8 three[] = { 0x80, 0x60, 0x00 };
   const guint8 fci[] = { 0, 5, 0, 0, 0, 7 }; /* a pair, then half of one */
   GstBuffer *bad_key;
@@ -922,19 +918,15 @@ test_bad_input (void)
   }
   link_expect_quiet (link);
   g_assert_cmpuint (gst_harness_buffers_received (h), ==, 0);
-
-  srtp_dealloc (rx);
-  gst_harness_teardown (h);
-  link_free (link);
 }
 
 /* Lean only with agent, key and send-on-agent all set. */
 static void
-test_switching (void)
+test_switching (Fixture *f, gconstpointer data)
 {
-  Link *link = link_new ();
-  GstHarness *h = harness_new ();
-  srtp_t rx = rx_session (10, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
+  Link *link = f->link;
+  GstHarness *h = f->h;
+  srtp_t rx = fixture_rx (f, 10, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
   GstBuffer *key = make_key (10);
   gboolean lean;
 
@@ -961,23 +953,18 @@ test_switching (void)
   g_assert_cmpuint (gst_harness_buffers_received (h), ==, 2);
   g_assert_cmpuint (stat_ssrc (h, SSRC, "packets-passed"), ==, 2);
   g_assert_cmpuint (stat_ssrc (h, SSRC, "packets-sent"), ==, 5);
-
-  srtp_dealloc (rx);
-  gst_harness_teardown (h);
-  link_free (link);
 }
 
 /* A pair that sent more than 30000 packets, or wrapped its sequence
  * numbers, through webrtcbin stays there: its SRTP rollover counter is
  * webrtcbin's. */
 static void
-test_pinned (void)
+test_pinned (Fixture *f, gconstpointer data)
 {
-  Link *link = link_new ();
-  GstHarness *h = harness_new ();
+  Link *link = f->link;
+  GstHarness *h = f->h;
   GstHarness *h2
       = gst_harness_new_with_padnames ("hcsrtpsend", "sink_0", "src_0");
-  srtp_t rx = rx_session (11, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
   GstBufferList *list = gst_buffer_list_new ();
 
   for (guint i = 0; i <= 30000; i++)
@@ -999,10 +986,7 @@ test_pinned (void)
   g_assert_cmpuint (gst_harness_buffers_received (h2), ==, 6);
   link_expect_quiet (link);
 
-  srtp_dealloc (rx);
-  gst_harness_teardown (h);
   gst_harness_teardown (h2);
-  link_free (link);
 }
 
 int
@@ -1021,15 +1005,23 @@ main (int argc, char **argv)
 
   g_test_add_func ("/srtp-send/passthrough", test_passthrough);
   g_test_add_func ("/srtp-send/pads", test_pads);
-  g_test_add_func ("/srtp-send/lean", test_lean);
-  g_test_add_func ("/srtp-send/nack", test_nack);
-  g_test_add_func ("/srtp-send/sender-report", test_sender_report);
-  g_test_add_func ("/srtp-send/sender-report-local-clock",
-                   test_sender_report_local_clock);
-  g_test_add_func ("/srtp-send/rekey", test_rekey);
-  g_test_add_func ("/srtp-send/drop-every", test_drop_every);
-  g_test_add_func ("/srtp-send/bad-input", test_bad_input);
-  g_test_add_func ("/srtp-send/switching", test_switching);
-  g_test_add_func ("/srtp-send/pinned", test_pinned);
+  g_test_add ("/srtp-send/lean", Fixture, NULL, fixture_setup, test_lean,
+              fixture_teardown);
+  g_test_add ("/srtp-send/nack", Fixture, NULL, fixture_setup, test_nack,
+              fixture_teardown);
+  g_test_add ("/srtp-send/sender-report", Fixture, NULL, fixture_setup,
+              test_sender_report, fixture_teardown);
+  g_test_add ("/srtp-send/sender-report-local-clock", Fixture, NULL,
+              fixture_setup, test_sender_report_local_clock, fixture_teardown);
+  g_test_add ("/srtp-send/rekey", Fixture, NULL, fixture_setup, test_rekey,
+              fixture_teardown);
+  g_test_add ("/srtp-send/drop-every", Fixture, NULL, fixture_setup,
+              test_drop_every, fixture_teardown);
+  g_test_add ("/srtp-send/bad-input", Fixture, NULL, fixture_setup,
+              test_bad_input, fixture_teardown);
+  g_test_add ("/srtp-send/switching", Fixture, NULL, fixture_setup,
+              test_switching, fixture_teardown);
+  g_test_add ("/srtp-send/pinned", Fixture, NULL, fixture_setup, test_pinned,
+              fixture_teardown);
   return g_test_run ();
 }
