@@ -214,32 +214,39 @@ ring_lookup_locked (SsrcState *st, guint16 seq)
 /* Sending                                                                 */
 /* ---------------------------------------------------------------------- */
 
-/* Protected packets waiting to be sent by one libnice call. */
+/* Protected packets waiting to be sent by one libnice call.  One packet
+ * (the usual push) needs no allocation: the inline arrays hold it. */
+#define INLINE_OCTETS (1500 + SRTP_MAX_TRAILER_LEN)
+
 typedef struct {
   guint8 *data;
   gsize used, allocated;
-  GArray *offsets; /* gsize, start of each packet */
-  GArray *lengths; /* gsize */
-  guint dropped;   /* test-drop-every */
+  guint n, cap;
+  GOutputVector *vectors; /* .buffer holds the offset until batch_send */
+  guint dropped;          /* test-drop-every */
+  guint8 inline_data[INLINE_OCTETS];
+  GOutputVector inline_vectors[1];
 } Batch;
 
 static void
 batch_init (Batch *b, gsize room)
 {
-  b->data = g_malloc (room);
   b->used = 0;
-  b->allocated = room;
-  b->offsets = g_array_new (FALSE, FALSE, sizeof (gsize));
-  b->lengths = g_array_new (FALSE, FALSE, sizeof (gsize));
+  b->n = 0;
   b->dropped = 0;
+  b->data = room <= INLINE_OCTETS ? b->inline_data : g_malloc (room);
+  b->allocated = MAX (room, INLINE_OCTETS);
+  b->vectors = b->inline_vectors;
+  b->cap = G_N_ELEMENTS (b->inline_vectors);
 }
 
 static void
 batch_clear (Batch *b)
 {
-  g_free (b->data);
-  g_array_unref (b->offsets);
-  g_array_unref (b->lengths);
+  if (b->data != b->inline_data)
+    g_free (b->data);
+  if (b->vectors != b->inline_vectors)
+    g_free (b->vectors);
 }
 
 /* Room for a packet of @len plus libsrtp2's trailer; returns where. */
@@ -250,7 +257,12 @@ batch_reserve (Batch *b, gsize len)
 
   if (need > b->allocated) {
     b->allocated = MAX (need, b->allocated * 2);
-    b->data = g_realloc (b->data, b->allocated);
+    if (b->data == b->inline_data) {
+      b->data = g_malloc (b->allocated);
+      memcpy (b->data, b->inline_data, b->used);
+    } else {
+      b->data = g_realloc (b->data, b->allocated);
+    }
   }
   return b->data + b->used;
 }
@@ -274,10 +286,16 @@ batch_commit_locked (HcSrtpSend *self, Batch *b, gsize len)
     self->send_errors++;
     return;
   }
-  g_array_append_val (b->offsets, b->used);
-  len = (gsize)srtp_len;
-  g_array_append_val (b->lengths, len);
-  b->used += len;
+  if (b->n == b->cap) {
+    b->cap *= 2;
+    if (b->vectors == b->inline_vectors)
+      b->vectors = g_memdup2 (b->inline_vectors, sizeof b->inline_vectors);
+    b->vectors = g_renew (GOutputVector, b->vectors, b->cap);
+  }
+  b->vectors[b->n].buffer = GSIZE_TO_POINTER (b->used);
+  b->vectors[b->n].size = (gsize)srtp_len;
+  b->n++;
+  b->used += (gsize)srtp_len;
 }
 
 /* Without the lock: one nice_agent_send_messages_nonblocking() call. */
@@ -285,31 +303,32 @@ static void
 batch_send (HcSrtpSend *self, Batch *b, NiceAgent *agent, guint stream_id,
             guint component_id)
 {
-  guint n = b->offsets->len;
-  g_autofree GOutputVector *vectors = NULL;
-  g_autofree NiceOutputMessage *messages = NULL;
-  g_autoptr (GError) error = NULL;
+  NiceOutputMessage inline_messages[G_N_ELEMENTS (b->inline_vectors)];
+  NiceOutputMessage *messages = inline_messages;
+  GError *error = NULL;
   gint sent;
 
-  if (n == 0)
+  if (b->n == 0)
     return;
-  vectors = g_new (GOutputVector, n);
-  messages = g_new (NiceOutputMessage, n);
-  for (guint i = 0; i < n; i++) {
-    vectors[i].buffer = b->data + g_array_index (b->offsets, gsize, i);
-    vectors[i].size = g_array_index (b->lengths, gsize, i);
-    messages[i].buffers = &vectors[i];
+  if (b->n > G_N_ELEMENTS (inline_messages))
+    messages = g_new (NiceOutputMessage, b->n);
+  for (guint i = 0; i < b->n; i++) {
+    b->vectors[i].buffer = b->data + GPOINTER_TO_SIZE (b->vectors[i].buffer);
+    messages[i].buffers = &b->vectors[i];
     messages[i].n_buffers = 1;
   }
   sent = nice_agent_send_messages_nonblocking (agent, stream_id, component_id,
-                                               messages, n, NULL, &error);
-  if (sent < (gint)n) {
-    GST_LOG_OBJECT (self, "sent %d of %u: %s", sent, n,
+                                               messages, b->n, NULL, &error);
+  if (sent < (gint)b->n) {
+    GST_LOG_OBJECT (self, "sent %d of %u: %s", sent, b->n,
                     error ? error->message : "short send");
     g_mutex_lock (&self->lock);
-    self->send_errors += n - MAX (sent, 0);
+    self->send_errors += b->n - MAX (sent, 0);
     g_mutex_unlock (&self->lock);
   }
+  g_clear_error (&error);
+  if (messages != inline_messages)
+    g_free (messages);
 }
 
 /* Under the lock: is the pair lean now?  Decides pinning at the first
@@ -895,7 +914,7 @@ hc_srtp_send_handle_nack (HcSrtpSend *self, guint32 media_ssrc,
     }
   }
   st->nack_requests += n_asked;
-  sent = b.offsets->len + b.dropped;
+  sent = b.n + b.dropped;
   g_mutex_unlock (&self->lock);
 
   batch_send (self, &b, agent, stream_id, component_id);
