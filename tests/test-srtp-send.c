@@ -994,6 +994,65 @@ test_pinned (Fixture *f, gconstpointer data)
   gst_harness_teardown (h2);
 }
 
+/* The DTLS thread rekeys and rtpsession's thread answers NACKs and writes
+ * SRs while the streaming thread sends. */
+typedef struct {
+  HcSrtpSend *self;
+  gint stop;
+  gint rekeys; /* atomic */
+  guint nacks;
+} Meddler;
+
+static gpointer
+meddle (gpointer data)
+{
+  Meddler *m = data;
+  const guint8 fci[] = { 0, 0, 0xff, 0xff };
+
+  while (!g_atomic_int_get (&m->stop)) {
+    GstBuffer *key = make_key ((guint8)g_atomic_int_get (&m->rekeys));
+    GstBuffer *rr = make_rr (SSRC);
+
+    g_assert_true (hc_srtp_send_set_key (m->self, key,
+                                         HC_SRTP_SEND_CIPHER_AES_128_ICM,
+                                         HC_SRTP_SEND_AUTH_HMAC_SHA1_80));
+    gst_buffer_unref (key);
+    g_atomic_int_inc (&m->rekeys);
+    hc_srtp_send_handle_nack (m->self, SSRC, fci, sizeof fci);
+    m->nacks++;
+    hc_srtp_send_write_sender_reports (m->self, rr);
+    gst_buffer_unref (rr);
+    g_usleep (200);
+  }
+  return NULL;
+}
+
+static void
+test_threads (Fixture *f, gconstpointer data)
+{
+  GstHarness *h = f->h;
+  Meddler m = { HC_SRTP_SEND (h->element), 0, 0, 0 };
+  GThread *thread;
+
+  make_lean (h, f->link, 12);
+  hc_srtp_send_set_rtx (m.self, SSRC, RTX_SSRC, RTX_PT);
+  thread = g_thread_new ("meddler", meddle, &m);
+  /* Running before the first push. */
+  while (g_atomic_int_get (&m.rekeys) == 0)
+    g_usleep (1000);
+  for (guint i = 0; i < 2000; i++) {
+    g_assert_cmpint (gst_harness_push (h, packet (SSRC, (guint16)i, 200)), ==,
+                     GST_FLOW_OK);
+    if (i % 100 == 0)
+      g_usleep (1000);
+  }
+  g_atomic_int_set (&m.stop, 1);
+  g_thread_join (thread);
+  g_test_message ("%d rekeys, %u NACKs while sending", m.rekeys, m.nacks);
+  g_assert_cmpuint (stat_total (h, "packets-sent"), ==, 2000);
+  g_assert_cmpuint (gst_harness_buffers_received (h), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1026,6 +1085,8 @@ main (int argc, char **argv)
               test_bad_input, fixture_teardown);
   g_test_add ("/srtp-send/switching", Fixture, NULL, fixture_setup,
               test_switching, fixture_teardown);
+  g_test_add ("/srtp-send/threads", Fixture, NULL, fixture_setup, test_threads,
+              fixture_teardown);
   g_test_add ("/srtp-send/pinned", Fixture, NULL, fixture_setup, test_pinned,
               fixture_teardown);
   return g_test_run ();
