@@ -413,7 +413,8 @@ add_lean_locked (HcSrtpSend *self, Pair *pair, GstBuffer *buf,
 }
 
 /* Lean or pass-through, for a list of buffers (or one).  The buffers in
- * @bufs are borrowed; on return *@passthrough holds the indices to push. */
+ * @bufs are borrowed; @push[i] tells whether bufs[i] goes on to src_N.
+ * Returns: TRUE if the pair is lean (then nothing is to be pushed). */
 static gboolean
 process (HcSrtpSend *self, Pair *pair, GstBuffer **bufs, guint n,
          gboolean *push)
