@@ -595,7 +595,6 @@ webrtcbin_stats (GstElement *webrtcbin)
 typedef struct {
   guint32 ssrc;
   guint64 packets;
-  gboolean found;
 } OutboundQuery;
 
 static gboolean
@@ -613,23 +612,70 @@ find_outbound (GQuark field, const GValue *value, gpointer data)
   if (gst_structure_get (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, NULL)
       && type == GST_WEBRTC_STATS_OUTBOUND_RTP
       && gst_structure_get_uint (s, "ssrc", &ssrc) && ssrc == q->ssrc) {
-    q->found = TRUE;
     if (gst_structure_get_uint64 (s, "packets-sent", &packets))
       q->packets += packets;
   }
   return TRUE;
 }
 
-/* webrtcbin's own count of what it sent as @ssrc. */
+/* webrtcbin's own count of what it sent as @ssrc (0 when its session has
+ * no outbound-rtp for it: nothing passed). */
 static guint64
 webrtcbin_packets_sent (GstElement *webrtcbin, guint32 ssrc)
 {
   g_autoptr (GstStructure) stats = webrtcbin_stats (webrtcbin);
-  OutboundQuery q = { ssrc, 0, FALSE };
+  OutboundQuery q = { ssrc, 0 };
 
   gst_structure_foreach (stats, find_outbound, &q);
-  g_assert_true (q.found);
   return q.packets;
+}
+
+typedef struct {
+  GstElement *webrtcbin;
+  GArray *ssrcs;
+} SenderReports;
+
+static gboolean
+note_remote_outbound (GQuark field, const GValue *value, gpointer data)
+{
+  GArray *seen = data;
+  const GstStructure *s;
+  GstWebRTCStatsType type;
+  guint ssrc = 0;
+  gdouble ts = 0;
+
+  if (!GST_VALUE_HOLDS_STRUCTURE (value))
+    return TRUE;
+  s = gst_value_get_structure (value);
+  if (gst_structure_get (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, NULL)
+      && type == GST_WEBRTC_STATS_REMOTE_OUTBOUND_RTP
+      && gst_structure_get_uint (s, "ssrc", &ssrc)
+      && gst_structure_get_double (s, "remote-timestamp", &ts) && ts > 0)
+    g_array_append_val (seen, ssrc);
+  return TRUE;
+}
+
+/* The client's webrtcbin has a sender report from each of the SSRCs: its
+ * remote-outbound-rtp has the SR's NTP time ("remote-timestamp", 0 until
+ * one came). */
+static gboolean
+sender_reports_arrived (gpointer data)
+{
+  SenderReports *sr = data;
+  g_autoptr (GstStructure) stats = webrtcbin_stats (sr->webrtcbin);
+  g_autoptr (GArray) seen = g_array_new (FALSE, FALSE, sizeof (guint));
+
+  gst_structure_foreach (stats, note_remote_outbound, seen);
+  for (guint i = 0; i < sr->ssrcs->len; i++) {
+    gboolean found = FALSE;
+
+    for (guint j = 0; j < seen->len && !found; j++)
+      found = g_array_index (seen, guint, j)
+              == g_array_index (sr->ssrcs, guint32, i);
+    if (!found)
+      return FALSE;
+  }
+  return TRUE;
 }
 
 /* The SSRCs of the sending m-lines of the room's last offer to @c. */
@@ -659,8 +705,8 @@ lean_packets_sent (const GstStructure *stats, guint32 ssrc)
   const GstStructure *one = NULL;
   guint64 packets = 0;
 
-  g_assert_true (gst_structure_get (stats, name, GST_TYPE_STRUCTURE, &one,
-                                    NULL));
+  g_assert_true (
+      gst_structure_get (stats, name, GST_TYPE_STRUCTURE, &one, NULL));
   g_assert_true (gst_structure_get_uint64 (one, "packets-sent", &packets));
   gst_structure_free ((GstStructure *)one);
   return packets;
@@ -696,6 +742,13 @@ lean_send (gboolean lean)
                     2 * (lean ? 2 : 1) + 2 * 2);
   ssrcs = offered_ssrcs (bob);
   g_assert_cmpuint (ssrcs->len, ==, 2);
+  /* a sender report for each stream, whichever path sent its packets */
+  {
+    SenderReports sr = { bob->webrtcbin, ssrcs };
+
+    g_assert_true (in_time (wait_until (sender_reports_arrived, &sr, WAIT_MS),
+                            "bob's sender reports for both streams"));
+  }
 
   if (lean) {
     g_autoptr (GstStructure) lean_stats = NULL;
@@ -724,19 +777,30 @@ lean_send (gboolean lean)
 
   /* what the admin API and /metrics show counts it either way */
   hc_media_room_get_stats_async (f.room, "bob", NULL, store_result, &result);
-  g_assert_true (hc_media_room_get_stats_finish (
-      f.room, await_result (&result), &stats, &error));
+  g_assert_true (hc_media_room_get_stats_finish (f.room, await_result (&result),
+                                                 &stats, &error));
   g_assert_no_error (error);
   g_test_message ("bob: %" G_GUINT64_FORMAT " packets, %" G_GUINT64_FORMAT
                   " bytes, %.0f bit/s sent",
                   stats.packets_sent, stats.bytes_sent, stats.bitrate_out);
   g_assert_cmpuint (stats.packets_sent, >=, 2 * MIN_BUFFERS);
   g_assert_cmpfloat (stats.bitrate_out, >, 10000);
+  g_clear_object (&result);
 
-  fixture_clear (&f);
-  /* the room's pipeline lets go of everything, hcsrtpsend included */
+  /* bob's leave takes his hcsrtpsend out, and nothing of webrtcbin's
+   * holds it any more (its signal handlers are gone) */
+  g_ptr_array_remove (f.clients, bob);
+  hc_media_room_leave (f.room, "bob");
+  bob->room = NULL;
+  client_free (bob);
+  g_assert_cmpuint (hc_media_room_get_n_elements (f.room), ==,
+                    (lean ? 2 : 1) + 2);
+  /* (the state-changed messages of its stop hold it until the bus watch
+   * ran) */
+  run_for (200);
   if (element)
     g_assert_cmpint (GST_OBJECT_REFCOUNT_VALUE (element), ==, 1);
+  fixture_clear (&f);
 }
 
 static void

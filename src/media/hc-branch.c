@@ -167,17 +167,22 @@ static gboolean
 link_through_lean (HcBranch *branch)
 {
   g_autofree gchar *src_name = NULL;
+  GstPadLinkReturn ret;
 
   branch->lean_sink = gst_element_request_pad_simple (branch->lean, "sink_%u");
   if (branch->lean_sink == NULL)
     return FALSE;
   src_name = g_strdup_printf ("src_%s", GST_PAD_NAME (branch->lean_sink) + 5);
   branch->lean_src = gst_element_get_static_pad (branch->lean, src_name);
-  return branch->lean_src
-         && gst_pad_link (branch->head_src, branch->lean_sink)
-                == GST_PAD_LINK_OK
-         && gst_pad_link (branch->lean_src, branch->webrtc_sink)
-                == GST_PAD_LINK_OK;
+  if (branch->lean_src == NULL)
+    return FALSE;
+  ret = gst_pad_link (branch->head_src, branch->lean_sink);
+  if (ret == GST_PAD_LINK_OK)
+    ret = gst_pad_link (branch->lean_src, branch->webrtc_sink);
+  if (ret != GST_PAD_LINK_OK)
+    GST_WARNING_OBJECT (branch->lean, "%s: %s", src_name,
+                        gst_pad_link_get_name (ret));
+  return ret == GST_PAD_LINK_OK;
 }
 
 HcBranch *

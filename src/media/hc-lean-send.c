@@ -23,6 +23,8 @@ typedef struct {
 
 /* What the DTLS thread's key handler needs (refcounted: it may run while
  * the participant leaves). */
+typedef struct _Reports Reports;
+
 typedef struct {
   HcSrtpSend *element;
   GstElement *dtlsenc;
@@ -38,6 +40,7 @@ struct _HcLeanSend {
   GstElement *dtlssrtpenc; /* the transport's, once found */
   GObject *session;        /* rtpbin's RTPSession 0, once found */
   GArray *handlers;        /* Handler */
+  Reports *reports;        /* the branches' SSRCs, for the RTCP thread */
 };
 
 static void
@@ -271,12 +274,103 @@ on_feedback_rtcp (GObject *session, guint type, guint fbtype, guint sender_ssrc,
   gst_buffer_unmap (fci, &map);
 }
 
-/* The RTP session's RTCP thread. */
+/* SR (200) packets of the senders that only this element knows, each
+ * built by the element from an RR (201) header for the SSRC: 8 octets, 20
+ * more of sender info. */
+#define RR_HEADER_LEN 8
+#define SR_LEN        28
+/* What a compound may grow to (rtpsession's own "rtcp-mtu" is 1400). */
+#define RTCP_MAX_LEN 1200
+
+/* The RTCP thread's view of the branches (refcounted: the handler may run
+ * while the participant leaves). */
+struct _Reports {
+  HcSrtpSend *element;
+  GMutex lock;
+  GArray *ssrcs; /* guint32: the media SSRCs of the sending m-lines */
+};
+
+static Reports *
+reports_new (GstElement *element)
+{
+  Reports *r = g_atomic_rc_box_new0 (Reports);
+
+  r->element = gst_object_ref (HC_SRTP_SEND (element));
+  g_mutex_init (&r->lock);
+  r->ssrcs = g_array_new (FALSE, FALSE, sizeof (guint32));
+  return r;
+}
+
+static void
+reports_clear (Reports *r)
+{
+  gst_object_unref (r->element);
+  g_array_unref (r->ssrcs);
+  g_mutex_clear (&r->lock);
+}
+
+static void
+reports_release (gpointer r, GClosure *closure)
+{
+  g_atomic_rc_box_release_full (r, (GDestroyNotify)reports_clear);
+}
+
+/* The element's SR for @ssrc, or NULL if it sent nothing as @ssrc. */
+static GstBuffer *
+sender_report (HcSrtpSend *element, guint32 ssrc)
+{
+  GstBuffer *sr = gst_buffer_new_allocate (NULL, SR_LEN, NULL);
+  guint8 header[RR_HEADER_LEN] = { 0x80, 201, 0, 1 };
+
+  GST_WRITE_UINT32_BE (header + 4, ssrc);
+  gst_buffer_fill (sr, 0, header, sizeof header);
+  gst_buffer_set_size (sr, RR_HEADER_LEN);
+  if (!hc_srtp_send_write_sender_reports (element, sr))
+    gst_clear_buffer (&sr);
+  return sr;
+}
+
+/* The RTP session's RTCP thread, for each compound it is about to send.
+ *
+ * rtpsession sends one compound per internal source, and a branch's SSRC
+ * is one only while packets pass the session (webrtcbin 1.22's rtpfunnel
+ * does not pass the branches' caps on, and an internal source that sent
+ * no RTP for 5 s is sent a BYE), so on the lean path the session's only
+ * compound is its own receiver report.  A compound that starts with a
+ * lean SSRC's RR (a branch that went webrtcbin's way first) becomes its
+ * SR; the regular ones also carry one SR per lean SSRC, after the
+ * session's own RR and SDES (RFC 3550 6.1: any order after the first),
+ * protected with webrtcbin's SRTCP like the rest. */
 static gboolean
 on_sending_rtcp (GObject *session, GstBuffer *buffer, gboolean early,
-                 HcSrtpSend *element)
+                 Reports *r)
 {
-  hc_srtp_send_write_sender_reports (element, buffer);
+  g_autoptr (GArray) ssrcs = NULL;
+  guint32 first = 0;
+  GstMapInfo map;
+
+  if (hc_srtp_send_write_sender_reports (r->element, buffer)
+      && gst_buffer_map (buffer, &map, GST_MAP_READ)) {
+    first = GST_READ_UINT32_BE (map.data + 4);
+    gst_buffer_unmap (buffer, &map);
+  }
+  /* early (feedback) compounds stay minimal (RFC 4585 3.5.3) */
+  if (early || !gst_buffer_is_writable (buffer))
+    return FALSE;
+  g_mutex_lock (&r->lock);
+  ssrcs = g_array_copy (r->ssrcs);
+  g_mutex_unlock (&r->lock);
+  for (guint i = 0; i < ssrcs->len; i++) {
+    guint32 ssrc = g_array_index (ssrcs, guint32, i);
+    GstBuffer *sr;
+
+    if (ssrc == first || gst_buffer_get_size (buffer) + SR_LEN > RTCP_MAX_LEN)
+      continue;
+    if ((sr = sender_report (r->element, ssrc)) == NULL)
+      continue;
+    gst_buffer_append_memory (buffer, gst_buffer_get_all_memory (sr));
+    gst_buffer_unref (sr);
+  }
   return FALSE;
 }
 
@@ -300,8 +394,8 @@ watch_session (HcLeanSend *self)
                    G_CALLBACK (on_feedback_rtcp),
                    gst_object_ref (self->element), element_unref);
   connect_handler (self, session, "on-sending-rtcp",
-                   G_CALLBACK (on_sending_rtcp), gst_object_ref (self->element),
-                   element_unref);
+                   G_CALLBACK (on_sending_rtcp),
+                   g_atomic_rc_box_acquire (self->reports), reports_release);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -339,9 +433,22 @@ rtx_payload_type (const GstSDPMedia *media, gint pt)
   return -1;
 }
 
-static void
-read_rtx (HcLeanSend *self, const GstSDPMessage *sdp)
+/* (Port 0 says nothing here: max-bundle offers are bundle-only.) */
+static gboolean
+is_sending (const GstSDPMedia *media)
 {
+  return gst_sdp_media_get_attribute_val (media, "inactive") == NULL
+         && gst_sdp_media_get_attribute_val (media, "recvonly") == NULL;
+}
+
+/* The RTX stream of each branch, and the branches' SSRCs for the sender
+ * reports, from the local description (the server's offer). */
+static void
+read_local (HcLeanSend *self, const GstSDPMessage *sdp)
+{
+  GArray *ssrcs = g_array_new (FALSE, FALSE, sizeof (guint32));
+  GArray *rtx_ssrcs = g_array_new (FALSE, FALSE, sizeof (guint32));
+
   for (guint i = 0; i < gst_sdp_message_medias_len (sdp); i++) {
     const GstSDPMedia *media = gst_sdp_message_get_media (sdp, i);
     /* the codec: the m-line's first format (the branch offers one) */
@@ -349,20 +456,43 @@ read_rtx (HcLeanSend *self, const GstSDPMessage *sdp)
     gint pt = format ? atoi (format) : -1;
     gint rtx_pt = pt >= 0 ? rtx_payload_type (media, pt) : -1;
 
-    for (guint j = 0; rtx_pt >= 0 && j < gst_sdp_media_attributes_len (media);
-         j++) {
+    if (!is_sending (media))
+      continue;
+    for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++) {
       const GstSDPAttribute *a = gst_sdp_media_get_attribute (media, j);
       guint32 ssrc, rtx_ssrc;
 
-      if (g_strcmp0 (a->key, "ssrc-group") == 0 && a->value
+      if (rtx_pt >= 0 && g_strcmp0 (a->key, "ssrc-group") == 0 && a->value
           && sscanf (a->value, "FID %u %u", &ssrc, &rtx_ssrc) == 2) {
         GST_DEBUG_OBJECT (self->element, "ssrc %u: rtx ssrc %u pt %d", ssrc,
                           rtx_ssrc, rtx_pt);
         hc_srtp_send_set_rtx (HC_SRTP_SEND (self->element), ssrc, rtx_ssrc,
                               (guint8)rtx_pt);
+        g_array_append_val (rtx_ssrcs, rtx_ssrc);
       }
     }
+    /* a=ssrc:<ssrc> cname:..., once per SSRC and attribute */
+    for (guint j = 0; j < gst_sdp_media_attributes_len (media); j++) {
+      const GstSDPAttribute *a = gst_sdp_media_get_attribute (media, j);
+      guint32 ssrc;
+      gboolean known = FALSE;
+
+      if (g_strcmp0 (a->key, "ssrc") != 0 || a->value == NULL
+          || sscanf (a->value, "%u", &ssrc) != 1)
+        continue;
+      for (guint k = 0; k < rtx_ssrcs->len && !known; k++)
+        known = g_array_index (rtx_ssrcs, guint32, k) == ssrc;
+      for (guint k = 0; k < ssrcs->len && !known; k++)
+        known = g_array_index (ssrcs, guint32, k) == ssrc;
+      if (!known)
+        g_array_append_val (ssrcs, ssrc);
+    }
   }
+  g_mutex_lock (&self->reports->lock);
+  g_array_unref (self->reports->ssrcs);
+  self->reports->ssrcs = ssrcs;
+  g_mutex_unlock (&self->reports->lock);
+  g_array_unref (rtx_ssrcs);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -379,6 +509,8 @@ hc_lean_send_new (GstBin *bin, GstElement *webrtcbin, const gchar *name)
   self->element
       = gst_object_ref (gst_element_factory_make ("hcsrtpsend", name));
   self->handlers = g_array_new (FALSE, FALSE, sizeof (Handler));
+  self->reports = reports_new (self->element);
+
   gst_bin_add (bin, self->element);
   gst_element_sync_state_with_parent (self->element);
   return self;
@@ -393,17 +525,11 @@ hc_lean_send_get_element (HcLeanSend *self)
 void
 hc_lean_send_update (HcLeanSend *self, const GstSDPMessage *local)
 {
-  g_autoptr (GstWebRTCSessionDescription) desc = NULL;
-
   watch_keys (self);
   watch_socket (self);
   watch_session (self);
-  if (local == NULL) {
-    g_object_get (self->webrtcbin, "current-local-description", &desc, NULL);
-    local = desc ? desc->sdp : NULL;
-  }
   if (local)
-    read_rtx (self, local);
+    read_local (self, local);
 }
 
 void
@@ -417,6 +543,8 @@ hc_lean_send_free (HcLeanSend *self)
     g_object_unref (h->instance);
   }
   g_array_unref (self->handlers);
+  reports_release (self->reports, NULL);
+
   gst_element_set_state (self->element, GST_STATE_NULL);
   gst_bin_remove (self->bin, self->element);
   g_clear_object (&self->agent);

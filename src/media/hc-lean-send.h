@@ -40,8 +40,8 @@ HcLeanSend *hc_lean_send_new (GstBin *bin, GstElement *webrtcbin,
 /* Returns: (transfer none): the hcsrtpsend */
 GstElement *hc_lean_send_get_element (HcLeanSend *self);
 /* Looks for what appeared since the last call (keys, socket, RTP session)
- * and reads the RTX streams of @local (nullable: the current local
- * description). */
+ * and reads the branches' SSRCs and RTX streams from @local (nullable),
+ * the local description. */
 void hc_lean_send_update (HcLeanSend *self, const GstSDPMessage *local);
 /* Disconnects from webrtcbin's insides, stops and removes the element;
  * every branch through it must be freed first. */

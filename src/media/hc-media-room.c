@@ -637,8 +637,12 @@ hc_room_participant_remove (HcMediaRoom *self, Participant *p)
 void
 hc_room_update_lean_send (Participant *p)
 {
-  if (p->lean)
-    hc_lean_send_update (p->lean, NULL);
+  g_autoptr (GstWebRTCSessionDescription) local = NULL;
+
+  if (p->lean == NULL)
+    return;
+  local = hc_peer_get_local_description (p->peer);
+  hc_lean_send_update (p->lean, local ? local->sdp : NULL);
 }
 
 void
