@@ -336,8 +336,8 @@ test_mixed_receiver (void)
   g_assert_false (hc_media_room_has_mixer (f.room));
   g_assert_cmpuint (g_variant_n_children (last_layout), ==, 0);
   with_carol_sfu = hc_media_room_get_n_elements (f.room);
-  /* per participant a webrtcbin, per track a head */
-  g_assert_cmpuint (with_carol_sfu, ==, 3 + 3 * 2);
+  /* per participant a webrtcbin and an hcsrtpsend, per track a head */
+  g_assert_cmpuint (with_carol_sfu, ==, 3 * 2 + 3 * 2);
   in_time (wait_until (receives_each_other, &check, WAIT_MS),
            "carol receiving alice and bob on their own streams");
 
