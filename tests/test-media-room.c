@@ -5,6 +5,8 @@
 
 #include <hyperconf/hc-forwarder.h>
 
+#include <gst/video/video.h>
+
 #include <glib/gstdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -678,6 +680,79 @@ sender_reports_arrived (gpointer data)
   return TRUE;
 }
 
+static gboolean
+add_pli_count (GQuark field, const GValue *value, gpointer data)
+{
+  guint *plis = data;
+  const GstStructure *s;
+  GstWebRTCStatsType type;
+  guint n = 0;
+
+  if (!GST_VALUE_HOLDS_STRUCTURE (value))
+    return TRUE;
+  s = gst_value_get_structure (value);
+  if (gst_structure_get (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, NULL)
+      && type == GST_WEBRTC_STATS_OUTBOUND_RTP
+      && gst_structure_get_uint (s, "pli-count", &n))
+    *plis += n;
+  return TRUE;
+}
+
+/* PLIs a client's webrtcbin received for what it publishes. */
+static guint
+plis_received (Client *c)
+{
+  g_autoptr (GstStructure) stats = webrtcbin_stats (c->webrtcbin);
+  guint plis = 0;
+
+  gst_structure_foreach (stats, add_pli_count, &plis);
+  return plis;
+}
+
+typedef struct {
+  Client *publisher;
+  guint before;
+} PliWait;
+
+static gboolean
+pli_arrived (gpointer data)
+{
+  PliWait *w = data;
+
+  return plis_received (w->publisher) > w->before;
+}
+
+/* @subscriber's webrtcbin asks for a keyframe of @publisher's video (a
+ * PLI to the server), and the server passes it on: @publisher's webrtcbin
+ * receives a PLI. */
+static void
+assert_pli_relayed (Client *subscriber, Client *publisher)
+{
+  PliWait w = { publisher, 0 };
+  GstPad *pad = NULL;
+
+  g_mutex_lock (&subscriber->lock);
+  for (guint i = 0; i < subscriber->receivers->len && pad == NULL; i++) {
+    Receiver *r = g_ptr_array_index (subscriber->receivers, i);
+    g_autofree gchar *kind = NULL;
+    g_autofree gchar *pid = publisher_of_mid (subscriber, r->mid, &kind);
+
+    if (g_strcmp0 (pid, publisher->pid) == 0 && g_strcmp0 (kind, "video") == 0)
+      pad = gst_object_ref (r->pad);
+  }
+  g_mutex_unlock (&subscriber->lock);
+  g_assert_nonnull (pad);
+  /* the server's own requests at the start are over */
+  run_for (500);
+  w.before = plis_received (publisher);
+  g_assert_true (
+      gst_pad_send_event (pad, gst_video_event_new_upstream_force_key_unit (
+                                   GST_CLOCK_TIME_NONE, FALSE, 0)));
+  g_assert_true (in_time (wait_until (pli_arrived, &w, WAIT_MS),
+                          "the subscriber's PLI reaching the publisher"));
+  gst_object_unref (pad);
+}
+
 /* The SSRCs of the sending m-lines of the room's last offer to @c. */
 static GArray *
 offered_ssrcs (Client *c)
@@ -742,6 +817,7 @@ lean_send (gboolean lean)
                     2 * (lean ? 2 : 1) + 2 * 2);
   ssrcs = offered_ssrcs (bob);
   g_assert_cmpuint (ssrcs->len, ==, 2);
+  assert_pli_relayed (bob, f.clients->pdata[0]);
   /* a sender report for each stream, whichever path sent its packets */
   {
     SenderReports sr = { bob->webrtcbin, ssrcs };

@@ -6,6 +6,7 @@
 #include <gst/rtp/rtp.h>
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
+#include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-srtp-send.h>
 #include <nice/agent.h>
 #include <stdio.h>
@@ -260,6 +261,41 @@ watch_socket (HcLeanSend *self)
 /* RTCP: NACKs in, sender reports out                                      */
 /* ---------------------------------------------------------------------- */
 
+static gint
+match_ssrc (const GValue *item, gconstpointer ssrc)
+{
+  g_autoptr (GstCaps) caps
+      = gst_pad_get_current_caps (g_value_get_object (item));
+  guint value = 0;
+
+  return caps
+                 && gst_structure_get_uint (gst_caps_get_structure (caps, 0),
+                                            "ssrc", &value)
+                 && value == GPOINTER_TO_UINT (ssrc)
+             ? 0
+             : 1;
+}
+
+/* A subscriber's PLI for @ssrc, to the head of the branch that carries it
+ * (the sink pad of @element whose caps say @ssrc).  rtpsession acts on a
+ * PLI only for an SSRC it sends itself (an internal source), which a
+ * branch on the lean path is not. */
+static void
+request_keyframe (HcSrtpSend *element, guint32 ssrc)
+{
+  g_autoptr (GstIterator) it
+      = gst_element_iterate_sink_pads (GST_ELEMENT (element));
+  GValue found = G_VALUE_INIT;
+
+  if (!gst_iterator_find_custom (it, (GCompareFunc)match_ssrc, &found,
+                                 GUINT_TO_POINTER (ssrc)))
+    return;
+  GST_LOG_OBJECT (element, "PLI for ssrc %u", ssrc);
+  gst_pad_push_event (g_value_get_object (&found),
+                      hc_forwarder_new_keyframe_request ());
+  g_value_unset (&found);
+}
+
 /* webrtcbin's receive path (the subscriber's RTCP). */
 static void
 on_feedback_rtcp (GObject *session, guint type, guint fbtype, guint sender_ssrc,
@@ -267,6 +303,10 @@ on_feedback_rtcp (GObject *session, guint type, guint fbtype, guint sender_ssrc,
 {
   GstMapInfo map;
 
+  if (type == GST_RTCP_TYPE_PSFB && fbtype == GST_RTCP_PSFB_TYPE_PLI) {
+    request_keyframe (element, media_ssrc);
+    return;
+  }
   if (type != GST_RTCP_TYPE_RTPFB || fbtype != GST_RTCP_RTPFB_TYPE_NACK
       || fci == NULL || !gst_buffer_map (fci, &map, GST_MAP_READ))
     return;

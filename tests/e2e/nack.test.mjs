@@ -1,15 +1,17 @@
 // End-to-end loss repair: what a person on a lossy downlink sees.  The real
 // hyperconf binary, two headless Chromium participants (data/www); the
 // server drops 5% of the RTP packets it sends to bob (HC_TEST_DROP_TO, a
-// test hook in src/media/hc-test-drop.c, after webrtcbin's retransmission
-// history and before SRTP, where a lossy network would).
+// test hook in src/media/hc-test-drop.c, after the retransmission history
+// and before SRTP, where a lossy network would: on the lean send path in
+// hcsrtpsend, "test-drop-every").
 //
 //   node --test tests/e2e/nack.test.mjs      (HYPERCONF_BIN, CHROMIUM_BIN optional)
 //
 // Bob's Chromium must see the gaps, send NACKs (inbound-rtp nackCount
 // rising), get the packets again from the server (RTX: the subscribers'
-// video m-lines negotiate NACK and RTX, and webrtcbin's rtprtxsend answers
-// from what it sent: retransmittedPacketsReceived rising, most of the
+// video m-lines negotiate NACK and RTX, and the server's hcsrtpsend (or,
+// off the lean path, webrtcbin's rtprtxsend) answers from what it sent:
+// retransmittedPacketsReceived rising, most of the
 // dropped packets back), and go on decoding alice's video at the rate of a
 // clean downlink.  Alice, whose downlink is clean, sends no NACK.
 //
