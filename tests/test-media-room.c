@@ -594,30 +594,25 @@ webrtcbin_stats (GstElement *webrtcbin)
   return gst_structure_copy (reply);
 }
 
-typedef struct {
-  guint32 ssrc;
-  guint64 packets;
-} OutboundQuery;
-
-static gboolean
-find_outbound (GQuark field, const GValue *value, gpointer data)
+/* The stats objects of @type in webrtcbin's report @stats.
+ * Returns: (transfer container) (element-type GstStructure) */
+static GPtrArray *
+stats_of_type (const GstStructure *stats, GstWebRTCStatsType type)
 {
-  OutboundQuery *q = data;
-  const GstStructure *s;
-  GstWebRTCStatsType type;
-  guint ssrc = 0;
-  guint64 packets = 0;
+  GPtrArray *found = g_ptr_array_new ();
 
-  if (!GST_VALUE_HOLDS_STRUCTURE (value))
-    return TRUE;
-  s = gst_value_get_structure (value);
-  if (gst_structure_get (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, NULL)
-      && type == GST_WEBRTC_STATS_OUTBOUND_RTP
-      && gst_structure_get_uint (s, "ssrc", &ssrc) && ssrc == q->ssrc) {
-    if (gst_structure_get_uint64 (s, "packets-sent", &packets))
-      q->packets += packets;
+  for (gint i = 0; i < gst_structure_n_fields (stats); i++) {
+    const GValue *v = gst_structure_get_value (
+        stats, gst_structure_nth_field_name (stats, i));
+    GstWebRTCStatsType t;
+
+    if (GST_VALUE_HOLDS_STRUCTURE (v)
+        && gst_structure_get (gst_value_get_structure (v), "type",
+                              GST_TYPE_WEBRTC_STATS_TYPE, &t, NULL)
+        && t == type)
+      g_ptr_array_add (found, (gpointer)gst_value_get_structure (v));
   }
-  return TRUE;
+  return found;
 }
 
 /* webrtcbin's own count of what it sent as @ssrc (0 when its session has
@@ -626,36 +621,25 @@ static guint64
 webrtcbin_packets_sent (GstElement *webrtcbin, guint32 ssrc)
 {
   g_autoptr (GstStructure) stats = webrtcbin_stats (webrtcbin);
-  OutboundQuery q = { ssrc, 0 };
+  g_autoptr (GPtrArray) out
+      = stats_of_type (stats, GST_WEBRTC_STATS_OUTBOUND_RTP);
+  guint64 total = 0;
 
-  gst_structure_foreach (stats, find_outbound, &q);
-  return q.packets;
+  for (guint i = 0; i < out->len; i++) {
+    guint value = 0;
+    guint64 packets = 0;
+
+    if (gst_structure_get_uint (out->pdata[i], "ssrc", &value) && value == ssrc
+        && gst_structure_get_uint64 (out->pdata[i], "packets-sent", &packets))
+      total += packets;
+  }
+  return total;
 }
 
 typedef struct {
   GstElement *webrtcbin;
   GArray *ssrcs;
 } SenderReports;
-
-static gboolean
-note_remote_outbound (GQuark field, const GValue *value, gpointer data)
-{
-  GArray *seen = data;
-  const GstStructure *s;
-  GstWebRTCStatsType type;
-  guint ssrc = 0;
-  gdouble ts = 0;
-
-  if (!GST_VALUE_HOLDS_STRUCTURE (value))
-    return TRUE;
-  s = gst_value_get_structure (value);
-  if (gst_structure_get (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, NULL)
-      && type == GST_WEBRTC_STATS_REMOTE_OUTBOUND_RTP
-      && gst_structure_get_uint (s, "ssrc", &ssrc)
-      && gst_structure_get_double (s, "remote-timestamp", &ts) && ts > 0)
-    g_array_append_val (seen, ssrc);
-  return TRUE;
-}
 
 /* The client's webrtcbin has a sender report from each of the SSRCs: its
  * remote-outbound-rtp has the SR's NTP time ("remote-timestamp", 0 until
@@ -665,36 +649,25 @@ sender_reports_arrived (gpointer data)
 {
   SenderReports *sr = data;
   g_autoptr (GstStructure) stats = webrtcbin_stats (sr->webrtcbin);
-  g_autoptr (GArray) seen = g_array_new (FALSE, FALSE, sizeof (guint));
+  g_autoptr (GPtrArray) remote
+      = stats_of_type (stats, GST_WEBRTC_STATS_REMOTE_OUTBOUND_RTP);
 
-  gst_structure_foreach (stats, note_remote_outbound, seen);
   for (guint i = 0; i < sr->ssrcs->len; i++) {
     gboolean found = FALSE;
 
-    for (guint j = 0; j < seen->len && !found; j++)
-      found = g_array_index (seen, guint, j)
-              == g_array_index (sr->ssrcs, guint32, i);
+    for (guint j = 0; j < remote->len && !found; j++) {
+      guint ssrc = 0;
+      gdouble ts = 0;
+
+      found = gst_structure_get_uint (remote->pdata[j], "ssrc", &ssrc)
+              && ssrc == g_array_index (sr->ssrcs, guint32, i)
+              && gst_structure_get_double (remote->pdata[j], "remote-timestamp",
+                                           &ts)
+              && ts > 0;
+    }
     if (!found)
       return FALSE;
   }
-  return TRUE;
-}
-
-static gboolean
-add_pli_count (GQuark field, const GValue *value, gpointer data)
-{
-  guint *plis = data;
-  const GstStructure *s;
-  GstWebRTCStatsType type;
-  guint n = 0;
-
-  if (!GST_VALUE_HOLDS_STRUCTURE (value))
-    return TRUE;
-  s = gst_value_get_structure (value);
-  if (gst_structure_get (s, "type", GST_TYPE_WEBRTC_STATS_TYPE, &type, NULL)
-      && type == GST_WEBRTC_STATS_OUTBOUND_RTP
-      && gst_structure_get_uint (s, "pli-count", &n))
-    *plis += n;
   return TRUE;
 }
 
@@ -703,9 +676,16 @@ static guint
 plis_received (Client *c)
 {
   g_autoptr (GstStructure) stats = webrtcbin_stats (c->webrtcbin);
+  g_autoptr (GPtrArray) out
+      = stats_of_type (stats, GST_WEBRTC_STATS_OUTBOUND_RTP);
   guint plis = 0;
 
-  gst_structure_foreach (stats, add_pli_count, &plis);
+  for (guint i = 0; i < out->len; i++) {
+    guint n = 0;
+
+    if (gst_structure_get_uint (out->pdata[i], "pli-count", &n))
+      plis += n;
+  }
   return plis;
 }
 
