@@ -22,10 +22,10 @@ typedef struct {
   gulong id;
 } Handler;
 
-/* What the DTLS thread's key handler needs (refcounted: it may run while
- * the participant leaves). */
 typedef struct _Reports Reports;
 
+/* What the DTLS thread's key handler needs (refcounted: it may run while
+ * the participant leaves). */
 typedef struct {
   HcSrtpSend *element;
   GstElement *dtlsenc;
@@ -378,24 +378,30 @@ sender_report (HcSrtpSend *element, guint32 ssrc)
  * no RTP for 5 s is sent a BYE), so on the lean path the session's only
  * compound is its own receiver report.  A compound that starts with a
  * lean SSRC's RR (a branch that went webrtcbin's way first) becomes its
- * SR; the regular ones also carry one SR per lean SSRC, after the
- * session's own RR and SDES (RFC 3550 6.1: any order after the first),
- * protected with webrtcbin's SRTCP like the rest. */
+ * SR; the session's own regular ones carry one SR per lean SSRC, after
+ * its RR and SDES (RFC 3550 6.1: any order after the first), protected
+ * with webrtcbin's SRTCP like the rest. */
 static gboolean
 on_sending_rtcp (GObject *session, GstBuffer *buffer, gboolean early,
                  Reports *r)
 {
   g_autoptr (GArray) ssrcs = NULL;
   guint32 first = 0;
+  guint own = 0;
   GstMapInfo map;
 
-  if (hc_srtp_send_write_sender_reports (r->element, buffer)
-      && gst_buffer_map (buffer, &map, GST_MAP_READ)) {
-    first = GST_READ_UINT32_BE (map.data + 4);
+  if (hc_srtp_send_write_sender_reports (r->element, buffer))
+    return FALSE;
+  /* The SRs go into the session's own compound only (one per interval),
+   * not also into those of the SSRCs it sends itself; early (feedback)
+   * compounds stay minimal (RFC 4585 3.5.3). */
+  g_object_get (session, "internal-ssrc", &own, NULL);
+  if (gst_buffer_map (buffer, &map, GST_MAP_READ)) {
+    if (map.size >= RR_HEADER_LEN)
+      first = GST_READ_UINT32_BE (map.data + 4);
     gst_buffer_unmap (buffer, &map);
   }
-  /* early (feedback) compounds stay minimal (RFC 4585 3.5.3) */
-  if (early || !gst_buffer_is_writable (buffer))
+  if (early || first != own || !gst_buffer_is_writable (buffer))
     return FALSE;
   g_mutex_lock (&r->lock);
   ssrcs = g_array_copy (r->ssrcs);
@@ -404,8 +410,8 @@ on_sending_rtcp (GObject *session, GstBuffer *buffer, gboolean early,
     guint32 ssrc = g_array_index (ssrcs, guint32, i);
     GstBuffer *sr;
 
-    if (ssrc == first || gst_buffer_get_size (buffer) + SR_LEN > RTCP_MAX_LEN)
-      continue;
+    if (gst_buffer_get_size (buffer) + SR_LEN > RTCP_MAX_LEN)
+      break;
     if ((sr = sender_report (r->element, ssrc)) == NULL)
       continue;
     gst_buffer_append_memory (buffer, gst_buffer_get_all_memory (sr));
@@ -550,6 +556,8 @@ hc_lean_send_new (GstBin *bin, GstElement *webrtcbin, const gchar *name)
       = gst_object_ref (gst_element_factory_make ("hcsrtpsend", name));
   self->handlers = g_array_new (FALSE, FALSE, sizeof (Handler));
   self->reports = reports_new (self->element);
+  /* Not before the selected pair is known to be one it can send on. */
+  g_object_set (self->element, "send-on-agent", FALSE, NULL);
 
   gst_bin_add (bin, self->element);
   gst_element_sync_state_with_parent (self->element);
