@@ -76,6 +76,7 @@
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-mixminus.h>
 #include <hyperconf/hc-rtp-passthrough.h>
+#include <hyperconf/hc-srtp-send.h>
 
 #include <gst/rtp/gstrtpbuffer.h>
 #include <gst/video/video.h>
@@ -1163,5 +1164,7 @@ hc_media_register_elements (GstPlugin *plugin)
          && gst_element_register (plugin, "hcmixminus", GST_RANK_NONE,
                                   HC_TYPE_MIX_MINUS)
          && gst_element_register (plugin, "hcrtppassthrough", GST_RANK_NONE,
-                                  HC_TYPE_RTP_PASSTHROUGH);
+                                  HC_TYPE_RTP_PASSTHROUGH)
+         && gst_element_register (plugin, "hcsrtpsend", GST_RANK_NONE,
+                                  HC_TYPE_SRTP_SEND);
 }

@@ -1,6 +1,6 @@
 /* hyperconf — the "hyperconf" GStreamer plugin: the project's custom
- * elements (hcforwarder, hcmixminus, hcrtppassthrough) for gst-inspect-1.0
- * and gst-launch-1.0.
+ * elements (hcforwarder, hcmixminus, hcrtppassthrough, hcsrtpsend) for
+ * gst-inspect-1.0 and gst-launch-1.0.
  *
  *   GST_PLUGIN_PATH=<build>/src/media gst-inspect-1.0 hcforwarder
  *
@@ -27,5 +27,5 @@ plugin_init (GstPlugin *plugin)
 GST_PLUGIN_DEFINE (
     GST_VERSION_MAJOR, GST_VERSION_MINOR, hyperconf,
     "hyperconf conference media elements (selective forwarder, mix-minus, "
-    "RTP pass-through)",
+    "RTP pass-through, SRTP send on the ICE agent)",
     plugin_init, HC_VERSION, "Apache 2.0", PACKAGE, GST_PACKAGE_ORIGIN)
