@@ -76,6 +76,7 @@
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-mixminus.h>
 #include <hyperconf/hc-rtp-passthrough.h>
+#include <hyperconf/hc-sender-clock.h>
 
 #include <gst/rtp/gstrtpbuffer.h>
 #include <gst/video/video.h>
@@ -283,6 +284,7 @@ struct _HcForwarder {
   /* Under the object lock. */
   GPtrArray *pads; /* HcForwarderPad (ref), immutable once published */
   GstCaps *caps;   /* last caps from upstream, or NULL */
+  GstEvent *clock; /* last hc-sender-clock event from upstream, or NULL */
   guint next_pad_index;
   guint next_sink_index;
   gboolean keyframe_on_request;
@@ -331,6 +333,7 @@ typedef struct {
   gboolean strip;
   GstCaps *caps; /* a ref, only with fresh or caps_dirty */
   guint16 offset;
+  gint mix_voice;
   gboolean fresh;
   gboolean caps_dirty;
 } PadSettings;
@@ -425,6 +428,7 @@ read_pad_settings (HcForwarderPad *pad, const RtpInfo *info, gboolean consume,
   out->pt = pad->pt;
   out->strip = pad->strip_extensions;
   out->offset = pad->seq_offset;
+  out->mix_voice = pad->mix_voice;
   out->fresh = consume && pad->fresh;
   out->caps_dirty = consume && pad->caps_dirty;
   /* Not per packet: a ref is two atomic operations. */
@@ -486,10 +490,35 @@ collect_sticky (GstPad *pad, GstEvent **event, gpointer user_data)
  * new caps.  The events are collected first because
  * gst_pad_sticky_events_foreach() holds the sink pad's lock, under which we
  * must not push. */
+static gboolean peer_blocked (HcForwarderPad *pad);
+
+/* Sends the publisher's sender clock (an hc-sender-clock event) on @pad
+ * for the pad's output SSRC, serialized with its packets, so that the
+ * subscriber's sender reports carry the publisher's NTP/RTP mapping (the
+ * forwarder keeps RTP timestamps, so the pair holds for the output).  Not
+ * on a "mix-voice" pad: its packets come from several encodes of a mix
+ * whose timestamps are the mixer's own, and the pair would be wrong for
+ * them.  Not through a blocking probe either (see peer_blocked()): the
+ * next SR brings a new one. */
+static gboolean
+push_sender_clock (HcForwarderPad *pad, const PadSettings *set, GstEvent *clock)
+{
+  guint32 in_ssrc;
+
+  if (set->mix_voice != -2 || peer_blocked (pad)
+      || !hc_sender_clock_event_parse (clock, &in_ssrc, NULL, NULL, NULL))
+    return FALSE;
+  return gst_pad_push_event (
+      GST_PAD (pad),
+      hc_sender_clock_event_with_ssrc (clock, set->ssrc ? set->ssrc : in_ssrc));
+}
+
 static void
 prepare_pad (HcForwarder *self, HcForwarderPad *pad, const PadSettings *set,
              GstCaps *caps)
 {
+  GstEvent *clock;
+
   if (set->fresh) {
     g_autoptr (GPtrArray) events
         = g_ptr_array_new_with_free_func ((GDestroyNotify)gst_event_unref);
@@ -510,6 +539,15 @@ prepare_pad (HcForwarder *self, HcForwarderPad *pad, const PadSettings *set,
       } else {
         gst_pad_push_event (GST_PAD (pad), outgoing_event (event));
       }
+    }
+    /* The mapping holds until the next SR: a new subscriber need not wait
+     * for it (seconds, for audio) to get sender reports in sync. */
+    GST_OBJECT_LOCK (self);
+    clock = self->clock ? gst_event_ref (self->clock) : NULL;
+    GST_OBJECT_UNLOCK (self);
+    if (clock) {
+      push_sender_clock (pad, set, clock);
+      gst_event_unref (clock);
     }
   } else if (set->caps_dirty && caps) {
     g_autoptr (GstCaps) mine
@@ -694,8 +732,13 @@ hc_forwarder_sink_event (GstPad *sinkpad, GstObject *parent, GstEvent *event)
    * flushes must not replay a segment into the middle of a flush. */
   gboolean may_prepare = GST_EVENT_IS_SERIALIZED (event)
                          && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_STOP;
+  gboolean clock = hc_sender_clock_event_parse (event, NULL, NULL, NULL, NULL);
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+  if (clock) {
+    GST_OBJECT_LOCK (self);
+    gst_event_replace (&self->clock, event);
+    GST_OBJECT_UNLOCK (self);
+  } else if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
     GstCaps *new_caps;
 
     gst_event_parse_caps (event, &new_caps);
@@ -722,6 +765,8 @@ hc_forwarder_sink_event (GstPad *sinkpad, GstObject *parent, GstEvent *event)
           = transform_caps (caps, set.caps, set.ssrc, set.pt, set.strip);
 
       result |= gst_pad_push_event (GST_PAD (pad), gst_event_new_caps (mine));
+    } else if (clock) {
+      result |= push_sender_clock (pad, &set, event);
     } else {
       result |= gst_pad_push_event (GST_PAD (pad), outgoing_event (event));
     }
@@ -987,6 +1032,7 @@ hc_forwarder_change_state (GstElement *element, GstStateChange transition)
 
     GST_OBJECT_LOCK (self);
     gst_clear_caps (&self->caps);
+    gst_clear_event (&self->clock);
     GST_OBJECT_UNLOCK (self);
 
     /* Deactivation dropped the pads' sticky events; a new start is a new
@@ -1021,6 +1067,7 @@ hc_forwarder_finalize (GObject *object)
   HcForwarder *self = HC_FORWARDER (object);
 
   gst_clear_caps (&self->caps);
+  gst_clear_event (&self->clock);
   G_OBJECT_CLASS (hc_forwarder_parent_class)->finalize (object);
 }
 
