@@ -11,6 +11,7 @@
 
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-mixminus.h>
+#include <hyperconf/hc-sender-clock.h>
 
 #include <gst/app/gstappsink.h>
 #include <gst/check/gstcheck.h>
@@ -539,6 +540,60 @@ test_pool (void)
   rig_clear (&rig);
 }
 
+/* Before every 10th buffer of a voice: its publisher's sender clock, as
+ * the forwarder feeding an MCU input passes it on (counted in @user_data). */
+static GstPadProbeReturn
+inject_sender_clock (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  gint *injected = user_data;
+
+  if (g_atomic_int_add (injected, 1) % 10 == 0)
+    gst_pad_push_event (pad, hc_sender_clock_event_new (1, 2, 3, 4));
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+count_sender_clock (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  if (hc_sender_clock_event_parse (GST_PAD_PROBE_INFO_EVENT (info), NULL, NULL,
+                                   NULL, NULL))
+    g_atomic_int_inc ((gint *)user_data);
+  return GST_PAD_PROBE_OK;
+}
+
+/* A voice's hc-sender-clock (its publisher's SR mapping) does not come out
+ * of the mix: the mix's timestamps are the mixer's, and the mix's
+ * forwarder would write the voice's mapping into the mix's SRs. */
+static void
+test_sender_clock_dropped (void)
+{
+  gint injected = 0, out = 0;
+  Rig rig;
+
+  rig_init (&rig, 0);
+  for (guint i = 0; i < 2; i++) {
+    GstElement *tone = add_tone (&rig, i, 0.2, -1);
+    g_autoptr (GstPad) src = gst_element_get_static_pad (tone, "src");
+
+    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, inject_sender_clock,
+                       &injected, NULL);
+  }
+  add_output (&rig, "src", &rig.src);
+  add_output (&rig, "minus_0", &rig.minus[0]);
+  for (GList *l = GST_ELEMENT (rig.mix)->srcpads; l; l = l->next)
+    gst_pad_add_probe (l->data, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                       count_sender_clock, &out, NULL);
+  gst_element_set_state (rig.pipeline, GST_STATE_PLAYING);
+  wait_samples (&rig.src, RATE);
+  wait_samples (&rig.minus[0], RATE);
+  g_test_message ("%d voice buffers, %d sender clocks out",
+                  g_atomic_int_get (&injected), g_atomic_int_get (&out));
+  g_assert_cmpint (g_atomic_int_get (&injected), >=, 20);
+  assert_tone (&rig.src, 1, 0.2);
+  rig_clear (&rig);
+  g_assert_cmpint (out, ==, 0);
+}
+
 static void
 test_pads (void)
 {
@@ -585,6 +640,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mixminus/levels-messages", test_levels_messages);
   g_test_add_func ("/mixminus/added-to-running-pipeline",
                    test_added_to_running_pipeline);
+  g_test_add_func ("/mixminus/sender-clock-dropped", test_sender_clock_dropped);
   g_test_add_func ("/mixminus/late-and-stopping-inputs",
                    test_late_and_stopping_inputs);
   return g_test_run ();
