@@ -78,6 +78,8 @@
 #include <hyperconf/hc-rtp-passthrough.h>
 #include <hyperconf/hc-sender-clock.h>
 
+#include "hc-element-pad.h"
+
 #include <gst/rtp/gstrtpbuffer.h>
 #include <gst/video/video.h>
 
@@ -899,14 +901,7 @@ request_more_sink (GstElement *element, GstPadTemplate *templ,
 
   gst_pad_set_chain_function (pad, hc_forwarder_chain);
   gst_pad_set_event_function (pad, hc_forwarder_more_sink_event);
-  if (GST_STATE (element) > GST_STATE_READY
-      || GST_STATE_NEXT (element) == GST_STATE_PAUSED)
-    gst_pad_set_active (pad, TRUE);
-  if (!gst_element_add_pad (element, pad)) {
-    gst_object_unref (gst_object_ref_sink (pad));
-    return NULL;
-  }
-  return pad;
+  return hc_element_add_request_pad (element, pad);
 }
 
 static GstPad *

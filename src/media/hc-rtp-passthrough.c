@@ -62,6 +62,8 @@
 #include <hyperconf/hc-rtp-passthrough.h>
 #include <hyperconf/hc-sender-clock.h>
 
+#include "hc-element-pad.h"
+
 #include <gst/rtp/gstrtcpbuffer.h>
 #include <gst/rtp/gstrtpbuffer.h>
 
@@ -495,13 +497,8 @@ hc_rtp_passthrough_request_new_pad (GstElement *element, GstPadTemplate *templ,
   gst_pad_set_chain_function (pad, hc_rtp_passthrough_rtcp_chain);
   gst_pad_set_event_function (pad, hc_rtp_passthrough_rtcp_event);
   gst_pad_set_query_function (pad, hc_rtp_passthrough_rtcp_query);
-  if (GST_STATE (element) > GST_STATE_READY
-      || GST_STATE_NEXT (element) == GST_STATE_PAUSED)
-    gst_pad_set_active (pad, TRUE);
-  if (!gst_element_add_pad (element, pad)) {
-    gst_object_unref (gst_object_ref_sink (pad));
+  if (!hc_element_add_request_pad (element, pad))
     return NULL;
-  }
   GST_OBJECT_LOCK (self);
   self->rtcp_sinkpad = pad;
   GST_OBJECT_UNLOCK (self);
