@@ -11,6 +11,7 @@
  */
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-layout.h>
+#include <hyperconf/hc-sender-clock.h>
 
 #include "src/media/hc-composite.h"
 #include "src/media/hc-pipeline.h"
@@ -532,6 +533,86 @@ test_name_plates (void)
   plate_rig_stop (&rig);
 }
 
+/* Before every 5th packet list of alice's: her sender clock, as her
+ * track head gets it from hcrtppassthrough. */
+static GstPadProbeReturn
+inject_sender_clock (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  gint *injected = user_data;
+
+  if (g_atomic_int_add (injected, 1) % 5 == 0)
+    gst_pad_push_event (pad, hc_sender_clock_event_new (1, 2, 3, 4));
+  return GST_PAD_PROBE_OK;
+}
+
+static GstPadProbeReturn
+count_sender_clock (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  if (hc_sender_clock_event_parse (GST_PAD_PROBE_INFO_EVENT (info), NULL, NULL,
+                                   NULL, NULL))
+    g_atomic_int_inc ((gint *)user_data);
+  return GST_PAD_PROBE_OK;
+}
+
+/* A publisher's sender clock (its SR's NTP/RTP pair) reaches the
+ * compositor with her picture, and never leaves the composite, whose
+ * timestamps are the compositor's own: the composite's SRs must not
+ * carry it. */
+static void
+test_sender_clock_dropped (void)
+{
+  gint injected = 0, at_mix = 0, out = 0;
+  gulong inject;
+  PlateRig rig;
+  g_autoptr (GstPad) source_src = NULL;
+  g_autoptr (GstPad) sink_pad = NULL;
+  GstElement *mix = NULL;
+  GstIterator *it;
+  GValue item = G_VALUE_INIT;
+
+  plate_rig_start (&rig);
+  it = gst_bin_iterate_recurse (GST_BIN (rig.pipeline));
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&item);
+
+    if (g_str_equal (G_OBJECT_TYPE_NAME (e), "GstCompositor"))
+      mix = e;
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  g_assert_nonnull (mix);
+  wait_for_frames (&rig, alice_video_bob_plate,
+                   "alice's picture and bob's name plate");
+
+  /* alice's picture is on the compositor's only input with data */
+  GST_OBJECT_LOCK (mix);
+  for (GList *l = mix->sinkpads; l; l = l->next)
+    gst_pad_add_probe (l->data, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                       count_sender_clock, &at_mix, NULL);
+  GST_OBJECT_UNLOCK (mix);
+  sink_pad = gst_element_get_static_pad (rig.sink, "sink");
+  gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                     count_sender_clock, &out, NULL);
+  source_src = gst_element_get_static_pad (rig.source, "src");
+  inject = gst_pad_add_probe (
+      source_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+      inject_sender_clock, &injected, NULL);
+  for (gint64 end = g_get_monotonic_time () + DEADLINE;
+       g_atomic_int_get (&at_mix) < 5 && g_get_monotonic_time () < end;)
+    g_usleep (50 * 1000);
+  /* what reached the compositor had time to leave it */
+  wait_for_frames (&rig, alice_video_bob_plate, "the composite going on");
+  g_test_message ("%d packet lists from alice, %d sender clocks at the "
+                  "compositor, %d out of the composite",
+                  g_atomic_int_get (&injected), g_atomic_int_get (&at_mix),
+                  g_atomic_int_get (&out));
+  g_assert_cmpint (g_atomic_int_get (&at_mix), >=, 5);
+  g_assert_cmpint (g_atomic_int_get (&out), ==, 0);
+  gst_pad_remove_probe (source_src, inject);
+  plate_rig_stop (&rig);
+}
+
 static void
 test_one_input (void)
 {
@@ -630,5 +711,7 @@ main (int argc, char **argv)
   g_test_add_func ("/composite/four-inputs", test_four_inputs);
   g_test_add_func ("/composite/join-and-stall", test_join_and_stall);
   g_test_add_func ("/composite/name-plates", test_name_plates);
+  g_test_add_func ("/composite/sender-clock-dropped",
+                   test_sender_clock_dropped);
   return g_test_run ();
 }
