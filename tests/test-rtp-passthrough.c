@@ -300,7 +300,8 @@ rtcp_packet (guint32 ssrc, gboolean sr, guint64 ntp_time, guint32 rtp_time)
 
 /* The sender's SR, arriving on the "sink_rtcp" pad rtpbin requests, goes
  * on as one hc-sender-clock event with its values, right before the next
- * packet; RTCP without an SR, and garbage, send nothing. */
+ * packet (the newest SR only; of a compound, the stream's own SR); RTCP
+ * without an SR, and garbage, send nothing. */
 static void
 test_sender_report (void)
 {
@@ -340,6 +341,23 @@ test_sender_report (void)
   gst_harness_push (rtcp, rtcp_packet (SSRC, TRUE, ntp + 1, 2));
   push_expect (h, 5, TRUE);
   g_assert_cmpstr (log->str, ==, "clock(11223344,16762875842209904136,2) #5 ");
+
+  /* a compound with another sender's SR first: the stream's own */
+  g_string_truncate (log, 0);
+  {
+    GstBuffer *buf = rtcp_packet (0x55555555u, TRUE, 7, 7);
+    GstRTCPBuffer both = GST_RTCP_BUFFER_INIT;
+    GstRTCPPacket packet;
+
+    g_assert_true (gst_rtcp_buffer_map (buf, GST_MAP_READWRITE, &both));
+    g_assert_true (
+        gst_rtcp_buffer_add_packet (&both, GST_RTCP_TYPE_SR, &packet));
+    gst_rtcp_packet_sr_set_sender_info (&packet, SSRC, 8, 8, 1, 1);
+    gst_rtcp_buffer_unmap (&both);
+    gst_harness_push (rtcp, buf);
+  }
+  push_expect (h, 6, TRUE);
+  g_assert_cmpstr (log->str, ==, "clock(11223344,8,8) #6 ");
 
   gst_harness_teardown (rtcp);
   gst_harness_teardown (h);
