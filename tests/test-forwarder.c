@@ -370,11 +370,14 @@ flow_in_input_numbers (const GString *log, guint16 offset)
   return g_string_free (out, FALSE);
 }
 
+static GstPadProbeReturn hold (GstPad *pad, GstPadProbeInfo *info,
+                               gpointer data);
+
 /* The publisher's sender clock (its SR's NTP/RTP pair, an hc-sender-clock
  * event from hcrtppassthrough) goes to every output in order with the
- * packets, under that output's SSRC; a pad requested later gets the last
- * one before its first packet; a "mix-voice" pad, whose packets are a
- * mixer's, gets none. */
+ * packets, under that output's SSRC; a pad requested later, or one whose
+ * peer was blocked, gets the last one before its first packet; a
+ * "mix-voice" pad, whose packets are a mixer's, gets none. */
 static void
 test_sender_clock (void)
 {
@@ -427,13 +430,33 @@ test_sender_clock (void)
     g_assert_null (strstr (mix, "clock"));
     g_assert_cmpstr (late, ==, "clock(44444444,16762875842209904135,4242) #3 ");
   }
+  /* an output whose peer is blocked (webrtcbin before its m-line is
+   * connected) gets the newest clock before its first packet after */
+  {
+    gulong id = gst_pad_add_probe (out[0]->sinkpad,
+                                   GST_PAD_PROBE_TYPE_BLOCK
+                                       | GST_PAD_PROBE_TYPE_BUFFER
+                                       | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                                   hold, NULL, NULL);
+    g_autofree gchar *a = NULL;
+
+    g_string_truncate (logs[0], 0);
+    g_assert_true (gst_harness_push_event (
+        in, hc_sender_clock_event_new (IN_SSRC, ntp + 1, 4343, 123456790)));
+    gst_harness_push (in, make_packet (4));
+    gst_pad_remove_probe (out[0]->sinkpad, id);
+    gst_harness_push (in, make_packet (5));
+    a = flow_in_input_numbers (logs[0], offsets[0]);
+    g_assert_cmpstr (a, ==, "clock(11111111,16762875842209904136,4343) #5 ");
+  }
+
   /* the arrival time travels unchanged */
   while ((ev = gst_harness_try_pull_event (out[1]))) {
     if (hc_sender_clock_event_parse (ev, &ssrc, NULL, &rtp_time, &arrival))
       g_assert_cmphex (ssrc, ==, ssrcs[1]);
     gst_event_unref (ev);
   }
-  g_assert_cmpint (arrival, ==, 123456789);
+  g_assert_cmpint (arrival, ==, 123456790);
 
   for (guint i = 0; i < 4; i++) {
     gst_harness_teardown (out[i]);

@@ -120,6 +120,9 @@ struct _HcForwarderPad {
   gboolean caps_dirty; /* ssrc/pt/strip changed since caps were sent */
   /* Set once by release_pad; the streaming thread then skips the pad. */
   gboolean released;
+  /* Streaming thread only: the last sender clock is still to be sent
+   * (a new pad, or one whose peer was blocked when it came). */
+  gboolean clock_missed;
 };
 
 G_DEFINE_FINAL_TYPE (HcForwarderPad, hc_forwarder_pad, GST_TYPE_PAD)
@@ -487,11 +490,6 @@ collect_sticky (GstPad *pad, GstEvent **event, gpointer user_data)
   return TRUE;
 }
 
-/* Streaming thread only.  A fresh pad gets the sink's sticky events, in
- * their order, before anything else; a pad whose settings changed gets its
- * new caps.  The events are collected first because
- * gst_pad_sticky_events_foreach() holds the sink pad's lock, under which we
- * must not push. */
 static gboolean peer_blocked (HcForwarderPad *pad);
 
 /* Sends the publisher's sender clock (an hc-sender-clock event) on @pad
@@ -500,27 +498,51 @@ static gboolean peer_blocked (HcForwarderPad *pad);
  * forwarder keeps RTP timestamps, so the pair holds for the output).  Not
  * on a "mix-voice" pad: its packets come from several encodes of a mix
  * whose timestamps are the mixer's own, and the pair would be wrong for
- * them.  Not through a blocking probe either (see peer_blocked()): the
- * next SR brings a new one. */
+ * them.  Not into a blocking probe either (see peer_blocked()): the pad
+ * gets the last one before its next packet instead.  Streaming thread
+ * only. */
 static gboolean
 push_sender_clock (HcForwarderPad *pad, const PadSettings *set, GstEvent *clock)
 {
   guint32 in_ssrc;
 
-  if (set->mix_voice != -2 || peer_blocked (pad)
+  if (set->mix_voice != -2
       || !hc_sender_clock_event_parse (clock, &in_ssrc, NULL, NULL, NULL))
+    return FALSE;
+  pad->clock_missed = peer_blocked (pad);
+  if (pad->clock_missed)
     return FALSE;
   return gst_pad_push_event (
       GST_PAD (pad),
       hc_sender_clock_event_with_ssrc (clock, set->ssrc ? set->ssrc : in_ssrc));
 }
 
+/* The last sender clock, to a pad that missed it, before its next packet. */
+static void
+push_missed_sender_clock (HcForwarder *self, HcForwarderPad *pad,
+                          const PadSettings *set)
+{
+  GstEvent *clock;
+
+  GST_OBJECT_LOCK (self);
+  clock = self->clock ? gst_event_ref (self->clock) : NULL;
+  GST_OBJECT_UNLOCK (self);
+  pad->clock_missed = FALSE;
+  if (clock) {
+    push_sender_clock (pad, set, clock);
+    gst_event_unref (clock);
+  }
+}
+
+/* Streaming thread only.  A fresh pad gets the sink's sticky events, in
+ * their order, before anything else; a pad whose settings changed gets its
+ * new caps.  The events are collected first because
+ * gst_pad_sticky_events_foreach() holds the sink pad's lock, under which we
+ * must not push. */
 static void
 prepare_pad (HcForwarder *self, HcForwarderPad *pad, const PadSettings *set,
              GstCaps *caps)
 {
-  GstEvent *clock;
-
   if (set->fresh) {
     g_autoptr (GPtrArray) events
         = g_ptr_array_new_with_free_func ((GDestroyNotify)gst_event_unref);
@@ -544,13 +566,7 @@ prepare_pad (HcForwarder *self, HcForwarderPad *pad, const PadSettings *set,
     }
     /* The mapping holds until the next SR: a new subscriber need not wait
      * for it (seconds, for audio) to get sender reports in sync. */
-    GST_OBJECT_LOCK (self);
-    clock = self->clock ? gst_event_ref (self->clock) : NULL;
-    GST_OBJECT_UNLOCK (self);
-    if (clock) {
-      push_sender_clock (pad, set, clock);
-      gst_event_unref (clock);
-    }
+    pad->clock_missed = TRUE;
   } else if (set->caps_dirty && caps) {
     g_autoptr (GstCaps) mine
         = transform_caps (caps, set->caps, set->ssrc, set->pt, set->strip);
@@ -703,6 +719,8 @@ hc_forwarder_chain (GstPad *sinkpad, GstObject *parent, GstBuffer *buf)
       GST_LOG_OBJECT (pad, "peer blocked, dropping seq %u", info.seq);
       continue;
     }
+    if (pad->clock_missed)
+      push_missed_sender_clock (self, pad, &set);
 
     out = rewrite (buf, &info, &set);
     if (!out) {
