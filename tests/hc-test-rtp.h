@@ -1,4 +1,5 @@
-/* hyperconf — tests: reading RTP packets that elements under test push. */
+/* hyperconf — tests: reading RTP packets that elements under test push,
+ * and the hc-sender-clock events along them. */
 #pragma once
 
 #include <hyperconf/hc-sender-clock.h>
@@ -47,6 +48,42 @@ hc_test_record_flow (GstPad *pad, GString *log)
   gst_pad_add_probe (
       pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
       hc_test_record, log, NULL);
+}
+
+static inline GstPadProbeReturn
+hc_test_inject (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  if (g_atomic_int_add ((gint *)user_data, 1) % 5 == 0)
+    gst_pad_push_event (pad, hc_sender_clock_event_new (1, 2, 3, 4));
+  return GST_PAD_PROBE_OK;
+}
+
+/* Pushes an hc-sender-clock event on @pad before every 5th buffer (or
+ * buffer list) leaving it, as a publisher's forwarder passes one on;
+ * @buffers (atomic) counts them.  Returns the probe's id. */
+static inline gulong
+hc_test_inject_sender_clocks (GstPad *pad, gint *buffers)
+{
+  return gst_pad_add_probe (
+      pad, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+      hc_test_inject, buffers, NULL);
+}
+
+static inline GstPadProbeReturn
+hc_test_count (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  if (hc_sender_clock_event_parse (GST_PAD_PROBE_INFO_EVENT (info), NULL, NULL,
+                                   NULL, NULL))
+    g_atomic_int_inc ((gint *)user_data);
+  return GST_PAD_PROBE_OK;
+}
+
+/* Counts (atomic) the hc-sender-clock events passing @pad downstream. */
+static inline void
+hc_test_count_sender_clocks (GstPad *pad, gint *count)
+{
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, hc_test_count,
+                     count, NULL);
 }
 
 G_END_DECLS

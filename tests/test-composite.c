@@ -9,9 +9,9 @@
  * What a viewer of the mixed stream sees: each publisher's picture in its
  * tile, the tiles where the layout says.
  */
+#include "hc-test-rtp.h"
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-layout.h>
-#include <hyperconf/hc-sender-clock.h>
 
 #include "src/media/hc-composite.h"
 #include "src/media/hc-pipeline.h"
@@ -533,27 +533,6 @@ test_name_plates (void)
   plate_rig_stop (&rig);
 }
 
-/* Before every 5th packet list of alice's: her sender clock, as her
- * track head gets it from hcrtppassthrough. */
-static GstPadProbeReturn
-inject_sender_clock (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  gint *injected = user_data;
-
-  if (g_atomic_int_add (injected, 1) % 5 == 0)
-    gst_pad_push_event (pad, hc_sender_clock_event_new (1, 2, 3, 4));
-  return GST_PAD_PROBE_OK;
-}
-
-static GstPadProbeReturn
-count_sender_clock (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  if (hc_sender_clock_event_parse (GST_PAD_PROBE_INFO_EVENT (info), NULL, NULL,
-                                   NULL, NULL))
-    g_atomic_int_inc ((gint *)user_data);
-  return GST_PAD_PROBE_OK;
-}
-
 /* A publisher's sender clock (its SR's NTP/RTP pair) reaches the
  * compositor with her picture, and never leaves the composite, whose
  * timestamps are the compositor's own: the composite's SRs must not
@@ -588,16 +567,12 @@ test_sender_clock_dropped (void)
   /* alice's picture is on the compositor's only input with data */
   GST_OBJECT_LOCK (mix);
   for (GList *l = mix->sinkpads; l; l = l->next)
-    gst_pad_add_probe (l->data, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                       count_sender_clock, &at_mix, NULL);
+    hc_test_count_sender_clocks (l->data, &at_mix);
   GST_OBJECT_UNLOCK (mix);
   sink_pad = gst_element_get_static_pad (rig.sink, "sink");
-  gst_pad_add_probe (sink_pad, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                     count_sender_clock, &out, NULL);
+  hc_test_count_sender_clocks (sink_pad, &out);
   source_src = gst_element_get_static_pad (rig.source, "src");
-  inject = gst_pad_add_probe (
-      source_src, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-      inject_sender_clock, &injected, NULL);
+  inject = hc_test_inject_sender_clocks (source_src, &injected);
   for (gint64 end = g_get_monotonic_time () + DEADLINE;
        g_atomic_int_get (&at_mix) < 5 && g_get_monotonic_time () < end;)
     g_usleep (50 * 1000);

@@ -7,11 +7,11 @@
  * Each input is a tone of its own frequency, so a Goertzel filter on an
  * output says how much of each input it holds: what a listener would hear.
  */
+#include "hc-test-rtp.h"
 #include "hc-test-tone.h"
 
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-mixminus.h>
-#include <hyperconf/hc-sender-clock.h>
 
 #include <gst/app/gstappsink.h>
 #include <gst/check/gstcheck.h>
@@ -540,27 +540,6 @@ test_pool (void)
   rig_clear (&rig);
 }
 
-/* Before every 10th buffer of a voice: its publisher's sender clock, as
- * the forwarder feeding an MCU input passes it on (counted in @user_data). */
-static GstPadProbeReturn
-inject_sender_clock (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  gint *injected = user_data;
-
-  if (g_atomic_int_add (injected, 1) % 10 == 0)
-    gst_pad_push_event (pad, hc_sender_clock_event_new (1, 2, 3, 4));
-  return GST_PAD_PROBE_OK;
-}
-
-static GstPadProbeReturn
-count_sender_clock (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
-{
-  if (hc_sender_clock_event_parse (GST_PAD_PROBE_INFO_EVENT (info), NULL, NULL,
-                                   NULL, NULL))
-    g_atomic_int_inc ((gint *)user_data);
-  return GST_PAD_PROBE_OK;
-}
-
 /* A voice's hc-sender-clock (its publisher's SR mapping) does not come out
  * of the mix: the mix's timestamps are the mixer's, and the mix's
  * forwarder would write the voice's mapping into the mix's SRs. */
@@ -575,14 +554,12 @@ test_sender_clock_dropped (void)
     GstElement *tone = add_tone (&rig, i, 0.2, -1);
     g_autoptr (GstPad) src = gst_element_get_static_pad (tone, "src");
 
-    gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_BUFFER, inject_sender_clock,
-                       &injected, NULL);
+    hc_test_inject_sender_clocks (src, &injected);
   }
   add_output (&rig, "src", &rig.src);
   add_output (&rig, "minus_0", &rig.minus[0]);
   for (GList *l = GST_ELEMENT (rig.mix)->srcpads; l; l = l->next)
-    gst_pad_add_probe (l->data, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
-                       count_sender_clock, &out, NULL);
+    hc_test_count_sender_clocks (l->data, &out);
   gst_element_set_state (rig.pipeline, GST_STATE_PLAYING);
   wait_samples (&rig.src, RATE);
   wait_samples (&rig.minus[0], RATE);
