@@ -9,6 +9,7 @@
  * What a viewer of the mixed stream sees: each publisher's picture in its
  * tile, the tiles where the layout says.
  */
+#include "hc-test-rtp.h"
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-layout.h>
 
@@ -532,6 +533,61 @@ test_name_plates (void)
   plate_rig_stop (&rig);
 }
 
+/* A publisher's sender clock (its SR's NTP/RTP pair) reaches the
+ * compositor with her picture, and never leaves the composite, whose
+ * timestamps are the compositor's own: the composite's SRs must not
+ * carry it. */
+static void
+test_sender_clock_dropped (void)
+{
+  gint injected = 0, at_mix = 0, out = 0;
+  gulong inject;
+  PlateRig rig;
+  g_autoptr (GstPad) source_src = NULL;
+  g_autoptr (GstPad) sink_pad = NULL;
+  GstElement *mix = NULL;
+  GstIterator *it;
+  GValue item = G_VALUE_INIT;
+
+  plate_rig_start (&rig);
+  it = gst_bin_iterate_recurse (GST_BIN (rig.pipeline));
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&item);
+
+    if (g_str_equal (G_OBJECT_TYPE_NAME (e), "GstCompositor"))
+      mix = e;
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+  g_assert_nonnull (mix);
+  wait_for_frames (&rig, alice_video_bob_plate,
+                   "alice's picture and bob's name plate");
+
+  /* alice's picture is on the compositor's only input with data */
+  GST_OBJECT_LOCK (mix);
+  for (GList *l = mix->sinkpads; l; l = l->next)
+    hc_test_count_sender_clocks (l->data, &at_mix);
+  GST_OBJECT_UNLOCK (mix);
+  sink_pad = gst_element_get_static_pad (rig.sink, "sink");
+  hc_test_count_sender_clocks (sink_pad, &out);
+  source_src = gst_element_get_static_pad (rig.source, "src");
+  inject = hc_test_inject_sender_clocks (source_src, &injected);
+  for (gint64 end = g_get_monotonic_time () + DEADLINE;
+       g_atomic_int_get (&at_mix) < 5 && g_get_monotonic_time () < end;)
+    g_usleep (50 * 1000);
+  /* what reached the compositor had time to leave it */
+  wait_for_frames (&rig, alice_video_bob_plate, "the composite going on");
+  g_test_message ("%d packet lists from alice, %d sender clocks at the "
+                  "compositor, %d out of the composite",
+                  g_atomic_int_get (&injected), g_atomic_int_get (&at_mix),
+                  g_atomic_int_get (&out));
+  g_assert_cmpint (g_atomic_int_get (&at_mix), >=, 5);
+  g_assert_cmpint (g_atomic_int_get (&out), ==, 0);
+  gst_pad_remove_probe (source_src, inject);
+  plate_rig_stop (&rig);
+}
+
 static void
 test_one_input (void)
 {
@@ -630,5 +686,7 @@ main (int argc, char **argv)
   g_test_add_func ("/composite/four-inputs", test_four_inputs);
   g_test_add_func ("/composite/join-and-stall", test_join_and_stall);
   g_test_add_func ("/composite/name-plates", test_name_plates);
+  g_test_add_func ("/composite/sender-clock-dropped",
+                   test_sender_clock_dropped);
   return g_test_run ();
 }

@@ -350,6 +350,121 @@ test_mix_voice (void)
   gst_harness_teardown (sum);
 }
 
+/* What @h's element src pad sent, recorded by hc_test_record_flow(), with
+ * the output's sequence numbers replaced by the input's (@offset: out - in)
+ * so that it reads the same for every output. */
+static gchar *
+flow_in_input_numbers (const GString *log, guint16 offset)
+{
+  g_auto (GStrv) words = g_strsplit (log->str, " ", -1);
+  GString *out = g_string_new (NULL);
+
+  for (guint i = 0; words[i] && *words[i]; i++) {
+    if (words[i][0] == '#')
+      g_string_append_printf (
+          out, "#%u ",
+          (guint16)(g_ascii_strtoull (words[i] + 1, NULL, 10) - offset));
+    else
+      g_string_append_printf (out, "%s ", words[i]);
+  }
+  return g_string_free (out, FALSE);
+}
+
+static GstPadProbeReturn hold (GstPad *pad, GstPadProbeInfo *info,
+                               gpointer data);
+
+/* The publisher's sender clock (its SR's NTP/RTP pair, an hc-sender-clock
+ * event from hcrtppassthrough) goes to every output in order with the
+ * packets, under that output's SSRC; a pad requested later, or one whose
+ * peer was blocked, gets the last one before its first packet; a
+ * "mix-voice" pad, whose packets are a mixer's, gets none. */
+static void
+test_sender_clock (void)
+{
+  GstHarness *in = new_input ();
+  GstPad *pads[4];
+  GstHarness *out[4];
+  GString *logs[4];
+  const guint32 ssrcs[] = { 0x11111111u, 0x22222222u, 0, 0x44444444u };
+  const guint64 ntp = G_GUINT64_CONSTANT (0xe8a1b2c3d4e5f607);
+  guint16 offsets[4];
+  GstEvent *ev;
+  guint32 ssrc, rtp_time;
+  gint64 arrival = 0;
+
+  for (guint i = 0; i < 3; i++) {
+    out[i] = new_output (in, &pads[i]);
+    logs[i] = g_string_new (NULL);
+    hc_test_record_flow (pads[i], logs[i]);
+    g_object_set (pads[i], "ssrc", ssrcs[i], NULL);
+  }
+  g_object_set (pads[2], "mix-voice", -1, NULL);
+
+  gst_harness_push (in, make_packet (1));
+  g_assert_true (gst_harness_push_event (
+      in, hc_sender_clock_event_new (IN_SSRC, ntp, 4242, 123456789)));
+  gst_harness_push (in, make_packet (2));
+
+  /* a late subscriber */
+  out[3] = new_output (in, &pads[3]);
+  logs[3] = g_string_new (NULL);
+  hc_test_record_flow (pads[3], logs[3]);
+  g_object_set (pads[3], "ssrc", ssrcs[3], NULL);
+  gst_harness_push (in, make_packet (3));
+
+  for (guint i = 0; i < 4; i++) {
+    g_autoptr (GstBuffer) first = gst_harness_pull (out[i]);
+
+    offsets[i] = (guint16)(hc_test_rtp_seq (first) - (i == 3 ? 3 : 1));
+  }
+  {
+    g_autofree gchar *a = flow_in_input_numbers (logs[0], offsets[0]);
+    g_autofree gchar *b = flow_in_input_numbers (logs[1], offsets[1]);
+    g_autofree gchar *mix = flow_in_input_numbers (logs[2], offsets[2]);
+    g_autofree gchar *late = flow_in_input_numbers (logs[3], offsets[3]);
+
+    g_assert_cmpstr (a, ==,
+                     "#1 clock(11111111,16762875842209904135,4242) #2 #3 ");
+    g_assert_cmpstr (b, ==,
+                     "#1 clock(22222222,16762875842209904135,4242) #2 #3 ");
+    g_assert_null (strstr (mix, "clock"));
+    g_assert_cmpstr (late, ==, "clock(44444444,16762875842209904135,4242) #3 ");
+  }
+  /* an output whose peer is blocked (webrtcbin before its m-line is
+   * connected) gets the newest clock before its first packet after */
+  {
+    gulong id = gst_pad_add_probe (out[0]->sinkpad,
+                                   GST_PAD_PROBE_TYPE_BLOCK
+                                       | GST_PAD_PROBE_TYPE_BUFFER
+                                       | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                                   hold, NULL, NULL);
+    g_autofree gchar *a = NULL;
+
+    g_string_truncate (logs[0], 0);
+    g_assert_true (gst_harness_push_event (
+        in, hc_sender_clock_event_new (IN_SSRC, ntp + 1, 4343, 123456790)));
+    gst_harness_push (in, make_packet (4));
+    gst_pad_remove_probe (out[0]->sinkpad, id);
+    gst_harness_push (in, make_packet (5));
+    a = flow_in_input_numbers (logs[0], offsets[0]);
+    g_assert_cmpstr (a, ==, "clock(11111111,16762875842209904136,4343) #5 ");
+  }
+
+  /* the arrival time travels unchanged */
+  while ((ev = gst_harness_try_pull_event (out[1]))) {
+    if (hc_sender_clock_event_parse (ev, &ssrc, NULL, &rtp_time, &arrival))
+      g_assert_cmphex (ssrc, ==, ssrcs[1]);
+    gst_event_unref (ev);
+  }
+  g_assert_cmpint (arrival, ==, 123456790);
+
+  for (guint i = 0; i < 4; i++) {
+    gst_harness_teardown (out[i]);
+    g_string_free (logs[i], TRUE);
+  }
+  gst_harness_teardown (in);
+}
+
 /* One-byte header extension removed (X bit, length, payload and padding
  * intact) on a stripping pad, kept byte for byte on the other. */
 static void
@@ -1077,6 +1192,7 @@ main (int argc, char **argv)
   g_test_add_func ("/forwarder/rewrite-two-outputs", test_rewrite_two_outputs);
   g_test_add_func ("/forwarder/gaps-preserved", test_gaps_preserved);
   g_test_add_func ("/forwarder/mix-voice", test_mix_voice);
+  g_test_add_func ("/forwarder/sender-clock", test_sender_clock);
   g_test_add_func ("/forwarder/extensions", test_extensions);
   g_test_add_func ("/forwarder/caps-per-pad", test_caps_per_pad);
   g_test_add_func ("/forwarder/forward-gate", test_forward_gate);

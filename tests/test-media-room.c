@@ -4,6 +4,8 @@
 #include "hc-room-fixture.h"
 
 #include <hyperconf/hc-forwarder.h>
+#include <hyperconf/hc-rtp-passthrough.h>
+#include <hyperconf/hc-sender-clock.h>
 
 #include <gst/video/video.h>
 
@@ -385,6 +387,109 @@ test_three_clients (void)
   }
 
   client_free (carol);
+  fixture_clear (&f);
+}
+
+/* Sender clocks seen on one forwarder output. */
+typedef struct {
+  gint seen;  /* atomic */
+  gint wrong; /* atomic: not under the output's SSRC, or no NTP time */
+} ClockCount;
+
+static GstPadProbeReturn
+count_sender_clock (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  ClockCount *count = data;
+  guint32 ssrc;
+  guint64 ntp_time;
+  guint out_ssrc = 0;
+
+  if (!hc_sender_clock_event_parse (GST_PAD_PROBE_INFO_EVENT (info), &ssrc,
+                                    &ntp_time, NULL, NULL))
+    return GST_PAD_PROBE_OK;
+  g_object_get (pad, "ssrc", &out_ssrc, NULL);
+  if ((out_ssrc != 0 && ssrc != out_ssrc) || ntp_time == 0)
+    g_atomic_int_inc (&count->wrong);
+  g_atomic_int_inc (&count->seen);
+  return GST_PAD_PROBE_OK;
+}
+
+static gboolean
+every_output_has_a_clock (gpointer data)
+{
+  GArray *counts = data;
+
+  for (guint i = 0; i < counts->len; i++)
+    if (g_atomic_int_get (&g_array_index (counts, ClockCount, i).seen) == 0)
+      return FALSE;
+  return TRUE;
+}
+
+/* The publishers' sender reports reach the subscribers' side: webrtcbin's
+ * rtpbin links each received stream's RTCP to its hcrtppassthrough's
+ * "sink_rtcp", and every forwarder output sees the publisher's NTP/RTP
+ * mapping as an hc-sender-clock event under the output's SSRC, within
+ * seconds of media flowing (a webrtcbin sender reports every ~5 s). */
+static void
+test_sender_clock (void)
+{
+  Fixture f = { 0 };
+  g_autoptr (GArray) counts
+      = g_array_sized_new (FALSE, TRUE, sizeof (ClockCount), 8);
+  GstIterator *it;
+  GValue item = G_VALUE_INIT;
+  guint passthroughs = 0, linked = 0;
+
+  fixture_init (&f);
+  fixture_join (&f, client_new ("alice"));
+  fixture_join (&f, client_new ("bob"));
+  if (!in_time (wait_until (everyone_receives_everyone, &f, WAIT_MS),
+                "alice and bob receiving each other")) {
+    fixture_clear (&f);
+    return;
+  }
+
+  /* room for every output before a probe holds a pointer into the array */
+  g_array_set_size (counts, 64);
+  g_array_set_size (counts, 0);
+  it = gst_bin_iterate_recurse (GST_BIN (hc_media_room_get_pipeline (f.room)));
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *e = g_value_get_object (&item);
+
+    if (HC_IS_RTP_PASSTHROUGH (e)) {
+      g_autoptr (GstPad) rtcp = gst_element_get_static_pad (e, "sink_rtcp");
+
+      passthroughs++;
+      linked += rtcp && gst_pad_is_linked (rtcp);
+    } else if (HC_IS_FORWARDER (e)) {
+      GST_OBJECT_LOCK (e);
+      for (GList *l = e->srcpads; l; l = l->next) {
+        g_assert_cmpuint (counts->len, <, 64);
+        g_array_set_size (counts, counts->len + 1);
+        gst_pad_add_probe (
+            l->data, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, count_sender_clock,
+            &g_array_index (counts, ClockCount, counts->len - 1), NULL);
+      }
+      GST_OBJECT_UNLOCK (e);
+    }
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  gst_iterator_free (it);
+
+  /* two publishers, audio and video each; one subscriber per track */
+  g_assert_cmpuint (passthroughs, ==, 4);
+  g_assert_cmpuint (linked, ==, 4);
+  g_assert_cmpuint (counts->len, ==, 4);
+  in_time (wait_until (every_output_has_a_clock, counts, WAIT_MS),
+           "a sender clock on every forwarder output");
+  for (guint i = 0; i < counts->len; i++) {
+    ClockCount *count = &g_array_index (counts, ClockCount, i);
+
+    g_test_message ("output %u: %d sender clocks", i,
+                    g_atomic_int_get (&count->seen));
+    g_assert_cmpint (g_atomic_int_get (&count->wrong), ==, 0);
+  }
   fixture_clear (&f);
 }
 
@@ -886,6 +991,7 @@ main (int argc, char **argv)
   g_test_add_func ("/media-room/declined-codec", test_declined_codec);
   g_test_add_func ("/media-room/leave-during-join", test_leave_during_join);
   g_test_add_func ("/media-room/three-clients", test_three_clients);
+  g_test_add_func ("/media-room/sender-clock", test_sender_clock);
   g_test_add_func ("/media-room/leaves-together", test_leaves_together);
   g_test_add_func ("/media-room/declined-tracks", test_declined_tracks);
   g_test_add_func ("/media-room/answer-takes-transport-cc",

@@ -7,6 +7,7 @@
  * Each input is a tone of its own frequency, so a Goertzel filter on an
  * output says how much of each input it holds: what a listener would hear.
  */
+#include "hc-test-rtp.h"
 #include "hc-test-tone.h"
 
 #include <hyperconf/hc-forwarder.h>
@@ -539,6 +540,37 @@ test_pool (void)
   rig_clear (&rig);
 }
 
+/* A voice's hc-sender-clock (its publisher's SR mapping) does not come out
+ * of the mix: the mix's timestamps are the mixer's, and the mix's
+ * forwarder would write the voice's mapping into the mix's SRs. */
+static void
+test_sender_clock_dropped (void)
+{
+  gint injected = 0, out = 0;
+  Rig rig;
+
+  rig_init (&rig, 0);
+  for (guint i = 0; i < 2; i++) {
+    GstElement *tone = add_tone (&rig, i, 0.2, -1);
+    g_autoptr (GstPad) src = gst_element_get_static_pad (tone, "src");
+
+    hc_test_inject_sender_clocks (src, &injected);
+  }
+  add_output (&rig, "src", &rig.src);
+  add_output (&rig, "minus_0", &rig.minus[0]);
+  for (GList *l = GST_ELEMENT (rig.mix)->srcpads; l; l = l->next)
+    hc_test_count_sender_clocks (l->data, &out);
+  gst_element_set_state (rig.pipeline, GST_STATE_PLAYING);
+  wait_samples (&rig.src, RATE);
+  wait_samples (&rig.minus[0], RATE);
+  g_test_message ("%d voice buffers, %d sender clocks out",
+                  g_atomic_int_get (&injected), g_atomic_int_get (&out));
+  g_assert_cmpint (g_atomic_int_get (&injected), >=, 20);
+  assert_tone (&rig.src, 1, 0.2);
+  rig_clear (&rig);
+  g_assert_cmpint (out, ==, 0);
+}
+
 static void
 test_pads (void)
 {
@@ -585,6 +617,7 @@ main (int argc, char **argv)
   g_test_add_func ("/mixminus/levels-messages", test_levels_messages);
   g_test_add_func ("/mixminus/added-to-running-pipeline",
                    test_added_to_running_pipeline);
+  g_test_add_func ("/mixminus/sender-clock-dropped", test_sender_clock_dropped);
   g_test_add_func ("/mixminus/late-and-stopping-inputs",
                    test_late_and_stopping_inputs);
   return g_test_run ();

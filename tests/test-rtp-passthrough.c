@@ -14,6 +14,7 @@
 
 #include <gst/check/gstcheck.h>
 #include <gst/check/gstharness.h>
+#include <gst/rtp/gstrtcpbuffer.h>
 #include <gst/rtp/gstrtpbuffer.h>
 #include <gst/video/video.h>
 
@@ -268,6 +269,100 @@ test_upstream_events (void)
   gst_harness_teardown (h);
 }
 
+/* An RTCP compound from @ssrc with an SR (@sr) or an RR only, as the
+ * sender's rtpsession passes it to rtpssrcdemux. */
+static GstBuffer *
+rtcp_packet (guint32 ssrc, gboolean sr, guint64 ntp_time, guint32 rtp_time)
+{
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+  GstBuffer *buf = gst_rtcp_buffer_new (1400);
+
+  g_assert_true (gst_rtcp_buffer_map (buf, GST_MAP_READWRITE, &rtcp));
+  if (sr) {
+    g_assert_true (
+        gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_SR, &packet));
+    gst_rtcp_packet_sr_set_sender_info (&packet, ssrc, ntp_time, rtp_time, 10,
+                                        1000);
+  } else {
+    g_assert_true (
+        gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_RR, &packet));
+    gst_rtcp_packet_rr_set_ssrc (&packet, ssrc);
+  }
+  g_assert_true (
+      gst_rtcp_buffer_add_packet (&rtcp, GST_RTCP_TYPE_SDES, &packet));
+  g_assert_true (gst_rtcp_packet_sdes_add_item (&packet, ssrc));
+  g_assert_true (gst_rtcp_packet_sdes_add_entry (&packet, GST_RTCP_SDES_CNAME,
+                                                 4, (const guint8 *)"cnam"));
+  gst_rtcp_buffer_unmap (&rtcp);
+  return buf;
+}
+
+/* The sender's SR, arriving on the "sink_rtcp" pad rtpbin requests, goes
+ * on as one hc-sender-clock event with its values, right before the next
+ * packet (the newest SR only; of a compound, the stream's own SR); RTCP
+ * without an SR, and garbage, send nothing. */
+static void
+test_sender_report (void)
+{
+  GstHarness *h = harness_new ();
+  GstHarness *rtcp
+      = gst_harness_new_with_element (h->element, "sink_rtcp", NULL);
+  g_autoptr (GstPad) src = gst_element_get_static_pad (h->element, "src");
+  g_autoptr (GString) log = g_string_new (NULL);
+  const guint64 ntp = G_GUINT64_CONSTANT (0xe8a1b2c3d4e5f607);
+  const guint8 junk[] = { 0x80, 0xc8, 0x00, 0x40, 1, 2, 3 };
+
+  gst_harness_set_src_caps_str (rtcp, "application/x-rtcp");
+  hc_test_record_flow (src, log);
+  push_expect (h, 1, TRUE);
+  g_assert_cmpint (
+      gst_harness_push (rtcp, rtcp_packet (SSRC, TRUE, ntp, 123456)), ==,
+      GST_FLOW_OK);
+  push_expect (h, 2, TRUE);
+  push_expect (h, 3, TRUE);
+  g_assert_cmpstr (log->str, ==,
+                   "#1 clock(11223344,16762875842209904135,123456) #2 #3 ");
+
+  /* RR only, garbage, an empty buffer: nothing */
+  g_string_truncate (log, 0);
+  g_assert_cmpint (gst_harness_push (rtcp, rtcp_packet (SSRC, FALSE, 0, 0)), ==,
+                   GST_FLOW_OK);
+  g_assert_cmpint (
+      gst_harness_push (rtcp, gst_buffer_new_memdup (junk, sizeof junk)), ==,
+      GST_FLOW_OK);
+  g_assert_cmpint (gst_harness_push (rtcp, gst_buffer_new ()), ==, GST_FLOW_OK);
+  push_expect (h, 4, TRUE);
+  g_assert_cmpstr (log->str, ==, "#4 ");
+
+  /* two SRs before a packet: the newer one only */
+  g_string_truncate (log, 0);
+  gst_harness_push (rtcp, rtcp_packet (SSRC, TRUE, ntp, 1));
+  gst_harness_push (rtcp, rtcp_packet (SSRC, TRUE, ntp + 1, 2));
+  push_expect (h, 5, TRUE);
+  g_assert_cmpstr (log->str, ==, "clock(11223344,16762875842209904136,2) #5 ");
+
+  /* a compound with another sender's SR first: the stream's own */
+  g_string_truncate (log, 0);
+  {
+    GstBuffer *buf = rtcp_packet (0x55555555u, TRUE, 7, 7);
+    GstRTCPBuffer both = GST_RTCP_BUFFER_INIT;
+    GstRTCPPacket packet;
+
+    g_assert_true (gst_rtcp_buffer_map (buf, GST_MAP_READWRITE, &both));
+    g_assert_true (
+        gst_rtcp_buffer_add_packet (&both, GST_RTCP_TYPE_SR, &packet));
+    gst_rtcp_packet_sr_set_sender_info (&packet, SSRC, 8, 8, 1, 1);
+    gst_rtcp_buffer_unmap (&both);
+    gst_harness_push (rtcp, buf);
+  }
+  push_expect (h, 6, TRUE);
+  g_assert_cmpstr (log->str, ==, "clock(11223344,8,8) #6 ");
+
+  gst_harness_teardown (rtcp);
+  gst_harness_teardown (h);
+}
+
 /* Where a jitter buffer adds its latency, this adds nothing. */
 static void
 test_latency (void)
@@ -340,6 +435,7 @@ main (int argc, char **argv)
                    test_retransmission_requests);
   g_test_add_func ("/rtp-passthrough/buffer-list", test_buffer_list);
   g_test_add_func ("/rtp-passthrough/upstream-events", test_upstream_events);
+  g_test_add_func ("/rtp-passthrough/sender-report", test_sender_report);
   g_test_add_func ("/rtp-passthrough/latency", test_latency);
   g_test_add_func ("/rtp-passthrough/jitterbuffer-interface",
                    test_jitterbuffer_interface);

@@ -61,6 +61,15 @@ function mlinesWithoutMsid(sdp) {
   return missing;
 }
 
+/** A remote-outbound-rtp stats entry (the sender's SRs) as stats() reports it. */
+function senderReport(r) {
+  if (!r || r.type !== 'remote-outbound-rtp') return null;
+  return {
+    packetsSent: r.packetsSent ?? 0, bytesSent: r.bytesSent ?? 0,
+    remoteTimestamp: r.remoteTimestamp ?? null, reportsSent: r.reportsSent ?? 0,
+  };
+}
+
 export class ConferenceClient extends EventTarget {
   /**
    * @param {object} [o]
@@ -541,6 +550,13 @@ export class ConferenceClient extends EventTarget {
         nackCount: s.nackCount ?? 0,
         // Packets that came again after a NACK (RTX).
         retransmittedPacketsReceived: s.retransmittedPacketsReceived ?? 0,
+        // Lip sync: the sender's NTP time (ms) of what plays out now, which
+        // needs the sender's SRs, and the jitter buffer's delay.
+        estimatedPlayoutTimestamp: s.estimatedPlayoutTimestamp ?? null,
+        jitterBufferDelay: s.jitterBufferDelay ?? 0,
+        jitterBufferEmittedCount: s.jitterBufferEmittedCount ?? 0,
+        // The sender's last SR for this stream (remote-outbound-rtp), or null.
+        senderReport: senderReport(report.get(s.remoteId)),
       });
     }
     return out;

@@ -25,6 +25,11 @@
  * from any src pad (force-key-unit from a subscriber's PLI, ...) travel on
  * to the sink pad.  Buffers are never decoded.
  *
+ * The publisher's sender clock (the "hc-sender-clock" event,
+ * hc-sender-clock.h) goes to every src pad under that pad's SSRC, in order
+ * with the packets, and the last one to a new pad before its first packet;
+ * not to "mix-voice" pads, whose packets are a mixer's.
+ *
  * Threading: the streaming thread reads per-pad state under the object
  * lock; properties may be changed from any thread.
  */

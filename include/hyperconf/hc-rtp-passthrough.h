@@ -14,6 +14,12 @@
  * NACK).  A packet seen twice within the last HC_RTP_PASSTHROUGH_WINDOW
  * sequence numbers is dropped; a late one is pushed as it comes.
  *
+ * The sender's RTCP comes in on the "sink_rtcp" request pad (rtpbin links
+ * it to the stream's rtcp_src_<ssrc> of rtpssrcdemux): the NTP/RTP pair of
+ * each SR is pushed on "src", before the next packet, as the serialized
+ * "hc-sender-clock" event (hc-sender-clock.h), so that the forwarder's
+ * outputs can write sender reports with the publisher's own mapping.
+ *
  * Properties that rtpbin and webrtcbin set on a jitter buffer ("latency",
  * "do-lost", "drop-on-latency") are accepted and change nothing: nothing is
  * held, so there is nothing to time out, and no lost-packet events are sent.

@@ -168,6 +168,12 @@ hc_bench_endpoint_new (const gchar *name, const HcBenchClip *video,
   self->pipeline = gst_pipeline_new (name);
   self->peer = hc_peer_new ("webrtc");
   webrtc = hc_peer_get_webrtcbin (self->peer);
+  /* Without a jitter buffer the receivers count packets as they arrive,
+   * like the server's own receive path: no two threads per received
+   * stream in the load generator, which then stops being what saturates
+   * the machine first (issue 10 step 4).  Loopback does not reorder. */
+  if (jitter_ms == 0 && !hc_peer_set_forward_only (self->peer))
+    g_warning ("%s: keeping webrtcbin's jitter buffers", name);
   g_object_set (webrtc, "latency", jitter_ms, NULL);
   gst_bin_add (GST_BIN (self->pipeline), webrtc);
   if (video)

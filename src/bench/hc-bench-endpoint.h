@@ -24,7 +24,8 @@ G_DECLARE_FINAL_TYPE (HcBenchEndpoint, hc_bench_endpoint, HC_BENCH, ENDPOINT,
 
 /* @video, @audio: (nullable) (transfer none): clips to publish, which
  * must outlive the endpoint; none for a receive-only endpoint.
- * @jitter_ms: webrtcbin's receive jitter buffer ("latency"). */
+ * @jitter_ms: webrtcbin's receive jitter buffer ("latency"); 0: none,
+ *   received packets are counted as they arrive (hcrtppassthrough). */
 HcBenchEndpoint *hc_bench_endpoint_new (const gchar *name,
                                         const HcBenchClip *video,
                                         const HcBenchClip *audio,

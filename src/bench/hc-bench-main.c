@@ -336,7 +336,8 @@ main (int argc, char **argv)
     { "churn-cycles", 0, 0, G_OPTION_ARG_INT, &o.churn_cycles,
       "Join/leave cycles (1000)", "N" },
     { "jitter-ms", 0, 0, G_OPTION_ARG_INT, &o.jitter_ms,
-      "Receivers' jitter buffer (50)", "MS" },
+      "Receivers' jitter buffer; 0: none, packets counted on arrival (0)",
+      "MS" },
     { "width", 0, 0, G_OPTION_ARG_INT, &o.width, "Video width (640)", "PX" },
     { "height", 0, 0, G_OPTION_ARG_INT, &o.height, "Video height (360)", "PX" },
     { "fps", 0, 0, G_OPTION_ARG_INT, &o.fps, "Video frame rate (15)", "N" },
@@ -392,7 +393,7 @@ main (int argc, char **argv)
   DEFAULT (ramp_max_rooms, 40);
   DEFAULT (latency_joins, 10);
   DEFAULT (churn_cycles, 1000);
-  DEFAULT (jitter_ms, 50);
+  DEFAULT (jitter_ms, 0);
   DEFAULT (width, 640);
   DEFAULT (height, 360);
   DEFAULT (fps, 15);

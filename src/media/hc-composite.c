@@ -5,6 +5,7 @@
 
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-layout.h>
+#include <hyperconf/hc-sender-clock.h>
 
 #include "hc-pipeline.h"
 
@@ -140,6 +141,20 @@ note_frame (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   picture->last_frame_us = g_get_monotonic_time ();
   g_mutex_unlock (&picture->owner->frame_lock);
   return GST_PAD_PROBE_OK;
+}
+
+/* The compositor, like every GstAggregator, passes its inputs' custom
+ * events on: a publisher's "hc-sender-clock" (its SR's NTP/RTP pair,
+ * from the forwarder that feeds the picture) would reach the composite's
+ * forwarder and be written into the SRs of the composite, whose
+ * timestamps are the compositor's own.  Dropped where it leaves. */
+static GstPadProbeReturn
+drop_sender_clock (GstPad *pad, GstPadProbeInfo *info, gpointer user_data)
+{
+  return hc_sender_clock_event_parse (GST_PAD_PROBE_INFO_EVENT (info), NULL,
+                                      NULL, NULL, NULL)
+             ? GST_PAD_PROBE_DROP
+             : GST_PAD_PROBE_OK;
 }
 
 static Picture *
@@ -641,6 +656,10 @@ hc_composite_new (GstBin *bin, const HcMcuSettings *settings, GError **error)
   if (self->video == NULL)
     return NULL;
   self->compositor = gst_bin_get_by_name (GST_BIN (self->video), "mix");
+  src = gst_element_get_static_pad (self->compositor, "src");
+  gst_pad_add_probe (src, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM,
+                     drop_sender_clock, NULL, NULL);
+  gst_clear_object (&src);
   size = gst_caps_new_simple (
       "video/x-raw", "format", G_TYPE_STRING, "I420", "width", G_TYPE_INT,
       (gint)settings->width, "height", G_TYPE_INT, (gint)settings->height,

@@ -76,7 +76,10 @@
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-mixminus.h>
 #include <hyperconf/hc-rtp-passthrough.h>
+#include <hyperconf/hc-sender-clock.h>
 #include <hyperconf/hc-srtp-send.h>
+
+#include "hc-element-pad.h"
 
 #include <gst/rtp/gstrtpbuffer.h>
 #include <gst/video/video.h>
@@ -118,6 +121,9 @@ struct _HcForwarderPad {
   gboolean caps_dirty; /* ssrc/pt/strip changed since caps were sent */
   /* Set once by release_pad; the streaming thread then skips the pad. */
   gboolean released;
+  /* Streaming thread only: the last sender clock is still to be sent
+   * (a new pad, or one whose peer was blocked when it came). */
+  gboolean clock_missed;
 };
 
 G_DEFINE_FINAL_TYPE (HcForwarderPad, hc_forwarder_pad, GST_TYPE_PAD)
@@ -284,6 +290,7 @@ struct _HcForwarder {
   /* Under the object lock. */
   GPtrArray *pads; /* HcForwarderPad (ref), immutable once published */
   GstCaps *caps;   /* last caps from upstream, or NULL */
+  GstEvent *clock; /* last hc-sender-clock event from upstream, or NULL */
   guint next_pad_index;
   guint next_sink_index;
   gboolean keyframe_on_request;
@@ -332,6 +339,7 @@ typedef struct {
   gboolean strip;
   GstCaps *caps; /* a ref, only with fresh or caps_dirty */
   guint16 offset;
+  gint mix_voice;
   gboolean fresh;
   gboolean caps_dirty;
 } PadSettings;
@@ -426,6 +434,7 @@ read_pad_settings (HcForwarderPad *pad, const RtpInfo *info, gboolean consume,
   out->pt = pad->pt;
   out->strip = pad->strip_extensions;
   out->offset = pad->seq_offset;
+  out->mix_voice = pad->mix_voice;
   out->fresh = consume && pad->fresh;
   out->caps_dirty = consume && pad->caps_dirty;
   /* Not per packet: a ref is two atomic operations. */
@@ -482,6 +491,50 @@ collect_sticky (GstPad *pad, GstEvent **event, gpointer user_data)
   return TRUE;
 }
 
+static gboolean peer_blocked (HcForwarderPad *pad);
+
+/* Sends the publisher's sender clock (an hc-sender-clock event) on @pad
+ * for the pad's output SSRC, serialized with its packets, so that the
+ * subscriber's sender reports carry the publisher's NTP/RTP mapping (the
+ * forwarder keeps RTP timestamps, so the pair holds for the output).  Not
+ * on a "mix-voice" pad: its packets come from several encodes of a mix
+ * whose timestamps are the mixer's own, and the pair would be wrong for
+ * them.  Not into a blocking probe either (see peer_blocked()): the pad
+ * gets the last one before its next packet instead.  Streaming thread
+ * only. */
+static gboolean
+push_sender_clock (HcForwarderPad *pad, const PadSettings *set, GstEvent *clock)
+{
+  guint32 in_ssrc;
+
+  if (set->mix_voice != -2
+      || !hc_sender_clock_event_parse (clock, &in_ssrc, NULL, NULL, NULL))
+    return FALSE;
+  pad->clock_missed = peer_blocked (pad);
+  if (pad->clock_missed)
+    return FALSE;
+  return gst_pad_push_event (
+      GST_PAD (pad),
+      hc_sender_clock_event_with_ssrc (clock, set->ssrc ? set->ssrc : in_ssrc));
+}
+
+/* The last sender clock, to a pad that missed it, before its next packet. */
+static void
+push_missed_sender_clock (HcForwarder *self, HcForwarderPad *pad,
+                          const PadSettings *set)
+{
+  GstEvent *clock;
+
+  GST_OBJECT_LOCK (self);
+  clock = self->clock ? gst_event_ref (self->clock) : NULL;
+  GST_OBJECT_UNLOCK (self);
+  pad->clock_missed = FALSE;
+  if (clock) {
+    push_sender_clock (pad, set, clock);
+    gst_event_unref (clock);
+  }
+}
+
 /* Streaming thread only.  A fresh pad gets the sink's sticky events, in
  * their order, before anything else; a pad whose settings changed gets its
  * new caps.  The events are collected first because
@@ -512,6 +565,9 @@ prepare_pad (HcForwarder *self, HcForwarderPad *pad, const PadSettings *set,
         gst_pad_push_event (GST_PAD (pad), outgoing_event (event));
       }
     }
+    /* The mapping holds until the next SR: a new subscriber need not wait
+     * for it (seconds, for audio) to get sender reports in sync. */
+    pad->clock_missed = TRUE;
   } else if (set->caps_dirty && caps) {
     g_autoptr (GstCaps) mine
         = transform_caps (caps, set->caps, set->ssrc, set->pt, set->strip);
@@ -664,6 +720,8 @@ hc_forwarder_chain (GstPad *sinkpad, GstObject *parent, GstBuffer *buf)
       GST_LOG_OBJECT (pad, "peer blocked, dropping seq %u", info.seq);
       continue;
     }
+    if (pad->clock_missed)
+      push_missed_sender_clock (self, pad, &set);
 
     out = rewrite (buf, &info, &set);
     if (!out) {
@@ -695,8 +753,13 @@ hc_forwarder_sink_event (GstPad *sinkpad, GstObject *parent, GstEvent *event)
    * flushes must not replay a segment into the middle of a flush. */
   gboolean may_prepare = GST_EVENT_IS_SERIALIZED (event)
                          && GST_EVENT_TYPE (event) != GST_EVENT_FLUSH_STOP;
+  gboolean clock = hc_sender_clock_event_parse (event, NULL, NULL, NULL, NULL);
 
-  if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
+  if (clock) {
+    GST_OBJECT_LOCK (self);
+    gst_event_replace (&self->clock, event);
+    GST_OBJECT_UNLOCK (self);
+  } else if (GST_EVENT_TYPE (event) == GST_EVENT_CAPS) {
     GstCaps *new_caps;
 
     gst_event_parse_caps (event, &new_caps);
@@ -723,6 +786,8 @@ hc_forwarder_sink_event (GstPad *sinkpad, GstObject *parent, GstEvent *event)
           = transform_caps (caps, set.caps, set.ssrc, set.pt, set.strip);
 
       result |= gst_pad_push_event (GST_PAD (pad), gst_event_new_caps (mine));
+    } else if (clock) {
+      result |= push_sender_clock (pad, &set, event);
     } else {
       result |= gst_pad_push_event (GST_PAD (pad), outgoing_event (event));
     }
@@ -855,14 +920,7 @@ request_more_sink (GstElement *element, GstPadTemplate *templ,
 
   gst_pad_set_chain_function (pad, hc_forwarder_chain);
   gst_pad_set_event_function (pad, hc_forwarder_more_sink_event);
-  if (GST_STATE (element) > GST_STATE_READY
-      || GST_STATE_NEXT (element) == GST_STATE_PAUSED)
-    gst_pad_set_active (pad, TRUE);
-  if (!gst_element_add_pad (element, pad)) {
-    gst_object_unref (gst_object_ref_sink (pad));
-    return NULL;
-  }
-  return pad;
+  return hc_element_add_request_pad (element, pad);
 }
 
 static GstPad *
@@ -988,6 +1046,7 @@ hc_forwarder_change_state (GstElement *element, GstStateChange transition)
 
     GST_OBJECT_LOCK (self);
     gst_clear_caps (&self->caps);
+    gst_clear_event (&self->clock);
     GST_OBJECT_UNLOCK (self);
 
     /* Deactivation dropped the pads' sticky events; a new start is a new
@@ -1022,6 +1081,7 @@ hc_forwarder_finalize (GObject *object)
   HcForwarder *self = HC_FORWARDER (object);
 
   gst_clear_caps (&self->caps);
+  gst_clear_event (&self->clock);
   G_OBJECT_CLASS (hc_forwarder_parent_class)->finalize (object);
 }
 

@@ -58,6 +58,7 @@
 #define G_LOG_DOMAIN "hc-mixminus"
 
 #include <hyperconf/hc-mixminus.h>
+#include <hyperconf/hc-sender-clock.h>
 
 #include <math.h>
 #include <stdlib.h>
@@ -975,6 +976,22 @@ request_out_pad (HcMixMinus *self, GstPadTemplate *templ, gboolean pool,
   return pad;
 }
 
+/* A voice's "hc-sender-clock" (its publisher's SR, from the forwarder that
+ * feeds the input) maps the publisher's RTP timestamps, not the mix's:
+ * passed on, the base class would send it out of "src", and the mix's
+ * forwarder would write it into the SRs of the mix.  Dropped here. */
+static gboolean
+hc_mix_minus_sink_event (GstAggregator *agg, GstAggregatorPad *pad,
+                         GstEvent *event)
+{
+  if (hc_sender_clock_event_parse (event, NULL, NULL, NULL, NULL)) {
+    gst_event_unref (event);
+    return TRUE;
+  }
+  return GST_AGGREGATOR_CLASS (hc_mix_minus_parent_class)
+      ->sink_event (agg, pad, event);
+}
+
 static GstPad *
 hc_mix_minus_request_new_pad (GstElement *element, GstPadTemplate *templ,
                               const gchar *req_name, const GstCaps *caps)
@@ -1138,6 +1155,7 @@ hc_mix_minus_class_init (HcMixMinusClass *klass)
   element_class->request_new_pad = hc_mix_minus_request_new_pad;
   element_class->release_pad = hc_mix_minus_release_pad;
   agg_class->finish_buffer = hc_mix_minus_finish_buffer;
+  agg_class->sink_event = hc_mix_minus_sink_event;
   aagg_class->create_output_buffer = hc_mix_minus_create_output_buffer;
   aagg_class->aggregate_one_buffer = hc_mix_minus_aggregate_one_buffer;
 }

@@ -3,7 +3,8 @@
  *                 hcrtppassthrough
  *            +---------------------------+
  *   RTP ───▶ | sink ─ watch seq ─▶ src   | ───▶ RTP, at once, same thread
- *            |  ▲                   │    |
+ *            |  ▲                ▲  │    |      (+ "hc-sender-clock" event
+ *   RTCP ──▶ | sink_rtcp ─ SR ───┘  │    |       before the next packet)
  *            +--+-------------------+----+
  *               └── upstream events ◀── NACK/PLI from the forwarder, and
  *                   (+ our own NACK requests on a gap)
@@ -24,10 +25,17 @@
  * What rtpbin and webrtcbin 1.22 expect of that element (read in
  * gstrtpbin.c and gst-plugins-bad ext/webrtc/gstwebrtcbin.c,
  * gstwebrtcstats.c):
- *  - "sink" and "src" pads (rtpbin links them; "sink_rtcp", "handle-sync",
+ *  - "sink" and "src" pads (rtpbin links them; "handle-sync",
  *    "request-pt-map", "on-npt-stop", "clear-pt-map" and "set-active" are
  *    looked up first and used only if present: without them rtpbin does no
  *    lip-sync offsets, which only matter where media is played);
+ *  - a "sink_rtcp" request pad: rtpbin's new_ssrc_pad_found() requests it
+ *    if the template exists and links rtpssrcdemux's rtcp_src_<ssrc> to it,
+ *    so only this stream's RTCP arrives (rtpsession passes on the compound
+ *    packets that carry an SR).  The SR's NTP/RTP pair is what a
+ *    subscriber needs for lip sync: it travels on, in order with the
+ *    packets, as the "hc-sender-clock" event (hc-sender-clock.h) pushed
+ *    on "src" by the RTP streaming thread before its next packet;
  *  - "latency" (set unconditionally); "do-lost", "drop-on-latency", "mode",
  *    "do-retransmission" and a few more are set only if the property
  *    exists;
@@ -45,13 +53,18 @@
  * NACK mapped by hcforwarder) go to the sink pad's peer as they were.
  *
  * Threads: none of its own.  The sequence state belongs to the streaming
- * thread; the counters and settings are under the object lock, which is
- * never held while pushing.
+ * thread; the counters, the settings and the last SR not yet sent on are
+ * under the object lock, which is never held while pushing.  RTCP comes in
+ * rtpssrcdemux's RTCP thread; only the RTP thread pushes on "src".
  */
 #define G_LOG_DOMAIN "hc-rtp-passthrough"
 
 #include <hyperconf/hc-rtp-passthrough.h>
+#include <hyperconf/hc-sender-clock.h>
 
+#include "hc-element-pad.h"
+
+#include <gst/rtp/gstrtcpbuffer.h>
 #include <gst/rtp/gstrtpbuffer.h>
 
 #include <string.h>
@@ -80,6 +93,14 @@ struct _HcRtpPassthrough {
   GstPad *srcpad;
 
   /* Under the object lock. */
+  GstPad *rtcp_sinkpad; /* requested by rtpbin, or NULL */
+  gboolean have_rtp_ssrc;
+  guint32 rtp_ssrc;    /* of the last RTP packet, for the RTCP thread */
+  gboolean sr_pending; /* an SR not sent on yet; the last one wins */
+  guint32 sr_ssrc;
+  guint64 sr_ntp_time;
+  guint32 sr_rtp_time;
+  gint64 sr_arrival_us;
   guint latency_ms;
   gboolean flags[4]; /* by property id: do-retransmission, do-lost, ... */
   guint64 pushed;
@@ -123,6 +144,10 @@ static GstStaticPadTemplate sink_template
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE (
     "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS ("application/x-rtp"));
+
+static GstStaticPadTemplate rtcp_sink_template
+    = GST_STATIC_PAD_TEMPLATE ("sink_rtcp", GST_PAD_SINK, GST_PAD_REQUEST,
+                               GST_STATIC_CAPS ("application/x-rtcp"));
 
 /* ---------------------------------------------------------------------- */
 /* Sequence numbers                                                        */
@@ -274,6 +299,8 @@ process (HcRtpPassthrough *self, GstBuffer *buffer)
   judge (self, ssrc, seq, ask, &v);
 
   GST_OBJECT_LOCK (self);
+  self->have_rtp_ssrc = TRUE;
+  self->rtp_ssrc = ssrc;
   self->lost += v.lost_added;
   self->lost -= MIN (self->lost, v.lost_recovered);
   self->duplicates += v.duplicates;
@@ -295,11 +322,31 @@ process (HcRtpPassthrough *self, GstBuffer *buffer)
 /* Pads                                                                    */
 /* ---------------------------------------------------------------------- */
 
+/* RTP streaming thread, before a packet: the SR that came since the last
+ * one, as the "hc-sender-clock" event, so that it is serialized with the
+ * packets downstream (RTCP's own thread must not push on "src"). */
+static void
+push_pending_sender_clock (HcRtpPassthrough *self)
+{
+  GstEvent *event = NULL;
+
+  GST_OBJECT_LOCK (self);
+  if (self->sr_pending) {
+    event = hc_sender_clock_event_new (self->sr_ssrc, self->sr_ntp_time,
+                                       self->sr_rtp_time, self->sr_arrival_us);
+    self->sr_pending = FALSE;
+  }
+  GST_OBJECT_UNLOCK (self);
+  if (event)
+    gst_pad_push_event (self->srcpad, event);
+}
+
 static GstFlowReturn
 hc_rtp_passthrough_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 {
   HcRtpPassthrough *self = HC_RTP_PASSTHROUGH (parent);
 
+  push_pending_sender_clock (self);
   if (!process (self, buffer)) {
     gst_buffer_unref (buffer);
     return GST_FLOW_OK;
@@ -321,6 +368,7 @@ hc_rtp_passthrough_chain_list (GstPad *pad, GstObject *parent,
 {
   HcRtpPassthrough *self = HC_RTP_PASSTHROUGH (parent);
 
+  push_pending_sender_clock (self);
   list = gst_buffer_list_make_writable (list);
   gst_buffer_list_foreach (list, keep_unless_dropped, self);
   if (gst_buffer_list_length (list) == 0) {
@@ -339,6 +387,139 @@ hc_rtp_passthrough_sink_event (GstPad *pad, GstObject *parent, GstEvent *event)
   if (GST_EVENT_TYPE (event) == GST_EVENT_FLUSH_STOP)
     self->have_seq = FALSE;
   return gst_pad_push_event (self->srcpad, event);
+}
+
+/* RTCP thread: the sender info of @buffer's SR from the stream's SSRC, or
+ * else of its first SR, kept for the RTP thread.  Anything else (RRs,
+ * SDES, BYE, feedback: rtpsession has handled them already; garbage)
+ * changes nothing. */
+static GstFlowReturn
+hc_rtp_passthrough_rtcp_chain (GstPad *pad, GstObject *parent,
+                               GstBuffer *buffer)
+{
+  HcRtpPassthrough *self = HC_RTP_PASSTHROUGH (parent);
+  GstRTCPBuffer rtcp = GST_RTCP_BUFFER_INIT;
+  GstRTCPPacket packet;
+  gboolean have_stream_ssrc, found = FALSE, more;
+  guint32 stream_ssrc, ssrc = 0, rtp_time = 0;
+  guint64 ntp_time = 0;
+  gint64 arrival_us = g_get_monotonic_time ();
+
+  GST_OBJECT_LOCK (self);
+  have_stream_ssrc = self->have_rtp_ssrc;
+  stream_ssrc = self->rtp_ssrc;
+  GST_OBJECT_UNLOCK (self);
+
+  /* Reduced-size RTCP (RFC 5506) too: webrtcbin may negotiate it.  (The
+   * validation asserts on an empty buffer: a header is 4 bytes.) */
+  if (gst_buffer_get_size (buffer) < 4
+      || !gst_rtcp_buffer_validate_reduced (buffer)
+      || !gst_rtcp_buffer_map (buffer, GST_MAP_READ, &rtcp)) {
+    GST_LOG_OBJECT (self, "invalid RTCP of %" G_GSIZE_FORMAT " bytes",
+                    gst_buffer_get_size (buffer));
+    gst_buffer_unref (buffer);
+    return GST_FLOW_OK;
+  }
+  for (more = gst_rtcp_buffer_get_first_packet (&rtcp, &packet); more;
+       more = gst_rtcp_packet_move_to_next (&packet)) {
+    guint32 sr_ssrc, sr_rtp, packets, octets;
+    guint64 sr_ntp;
+
+    if (gst_rtcp_packet_get_type (&packet) != GST_RTCP_TYPE_SR)
+      continue;
+    gst_rtcp_packet_sr_get_sender_info (&packet, &sr_ssrc, &sr_ntp, &sr_rtp,
+                                        &packets, &octets);
+    if (found && !(have_stream_ssrc && sr_ssrc == stream_ssrc))
+      continue;
+    ssrc = sr_ssrc;
+    ntp_time = sr_ntp;
+    rtp_time = sr_rtp;
+    found = TRUE;
+    if (have_stream_ssrc && sr_ssrc == stream_ssrc)
+      break;
+  }
+  gst_rtcp_buffer_unmap (&rtcp);
+  gst_buffer_unref (buffer);
+  if (!found)
+    return GST_FLOW_OK;
+
+  GST_LOG_OBJECT (self, "SR of %08x: ntp %" G_GUINT64_FORMAT ", rtp %u", ssrc,
+                  ntp_time, rtp_time);
+  GST_OBJECT_LOCK (self);
+  self->sr_pending = TRUE;
+  self->sr_ssrc = ssrc;
+  self->sr_ntp_time = ntp_time;
+  self->sr_rtp_time = rtp_time;
+  self->sr_arrival_us = arrival_us;
+  GST_OBJECT_UNLOCK (self);
+  return GST_FLOW_OK;
+}
+
+/* rtpssrcdemux's sticky events (stream-start, caps, segment) and EOS on
+ * the RTCP pad describe nothing downstream has: taken and dropped. */
+static gboolean
+hc_rtp_passthrough_rtcp_event (GstPad *pad, GstObject *parent, GstEvent *event)
+{
+  gst_event_unref (event);
+  return TRUE;
+}
+
+/* Caps queries answer with the template (application/x-rtcp); nothing is
+ * passed on to the RTP side. */
+static gboolean
+hc_rtp_passthrough_rtcp_query (GstPad *pad, GstObject *parent, GstQuery *query)
+{
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_CAPS:
+    case GST_QUERY_ACCEPT_CAPS:
+      return gst_pad_query_default (pad, parent, query);
+    default:
+      return FALSE;
+  }
+}
+
+static GstPad *
+hc_rtp_passthrough_request_new_pad (GstElement *element, GstPadTemplate *templ,
+                                    const gchar *name, const GstCaps *caps)
+{
+  HcRtpPassthrough *self = HC_RTP_PASSTHROUGH (element);
+  GstPad *pad;
+
+  GST_OBJECT_LOCK (self);
+  if (self->rtcp_sinkpad != NULL) {
+    GST_OBJECT_UNLOCK (self);
+    GST_WARNING_OBJECT (self, "sink_rtcp exists already");
+    return NULL;
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  pad = gst_pad_new_from_template (templ, "sink_rtcp");
+  gst_pad_set_chain_function (pad, hc_rtp_passthrough_rtcp_chain);
+  gst_pad_set_event_function (pad, hc_rtp_passthrough_rtcp_event);
+  gst_pad_set_query_function (pad, hc_rtp_passthrough_rtcp_query);
+  if (!hc_element_add_request_pad (element, pad))
+    return NULL;
+  GST_OBJECT_LOCK (self);
+  self->rtcp_sinkpad = pad;
+  GST_OBJECT_UNLOCK (self);
+  return pad;
+}
+
+static void
+hc_rtp_passthrough_release_pad (GstElement *element, GstPad *pad)
+{
+  HcRtpPassthrough *self = HC_RTP_PASSTHROUGH (element);
+
+  GST_OBJECT_LOCK (self);
+  if (pad != self->rtcp_sinkpad) {
+    GST_OBJECT_UNLOCK (self);
+    return;
+  }
+  self->rtcp_sinkpad = NULL;
+  self->sr_pending = FALSE;
+  GST_OBJECT_UNLOCK (self);
+  gst_pad_set_active (pad, FALSE);
+  gst_element_remove_pad (element, pad);
 }
 
 /* Upstream events go to the RTP sink as they are (queries, through the
@@ -513,12 +694,17 @@ hc_rtp_passthrough_class_init (HcRtpPassthroughClass *klass)
 
   gst_element_class_add_static_pad_template (element_class, &sink_template);
   gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_add_static_pad_template (element_class,
+                                             &rtcp_sink_template);
+  element_class->request_new_pad = hc_rtp_passthrough_request_new_pad;
+  element_class->release_pad = hc_rtp_passthrough_release_pad;
   gst_element_class_set_static_metadata (
       element_class, "RTP pass-through (no jitter buffer)",
       "Filter/Network/RTP",
       "Takes a jitter buffer's place in rtpbin where received RTP is only "
       "forwarded: pushes every packet on at once in the same thread, drops "
-      "duplicates, counts loss, asks for a gap's packets once",
+      "duplicates, counts loss, asks for a gap's packets once; the sender's "
+      "RTCP SRs (sink_rtcp) go on as hc-sender-clock events",
       "hyperconf");
 
   GST_DEBUG_CATEGORY_INIT (hc_rtp_passthrough_debug, "hc-rtp-passthrough", 0,
