@@ -37,6 +37,7 @@ typedef struct {
   const HcBenchClip *video; /* NULL: do not publish video */
   const HcBenchClip *audio;
   guint jitter_ms;
+  gboolean lean_send;
   const gchar *mode; /* options.mode (static string): NULL is "sfu" */
   HcBenchVanish vanish;
 } HcBenchClientConfig;

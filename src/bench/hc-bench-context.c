@@ -28,6 +28,7 @@ hc_bench_context_new_client_full (HcBenchContext *ctx, const gchar *room,
   config.video = video;
   config.audio = audio;
   config.jitter_ms = ctx->jitter_ms;
+  config.lean_send = ctx->lean_send;
   config.mode = mode;
   config.vanish = vanish;
   /* The configuration is copied by the client. */

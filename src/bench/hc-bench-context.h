@@ -25,7 +25,8 @@ typedef struct {
   const HcBenchClip *video;
   const HcBenchClip *audio;
   guint jitter_ms;
-  guint measure_s; /* measuring window of the fixed load scenarios */
+  gboolean lean_send; /* the synthetic publishers send with hcsrtpsend */
+  guint measure_s;    /* measuring window of the fixed load scenarios */
   guint ramp_measure_s;
   guint ramp_max_rooms;
   guint latency_joins; /* joins per room size */

@@ -3,6 +3,8 @@
 #include "hc-bench-endpoint.h"
 #include "hc-bench-sender.h"
 
+#include "../media/hc-lean-send.h"
+
 /* How long a non-trickle offer waits for ICE gathering (host candidates
  * only here: it is normally done in milliseconds). */
 #define GATHER_TIMEOUT_MS 5000
@@ -15,6 +17,9 @@ struct _HcBenchEndpoint {
   HcBenchSender *video;
   HcBenchSender *audio;
   HcBenchRecv *recv;
+  /* The server's lean send path for what this participant publishes
+   * (issue 10 step 4), or NULL: webrtcbin's own. */
+  HcLeanSend *lean;
   guint bus_watch;
   GstWebRTCPeerConnectionState state;
   gint64 connected_time;
@@ -104,6 +109,8 @@ on_connection_state (HcPeer *peer, GstWebRTCPeerConnectionState state,
   HcBenchEndpoint *self = user_data;
 
   self->state = state;
+  if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED && self->lean)
+    hc_lean_send_update (self->lean, NULL);
   if (state == GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED
       && self->connected_time == 0) {
     self->connected_time = g_get_monotonic_time ();
@@ -143,7 +150,11 @@ add_sender (HcBenchEndpoint *self, const HcBenchClip *clip)
   /* The sender keeps its own reference; the bin takes another. */
   gst_bin_add (GST_BIN (self->pipeline), src);
   sinkpad = gst_element_request_pad_simple (webrtc, "sink_%u");
-  if (sinkpad == NULL || gst_pad_link (srcpad, sinkpad) != GST_PAD_LINK_OK) {
+  if (sinkpad == NULL
+      || !(self->lean
+               ? hc_lean_send_link (hc_lean_send_get_element (self->lean),
+                                    srcpad, sinkpad, NULL, NULL)
+               : gst_pad_link (srcpad, sinkpad) == GST_PAD_LINK_OK)) {
     g_warning ("cannot link a sender to webrtcbin");
     return sender;
   }
@@ -159,7 +170,8 @@ add_sender (HcBenchEndpoint *self, const HcBenchClip *clip)
 
 HcBenchEndpoint *
 hc_bench_endpoint_new (const gchar *name, const HcBenchClip *video,
-                       const HcBenchClip *audio, guint jitter_ms)
+                       const HcBenchClip *audio, guint jitter_ms,
+                       gboolean lean_send)
 {
   HcBenchEndpoint *self = g_object_new (HC_BENCH_TYPE_ENDPOINT, NULL);
   g_autoptr (GstBus) bus = NULL;
@@ -176,6 +188,8 @@ hc_bench_endpoint_new (const gchar *name, const HcBenchClip *video,
     g_warning ("%s: keeping webrtcbin's jitter buffers", name);
   g_object_set (webrtc, "latency", jitter_ms, NULL);
   gst_bin_add (GST_BIN (self->pipeline), webrtc);
+  if (lean_send && (video || audio))
+    self->lean = hc_lean_send_new (GST_BIN (self->pipeline), webrtc, "lean");
   if (video)
     self->video = add_sender (self, video);
   if (audio)
@@ -213,6 +227,7 @@ hc_bench_endpoint_stop (HcBenchEndpoint *self)
     gst_element_set_state (self->pipeline, GST_STATE_NULL);
     gst_clear_object (&self->pipeline);
   }
+  g_clear_pointer (&self->lean, hc_lean_send_free);
   /* Only now: the appsrc probes could still run before NULL. */
   g_clear_pointer (&self->video, hc_bench_sender_free);
   g_clear_pointer (&self->audio, hc_bench_sender_free);
@@ -300,9 +315,14 @@ local_set (GObject *source, GAsyncResult *result, gpointer data)
 {
   GError *error = NULL;
 
-  if (hc_peer_set_local_description_finish (HC_PEER (source), result, &error))
+  if (hc_peer_set_local_description_finish (HC_PEER (source), result, &error)) {
+    HcBenchEndpoint *self = g_task_get_source_object (data);
+
+    /* The transport (keys, socket) exists from now on. */
+    if (self->lean)
+      hc_lean_send_update (self->lean, NULL);
     return_local_sdp_when_gathered (data);
-  else
+  } else
     fail_task (data, error);
 }
 
@@ -408,8 +428,11 @@ static void
 remote_answer_set (GObject *source, GAsyncResult *result, gpointer data)
 {
   GTask *task = data;
+  HcBenchEndpoint *self = g_task_get_source_object (task);
   GError *error = NULL;
 
+  if (self->lean)
+    hc_lean_send_update (self->lean, NULL);
   if (hc_peer_set_remote_description_finish (HC_PEER (source), result, &error))
     g_task_return_boolean (task, TRUE);
   else

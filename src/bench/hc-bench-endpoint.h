@@ -25,11 +25,13 @@ G_DECLARE_FINAL_TYPE (HcBenchEndpoint, hc_bench_endpoint, HC_BENCH, ENDPOINT,
 /* @video, @audio: (nullable) (transfer none): clips to publish, which
  * must outlive the endpoint; none for a receive-only endpoint.
  * @jitter_ms: webrtcbin's receive jitter buffer ("latency"); 0: none,
- *   received packets are counted as they arrive (hcrtppassthrough). */
+ *   received packets are counted as they arrive (hcrtppassthrough).
+ * @lean_send: what it publishes goes through the server's lean send path
+ *   (hc-lean-send.h: hcsrtpsend on webrtcbin's own keys and socket). */
 HcBenchEndpoint *hc_bench_endpoint_new (const gchar *name,
                                         const HcBenchClip *video,
                                         const HcBenchClip *audio,
-                                        guint jitter_ms);
+                                        guint jitter_ms, gboolean lean_send);
 
 /* Offer (after ICE gathering), set locally; finish gives its SDP text. */
 void hc_bench_endpoint_offer_async (HcBenchEndpoint *self,

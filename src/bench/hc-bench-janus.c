@@ -508,7 +508,8 @@ restart_subscriber (HcBenchJanus *self)
   }
   hc_bench_endpoint_stop (self->sub);
   g_object_unref (self->sub);
-  self->sub = hc_bench_endpoint_new (sub_name, NULL, NULL, config->jitter_ms);
+  self->sub
+      = hc_bench_endpoint_new (sub_name, NULL, NULL, config->jitter_ms, FALSE);
   self->sub_handle = 0;
   self->sub_joined = FALSE;
   self->sub_request = FALSE;
@@ -585,8 +586,9 @@ hc_bench_janus_join (HcBenchClient *client)
   /* Janus rooms are numbered: the same name always gives the same room. */
   self->room_id = g_str_hash (config->room) % 1000000000 + 1;
   self->pub = hc_bench_endpoint_new (config->name, config->video, config->audio,
-                                     config->jitter_ms);
-  self->sub = hc_bench_endpoint_new (sub_name, NULL, NULL, config->jitter_ms);
+                                     config->jitter_ms, config->lean_send);
+  self->sub
+      = hc_bench_endpoint_new (sub_name, NULL, NULL, config->jitter_ms, FALSE);
   self->link = hc_bench_janus_link_new (config->session);
   g_signal_connect (self->link, "event", G_CALLBACK (on_event), self);
   hc_bench_endpoint_offer_async (self->pub, offer_ready, g_object_ref (self));

@@ -43,6 +43,7 @@ typedef struct {
   gint latency_joins;
   gint churn_cycles;
   gint jitter_ms;
+  gchar *generator;
   gint width, height, fps, kbps;
   gint budget_s;
   gchar *workdir;
@@ -338,6 +339,11 @@ main (int argc, char **argv)
     { "jitter-ms", 0, 0, G_OPTION_ARG_INT, &o.jitter_ms,
       "Receivers' jitter buffer; 0: none, packets counted on arrival (0)",
       "MS" },
+    { "generator", 0, 0, G_OPTION_ARG_STRING, &o.generator,
+      "How the synthetic participants send and receive: lean (hcsrtpsend "
+      "out, no jitter buffer in) or webrtcbin (its own send path, 50 ms "
+      "jitter buffer: the generator of the figures before 2026-12-06) (lean)",
+      "KIND" },
     { "width", 0, 0, G_OPTION_ARG_INT, &o.width, "Video width (640)", "PX" },
     { "height", 0, 0, G_OPTION_ARG_INT, &o.height, "Video height (360)", "PX" },
     { "fps", 0, 0, G_OPTION_ARG_INT, &o.fps, "Video frame rate (15)", "N" },
@@ -393,7 +399,14 @@ main (int argc, char **argv)
   DEFAULT (ramp_max_rooms, 40);
   DEFAULT (latency_joins, 10);
   DEFAULT (churn_cycles, 1000);
-  DEFAULT (jitter_ms, 0);
+  if (o.generator == NULL)
+    o.generator = g_strdup ("lean");
+  if (g_strcmp0 (o.generator, "lean") != 0
+      && g_strcmp0 (o.generator, "webrtcbin") != 0) {
+    g_printerr ("hyperconf-bench: --generator is lean or webrtcbin\n");
+    return EXIT_FAILURE;
+  }
+  DEFAULT (jitter_ms, g_str_equal (o.generator, "lean") ? 0 : 50);
   DEFAULT (width, 640);
   DEFAULT (height, 360);
   DEFAULT (fps, 15);
@@ -430,11 +443,11 @@ main (int argc, char **argv)
   }
   setup = g_strdup_printf (
       "%u cores; per participant VP8 %dx%d@%d %.0f kbit/s %.0f pkt/s + Opus "
-      "%.0f kbit/s %.0f pkt/s; receive jitter buffer %d ms",
+      "%.0f kbit/s %.0f pkt/s; receive jitter buffer %d ms; %s generator",
       g_get_num_processors (), o.width, o.height, o.fps,
       hc_bench_clip_get_kbps (video), hc_bench_clip_get_pps (video),
       hc_bench_clip_get_kbps (audio), hc_bench_clip_get_pps (audio),
-      o.jitter_ms);
+      o.jitter_ms, o.generator);
   g_printerr ("hyperconf-bench: %s\n", setup);
 
   /* WebSockets leave the session's connection pool once upgraded; the
@@ -445,6 +458,7 @@ main (int argc, char **argv)
   ctx.video = video;
   ctx.audio = audio;
   ctx.jitter_ms = o.jitter_ms;
+  ctx.lean_send = g_str_equal (o.generator, "lean");
   ctx.measure_s = o.measure_s;
   ctx.ramp_measure_s = o.ramp_measure_s;
   ctx.ramp_max_rooms = o.ramp_max_rooms;

@@ -593,8 +593,9 @@ hc_bench_rethink_join (HcBenchClient *client)
 
   self->runtime
       = g_strdup_printf ("runtime://%s/bench-%s", config->domain, uuid);
-  self->endpoint = hc_bench_endpoint_new (config->name, config->video,
-                                          config->audio, config->jitter_ms);
+  self->endpoint
+      = hc_bench_endpoint_new (config->name, config->video, config->audio,
+                               config->jitter_ms, config->lean_send);
   self->signal = hc_bench_signal_new (config->session);
   g_signal_connect (self->signal, "message", G_CALLBACK (on_message), self);
   /* The WebSocket and the offer (ICE gathering) in parallel. */

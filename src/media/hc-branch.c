@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "hc-room"
 
 #include "hc-branch.h"
+#include "hc-lean-send.h"
 
 #include <hyperconf/hc-forwarder.h>
 
@@ -161,30 +162,6 @@ hc_track_head_get_element (HcTrackHead *head)
 /* Branches                                                                */
 /* ---------------------------------------------------------------------- */
 
-/* head src ─▶ hcsrtpsend sink_N, and src_N ─▶ webrtcbin: the same
- * number (hc-srtp-send.h). */
-static gboolean
-link_through_lean (HcBranch *branch)
-{
-  g_autofree gchar *src_name = NULL;
-  GstPadLinkReturn ret;
-
-  branch->lean_sink = gst_element_request_pad_simple (branch->lean, "sink_%u");
-  if (branch->lean_sink == NULL)
-    return FALSE;
-  src_name = g_strdup_printf ("src_%s", GST_PAD_NAME (branch->lean_sink) + 5);
-  branch->lean_src = gst_element_get_static_pad (branch->lean, src_name);
-  if (branch->lean_src == NULL)
-    return FALSE;
-  ret = gst_pad_link (branch->head_src, branch->lean_sink);
-  if (ret == GST_PAD_LINK_OK)
-    ret = gst_pad_link (branch->lean_src, branch->webrtc_sink);
-  if (ret != GST_PAD_LINK_OK)
-    GST_WARNING_OBJECT (branch->lean, "%s: %s", src_name,
-                        gst_pad_link_get_name (ret));
-  return ret == GST_PAD_LINK_OK;
-}
-
 HcBranch *
 hc_branch_new (HcTrackHead *head, GstElement *webrtcbin,
                const GstCaps *codec_caps, guint32 ssrc, const gchar *msid,
@@ -235,7 +212,8 @@ hc_branch_new (HcTrackHead *head, GstElement *webrtcbin,
   g_object_set (branch->webrtc_sink, "msid", msid, NULL);
   /* Plain links: the pads carry no buffer yet, only events. */
   branch->lean = lean ? gst_object_ref (lean) : NULL;
-  if (lean ? !link_through_lean (branch)
+  if (lean ? !hc_lean_send_link (lean, branch->head_src, branch->webrtc_sink,
+                                 &branch->lean_sink, &branch->lean_src)
            : gst_pad_link (branch->head_src, branch->webrtc_sink)
                  != GST_PAD_LINK_OK)
     GST_WARNING_OBJECT (webrtcbin, "could not link the branch for %s", msid);

@@ -604,6 +604,35 @@ hc_lean_send_free (HcLeanSend *self)
   g_free (self);
 }
 
+gboolean
+hc_lean_send_link (GstElement *element, GstPad *src, GstPad *webrtc_sink,
+                   GstPad **lean_sink, GstPad **lean_src)
+{
+  g_autoptr (GstPad) sink_pad = NULL;
+  g_autoptr (GstPad) src_pad = NULL;
+  g_autofree gchar *src_name = NULL;
+  GstPadLinkReturn ret = GST_PAD_LINK_REFUSED;
+
+  sink_pad = gst_element_request_pad_simple (element, "sink_%u");
+  if (sink_pad != NULL) {
+    src_name = g_strdup_printf ("src_%s", GST_PAD_NAME (sink_pad) + 5);
+    src_pad = gst_element_get_static_pad (element, src_name);
+  }
+  if (src_pad != NULL) {
+    ret = gst_pad_link (src, sink_pad);
+    if (ret == GST_PAD_LINK_OK)
+      ret = gst_pad_link (src_pad, webrtc_sink);
+  }
+  if (ret != GST_PAD_LINK_OK)
+    GST_WARNING_OBJECT (element, "%s: %s", src_name ? src_name : "no pad",
+                        gst_pad_link_get_name (ret));
+  if (lean_sink)
+    *lean_sink = g_steal_pointer (&sink_pad);
+  if (lean_src)
+    *lean_src = g_steal_pointer (&src_pad);
+  return ret == GST_PAD_LINK_OK;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Statistics                                                              */
 /* ---------------------------------------------------------------------- */

@@ -43,6 +43,22 @@ GstElement *hc_lean_send_get_element (HcLeanSend *self);
  * and reads the branches' SSRCs and RTX streams from @local (nullable),
  * the local description. */
 void hc_lean_send_update (HcLeanSend *self, const GstSDPMessage *local);
+/**
+ * hc_lean_send_link:
+ * @element: an hcsrtpsend (hc_lean_send_get_element())
+ * @src: what sends: a forwarder's src pad, a synthetic sender's
+ * @webrtc_sink: a sink_%u pad of the element's webrtcbin
+ * @lean_sink: (out) (optional) (transfer full): the element's pad now
+ *   linked to @src; releasing it (gst_element_release_request_pad) removes
+ *   the pair
+ * @lean_src: (out) (optional) (transfer full): the pair's src pad
+ *
+ * Links @src ─▶ sink_N, and src_N ─▶ @webrtc_sink (hc-srtp-send.h: the
+ * pair has one number).  Returns: FALSE (logged) if a link failed.
+ */
+gboolean hc_lean_send_link (GstElement *element, GstPad *src,
+                            GstPad *webrtc_sink, GstPad **lean_sink,
+                            GstPad **lean_src);
 /* Disconnects from webrtcbin's insides, stops and removes the element;
  * every branch through it must be freed first. */
 void hc_lean_send_free (HcLeanSend *self);
