@@ -582,8 +582,9 @@ test_nack (Fixture *f, gconstpointer data)
                                        HC_SRTP_SEND_CIPHER_AES_128_ICM,
                                        HC_SRTP_SEND_AUTH_HMAC_SHA1_32));
   gst_buffer_unref (key);
-  send_and_check (h, link, rx, 0, 100);
+  /* Only an SSRC with an RTX stream keeps what it sent. */
   hc_srtp_send_set_rtx (HC_SRTP_SEND (h->element), SSRC, RTX_SSRC, RTX_PT);
+  send_and_check (h, link, rx, 0, 100);
 
   g_assert_cmpuint (hc_srtp_send_handle_nack (HC_SRTP_SEND (h->element), SSRC,
                                               fci, sizeof fci),
@@ -629,6 +630,22 @@ test_nack (Fixture *f, gconstpointer data)
                                               SSRC + 1, fci, sizeof fci),
                     ==, 0);
   link_expect_quiet (link);
+
+  /* Kept for rtx-history-ms only: 60 is too old now, 105 is not. */
+  g_object_set (h->element, "rtx-history-ms", 50, NULL);
+  g_usleep (100 * G_TIME_SPAN_MILLISECOND);
+  send_and_check (h, link, rx, 100, 10);
+  {
+    const guint8 old_fci[] = { 0, 60, 0, 0 };
+    const guint8 fresh_fci[] = { 0, 105, 0, 0 };
+
+    g_assert_cmpuint (hc_srtp_send_handle_nack (HC_SRTP_SEND (h->element), SSRC,
+                                                old_fci, sizeof old_fci),
+                      ==, 0);
+    g_assert_cmpuint (hc_srtp_send_handle_nack (HC_SRTP_SEND (h->element), SSRC,
+                                                fresh_fci, sizeof fresh_fci),
+                      ==, 1);
+  }
 }
 
 static GstBuffer *
@@ -900,10 +917,10 @@ test_bad_input (Fixture *f, gconstpointer data)
   g_assert_false (
       hc_srtp_send_set_key (self, bad_key, HC_SRTP_SEND_CIPHER_AES_128_ICM, 9));
   gst_buffer_unref (bad_key);
+  hc_srtp_send_set_rtx (self, SSRC, RTX_SSRC, RTX_PT);
   send_and_check (h, link, rx, 0, 10);
 
   /* Truncated FCIs: the whole pairs count, the tail is ignored. */
-  hc_srtp_send_set_rtx (self, SSRC, RTX_SSRC, RTX_PT);
   g_assert_cmpuint (hc_srtp_send_handle_nack (self, SSRC, fci, 3), ==, 0);
   g_assert_cmpuint (hc_srtp_send_handle_nack (self, SSRC, fci, sizeof fci), ==,
                     1);
