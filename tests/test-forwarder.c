@@ -244,6 +244,47 @@ test_rewrite_two_outputs (void)
   gst_harness_teardown (in);
 }
 
+/* Each output gets a header of its own and shares the payload with the
+ * others (with or without an extension to strip): a subscriber costs a
+ * header's copy, and the packets hcsrtpsend keeps for NACKs share their
+ * payloads across subscribers. */
+static void
+test_payload_shared (void)
+{
+  GstHarness *in = new_input ();
+  GstPad *pa, *pb;
+  GstHarness *a = new_output (in, &pa);
+  GstHarness *b = new_output (in, &pb);
+  const Expect ea = { 0x11111111u, 100, FALSE };
+  const Expect eb = { 0x22222222u, 101, FALSE };
+
+  g_object_set (pa, "ssrc", ea.ssrc, "pt", (gint)ea.pt, NULL);
+  g_object_set (pb, "ssrc", eb.ssrc, "pt", (gint)eb.pt, NULL);
+  for (guint16 seq = 500; seq < 504; seq++) {
+    g_autoptr (GstBuffer) out_a = NULL;
+    g_autoptr (GstBuffer) out_b = NULL;
+    GstRTPBuffer ra = GST_RTP_BUFFER_INIT, rb = GST_RTP_BUFFER_INIT;
+
+    g_assert_cmpint (
+        gst_harness_push (in, make_packet_full (seq, seq % 2 == 1, 0)), ==,
+        GST_FLOW_OK);
+    out_a = gst_harness_pull (a);
+    out_b = gst_harness_pull (b);
+    check_packet (out_a, seq, &ea, 0);
+    check_packet (out_b, seq, &eb, 0);
+    g_assert_true (gst_rtp_buffer_map (out_a, GST_MAP_READ, &ra));
+    g_assert_true (gst_rtp_buffer_map (out_b, GST_MAP_READ, &rb));
+    g_assert_true (gst_rtp_buffer_get_payload (&ra)
+                   == gst_rtp_buffer_get_payload (&rb));
+    g_assert_true (ra.data[0] != rb.data[0]);
+    gst_rtp_buffer_unmap (&rb);
+    gst_rtp_buffer_unmap (&ra);
+  }
+  gst_harness_teardown (b);
+  gst_harness_teardown (a);
+  gst_harness_teardown (in);
+}
+
 /* A hole in the input stays a hole of the same size in each output, across
  * the 16-bit wrap. */
 static void
@@ -1190,6 +1231,7 @@ main (int argc, char **argv)
   g_test_add_func ("/forwarder/parse-pad-properties",
                    test_parse_pad_properties);
   g_test_add_func ("/forwarder/rewrite-two-outputs", test_rewrite_two_outputs);
+  g_test_add_func ("/forwarder/payload-shared", test_payload_shared);
   g_test_add_func ("/forwarder/gaps-preserved", test_gaps_preserved);
   g_test_add_func ("/forwarder/mix-voice", test_mix_voice);
   g_test_add_func ("/forwarder/sender-clock", test_sender_clock);

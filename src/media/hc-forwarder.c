@@ -330,6 +330,9 @@ typedef struct {
   gboolean has_extension;
   guint fixed_len;  /* 12 + 4 * CSRC count */
   guint header_len; /* fixed_len + extension */
+  /* The input without its header extension, made at the first pad that
+   * strips and shared by all of them (chain function only). */
+  GstBuffer *stripped;
 } RtpInfo;
 
 /* Per-pad settings read under the pad's lock, used without it. */
@@ -582,6 +585,7 @@ parse_rtp (GstBuffer *buf, RtpInfo *info)
 {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
 
+  info->stripped = NULL;
   /* Validates version, lengths and padding: never trust network input. */
   if (!gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp))
     return FALSE;
@@ -621,33 +625,59 @@ strip_extension (GstBuffer *in, const RtpInfo *info)
 }
 
 /* Returns (transfer full) the buffer for one pad: @in itself when nothing
- * changes, else a rewritten copy.  @in is never modified: other pads and
- * upstream may still hold it. */
+ * changes, else a new buffer of two memories: a header of its own (fixed
+ * header and CSRCs, plus the extension when it is kept) with SSRC, payload
+ * type and sequence number rewritten, and the payload, shared with @in (or
+ * with info->stripped, made once for every pad that strips).  So each
+ * subscriber costs a header's copy, not a packet's, and the packets
+ * hcsrtpsend keeps for NACKs share their payloads across subscribers.
+ * (GstRTPBuffer maps header and payload in separate memories.)  @in is
+ * never modified: other pads and upstream may still hold it. */
 static GstBuffer *
-rewrite (GstBuffer *in, const RtpInfo *info, const PadSettings *set)
+rewrite (GstBuffer *in, RtpInfo *info, const PadSettings *set)
 {
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   gboolean strip = set->strip && info->has_extension;
   gboolean new_ssrc = set->ssrc != 0 && set->ssrc != info->ssrc;
   gboolean new_pt = set->pt >= 0 && set->pt != info->pt;
-  GstBuffer *out;
+  GstBuffer *base = in, *out;
+  GstMemory *header;
+  GstMapInfo map;
+  guint header_len = info->header_len;
+  gsize size;
 
   if (!strip && !new_ssrc && !new_pt && set->offset == 0)
     return gst_buffer_ref (in);
-
-  /* Stripping builds a fresh buffer anyway; otherwise copy (shares the
-   * memory) and let the writable map copy the packet once. */
-  out = strip ? strip_extension (in, info) : gst_buffer_copy (in);
-  if (!out || !gst_rtp_buffer_map (out, GST_MAP_READWRITE, &rtp)) {
+  if (strip) {
+    if (info->stripped == NULL)
+      info->stripped = strip_extension (in, info);
+    if (info->stripped == NULL)
+      return NULL;
+    base = info->stripped;
+    header_len = info->fixed_len;
+  }
+  size = gst_buffer_get_size (base);
+  out = gst_buffer_copy_region (base, GST_BUFFER_COPY_MEMORY, header_len,
+                                size - header_len);
+  header = gst_allocator_alloc (NULL, header_len, NULL);
+  /* Timestamps and metas as a whole-buffer copy has them (a region copy
+   * at an offset drops the timestamps). */
+  if (out && !gst_buffer_copy_into (out, base, GST_BUFFER_COPY_METADATA, 0, -1))
     gst_clear_buffer (&out);
+  if (out == NULL || header == NULL
+      || !gst_memory_map (header, &map, GST_MAP_WRITE)) {
+    gst_clear_buffer (&out);
+    if (header)
+      gst_memory_unref (header);
     return NULL;
   }
-  if (new_ssrc)
-    gst_rtp_buffer_set_ssrc (&rtp, set->ssrc);
+  gst_buffer_extract (base, 0, map.data, header_len);
   if (new_pt)
-    gst_rtp_buffer_set_payload_type (&rtp, set->pt);
-  gst_rtp_buffer_set_seq (&rtp, (guint16)(info->seq + set->offset));
-  gst_rtp_buffer_unmap (&rtp);
+    map.data[1] = (map.data[1] & 0x80) | (set->pt & 0x7f);
+  GST_WRITE_UINT16_BE (map.data + 2, (guint16)(info->seq + set->offset));
+  if (new_ssrc)
+    GST_WRITE_UINT32_BE (map.data + 8, set->ssrc);
+  gst_memory_unmap (header, &map);
+  gst_buffer_prepend_memory (out, header);
   return out;
 }
 
@@ -738,6 +768,7 @@ hc_forwarder_chain (GstPad *sinkpad, GstObject *parent, GstBuffer *buf)
     }
     combined = flow_add (combined, pad, ret);
   }
+  gst_clear_buffer (&info.stripped);
   gst_buffer_unref (buf);
   return combined;
 }
