@@ -46,10 +46,13 @@
 GST_DEBUG_CATEGORY_STATIC (hc_srtp_send_debug);
 #define GST_CAT_DEFAULT hc_srtp_send_debug
 
-#define DEFAULT_COMPONENT_ID   1
-#define DEFAULT_SEND_ON_AGENT  TRUE
-#define DEFAULT_RTX_HISTORY    600
-#define DEFAULT_RTX_HISTORY_MS 1000
+#define DEFAULT_COMPONENT_ID  1
+#define DEFAULT_SEND_ON_AGENT TRUE
+#define DEFAULT_RTX_HISTORY   600
+/* Twice a 250 ms round trip: a NACK and one repeat of it.  (Janus keeps
+ * at least 200 ms, more with a longer measured round trip:
+ * min_nack_queue in its janus.jcfg.) */
+#define DEFAULT_RTX_HISTORY_MS 500
 #define DEFAULT_DROP_EVERY     0
 #define KEY_LEN                30 /* AES_CM_128: 16 octets key, 14 salt */
 #define RTP_HEADER_LEN         12
