@@ -49,6 +49,7 @@ typedef struct {
   gchar *workdir;
   gchar *server_bin;
   gchar **server_env;
+  gchar **server_config;
 } Options;
 
 static void
@@ -62,6 +63,7 @@ options_clear (Options *o)
   g_free (o->workdir);
   g_free (o->server_bin);
   g_strfreev (o->server_env);
+  g_strfreev (o->server_config);
 }
 
 static gboolean
@@ -79,10 +81,35 @@ start_server (HcBenchContext *ctx, const Options *o, GError **error)
   return start_server_with (ctx, o, NULL, error);
 }
 
+/* --server-config GROUP.KEY=VALUE entries as key-file lines after
+ * @extra_config (GKeyFile merges a group named twice). */
+static gchar *
+server_config_text (const Options *o, const gchar *extra_config, GError **error)
+{
+  GString *text = g_string_new (extra_config);
+
+  for (gchar **entry = o->server_config; entry && *entry; entry++) {
+    const gchar *dot = strchr (*entry, '.');
+    const gchar *eq = dot ? strchr (dot, '=') : NULL;
+
+    if (dot == NULL || eq == NULL || dot == *entry || eq == dot + 1) {
+      g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
+                   "--server-config %s: not GROUP.KEY=VALUE", *entry);
+      g_string_free (text, TRUE);
+      return NULL;
+    }
+    g_string_append_printf (text, "[%.*s]\n%.*s=%s\n", (int)(dot - *entry),
+                            *entry, (int)(eq - dot - 1), dot + 1, eq + 1);
+  }
+  return g_string_free (text, FALSE);
+}
+
 static gboolean
 start_server_with (HcBenchContext *ctx, const Options *o,
                    const gchar *extra_config, GError **error)
 {
+  g_autofree gchar *config = NULL;
+
   if (ctx->target == HC_BENCH_TARGET_JANUS) {
     ctx->server = hc_bench_janus_server_start (o->peer_url, o->peer_pid,
                                                o->workdir, error);
@@ -94,12 +121,15 @@ start_server_with (HcBenchContext *ctx, const Options *o,
     }
     return ctx->server != NULL;
   }
+  config = server_config_text (o, extra_config, error);
+  if (config == NULL)
+    return FALSE;
   if (o->server_url)
     ctx->server = hc_bench_server_new_remote (o->server_url, o->server_pid);
   else
     ctx->server = hc_bench_server_spawn (
-        o->server_bin ? o->server_bin : HC_BENCH_SERVER_BIN, o->workdir,
-        extra_config, (const gchar *const *)o->server_env, error);
+        o->server_bin ? o->server_bin : HC_BENCH_SERVER_BIN, o->workdir, config,
+        (const gchar *const *)o->server_env, error);
   if (ctx->server == NULL
       || !hc_bench_server_discover (ctx->server, ctx->session, error)) {
     g_clear_pointer (&ctx->server, hc_bench_server_free);
@@ -359,6 +389,10 @@ main (int argc, char **argv)
     { "server-env", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.server_env,
       "Set NAME=VALUE in the started server's environment only (repeat)",
       "NAME=VALUE" },
+    { "server-config", 0, 0, G_OPTION_ARG_STRING_ARRAY, &o.server_config,
+      "Add KEY=VALUE to GROUP of the started server's configuration, e.g. "
+      "media.lean-send=false (repeat)",
+      "GROUP.KEY=VALUE" },
     G_OPTION_ENTRY_NULL
   };
   g_autoptr (GOptionContext) context = NULL;
