@@ -21,13 +21,16 @@
  *  - keeps what it sent (per SSRC, "rtx-history" packets) and answers
  *    NACKs (hc_srtp_send_handle_nack) on the negotiated RTX stream
  *    (hc_srtp_send_set_rtx; RFC 4588: OSN + original payload);
- *  - writes sender reports: hc_srtp_send_write_sender_reports() turns, in
- *    an RTCP compound that webrtcbin's rtpsession is about to send (its
- *    "on-sending-rtcp" signal), the receiver report of an SSRC this
- *    element sends into a sender report (so the SRTCP index stays
- *    webrtcbin's), with the NTP/RTP pair from the publisher's own SR (the
- *    "hc-sender-clock" event, hc-sender-clock.h, moved forward to now) or,
- *    without one, from the local clock;
+ *  - writes sender reports: hc_srtp_send_write_sender_reports() turns the
+ *    receiver report header of an SSRC this element sends into that
+ *    SSRC's sender report, with the NTP/RTP pair from the publisher's own
+ *    SR (the "hc-sender-clock" event, hc-sender-clock.h, moved forward to
+ *    now) or, without one, from the local clock.  The rooms
+ *    (src/media/hc-lean-send.c) append one per lean SSRC to each regular
+ *    compound webrtcbin's rtpsession sends (its "on-sending-rtcp"), so the
+ *    SRTCP index stays webrtcbin's: webrtcbin 1.22's session never learns
+ *    the lean SSRCs (its rtpfunnel does not pass the branches' caps on),
+ *    so it sends no report of its own for them;
  *  - counts packets and octets per SSRC ("stats").
  * Subscribers' PLI/FIR keep travelling upstream through webrtcbin and this
  * element to the forwarder, as before.
