@@ -205,12 +205,19 @@ hc_bench_endpoint_new (const gchar *name, const HcBenchClip *video,
   if (gst_element_set_state (self->pipeline, GST_STATE_PLAYING)
       == GST_STATE_CHANGE_FAILURE)
     g_warning ("%s: cannot start the pipeline", name);
-  /* Packets flow (and are dropped by webrtcbin) until connected: the
-   * pipeline is live from the start, as a browser's capture is. */
-  if (self->video)
-    hc_bench_sender_start (self->video);
-  if (self->audio)
-    hc_bench_sender_start (self->audio);
+  /* With webrtcbin's send path packets flow (and are dropped by webrtcbin)
+   * until connected: the pipeline is live from the start, as a browser's
+   * capture is.  On the lean path nothing may go webrtcbin's way first: a
+   * stream that did, then stopped passing its RTP session, is sent a BYE
+   * by that session a few seconds later, and the server drops the stream
+   * and waits for it to come back (a 9 s first frame for some joins).
+   * The senders start at connection, when the lean path is ready. */
+  if (self->lean == NULL) {
+    if (self->video)
+      hc_bench_sender_start (self->video);
+    if (self->audio)
+      hc_bench_sender_start (self->audio);
+  }
   return self;
 }
 
