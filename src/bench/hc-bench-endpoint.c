@@ -207,11 +207,11 @@ hc_bench_endpoint_new (const gchar *name, const HcBenchClip *video,
     g_warning ("%s: cannot start the pipeline", name);
   /* With webrtcbin's send path packets flow (and are dropped by webrtcbin)
    * until connected: the pipeline is live from the start, as a browser's
-   * capture is.  On the lean path nothing may go webrtcbin's way first: a
-   * stream that did, then stopped passing its RTP session, is sent a BYE
-   * by that session a few seconds later, and the server drops the stream
-   * and waits for it to come back (a 9 s first frame for some joins).
-   * The senders start at connection, when the lean path is ready. */
+   * capture is.  On the lean path nothing may go webrtcbin's way first:
+   * with streams that did, some joins saw their first frame only after
+   * 9 s (likely the RTP session's BYE for an SSRC that stopped passing
+   * it, which the server answers by dropping the stream).  The senders
+   * start at connection, when the lean path is ready. */
   if (self->lean == NULL) {
     if (self->video)
       hc_bench_sender_start (self->video);
