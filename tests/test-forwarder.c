@@ -285,6 +285,48 @@ test_payload_shared (void)
   gst_harness_teardown (in);
 }
 
+/* A packet with no payload at all (header only, as a probe or keep-alive
+ * may be), with or without an extension to strip, still comes out whole
+ * with its header rewritten. */
+static void
+test_empty_payload (void)
+{
+  GstHarness *in = new_input ();
+  GstPad *pa;
+  GstHarness *a = new_output (in, &pa);
+
+  g_object_set (pa, "ssrc", 0x11111111u, "pt", 100, NULL);
+  for (guint i = 0; i < 2; i++) {
+    GstBuffer *buf = gst_rtp_buffer_new_allocate (0, 0, 0);
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    g_autoptr (GstBuffer) out = NULL;
+
+    g_assert_true (gst_rtp_buffer_map (buf, GST_MAP_WRITE, &rtp));
+    gst_rtp_buffer_set_ssrc (&rtp, IN_SSRC);
+    gst_rtp_buffer_set_payload_type (&rtp, IN_PT);
+    gst_rtp_buffer_set_seq (&rtp, 7 + i);
+    if (i == 1) {
+      const guint8 level[] = { 0x80 | 42 };
+
+      g_assert_true (gst_rtp_buffer_add_extension_onebyte_header (
+          &rtp, 1, level, sizeof level));
+    }
+    gst_rtp_buffer_unmap (&rtp);
+    g_assert_cmpint (gst_harness_push (in, buf), ==, GST_FLOW_OK);
+    out = gst_harness_pull (a);
+    g_assert_nonnull (out);
+    g_assert_cmpuint (gst_buffer_get_size (out), ==, 12);
+    g_assert_true (gst_rtp_buffer_map (out, GST_MAP_READ, &rtp));
+    g_assert_cmphex (gst_rtp_buffer_get_ssrc (&rtp), ==, 0x11111111u);
+    g_assert_cmpuint (gst_rtp_buffer_get_payload_type (&rtp), ==, 100);
+    g_assert_false (gst_rtp_buffer_get_extension (&rtp));
+    g_assert_cmpuint (gst_rtp_buffer_get_payload_len (&rtp), ==, 0);
+    gst_rtp_buffer_unmap (&rtp);
+  }
+  gst_harness_teardown (a);
+  gst_harness_teardown (in);
+}
+
 /* A hole in the input stays a hole of the same size in each output, across
  * the 16-bit wrap. */
 static void
@@ -1232,6 +1274,7 @@ main (int argc, char **argv)
                    test_parse_pad_properties);
   g_test_add_func ("/forwarder/rewrite-two-outputs", test_rewrite_two_outputs);
   g_test_add_func ("/forwarder/payload-shared", test_payload_shared);
+  g_test_add_func ("/forwarder/empty-payload", test_empty_payload);
   g_test_add_func ("/forwarder/gaps-preserved", test_gaps_preserved);
   g_test_add_func ("/forwarder/mix-voice", test_mix_voice);
   g_test_add_func ("/forwarder/sender-clock", test_sender_clock);
