@@ -98,6 +98,7 @@ assert_defaults (const HcConfig *config)
   g_assert_cmpuint (config->conference.max_ice_candidates, ==, 64);
   g_assert_cmpuint (config->conference.max_cpu_load, ==, 0);
   g_assert_true (config->conference.lean_send);
+  g_assert_true (config->conference.lean_receive);
   /* No token needed, no admin API, no TLS. */
   g_assert_null (config->auth_secret);
   g_assert_null (config->conference.token_secret);
@@ -191,6 +192,7 @@ test_every_key (Fixture *f, gconstpointer data)
                     "media-timeout-ms=4000\n"
                     "[media]\n"
                     "lean-send=false\n"
+                    "lean-receive=false\n"
                     "[mcu]\n"
                     "width=320\n"
                     "height=180\n"
@@ -242,6 +244,7 @@ test_every_key (Fixture *f, gconstpointer data)
   g_assert_cmpuint (config->conference.max_rooms, ==, 6);
   g_assert_cmpuint (config->conference.media_timeout_ms, ==, 4000);
   g_assert_false (config->conference.lean_send);
+  g_assert_false (config->conference.lean_receive);
   g_assert_cmpuint (config->conference.mcu.width, ==, 320);
   g_assert_cmpuint (config->conference.mcu.height, ==, 180);
   g_assert_cmpuint (config->conference.mcu.framerate, ==, 30);
@@ -433,6 +436,8 @@ static const BadCase bad_cases[] = {
     "[media] lean-send" },
   { "[media]\nlean-send=\n", HC_CONFIG_ERROR_INVALID_VALUE,
     "[media] lean-send" },
+  { "[media]\nlean-receive=on\n", HC_CONFIG_ERROR_INVALID_VALUE,
+    "[media] lean-receive" },
   { "[server]\ndrain-timeout-ms=86400001\n", HC_CONFIG_ERROR_INVALID_VALUE,
     "[server] drain-timeout-ms" },
   { "[server]\ndrain-timeout-ms=soon\n", HC_CONFIG_ERROR_INVALID_VALUE,

@@ -6,6 +6,7 @@
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-rtp-passthrough.h>
 #include <hyperconf/hc-sender-clock.h>
+#include "src/media/hc-receive-direct.h"
 
 #include <gst/video/video.h>
 
@@ -976,6 +977,127 @@ test_webrtcbin_send (void)
   lean_send (FALSE);
 }
 
+/* Elements of factory "queue" whose parent is webrtcbin's receive bin. */
+static guint
+receive_queues (GstElement *webrtcbin)
+{
+  g_autoptr (GstIterator) it = gst_bin_iterate_recurse (GST_BIN (webrtcbin));
+  GValue item = G_VALUE_INIT;
+  guint n = 0;
+
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *element = g_value_get_object (&item);
+    GstElementFactory *factory = gst_element_get_factory (element);
+    GstObject *parent = GST_OBJECT_PARENT (element);
+
+    if (factory && g_str_equal (GST_OBJECT_NAME (factory), "queue") && parent
+        && g_str_equal (G_OBJECT_TYPE_NAME (parent), "TransportReceiveBin"))
+      n++;
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  return n;
+}
+
+/* Packets webrtcbin's session counted from @ssrc (its inbound-rtp). */
+static guint64
+webrtcbin_packets_received (GstElement *webrtcbin, guint32 ssrc, gint64 *lost)
+{
+  g_autoptr (GstStructure) stats = webrtcbin_stats (webrtcbin);
+  g_autoptr (GPtrArray) in
+      = stats_of_type (stats, GST_WEBRTC_STATS_INBOUND_RTP);
+  guint64 total = 0;
+
+  *lost = 0;
+  for (guint i = 0; i < in->len; i++) {
+    guint value = 0;
+    guint64 packets = 0;
+    gint64 l = 0;
+
+    if (gst_structure_get_uint (in->pdata[i], "ssrc", &value) && value == ssrc
+        && gst_structure_get_uint64 (in->pdata[i], "packets-received",
+                                     &packets)) {
+      total += packets;
+      if (gst_structure_get_int64 (in->pdata[i], "packets-lost", &l))
+        *lost += l;
+    }
+  }
+  return total;
+}
+
+/* The server's receive path: with lean-receive, once alice's transport is
+ * through, what she sends goes from the transport's thread straight to
+ * decryption, webrtcbin's receive queue (and its thread) is taken out, and
+ * nothing is lost or held back on the way (bob decodes her video; what
+ * bob receives adds up with what the server took in).  Without, every
+ * packet takes the queue. */
+static void
+lean_receive (gboolean lean)
+{
+  Fixture f = { 0 };
+  g_autoptr (GstElement) alice_in_room = NULL;
+  g_autoptr (GArray) ssrcs = NULL;
+  Client *alice, *bob;
+  guint64 direct;
+
+  fixture_init (&f);
+  hc_media_room_set_lean_receive (f.room, lean);
+  alice = client_new ("alice");
+  fixture_join (&f, alice);
+  bob = client_new ("bob");
+  bob->decode_video = TRUE;
+  fixture_join (&f, bob);
+  g_assert_true (in_time (wait_until (bob_decodes, &f, WAIT_MS),
+                          "bob decoding alice's video"));
+  alice_in_room = gst_bin_get_by_name (
+      GST_BIN (hc_media_room_get_pipeline (f.room)), "peer-alice");
+  g_assert_nonnull (alice_in_room);
+  /* (the queue leaves from the main context) */
+  run_for (200);
+  direct = hc_receive_direct_get_packets (alice_in_room);
+  g_test_message ("alice: %" G_GUINT64_FORMAT " packets received directly",
+                  direct);
+  if (lean) {
+    g_assert_cmpuint (direct, >=, MIN_BUFFERS);
+    g_assert_cmpuint (receive_queues (alice_in_room), ==, 0);
+  } else {
+    g_assert_cmpuint (direct, ==, 0);
+    g_assert_cmpuint (receive_queues (alice_in_room), ==, 1);
+  }
+  /* still flowing, nothing lost between alice and bob's decoder */
+  ssrcs = offered_ssrcs (bob);
+  g_assert_cmpuint (ssrcs->len, ==, 2);
+  for (guint i = 0; i < ssrcs->len; i++) {
+    guint32 ssrc = g_array_index (ssrcs, guint32, i);
+    gint64 lost = 0;
+    guint64 before = webrtcbin_packets_received (bob->webrtcbin, ssrc, &lost);
+    guint64 after;
+
+    run_for (500);
+    after = webrtcbin_packets_received (bob->webrtcbin, ssrc, &lost);
+    g_test_message ("bob, ssrc %u: %" G_GUINT64_FORMAT " -> %" G_GUINT64_FORMAT
+                    " packets, %" G_GINT64_FORMAT " lost",
+                    ssrc, before, after, lost);
+    g_assert_cmpuint (after, >, before);
+    g_assert_cmpint (lost, ==, 0);
+  }
+  if (lean)
+    g_assert_cmpuint (hc_receive_direct_get_packets (alice_in_room), >, direct);
+  fixture_clear (&f);
+}
+
+static void
+test_lean_receive (void)
+{
+  lean_receive (TRUE);
+}
+
+static void
+test_queued_receive (void)
+{
+  lean_receive (FALSE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -998,6 +1120,8 @@ main (int argc, char **argv)
                    test_answer_takes_transport_cc);
   g_test_add_func ("/media-room/lean-send", test_lean_send);
   g_test_add_func ("/media-room/webrtcbin-send", test_webrtcbin_send);
+  g_test_add_func ("/media-room/lean-receive", test_lean_receive);
+  g_test_add_func ("/media-room/queued-receive", test_queued_receive);
   ret = g_test_run ();
   g_rmdir (dot_dir);
   return ret;

@@ -209,6 +209,20 @@ void hc_media_room_set_media_timeout (HcMediaRoom *self, guint timeout_ms);
  */
 void hc_media_room_set_lean_send (HcMediaRoom *self, gboolean lean);
 
+/* ---- Receive path ------------------------------------------------------ */
+
+/**
+ * hc_media_room_set_lean_receive:
+ * @lean: TRUE (the default): the webrtcbin of each participant who joins
+ *   from now on hands each received packet from its transport's thread
+ *   straight on to its DTLS/SRTP decoder once the transport is through,
+ *   without the hand-off to webrtcbin's receive queue's thread (one
+ *   thread wake-up per received packet; src/media/hc-receive-direct.h).
+ *   FALSE: every packet goes through that queue ([media] lean-receive in
+ *   data/hyperconf.conf).
+ */
+void hc_media_room_set_lean_receive (HcMediaRoom *self, gboolean lean);
+
 /* Signal (main context):
  *  "participant-failed" (const gchar *pid, const gchar *reason): the
  *      participant was removed, as by hc_media_room_leave(), because of

@@ -485,6 +485,8 @@ static const KeySpec keys[] = {
   { "conference", "media-timeout-ms", set_timeout,
     CONFERENCE_OFFSET (media_timeout_ms), 1000, 3600 * 1000 },
   { "media", "lean-send", set_bool, CONFERENCE_OFFSET (lean_send), 0, 0 },
+  { "media", "lean-receive", set_bool, CONFERENCE_OFFSET (lean_receive), 0,
+    0 },
   { "auth", "secret", set_secret, CONFIG_OFFSET (auth_secret), 0, 0 },
   { "admin", "secret", set_secret, CONFIG_OFFSET (admin_secret), 0, 0 },
   { "tls", "certificate", set_readable_file,

@@ -61,6 +61,7 @@ hc_conference_config_init_defaults (HcConferenceConfig *config)
   config->max_cpu_load = 0;
   config->media_timeout_ms = 10000;
   config->lean_send = TRUE;
+  config->lean_receive = TRUE;
   config->token_secret = NULL;
   /* Low-bandwidth defaults, also in data/hyperconf.conf and the
    * pipelines/ files. */
@@ -401,6 +402,8 @@ observed (HcSyncher *syncher, HcSyncObject *object, gint code,
                                      self->config.media_timeout_ms);
     hc_media_room_set_lean_send (hc_room_get_media (room),
                                  self->config.lean_send);
+    hc_media_room_set_lean_receive (hc_room_get_media (room),
+                                    self->config.lean_receive);
     g_signal_connect (room, "empty", G_CALLBACK (room_empty), self);
     g_hash_table_insert (self->rooms, g_strdup (request->room), room);
   }

@@ -39,6 +39,7 @@
 #include <hyperconf/hc-forwarder.h>
 
 #include "hc-room-private.h"
+#include "hc-receive-direct.h"
 #include "hc-test-drop.h"
 #include "hc-sdp.h"
 
@@ -583,6 +584,8 @@ hc_room_participant_add (HcMediaRoom *self, const gchar *pid,
                     G_CALLBACK (on_peer_connection_state), p);
   g_signal_connect (p->peer, "rtp-src-pad", G_CALLBACK (on_peer_rtp_src_pad),
                     p);
+  if (self->lean_receive)
+    hc_receive_direct_enable (hc_peer_get_webrtcbin (p->peer));
   gst_bin_add (GST_BIN (self->pipeline), hc_peer_get_webrtcbin (p->peer));
   gst_element_sync_state_with_parent (hc_peer_get_webrtcbin (p->peer));
   if (self->lean_send) {
@@ -650,6 +653,13 @@ hc_media_room_set_lean_send (HcMediaRoom *self, gboolean lean)
 {
   g_return_if_fail (HC_IS_MEDIA_ROOM (self));
   self->lean_send = lean;
+}
+
+void
+hc_media_room_set_lean_receive (HcMediaRoom *self, gboolean lean)
+{
+  g_return_if_fail (HC_IS_MEDIA_ROOM (self));
+  self->lean_receive = lean;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -814,6 +824,7 @@ hc_media_room_init (HcMediaRoom *self)
   self->participants = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                               (GDestroyNotify)participant_free);
   self->lean_send = TRUE;
+  self->lean_receive = TRUE;
   hc_room_mcu_init (self);
   hc_room_faults_init (self);
 }

@@ -97,6 +97,7 @@ struct _HcMediaRoom {
   GHashTable *participants; /* pid -> Participant */
   guint n_published;        /* tracks published so far: Track.order */
   gboolean lean_send;       /* participants get an hcsrtpsend (default) */
+  gboolean lean_receive;    /* hc-receive-direct.h (default) */
 
   /* MCU (hc-room-mcu.c) */
   HcMcuSettings mcu;

@@ -1,0 +1,302 @@
+/* hyperconf — webrtcbin's received packets without its receive queue's
+ * thread hop.  See hc-receive-direct.h for the why. */
+#include "hc-receive-direct.h"
+
+#include <stdatomic.h>
+
+GST_DEBUG_CATEGORY_STATIC (hc_receive_direct_debug);
+#define GST_CAT_DEFAULT hc_receive_direct_debug
+
+#define DIRECT_KEY "hc-receive-direct"
+/* The queue may have dropped packets (it is leaky while webrtcbin blocks
+ * its output): after this many packets that found it empty with counts
+ * that do not add up, the difference is taken to be such drops. */
+#define EMPTY_CHECKS_FOR_DROPS 50
+
+/* One per TransportReceiveBin; shared by its two probes and the bin's
+ * qdata (for the statistics). */
+typedef struct {
+  /* nicesrc's thread only */
+  GstPad *decoder_sink;  /* dtlssrtpdec's "sink" */
+  gulong counting_probe; /* on it, until direct */
+  guint empty_checks;
+  gboolean direct;
+  /* both threads */
+  atomic_uint_fast64_t entered; /* into the queue, before going direct */
+  atomic_uint_fast64_t arrived; /* at dtlssrtpdec, through the queue */
+  atomic_uint_fast64_t packets; /* handed on directly */
+} Direct;
+
+static void
+direct_release (gpointer data)
+{
+  Direct *direct = data;
+
+  gst_clear_object (&direct->decoder_sink);
+}
+
+static void
+direct_unref (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, direct_release);
+}
+
+static guint64
+data_count (GstPadProbeInfo *info)
+{
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    return gst_buffer_list_length (GST_PAD_PROBE_INFO_BUFFER_LIST (info));
+  return 1;
+}
+
+/* On dtlssrtpdec's sink: what the queue delivered (until direct). */
+static GstPadProbeReturn
+on_decoder_input (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  Direct *direct = data;
+
+  atomic_fetch_add (&direct->arrived, data_count (info));
+  return GST_PAD_PROBE_OK;
+}
+
+/* Whether nothing the queue took is still in it or on its way out.  Its
+ * counts say so exactly unless it dropped packets (leaky, see
+ * EMPTY_CHECKS_FOR_DROPS). */
+static gboolean
+queue_drained (Direct *direct, GstElement *queue)
+{
+  guint64 arrived = atomic_load (&direct->arrived);
+  guint level = 0;
+
+  if (arrived == 0)
+    return FALSE; /* still blocked: nothing has passed */
+  g_object_get (queue, "current-level-buffers", &level, NULL);
+  if (level > 0)
+    return FALSE;
+  if (arrived == atomic_load (&direct->entered))
+    return TRUE;
+  return ++direct->empty_checks >= EMPTY_CHECKS_FOR_DROPS;
+}
+
+static gboolean
+go_direct (Direct *direct, GstPad *transport_src)
+{
+  g_autoptr (GstPad) queue_sink = gst_pad_get_peer (transport_src);
+  GstElement *queue = queue_sink ? GST_PAD_PARENT (queue_sink) : NULL;
+
+  if (queue == NULL || !queue_drained (direct, queue))
+    return FALSE;
+  gst_pad_remove_probe (direct->decoder_sink, direct->counting_probe);
+  GST_INFO_OBJECT (queue,
+                   "receiving directly after %" G_GUINT64_FORMAT " packets",
+                   (guint64)atomic_load (&direct->arrived));
+  direct->direct = TRUE;
+  return TRUE;
+}
+
+/* Takes the queue out (main context, once direct): nothing goes through
+ * it any more, and its thread would wait for ever.  TransportReceiveBin
+ * keeps using the queue (it sets "leaky" as ICE comes and goes), so the
+ * receive bin keeps it alive, outside the bin, stopped. */
+typedef struct {
+  GstElement *queue;
+  GstPad *transport_src; /* capsfilter's src, the queue's input */
+  GstPad *decoder_sink;
+} Retire;
+
+static void
+retire_free (gpointer data)
+{
+  Retire *r = data;
+
+  gst_object_unref (r->queue);
+  gst_object_unref (r->transport_src);
+  gst_object_unref (r->decoder_sink);
+  g_free (r);
+}
+
+static gboolean
+retire_queue (gpointer data)
+{
+  Retire *r = data;
+  g_autoptr (GstObject) bin = gst_object_get_parent (GST_OBJECT (r->queue));
+  g_autoptr (GstPad) queue_sink = NULL;
+  g_autoptr (GstPad) queue_src = NULL;
+
+  /* gone with its webrtcbin meanwhile, or going */
+  if (bin == NULL || GST_STATE_TARGET (bin) < GST_STATE_PAUSED)
+    return G_SOURCE_REMOVE;
+  queue_sink = gst_element_get_static_pad (r->queue, "sink");
+  queue_src = gst_element_get_static_pad (r->queue, "src");
+  if (!gst_pad_unlink (r->transport_src, queue_sink)
+      || !gst_pad_unlink (queue_src, r->decoder_sink)
+      || gst_pad_link_full (r->transport_src, r->decoder_sink,
+                            GST_PAD_LINK_CHECK_NOTHING)
+             != GST_PAD_LINK_OK) {
+    GST_WARNING_OBJECT (r->queue, "could not take the queue out");
+    return G_SOURCE_REMOVE;
+  }
+  g_object_set_data_full (G_OBJECT (bin), "hc-retired-queue",
+                          gst_object_ref (r->queue), gst_object_unref);
+  gst_bin_remove (GST_BIN (bin), r->queue);
+  gst_element_set_state (r->queue, GST_STATE_NULL);
+  GST_INFO_OBJECT (bin, "receive queue and its thread retired");
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_retire (Direct *direct, GstPad *transport_src)
+{
+  g_autoptr (GstPad) queue_sink = gst_pad_get_peer (transport_src);
+  GstElement *queue
+      = queue_sink ? gst_pad_get_parent_element (queue_sink) : NULL;
+  Retire *r;
+
+  if (queue == NULL)
+    return;
+  r = g_new0 (Retire, 1);
+  r->queue = queue;
+  r->transport_src = gst_object_ref (transport_src);
+  r->decoder_sink = gst_object_ref (direct->decoder_sink);
+  g_idle_add_full (G_PRIORITY_DEFAULT, retire_queue, r, retire_free);
+}
+
+/* On the transport's output (capsfilter's src, which feeds the queue),
+ * nicesrc's thread.  A blocking probe, so that it runs before any block
+ * webrtcbin puts on this pad once the queue is out (it does when ICE
+ * disconnects, to hold packets until ICE is back): handled here, a packet
+ * never waits, and nicesrc's thread keeps answering ICE checks.  Until
+ * direct, PASS: let the packet on to the queue as before. */
+static GstPadProbeReturn
+on_transport_output (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  Direct *direct = data;
+  GstFlowReturn ret;
+
+  if (!direct->direct) {
+    if (!go_direct (direct, pad)) {
+      atomic_fetch_add (&direct->entered, data_count (info));
+      return GST_PAD_PROBE_PASS;
+    }
+    schedule_retire (direct, pad);
+  }
+  atomic_fetch_add (&direct->packets, data_count (info));
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST)
+    ret = gst_pad_chain_list (direct->decoder_sink,
+                              GST_PAD_PROBE_INFO_BUFFER_LIST (info));
+  else
+    ret = gst_pad_chain (direct->decoder_sink,
+                         GST_PAD_PROBE_INFO_BUFFER (info));
+  GST_PAD_PROBE_INFO_FLOW_RETURN (info) = ret;
+  return GST_PAD_PROBE_HANDLED;
+}
+
+static void
+install (GstElement *queue)
+{
+  g_autoptr (GstPad) sink = gst_element_get_static_pad (queue, "sink");
+  g_autoptr (GstPad) src = gst_element_get_static_pad (queue, "src");
+  g_autoptr (GstPad) transport_src = sink ? gst_pad_get_peer (sink) : NULL;
+  g_autoptr (GstPad) decoder_sink = src ? gst_pad_get_peer (src) : NULL;
+  GstObject *receive_bin = GST_OBJECT_PARENT (queue);
+  Direct *direct;
+
+  /* (on the bin: the queue leaves it) */
+  if (g_object_get_data (G_OBJECT (receive_bin), DIRECT_KEY) != NULL)
+    return;
+  if (transport_src == NULL || decoder_sink == NULL) {
+    GST_WARNING_OBJECT (queue, "not linked as expected: keeping the hop");
+    return;
+  }
+  direct = g_atomic_rc_box_new0 (Direct);
+  /* webrtcbin never relinks the two */
+  direct->decoder_sink = gst_object_ref (decoder_sink);
+  g_object_set_data_full (G_OBJECT (receive_bin), DIRECT_KEY,
+                          g_atomic_rc_box_acquire (direct), direct_unref);
+  direct->counting_probe = gst_pad_add_probe (
+      decoder_sink, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+      on_decoder_input, g_atomic_rc_box_acquire (direct), direct_unref);
+  gst_pad_add_probe (transport_src,
+                     GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER
+                         | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     on_transport_output, direct, direct_unref);
+  GST_DEBUG_OBJECT (queue, "will receive directly once through");
+}
+
+static gboolean
+is_receive_queue (GstElement *element)
+{
+  GstElementFactory *factory = gst_element_get_factory (element);
+  GstObject *parent = GST_OBJECT_PARENT (element);
+
+  return factory != NULL && g_str_equal (GST_OBJECT_NAME (factory), "queue")
+         && parent != NULL
+         && g_str_equal (G_OBJECT_TYPE_NAME (parent), "TransportReceiveBin");
+}
+
+static void
+install_in (GstBin *bin)
+{
+  g_autoptr (GstIterator) it = gst_bin_iterate_recurse (bin);
+  GValue item = G_VALUE_INIT;
+
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    GstElement *element = g_value_get_object (&item);
+
+    if (is_receive_queue (element))
+      install (element);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+}
+
+/* TransportReceiveBin links its queue to dtlssrtpdec before webrtcbin
+ * adds it, so a queue seen here (alone or inside the bin) is linked. */
+static void
+on_element_added (GstBin *webrtcbin, GstBin *sub_bin, GstElement *element,
+                  gpointer data)
+{
+  if (is_receive_queue (element))
+    install (element);
+  else if (GST_IS_BIN (element)
+           && g_str_equal (G_OBJECT_TYPE_NAME (element), "TransportReceiveBin"))
+    install_in (GST_BIN (element));
+}
+
+void
+hc_receive_direct_enable (GstElement *webrtcbin)
+{
+  static gsize once;
+
+  g_return_if_fail (GST_IS_BIN (webrtcbin));
+
+  if (g_once_init_enter (&once)) {
+    GST_DEBUG_CATEGORY_INIT (hc_receive_direct_debug, "hcreceivedirect", 0,
+                             "hyperconf: received packets without webrtcbin's "
+                             "receive queue hop");
+    g_once_init_leave (&once, 1);
+  }
+  g_signal_connect (webrtcbin, "deep-element-added",
+                    G_CALLBACK (on_element_added), NULL);
+  install_in (GST_BIN (webrtcbin));
+}
+
+guint64
+hc_receive_direct_get_packets (GstElement *webrtcbin)
+{
+  g_autoptr (GstIterator) it = NULL;
+  GValue item = G_VALUE_INIT;
+  guint64 packets = 0;
+
+  g_return_val_if_fail (GST_IS_BIN (webrtcbin), 0);
+  it = gst_bin_iterate_recurse (GST_BIN (webrtcbin));
+  while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+    Direct *direct = g_object_get_data (g_value_get_object (&item), DIRECT_KEY);
+
+    if (direct)
+      packets += atomic_load (&direct->packets);
+    g_value_reset (&item);
+  }
+  g_value_unset (&item);
+  return packets;
+}

@@ -1,0 +1,36 @@
+/* hyperconf — webrtcbin's received packets without its receive queue's
+ * thread hop (private to src/media; the load generator uses it too).
+ *
+ * webrtcbin 1.22 receives each transport through a TransportReceiveBin:
+ *
+ *   nicesrc ─▶ capsfilter ─▶ queue ─▶ dtlssrtpdec ─▶ rtpbin ─▶ ...
+ *     (nicesrc's thread)      │ (the queue's thread)
+ *                             ╰─ probe: once the transport is through,
+ *                                each packet goes to dtlssrtpdec here,
+ *                                on nicesrc's thread
+ *
+ * The queue is leaky: before the transport is connected, webrtcbin blocks
+ * dtlssrtpdec's input and the queue keeps nicesrc's thread (which also
+ * answers ICE checks) from blocking with it.  Once a packet has come out
+ * of the queue that is over; what the queue still costs is a thread
+ * wake-up and a hand-off per received packet (docs/performance.md,
+ * "Received packets on the transport's thread").  Events keep going
+ * through the queue; so does everything until the queue is first empty
+ * after a packet passed, so no packet overtakes one still queued.
+ */
+#pragma once
+
+#include <gst/gst.h>
+
+G_BEGIN_DECLS
+
+/* From now on, every transport @webrtcbin creates receives directly
+ * (those that exist already too).  Call once, before the first
+ * description. */
+void hc_receive_direct_enable (GstElement *webrtcbin);
+
+/* Packets that went straight from nicesrc to dtlssrtpdec in @webrtcbin,
+ * over all its transports (0 if it was not enabled). */
+guint64 hc_receive_direct_get_packets (GstElement *webrtcbin);
+
+G_END_DECLS
