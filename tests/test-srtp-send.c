@@ -320,7 +320,7 @@ harness_new (void)
 typedef struct {
   Link *link;
   GstHarness *h;
-  srtp_t rx[3];
+  srtp_t rx[4];
   guint n_rx;
 } Fixture;
 
@@ -858,6 +858,238 @@ test_rekey (Fixture *f, gconstpointer data)
   link_expect_quiet (link);
 }
 
+/* Many SSRCs through one element, as a subscriber of a large room gets
+ * them: audio and video of every publisher, some with RTX. */
+#define N_SSRCS 30
+
+static guint32
+many_ssrc (guint i)
+{
+  return 0x70000001u + i * 0x01010101u;
+}
+
+static guint32
+many_rtx_ssrc (guint i)
+{
+  return 0x20000001u + i * 0x01010101u;
+}
+
+static gint64
+many_key (guint32 ssrc, guint16 seq)
+{
+  return ((gint64)ssrc << 16) | seq;
+}
+
+/* Pushes packet @seq of SSRCs [@from, @to), one each, interleaved (one
+ * buffer list if @as_list); the packets are added to @expected. */
+static void
+push_round (GstHarness *h, GHashTable *expected, const guint32 *ssrcs,
+            guint from, guint to, guint16 seq, gboolean as_list)
+{
+  GstBufferList *list = gst_buffer_list_new ();
+
+  for (guint i = from; i < to; i++) {
+    GstBuffer *in = packet (ssrcs[i], seq, size_of ((guint16)(seq + 7 * i)));
+    gint64 *key = g_new (gint64, 1);
+
+    *key = many_key (ssrcs[i], seq);
+    g_hash_table_insert (expected, key, gst_buffer_ref (in));
+    if (as_list) {
+      gst_buffer_list_add (list, in);
+    } else {
+      g_assert_cmpint (gst_harness_push (h, in), ==, GST_FLOW_OK);
+    }
+  }
+  if (as_list)
+    g_assert_cmpint (gst_pad_push_list (h->srcpad, list), ==, GST_FLOW_OK);
+  else
+    gst_buffer_list_unref (list);
+}
+
+/* Takes @n packets off the wire: each decrypts with @rx (and, if
+ * @wrong_key, not with it) to one of @expected, which it leaves. */
+static void
+receive_expected (Link *link, srtp_t rx, srtp_t wrong_key, GHashTable *expected,
+                  guint n)
+{
+  for (guint i = 0; i < n; i++) {
+    GBytes *wire = link_expect (link);
+    GstBuffer *out, *in;
+    GstRTPBuffer r = GST_RTP_BUFFER_INIT;
+    gint64 key;
+
+    if (wrong_key)
+      g_assert_null (unprotect (wrong_key, g_bytes_ref (wire)));
+    out = unprotect (rx, wire);
+    g_assert_nonnull (out);
+    g_assert_true (gst_rtp_buffer_map (out, GST_MAP_READ, &r));
+    key = many_key (gst_rtp_buffer_get_ssrc (&r), gst_rtp_buffer_get_seq (&r));
+    gst_rtp_buffer_unmap (&r);
+    in = g_hash_table_lookup (expected, &key);
+    g_assert_nonnull (in);
+    assert_same (out, in);
+    g_hash_table_remove (expected, &key);
+    gst_buffer_unref (out);
+  }
+}
+
+/* NACKs packet @seq of each SSRC in @ssrcs[0..n) (all with RTX) and
+ * takes the retransmissions off the wire: each decrypts with @rx (and
+ * not with @wrong_key) on its SSRC's RTX stream, and carries @seq. */
+static void
+nack_and_check (HcSrtpSend *self, Link *link, srtp_t rx, srtp_t wrong_key,
+                const guint *index, guint n, guint16 seq)
+{
+  const guint8 fci[] = { seq >> 8, seq & 0xff, 0, 0 };
+  gboolean seen[N_SSRCS] = { FALSE };
+
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpuint (
+        hc_srtp_send_handle_nack (self, many_ssrc (index[i]), fci, sizeof fci),
+        ==, 1);
+  for (guint i = 0; i < n; i++) {
+    GBytes *wire = link_expect (link);
+    GstBuffer *out;
+    GstRTPBuffer r = GST_RTP_BUFFER_INIT;
+    guint32 ssrc;
+    guint j = 0;
+
+    if (wrong_key)
+      g_assert_null (unprotect (wrong_key, g_bytes_ref (wire)));
+    out = unprotect (rx, wire);
+    g_assert_nonnull (out);
+    g_assert_true (gst_rtp_buffer_map (out, GST_MAP_READ, &r));
+    ssrc = gst_rtp_buffer_get_ssrc (&r);
+    while (j < n && many_rtx_ssrc (index[j]) != ssrc)
+      j++;
+    g_assert_cmpuint (j, <, n);
+    g_assert_false (seen[j]);
+    seen[j] = TRUE;
+    g_assert_cmpuint (gst_rtp_buffer_get_payload_type (&r), ==, RTX_PT);
+    g_assert_cmpuint (GST_READ_UINT16_BE (gst_rtp_buffer_get_payload (&r)), ==,
+                      seq);
+    gst_rtp_buffer_unmap (&r);
+    gst_buffer_unref (out);
+  }
+}
+
+static GHashTable *
+expected_new (void)
+{
+  return g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
+                                (GDestroyNotify)gst_buffer_unref);
+}
+
+/* 30 SSRCs interleaved, one packet of each in turn (as single buffers
+ * and as one list): every packet decrypts with an ordinary receive
+ * session, and so do the retransmissions of the SSRCs with RTX, whether
+ * their RTX stream was known before their first packet or came after. */
+static void
+test_many_ssrcs (Fixture *f, gconstpointer data)
+{
+  Link *link = f->link;
+  GstHarness *h = f->h;
+  HcSrtpSend *self = HC_SRTP_SEND (h->element);
+  srtp_t rx = fixture_rx (f, 13, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
+  g_autoptr (GHashTable) expected = expected_new ();
+  guint32 ssrcs[N_SSRCS];
+  guint with_rtx[N_SSRCS], n_rtx = 0;
+
+  for (guint i = 0; i < N_SSRCS; i++)
+    ssrcs[i] = many_ssrc (i);
+  /* Video (even) with RTX, audio (odd) without; SSRC 1 gets its RTX
+   * stream only after its first packets. */
+  for (guint i = 0; i < N_SSRCS; i += 2) {
+    hc_srtp_send_set_rtx (self, ssrcs[i], many_rtx_ssrc (i), RTX_PT);
+    with_rtx[n_rtx++] = i;
+  }
+  make_lean (h, link, 13);
+  /* Halves of 15: bursts the receiving socket holds. */
+  for (guint16 seq = 0; seq < 10; seq++) {
+    if (seq == 3) {
+      hc_srtp_send_set_rtx (self, ssrcs[1], many_rtx_ssrc (1), RTX_PT);
+      with_rtx[n_rtx++] = 1;
+    }
+    for (guint half = 0; half < 2; half++) {
+      push_round (h, expected, ssrcs, half * 15, half * 15 + 15, seq,
+                  seq % 2 == 1);
+      receive_expected (link, rx, NULL, expected, 15);
+    }
+  }
+  g_assert_cmpuint (g_hash_table_size (expected), ==, 0);
+  nack_and_check (self, link, rx, NULL, with_rtx, n_rtx, 8);
+  link_expect_quiet (link);
+
+  for (guint i = 0; i < N_SSRCS; i++)
+    g_assert_cmpuint (stat_ssrc (h, ssrcs[i], "packets-sent"), ==, 10);
+  g_assert_cmpuint (stat_total (h, "packets-sent"), ==, 10 * N_SSRCS);
+  g_assert_cmpuint (stat_total (h, "retransmitted-packets"), ==, n_rtx);
+  g_assert_cmpuint (stat_total (h, "send-errors"), ==, 0);
+  g_assert_cmpuint (gst_harness_buffers_received (h), ==, 0);
+}
+
+/* A rekey while several SSRCs (and RTX streams) are sending: from then on
+ * every packet and retransmission authenticates with the new key only; a
+ * cleared key sends nothing; a key set again is used from the start. */
+static void
+test_rekey_ssrcs (Fixture *f, gconstpointer data)
+{
+  Link *link = f->link;
+  GstHarness *h = f->h;
+  HcSrtpSend *self = HC_SRTP_SEND (h->element);
+  srtp_t rx1 = fixture_rx (f, 14, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
+  srtp_t rx1_again = fixture_rx (f, 14, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
+  srtp_t rx2 = fixture_rx (f, 15, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
+  srtp_t rx3 = fixture_rx (f, 16, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
+  g_autoptr (GHashTable) expected = expected_new ();
+  const guint with_rtx[] = { 0, 2 };
+  guint32 ssrcs[4];
+  GstBuffer *key;
+
+  for (guint i = 0; i < G_N_ELEMENTS (ssrcs); i++)
+    ssrcs[i] = many_ssrc (i);
+  for (guint i = 0; i < G_N_ELEMENTS (with_rtx); i++)
+    hc_srtp_send_set_rtx (self, ssrcs[with_rtx[i]], many_rtx_ssrc (with_rtx[i]),
+                          RTX_PT);
+  make_lean (h, link, 14);
+  for (guint16 seq = 0; seq < 5; seq++) {
+    push_round (h, expected, ssrcs, 0, 4, seq, FALSE);
+    receive_expected (link, rx1, NULL, expected, 4);
+  }
+  nack_and_check (self, link, rx1, NULL, with_rtx, 2, 3);
+
+  key = make_key (15);
+  g_assert_true (hc_srtp_send_set_key (self, key,
+                                       HC_SRTP_SEND_CIPHER_AES_128_ICM,
+                                       HC_SRTP_SEND_AUTH_HMAC_SHA1_80));
+  gst_buffer_unref (key);
+  for (guint16 seq = 5; seq < 10; seq++) {
+    push_round (h, expected, ssrcs, 0, 4, seq, seq % 2 == 1);
+    receive_expected (link, rx2, rx1_again, expected, 4);
+  }
+  /* Sent under the old key, retransmitted under the new one. */
+  nack_and_check (self, link, rx2, rx1_again, with_rtx, 2, 4);
+
+  g_assert_true (hc_srtp_send_set_key (self, NULL, 0, 0));
+  push_round (h, expected, ssrcs, 0, 4, 10, FALSE);
+  g_assert_cmpuint (gst_harness_buffers_received (h), ==, 4);
+  g_hash_table_remove_all (expected);
+  link_expect_quiet (link);
+
+  key = make_key (16);
+  g_assert_true (hc_srtp_send_set_key (self, key,
+                                       HC_SRTP_SEND_CIPHER_AES_128_ICM,
+                                       HC_SRTP_SEND_AUTH_HMAC_SHA1_80));
+  gst_buffer_unref (key);
+  for (guint16 seq = 11; seq < 14; seq++) {
+    push_round (h, expected, ssrcs, 0, 4, seq, FALSE);
+    receive_expected (link, rx3, rx2, expected, 4);
+  }
+  nack_and_check (self, link, rx3, rx2, with_rtx, 2, 12);
+  link_expect_quiet (link);
+  g_assert_cmpuint (stat_total (h, "send-errors"), ==, 0);
+}
+
 static void
 test_drop_every (Fixture *f, gconstpointer data)
 {
@@ -1096,6 +1328,10 @@ main (int argc, char **argv)
               fixture_setup, test_sender_report_local_clock, fixture_teardown);
   g_test_add ("/srtp-send/rekey", Fixture, NULL, fixture_setup, test_rekey,
               fixture_teardown);
+  g_test_add ("/srtp-send/many-ssrcs", Fixture, NULL, fixture_setup,
+              test_many_ssrcs, fixture_teardown);
+  g_test_add ("/srtp-send/rekey-ssrcs", Fixture, NULL, fixture_setup,
+              test_rekey_ssrcs, fixture_teardown);
   g_test_add ("/srtp-send/drop-every", Fixture, NULL, fixture_setup,
               test_drop_every, fixture_teardown);
   g_test_add ("/srtp-send/bad-input", Fixture, NULL, fixture_setup,

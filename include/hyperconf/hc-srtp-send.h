@@ -36,8 +36,8 @@
  * element to the forwarder, as before.
  *
  * Threads: none of its own.  Buffers are sent in the pushing thread; the
- * ring, the counters and the SRTP session are under one lock, never held
- * while calling into libnice.
+ * ring, the counters, the key and the SRTP sessions (one per SSRC) are
+ * under one lock, never held while calling into libnice.
  */
 #pragma once
 

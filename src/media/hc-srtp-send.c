@@ -27,9 +27,20 @@
  * pair passed to webrtcbin before it turned lean, as webrtcbin's own SR
  * would have.
  *
- * Locking: one mutex (self->lock) guards settings, the SRTP session, the
- * per-SSRC state (ring, counters, clock) and the pad pairs' state.  It is
- * never held while pushing or calling into libnice.
+ * SRTP sessions: one per SSRC, made at its first lean packet from the
+ * element's key.  libsrtp2 (2.5) finds a packet's stream by walking a
+ * linked list of the session's streams: with one session for all of a
+ * subscriber's SSRCs (2 per publisher in the room, and the RTX ones) that
+ * walk was 5% of the server's CPU in a room of 10.  A session holds its
+ * SSRC's stream and, with RTX, the RTX stream too: a template
+ * (ssrc_any_outbound) when the RTX stream is known at the first packet,
+ * so that both share its cipher contexts (about 4.4 kB with
+ * hc-srtp-crypto's OpenSSL contexts, against 4 kB for a session with one
+ * specific stream, 7.8 kB for two).  A new key drops them all.
+ *
+ * Locking: one mutex (self->lock) guards settings, the key and the SRTP
+ * sessions, the per-SSRC state (ring, counters, clock) and the pad pairs'
+ * state.  It is never held while pushing or calling into libnice.
  */
 #define G_LOG_DOMAIN "hc-srtp-send"
 
@@ -38,6 +49,7 @@
 
 #include <gst/rtp/gstrtpbuffer.h>
 #include <nice/agent.h>
+#include <openssl/crypto.h>
 #include <srtp2/srtp.h>
 
 #include <stdio.h>
@@ -101,6 +113,12 @@ typedef struct {
   guint32 rtx_ssrc;
   guint8 rtx_pt;
   guint16 rtx_seq;
+
+  /* NULL until the first lean packet under the current key. */
+  srtp_t session;
+  gboolean session_any;     /* a template: any SSRC, RTX included */
+  gboolean session_has_rtx; /* a specific RTX stream was added */
+  guint32 session_rtx_ssrc;
 } SsrcState;
 
 /* One sink_N / src_N pair: the sink pad's qdata (freed with the pad). */
@@ -123,7 +141,9 @@ struct _HcSrtpSend {
   guint rtx_history;
   gint64 rtx_history_us;
   guint drop_every;
-  srtp_t session;    /* NULL: no key */
+  gboolean keyed;      /* a key is set (the SSRCs' sessions come from it) */
+  guint8 key[KEY_LEN]; /* zeroed while not keyed */
+  srtp_crypto_policy_t rtp_policy, rtcp_policy;
   GHashTable *ssrcs; /* guint32 -> SsrcState */
   guint64 invalid, send_errors;
 };
@@ -170,11 +190,22 @@ ring_clear (SsrcState *st)
 }
 
 static void
+session_clear (SsrcState *st)
+{
+  if (st->session)
+    srtp_dealloc (st->session);
+  st->session = NULL;
+  st->session_any = FALSE;
+  st->session_has_rtx = FALSE;
+}
+
+static void
 ssrc_state_free (gpointer data)
 {
   SsrcState *st = data;
 
   ring_clear (st);
+  session_clear (st);
   g_free (st);
 }
 
@@ -314,20 +345,83 @@ batch_reserve (Batch *b, gsize len)
   return b->data + b->used;
 }
 
-/* Protects the packet written at batch_reserve()'s place (@len octets) and
- * keeps it, unless the test drop counter takes it. */
 static void
-batch_commit_locked (HcSrtpSend *self, SsrcState *st, Batch *b, gsize len)
+policy_init (srtp_policy_t *policy, const srtp_crypto_policy_t *rtp,
+             const srtp_crypto_policy_t *rtcp, guint8 *key,
+             srtp_ssrc_type_t type, guint32 ssrc)
+{
+  memset (policy, 0, sizeof *policy);
+  policy->rtp = *rtp;
+  policy->rtcp = *rtcp;
+  policy->ssrc.type = type;
+  policy->ssrc.value = ssrc;
+  policy->key = key;
+  policy->window_size = 1024;
+  /* A retransmitted packet (RTX has its own seq, but a receiver may also
+   * see the original seq again after a switch) must not fail. */
+  policy->allow_repeat_tx = 1;
+}
+
+/* Under the lock, keyed: @st's session with a stream for @ssrc (@st's
+ * own or its RTX SSRC), made now if need be; NULL if libsrtp2 failed. */
+static srtp_t
+stream_session_locked (HcSrtpSend *self, SsrcState *st, guint32 ssrc)
+{
+  srtp_policy_t policy;
+  srtp_err_status_t status;
+
+  if (st->session == NULL) {
+    policy_init (&policy, &self->rtp_policy, &self->rtcp_policy, self->key,
+                 st->have_rtx ? ssrc_any_outbound : ssrc_specific, st->ssrc);
+    status = srtp_create (&st->session, &policy);
+    if (status != srtp_err_status_ok) {
+      GST_WARNING_OBJECT (self, "srtp_create: %d", status);
+      st->session = NULL;
+      return NULL;
+    }
+    st->session_any = st->have_rtx;
+  }
+  if (ssrc == st->ssrc || st->session_any
+      || (st->session_has_rtx && st->session_rtx_ssrc == ssrc))
+    return st->session;
+  /* An RTX stream negotiated after the first packet (or another one). */
+  if (st->session_has_rtx)
+    srtp_remove_stream (st->session, g_htonl (st->session_rtx_ssrc));
+  st->session_has_rtx = FALSE;
+  policy_init (&policy, &self->rtp_policy, &self->rtcp_policy, self->key,
+               ssrc_specific, ssrc);
+  status = srtp_add_stream (st->session, &policy);
+  if (status != srtp_err_status_ok) {
+    GST_WARNING_OBJECT (self, "srtp_add_stream: %d", status);
+    return NULL;
+  }
+  st->session_has_rtx = TRUE;
+  st->session_rtx_ssrc = ssrc;
+  return st->session;
+}
+
+/* Protects the packet of @ssrc (@st's or its RTX) written at
+ * batch_reserve()'s place (@len octets) and keeps it, unless the test
+ * drop counter takes it. */
+static void
+batch_commit_locked (HcSrtpSend *self, SsrcState *st, guint32 ssrc, Batch *b,
+                     gsize len)
 {
   int srtp_len = (int)len;
   srtp_err_status_t status;
+  srtp_t session;
 
   if (self->drop_every > 0 && ++st->drop_counter >= self->drop_every) {
     st->drop_counter = 0;
     b->dropped++;
     return;
   }
-  status = srtp_protect (self->session, b->data + b->used, &srtp_len);
+  session = stream_session_locked (self, st, ssrc);
+  if (session == NULL) {
+    self->send_errors++;
+    return;
+  }
+  status = srtp_protect (session, b->data + b->used, &srtp_len);
   if (status != srtp_err_status_ok) {
     GST_DEBUG_OBJECT (self, "srtp_protect: %d", status);
     self->send_errors++;
@@ -383,7 +477,7 @@ batch_send (HcSrtpSend *self, Batch *b, NiceAgent *agent, guint stream_id,
 static gboolean
 pair_lean_locked (HcSrtpSend *self, Pair *pair)
 {
-  if (self->agent == NULL || self->session == NULL || !self->send_on_agent
+  if (self->agent == NULL || !self->keyed || !self->send_on_agent
       || pair->pinned)
     return FALSE;
   if (!pair->lean_started) {
@@ -456,7 +550,7 @@ add_lean_locked (HcSrtpSend *self, Pair *pair, GstBuffer *buf,
   st->last_rtp_time = info->rtp_time;
 
   gst_buffer_extract (buf, 0, batch_reserve (b, len), len);
-  batch_commit_locked (self, st, b, len);
+  batch_commit_locked (self, st, info->ssrc, b, len);
 }
 
 /* Lean or pass-through, for a list of buffers (or one).  The buffers in
@@ -797,11 +891,14 @@ gboolean
 hc_srtp_send_set_key (HcSrtpSend *self, GstBuffer *key, guint cipher,
                       guint auth)
 {
+  srtp_crypto_policy_t rtp, rtcp;
   srtp_policy_t policy;
   guint8 key_bytes[KEY_LEN];
-  srtp_t session = NULL, old;
+  srtp_t trial = NULL;
   srtp_err_status_t status;
   gboolean was_lean, is_lean;
+  GHashTableIter iter;
+  gpointer value;
 
   g_return_val_if_fail (HC_IS_SRTP_SEND (self), FALSE);
 
@@ -819,35 +916,40 @@ hc_srtp_send_set_key (HcSrtpSend *self, GstBuffer *key, guint cipher,
       return FALSE;
     }
     gst_buffer_extract (key, 0, key_bytes, KEY_LEN);
-
-    memset (&policy, 0, sizeof policy);
     if (auth == HC_SRTP_SEND_AUTH_HMAC_SHA1_80)
-      srtp_crypto_policy_set_rtp_default (&policy.rtp);
+      srtp_crypto_policy_set_rtp_default (&rtp);
     else
-      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32 (&policy.rtp);
-    srtp_crypto_policy_set_rtcp_default (&policy.rtcp);
-    policy.ssrc.type = ssrc_any_outbound;
-    policy.key = key_bytes;
-    policy.window_size = 1024;
-    /* A retransmitted packet (RTX has its own seq, but a receiver may also
-     * see the original seq again after a switch) must not fail. */
-    policy.allow_repeat_tx = 1;
-    status = srtp_create (&session, &policy);
-    memset (key_bytes, 0, sizeof key_bytes);
+      srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32 (&rtp);
+    srtp_crypto_policy_set_rtcp_default (&rtcp);
+    /* The SSRCs' sessions are made later, in the streaming thread: try
+     * the key once here, where a refusal can still be returned. */
+    policy_init (&policy, &rtp, &rtcp, key_bytes, ssrc_any_outbound, 0);
+    status = srtp_create (&trial, &policy);
     if (status != srtp_err_status_ok) {
+      OPENSSL_cleanse (key_bytes, sizeof key_bytes);
       GST_WARNING_OBJECT (self, "srtp_create: %d", status);
       return FALSE;
     }
+    srtp_dealloc (trial);
   }
 
   g_mutex_lock (&self->lock);
-  was_lean = self->agent && self->session && self->send_on_agent;
-  old = self->session;
-  self->session = session;
-  is_lean = self->agent && self->session && self->send_on_agent;
+  was_lean = self->agent && self->keyed && self->send_on_agent;
+  /* Every SSRC starts a new session with the new key (or none). */
+  g_hash_table_iter_init (&iter, self->ssrcs);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    session_clear (value);
+  self->keyed = key != NULL;
+  if (key != NULL) {
+    memcpy (self->key, key_bytes, KEY_LEN);
+    self->rtp_policy = rtp;
+    self->rtcp_policy = rtcp;
+  } else {
+    OPENSSL_cleanse (self->key, sizeof self->key);
+  }
+  is_lean = self->agent && self->keyed && self->send_on_agent;
   g_mutex_unlock (&self->lock);
-  if (old)
-    srtp_dealloc (old);
+  OPENSSL_cleanse (key_bytes, sizeof key_bytes);
   GST_INFO_OBJECT (self, "key %s", key ? "set" : "cleared");
   if (was_lean != is_lean)
     g_object_notify_by_pspec (G_OBJECT (self), props[PROP_LEAN]);
@@ -901,7 +1003,7 @@ add_rtx_locked (HcSrtpSend *self, SsrcState *st, GstBuffer *orig, Batch *b)
   st->rtx_seq++;
   st->rtx_packets++;
   st->rtx_octets += payload_len;
-  batch_commit_locked (self, st, b, len);
+  batch_commit_locked (self, st, st->rtx_ssrc, b, len);
 }
 
 guint
@@ -926,7 +1028,7 @@ hc_srtp_send_handle_nack (HcSrtpSend *self, guint32 media_ssrc,
     g_mutex_unlock (&self->lock);
     return 0;
   }
-  if (self->agent == NULL || self->session == NULL || !st->have_rtx) {
+  if (self->agent == NULL || !self->keyed || !st->have_rtx) {
     /* Not (any more) ours to answer, or no RTX stream negotiated. */
     st->nack_requests++;
     g_mutex_unlock (&self->lock);
@@ -1126,7 +1228,7 @@ hc_srtp_send_set_property (GObject *object, guint prop_id, const GValue *value,
   gboolean was_lean, is_lean;
 
   g_mutex_lock (&self->lock);
-  was_lean = self->agent && self->session && self->send_on_agent;
+  was_lean = self->agent && self->keyed && self->send_on_agent;
   switch (prop_id) {
     case PROP_AGENT: {
       GObject *agent = g_value_get_object (value);
@@ -1162,7 +1264,7 @@ hc_srtp_send_set_property (GObject *object, guint prop_id, const GValue *value,
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
   }
-  is_lean = self->agent && self->session && self->send_on_agent;
+  is_lean = self->agent && self->keyed && self->send_on_agent;
   g_mutex_unlock (&self->lock);
   g_clear_object (&old_agent);
   if (was_lean != is_lean)
@@ -1195,7 +1297,7 @@ hc_srtp_send_get_property (GObject *object, guint prop_id, GValue *value,
       break;
     case PROP_LEAN:
       g_value_set_boolean (value,
-                           self->agent && self->session && self->send_on_agent);
+                           self->agent && self->keyed && self->send_on_agent);
       break;
     case PROP_RTX_HISTORY:
       g_value_set_uint (value, self->rtx_history);
@@ -1232,8 +1334,7 @@ hc_srtp_send_finalize (GObject *object)
 {
   HcSrtpSend *self = HC_SRTP_SEND (object);
 
-  if (self->session)
-    srtp_dealloc (self->session);
+  OPENSSL_cleanse (self->key, sizeof self->key);
   g_hash_table_unref (self->ssrcs);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (hc_srtp_send_parent_class)->finalize (object);
