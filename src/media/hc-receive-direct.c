@@ -17,8 +17,10 @@ GST_DEBUG_CATEGORY_STATIC (hc_receive_direct_debug);
  * qdata (for the statistics). */
 typedef struct {
   /* nicesrc's thread only */
-  GstPad *decoder_sink;  /* dtlssrtpdec's "sink" */
-  gulong counting_probe; /* on it, until direct */
+  GstPad *decoder_sink; /* dtlssrtpdec's "sink" */
+  /* on it, until direct; holds no reference: the pad would keep @direct
+   * and @direct the pad */
+  gulong counting_probe;
   guint empty_checks;
   gboolean direct;
   /* both threads */
@@ -32,6 +34,11 @@ direct_release (gpointer data)
 {
   Direct *direct = data;
 
+  /* Not before the transport's output and the receive bin let go of
+   * @direct: nothing flows into the decoder any more. */
+  if (direct->counting_probe != 0)
+    gst_pad_remove_probe (direct->decoder_sink, direct->counting_probe);
+  direct->counting_probe = 0;
   gst_clear_object (&direct->decoder_sink);
 }
 
@@ -87,6 +94,7 @@ go_direct (Direct *direct, GstPad *transport_src)
   if (queue == NULL || !queue_drained (direct, queue))
     return FALSE;
   gst_pad_remove_probe (direct->decoder_sink, direct->counting_probe);
+  direct->counting_probe = 0;
   GST_INFO_OBJECT (queue,
                    "receiving directly after %" G_GUINT64_FORMAT " packets",
                    (guint64)atomic_load (&direct->arrived));
@@ -215,7 +223,7 @@ install (GstElement *queue)
                           g_atomic_rc_box_acquire (direct), direct_unref);
   direct->counting_probe = gst_pad_add_probe (
       decoder_sink, GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
-      on_decoder_input, g_atomic_rc_box_acquire (direct), direct_unref);
+      on_decoder_input, direct, NULL);
   gst_pad_add_probe (transport_src,
                      GST_PAD_PROBE_TYPE_BLOCK | GST_PAD_PROBE_TYPE_BUFFER
                          | GST_PAD_PROBE_TYPE_BUFFER_LIST,
