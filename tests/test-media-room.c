@@ -919,6 +919,14 @@ lean_send (gboolean lean)
     g_assert_nonnull (element);
     g_object_get (element, "lean", &is_lean, "stats", &lean_stats, NULL);
     g_assert_true (is_lean);
+    /* straight on the selected pair's socket */
+    {
+      guint64 socket_sends = 0;
+
+      g_assert_true (
+          gst_structure_get_uint64 (lean_stats, "socket-sends", &socket_sends));
+      g_assert_cmpuint (socket_sends, >=, MIN_BUFFERS);
+    }
     for (guint i = 0; i < ssrcs->len; i++) {
       guint32 ssrc = g_array_index (ssrcs, guint32, i);
       guint64 lean_packets = lean_packets_sent (lean_stats, ssrc);

@@ -561,6 +561,10 @@ test_lean (Fixture *f, gconstpointer data)
   g_assert_cmpuint (stat_ssrc (h, SSRC, "packets-sent"), ==, 210);
   g_assert_cmpuint (stat_ssrc (h, SSRC, "octets-sent"), ==, octets);
   g_assert_cmpuint (stat_total (h, "send-errors"), ==, 0);
+  /* on the selected pair's socket itself, not through the agent: one
+   * batch per push (200 buffers, a list) */
+  g_assert_cmpuint (stat_total (h, "socket-sends"), ==, 201);
+  g_assert_cmpuint (stat_total (h, "agent-sends"), ==, 0);
 }
 
 static void

@@ -48,7 +48,9 @@
 #include <hyperconf/hc-srtp-send.h>
 
 #include <gst/rtp/gstrtpbuffer.h>
+#include <gio/gio.h>
 #include <nice/agent.h>
+#include <sys/socket.h>
 #include <openssl/crypto.h>
 #include <srtp2/srtp.h>
 
@@ -146,6 +148,12 @@ struct _HcSrtpSend {
   srtp_crypto_policy_t rtp_policy, rtcp_policy;
   GHashTable *ssrcs; /* guint32 -> SsrcState */
   guint64 invalid, send_errors;
+  /* The selected pair's socket and remote address (refresh_route()):
+   * sent on directly, not through the agent.  NULL: through the agent. */
+  GSocket *socket;
+  GSocketAddress *remote;
+  guint route_serial; /* bumped whenever what the route comes from changes */
+  guint64 socket_sends, agent_sends; /* batches */
 };
 
 G_DEFINE_FINAL_TYPE (HcSrtpSend, hc_srtp_send, GST_TYPE_ELEMENT)
@@ -439,37 +447,148 @@ batch_commit_locked (HcSrtpSend *self, SsrcState *st, guint32 ssrc, Batch *b,
   b->used += (gsize)srtp_len;
 }
 
-/* Without the lock: one nice_agent_send_messages_nonblocking() call. */
+/* Where a batch goes, taken under the lock and used without it. */
+typedef struct {
+  NiceAgent *agent;
+  guint stream_id, component_id;
+  GSocket *socket;        /* with @remote: straight to the selected pair */
+  GSocketAddress *remote; /* (nullable) */
+} Route;
+
 static void
-batch_send (HcSrtpSend *self, Batch *b, NiceAgent *agent, guint stream_id,
-            guint component_id)
+route_get_locked (HcSrtpSend *self, Route *route)
+{
+  route->agent = g_object_ref (self->agent);
+  route->stream_id = self->stream_id;
+  route->component_id = self->component_id;
+  route->socket = self->socket ? g_object_ref (self->socket) : NULL;
+  route->remote = self->remote ? g_object_ref (self->remote) : NULL;
+}
+
+static void
+route_clear (Route *route)
+{
+  g_clear_object (&route->agent);
+  g_clear_object (&route->socket);
+  g_clear_object (&route->remote);
+}
+
+/* Without the lock: one sendmmsg() on the selected pair's socket, or one
+ * nice_agent_send_messages_nonblocking() call. */
+static void
+batch_send (HcSrtpSend *self, Batch *b, const Route *route)
 {
   NiceOutputMessage inline_messages[G_N_ELEMENTS (b->inline_vectors)];
+  GOutputMessage inline_socket_messages[G_N_ELEMENTS (b->inline_vectors)];
   NiceOutputMessage *messages = inline_messages;
+  GOutputMessage *socket_messages = inline_socket_messages;
+  gboolean on_socket = route->socket != NULL && route->remote != NULL;
   GError *error = NULL;
   gint sent;
 
   if (b->n == 0)
     return;
-  if (b->n > G_N_ELEMENTS (inline_messages))
-    messages = g_new (NiceOutputMessage, b->n);
-  for (guint i = 0; i < b->n; i++) {
+  for (guint i = 0; i < b->n; i++)
     b->vectors[i].buffer = b->data + GPOINTER_TO_SIZE (b->vectors[i].buffer);
-    messages[i].buffers = &b->vectors[i];
-    messages[i].n_buffers = 1;
+  if (on_socket) {
+    if (b->n > G_N_ELEMENTS (inline_socket_messages))
+      socket_messages = g_new (GOutputMessage, b->n);
+    for (guint i = 0; i < b->n; i++)
+      socket_messages[i] = (GOutputMessage){ .address = route->remote,
+                                             .vectors = &b->vectors[i],
+                                             .num_vectors = 1 };
+    /* A closed GSocket fails here, never sends on a reused fd. */
+    sent = g_socket_send_messages (route->socket, socket_messages, b->n, 0,
+                                   NULL, &error);
+  } else {
+    if (b->n > G_N_ELEMENTS (inline_messages))
+      messages = g_new (NiceOutputMessage, b->n);
+    for (guint i = 0; i < b->n; i++) {
+      messages[i].buffers = &b->vectors[i];
+      messages[i].n_buffers = 1;
+    }
+    sent = nice_agent_send_messages_nonblocking (route->agent, route->stream_id,
+                                                 route->component_id, messages,
+                                                 b->n, NULL, &error);
   }
-  sent = nice_agent_send_messages_nonblocking (agent, stream_id, component_id,
-                                               messages, b->n, NULL, &error);
+  g_mutex_lock (&self->lock);
+  if (on_socket)
+    self->socket_sends++;
+  else
+    self->agent_sends++;
   if (sent < (gint)b->n) {
     GST_LOG_OBJECT (self, "sent %d of %u: %s", sent, b->n,
                     error ? error->message : "short send");
-    g_mutex_lock (&self->lock);
     self->send_errors += b->n - MAX (sent, 0);
-    g_mutex_unlock (&self->lock);
   }
+  g_mutex_unlock (&self->lock);
   g_clear_error (&error);
   if (messages != inline_messages)
     g_free (messages);
+  if (socket_messages != inline_socket_messages)
+    g_free (socket_messages);
+}
+
+/* The selected pair's socket and the peer's address, read from the agent
+ * without the element's lock (the agent's signals call the property
+ * setters with the agent's lock held: agent, then element, never the
+ * other way round), stored if nothing changed meanwhile.  libnice's own
+ * send takes the agent's lock (contended by the publishers' threads that
+ * send to this participant and by its own receive thread: perf showed
+ * futex waits there) and resolves stream and component per call; the
+ * socket is libnice's, non-blocking, and sending on it directly is what
+ * libnice does for a UDP pair that is not relayed (the only pairs this
+ * element sends on itself). */
+static void
+refresh_route (HcSrtpSend *self)
+{
+  NiceAgent *agent = NULL;
+  GSocket *socket = NULL;
+  GSocketAddress *remote = NULL;
+  NiceCandidate *local_cand = NULL, *remote_cand = NULL;
+  guint stream_id, component_id, serial;
+  gboolean wanted;
+
+  g_mutex_lock (&self->lock);
+  wanted = self->agent != NULL && self->send_on_agent;
+  if (wanted)
+    agent = g_object_ref (self->agent);
+  stream_id = self->stream_id;
+  component_id = self->component_id;
+  serial = self->route_serial;
+  g_mutex_unlock (&self->lock);
+
+  if (wanted && stream_id > 0 && component_id > 0) {
+    socket = nice_agent_get_selected_socket (agent, stream_id, component_id);
+    if (socket != NULL
+        && nice_agent_get_selected_pair (agent, stream_id, component_id,
+                                         &local_cand, &remote_cand)
+        && remote_cand != NULL
+        && remote_cand->transport == NICE_CANDIDATE_TRANSPORT_UDP) {
+      struct sockaddr_storage native;
+
+      nice_address_copy_to_sockaddr (&remote_cand->addr,
+                                     (struct sockaddr *)&native);
+      remote = g_socket_address_new_from_native (&native, sizeof native);
+    }
+  }
+  if (remote == NULL)
+    g_clear_object (&socket);
+
+  g_mutex_lock (&self->lock);
+  if (serial == self->route_serial) {
+    g_clear_object (&self->socket);
+    g_clear_object (&self->remote);
+    self->socket = g_steal_pointer (&socket);
+    self->remote = g_steal_pointer (&remote);
+    GST_INFO_OBJECT (self, "sending %s",
+                     self->socket ? "on the selected pair's socket"
+                                  : "through the agent");
+  }
+  g_mutex_unlock (&self->lock);
+  g_clear_object (&socket);
+  g_clear_object (&remote);
+  g_clear_object (&agent);
 }
 
 /* Under the lock: is the pair lean now?  Decides pinning at the first
@@ -560,8 +679,7 @@ static gboolean
 process (HcSrtpSend *self, Pair *pair, GstBuffer **bufs, guint n,
          gboolean *push)
 {
-  NiceAgent *agent = NULL;
-  guint stream_id = 0, component_id = 0;
+  Route route = { 0 };
   gboolean lean;
   Batch b;
   gsize total = 0;
@@ -572,9 +690,7 @@ process (HcSrtpSend *self, Pair *pair, GstBuffer **bufs, guint n,
   g_mutex_lock (&self->lock);
   lean = pair_lean_locked (self, pair);
   if (lean) {
-    agent = g_object_ref (self->agent);
-    stream_id = self->stream_id;
-    component_id = self->component_id;
+    route_get_locked (self, &route);
     batch_init (&b, total);
   }
   for (guint i = 0; i < n; i++) {
@@ -595,9 +711,9 @@ process (HcSrtpSend *self, Pair *pair, GstBuffer **bufs, guint n,
   g_mutex_unlock (&self->lock);
 
   if (lean) {
-    batch_send (self, &b, agent, stream_id, component_id);
+    batch_send (self, &b, &route);
     batch_clear (&b);
-    g_object_unref (agent);
+    route_clear (&route);
   }
   return lean;
 }
@@ -1010,8 +1126,7 @@ guint
 hc_srtp_send_handle_nack (HcSrtpSend *self, guint32 media_ssrc,
                           const guint8 *fci, gsize fci_size)
 {
-  NiceAgent *agent = NULL;
-  guint stream_id = 0, component_id = 0;
+  Route route = { 0 };
   guint16 done[17 * 64];
   guint n_done = 0, n_asked = 0;
   SsrcState *st;
@@ -1034,9 +1149,7 @@ hc_srtp_send_handle_nack (HcSrtpSend *self, guint32 media_ssrc,
     g_mutex_unlock (&self->lock);
     return 0;
   }
-  agent = g_object_ref (self->agent);
-  stream_id = self->stream_id;
-  component_id = self->component_id;
+  route_get_locked (self, &route);
   batch_init (&b, 1500);
 
   /* PID + BLP pairs; a truncated tail is ignored.  At most 64 pairs
@@ -1067,9 +1180,9 @@ hc_srtp_send_handle_nack (HcSrtpSend *self, guint32 media_ssrc,
   sent = b.n + b.dropped;
   g_mutex_unlock (&self->lock);
 
-  batch_send (self, &b, agent, stream_id, component_id);
+  batch_send (self, &b, &route);
   batch_clear (&b);
-  g_object_unref (agent);
+  route_clear (&route);
   GST_LOG_OBJECT (self, "ssrc %08x: %u asked, %u retransmitted", media_ssrc,
                   n_asked, sent);
   return sent;
@@ -1210,11 +1323,12 @@ make_stats (HcSrtpSend *self)
     octets += st->octets_sent;
     rtx += st->rtx_packets;
   }
-  gst_structure_set (s, "packets-sent", G_TYPE_UINT64, packets, "octets-sent",
-                     G_TYPE_UINT64, octets, "retransmitted-packets",
-                     G_TYPE_UINT64, rtx, "send-errors", G_TYPE_UINT64,
-                     self->send_errors, "invalid-packets", G_TYPE_UINT64,
-                     self->invalid, NULL);
+  gst_structure_set (
+      s, "packets-sent", G_TYPE_UINT64, packets, "octets-sent", G_TYPE_UINT64,
+      octets, "retransmitted-packets", G_TYPE_UINT64, rtx, "send-errors",
+      G_TYPE_UINT64, self->send_errors, "invalid-packets", G_TYPE_UINT64,
+      self->invalid, "socket-sends", G_TYPE_UINT64, self->socket_sends,
+      "agent-sends", G_TYPE_UINT64, self->agent_sends, NULL);
   g_mutex_unlock (&self->lock);
   return s;
 }
@@ -1265,8 +1379,15 @@ hc_srtp_send_set_property (GObject *object, guint prop_id, const GValue *value,
       break;
   }
   is_lean = self->agent && self->keyed && self->send_on_agent;
+  if (prop_id == PROP_AGENT || prop_id == PROP_STREAM_ID
+      || prop_id == PROP_COMPONENT_ID || prop_id == PROP_SEND_ON_AGENT)
+    self->route_serial++;
   g_mutex_unlock (&self->lock);
   g_clear_object (&old_agent);
+  /* send-on-agent is set again at every change of the selected pair */
+  if (prop_id == PROP_AGENT || prop_id == PROP_STREAM_ID
+      || prop_id == PROP_COMPONENT_ID || prop_id == PROP_SEND_ON_AGENT)
+    refresh_route (self);
   if (was_lean != is_lean)
     g_object_notify_by_pspec (object, props[PROP_LEAN]);
 }
@@ -1326,6 +1447,8 @@ hc_srtp_send_dispose (GObject *object)
   g_mutex_lock (&self->lock);
   g_hash_table_remove_all (self->ssrcs);
   g_clear_object (&self->agent);
+  g_clear_object (&self->socket);
+  g_clear_object (&self->remote);
   g_mutex_unlock (&self->lock);
 }
 
@@ -1403,7 +1526,9 @@ hc_srtp_send_class_init (HcSrtpSendClass *klass)
       "Per SSRC a field \"ssrc-<n>\" (a structure: packets-sent, octets-sent "
       "(payload), packets-passed (to webrtcbin), retransmitted-packets, "
       "retransmitted-octets, nack-requests); totals packets-sent, "
-      "octets-sent, retransmitted-packets, send-errors, invalid-packets",
+      "octets-sent, retransmitted-packets, send-errors, invalid-packets, "
+      "socket-sends and agent-sends (batches sent straight on the selected "
+      "pair's socket, and through the agent)",
       GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   props[PROP_TEST_DROP_EVERY] = g_param_spec_uint (
       "test-drop-every", "Test: drop every",
