@@ -131,7 +131,37 @@ typedef struct {
   gboolean have_seq, wrapped;
   guint16 last_seq;
   gboolean lean_started, pinned;
+  /* the state of the SSRC it sent last, valid while states_serial is */
+  SsrcState *last_state;
+  guint last_state_serial;
 } Pair;
+
+/* Where a batch goes: a snapshot, rebuilt whenever one of its parts
+ * changes, taken under the lock (one atomic increment per batch) and used
+ * without it. */
+typedef struct {
+  NiceAgent *agent;
+  guint stream_id, component_id;
+  GSocket *socket;        /* with @remote: straight to the selected pair */
+  GSocketAddress *remote; /* (nullable) */
+} Route;
+
+static void
+route_release (gpointer data)
+{
+  Route *route = data;
+
+  g_clear_object (&route->agent);
+  g_clear_object (&route->socket);
+  g_clear_object (&route->remote);
+}
+
+static void
+route_unref (Route *route)
+{
+  if (route)
+    g_atomic_rc_box_release_full (route, route_release);
+}
 
 struct _HcSrtpSend {
   GstElement parent_instance;
@@ -146,13 +176,15 @@ struct _HcSrtpSend {
   gboolean keyed;      /* a key is set (the SSRCs' sessions come from it) */
   guint8 key[KEY_LEN]; /* zeroed while not keyed */
   srtp_crypto_policy_t rtp_policy, rtcp_policy;
-  GHashTable *ssrcs; /* guint32 -> SsrcState */
+  GHashTable *ssrcs;   /* guint32 -> SsrcState */
+  guint states_serial; /* bumped when states are freed (Pair.last_state) */
   guint64 invalid, send_errors;
   /* The selected pair's socket and remote address (refresh_route()):
    * sent on directly, not through the agent.  NULL: through the agent. */
   GSocket *socket;
   GSocketAddress *remote;
   guint route_serial; /* bumped whenever what the route comes from changes */
+  Route *route;       /* NULL without an agent */
   guint64 socket_sends, agent_sends; /* batches */
 };
 
@@ -447,30 +479,26 @@ batch_commit_locked (HcSrtpSend *self, SsrcState *st, guint32 ssrc, Batch *b,
   b->used += (gsize)srtp_len;
 }
 
-/* Where a batch goes, taken under the lock and used without it. */
-typedef struct {
-  NiceAgent *agent;
-  guint stream_id, component_id;
-  GSocket *socket;        /* with @remote: straight to the selected pair */
-  GSocketAddress *remote; /* (nullable) */
-} Route;
-
-static void
-route_get_locked (HcSrtpSend *self, Route *route)
+/* Under the lock, after a change of agent, stream, component, socket or
+ * remote address.  Returns: the old snapshot, to release without the lock
+ * (its objects' last references may go with it). */
+static Route *
+route_rebuild_locked (HcSrtpSend *self)
 {
-  route->agent = g_object_ref (self->agent);
-  route->stream_id = self->stream_id;
-  route->component_id = self->component_id;
-  route->socket = self->socket ? g_object_ref (self->socket) : NULL;
-  route->remote = self->remote ? g_object_ref (self->remote) : NULL;
-}
+  Route *old = self->route;
 
-static void
-route_clear (Route *route)
-{
-  g_clear_object (&route->agent);
-  g_clear_object (&route->socket);
-  g_clear_object (&route->remote);
+  self->route = NULL;
+  if (self->agent != NULL) {
+    self->route = g_atomic_rc_box_new0 (Route);
+    self->route->agent = g_object_ref (self->agent);
+    self->route->stream_id = self->stream_id;
+    self->route->component_id = self->component_id;
+    if (self->socket && self->remote) {
+      self->route->socket = g_object_ref (self->socket);
+      self->route->remote = g_object_ref (self->remote);
+    }
+  }
+  return old;
 }
 
 /* Without the lock: one sendmmsg() on the selected pair's socket, or one
@@ -546,6 +574,7 @@ refresh_route (HcSrtpSend *self)
   GSocket *socket = NULL;
   GSocketAddress *remote = NULL;
   NiceCandidate *local_cand = NULL, *remote_cand = NULL;
+  Route *old_route = NULL;
   guint stream_id, component_id, serial;
   gboolean wanted;
 
@@ -581,11 +610,13 @@ refresh_route (HcSrtpSend *self)
     g_clear_object (&self->remote);
     self->socket = g_steal_pointer (&socket);
     self->remote = g_steal_pointer (&remote);
+    old_route = route_rebuild_locked (self);
     GST_INFO_OBJECT (self, "sending %s",
                      self->socket ? "on the selected pair's socket"
                                   : "through the agent");
   }
   g_mutex_unlock (&self->lock);
+  route_unref (old_route);
   g_clear_object (&socket);
   g_clear_object (&remote);
   g_clear_object (&agent);
@@ -619,6 +650,36 @@ typedef struct {
   guint payload_len;
 } RtpInfo;
 
+/* RFC 3550 5.1 over plain bytes (a lean packet, already copied into its
+ * batch): as gst_rtp_buffer_map() checks it, without mapping the
+ * buffer's memories a second time. */
+static gboolean
+parse_rtp_bytes (const guint8 *data, gsize len, RtpInfo *info)
+{
+  gsize header_len, padding = 0;
+
+  if (len < 12 || (data[0] >> 6) != 2)
+    return FALSE;
+  header_len = 12 + 4 * (data[0] & 0x0f);
+  if (data[0] & 0x10) {
+    if (len < header_len + 4)
+      return FALSE;
+    header_len += 4 + 4 * (gsize)GST_READ_UINT16_BE (data + header_len + 2);
+  }
+  if (data[0] & 0x20) {
+    padding = data[len - 1];
+    if (padding == 0)
+      return FALSE;
+  }
+  if (len < header_len + padding)
+    return FALSE;
+  info->seq = GST_READ_UINT16_BE (data + 2);
+  info->rtp_time = GST_READ_UINT32_BE (data + 4);
+  info->ssrc = GST_READ_UINT32_BE (data + 8);
+  info->payload_len = (guint)(len - header_len - padding);
+  return TRUE;
+}
+
 static gboolean
 parse_rtp (GstBuffer *buf, RtpInfo *info)
 {
@@ -634,12 +695,28 @@ parse_rtp (GstBuffer *buf, RtpInfo *info)
   return TRUE;
 }
 
+/* Under the lock: @ssrc's state, from the pair's last one when it is the
+ * same SSRC (a branch sends one), else from the table. */
+static SsrcState *
+pair_state_locked (HcSrtpSend *self, Pair *pair, guint32 ssrc)
+{
+  SsrcState *st = pair->last_state;
+
+  if (st == NULL || pair->last_state_serial != self->states_serial
+      || st->ssrc != ssrc) {
+    st = get_state_locked (self, ssrc);
+    pair->last_state = st;
+    pair->last_state_serial = self->states_serial;
+  }
+  return st;
+}
+
 /* Under the lock, a pass-through buffer: counted for the SR, and the
  * pair's sequence watched for a wrap. */
 static void
 note_passed_locked (HcSrtpSend *self, Pair *pair, const RtpInfo *info)
 {
-  SsrcState *st = get_state_locked (self, info->ssrc);
+  SsrcState *st = pair_state_locked (self, pair, info->ssrc);
 
   st->owner = pair;
   st->packets_passed++;
@@ -652,24 +729,30 @@ note_passed_locked (HcSrtpSend *self, Pair *pair, const RtpInfo *info)
   pair->passed++;
 }
 
-/* Under the lock, a lean buffer: stored, counted, protected into @b. */
-static void
-add_lean_locked (HcSrtpSend *self, Pair *pair, GstBuffer *buf,
-                 const RtpInfo *info, Batch *b)
+/* Under the lock, a lean buffer: copied into @b, read there, stored,
+ * counted, protected.  FALSE: not RTP (nothing kept). */
+static gboolean
+add_lean_locked (HcSrtpSend *self, Pair *pair, GstBuffer *buf, Batch *b)
 {
-  SsrcState *st = get_state_locked (self, info->ssrc);
   gsize len = gst_buffer_get_size (buf);
+  guint8 *data = batch_reserve (b, len);
+  SsrcState *st;
+  RtpInfo info;
 
+  if (gst_buffer_extract (buf, 0, data, len) != len
+      || !parse_rtp_bytes (data, len, &info))
+    return FALSE;
+  st = pair_state_locked (self, pair, info.ssrc);
   st->owner = pair;
   st->last_sent_us = g_get_monotonic_time ();
-  ring_store_locked (self, st, info->seq, buf, st->last_sent_us);
+  ring_store_locked (self, st, info.seq, buf, st->last_sent_us);
   st->packets_sent++;
-  st->octets_sent += info->payload_len;
+  st->octets_sent += info.payload_len;
   st->clock_rate = pair->clock_rate;
-  st->last_rtp_time = info->rtp_time;
+  st->last_rtp_time = info.rtp_time;
 
-  gst_buffer_extract (buf, 0, batch_reserve (b, len), len);
-  batch_commit_locked (self, st, info->ssrc, b, len);
+  batch_commit_locked (self, st, info.ssrc, b, len);
+  return TRUE;
 }
 
 /* Lean or pass-through, for a list of buffers (or one).  The buffers in
@@ -679,7 +762,7 @@ static gboolean
 process (HcSrtpSend *self, Pair *pair, GstBuffer **bufs, guint n,
          gboolean *push)
 {
-  Route route = { 0 };
+  Route *route = NULL;
   gboolean lean;
   Batch b;
   gsize total = 0;
@@ -690,19 +773,18 @@ process (HcSrtpSend *self, Pair *pair, GstBuffer **bufs, guint n,
   g_mutex_lock (&self->lock);
   lean = pair_lean_locked (self, pair);
   if (lean) {
-    route_get_locked (self, &route);
+    route = g_atomic_rc_box_acquire (self->route);
     batch_init (&b, total);
   }
   for (guint i = 0; i < n; i++) {
     RtpInfo info;
 
     push[i] = FALSE;
-    if (!parse_rtp (bufs[i], &info)) {
-      self->invalid++;
-      continue;
-    }
     if (lean) {
-      add_lean_locked (self, pair, bufs[i], &info, &b);
+      if (!add_lean_locked (self, pair, bufs[i], &b))
+        self->invalid++;
+    } else if (!parse_rtp (bufs[i], &info)) {
+      self->invalid++;
     } else {
       note_passed_locked (self, pair, &info);
       push[i] = TRUE;
@@ -711,9 +793,9 @@ process (HcSrtpSend *self, Pair *pair, GstBuffer **bufs, guint n,
   g_mutex_unlock (&self->lock);
 
   if (lean) {
-    batch_send (self, &b, &route);
+    batch_send (self, &b, route);
     batch_clear (&b);
-    route_clear (&route);
+    route_unref (route);
   }
   return lean;
 }
@@ -725,7 +807,9 @@ process (HcSrtpSend *self, Pair *pair, GstBuffer **bufs, guint n,
 static Pair *
 get_pair (GstPad *sinkpad)
 {
-  return g_object_get_qdata (G_OBJECT (sinkpad), pair_quark);
+  /* (set with the qdata that owns it: a field, not a qdata lookup, per
+   * packet) */
+  return gst_pad_get_element_private (sinkpad);
 }
 
 static void
@@ -948,6 +1032,7 @@ hc_srtp_send_request_new_pad (GstElement *element, GstPadTemplate *templ,
   pair = g_new0 (Pair, 1);
   pair->src = gst_object_ref (src);
   g_object_set_qdata_full (G_OBJECT (sink), pair_quark, pair, pair_free);
+  gst_pad_set_element_private (sink, pair);
 
   if (running) {
     gst_pad_set_active (src, TRUE);
@@ -993,6 +1078,7 @@ hc_srtp_send_release_pad (GstElement *element, GstPad *pad)
   gst_pad_set_active (pad, FALSE);
   g_mutex_lock (&self->lock);
   g_hash_table_foreach_remove (self->ssrcs, owned_by, pair);
+  self->states_serial++;
   g_mutex_unlock (&self->lock);
   gst_element_remove_pad (element, pad);
   gst_pad_set_active (src, FALSE);
@@ -1126,7 +1212,7 @@ guint
 hc_srtp_send_handle_nack (HcSrtpSend *self, guint32 media_ssrc,
                           const guint8 *fci, gsize fci_size)
 {
-  Route route = { 0 };
+  Route *route;
   guint16 done[17 * 64];
   guint n_done = 0, n_asked = 0;
   SsrcState *st;
@@ -1149,7 +1235,7 @@ hc_srtp_send_handle_nack (HcSrtpSend *self, guint32 media_ssrc,
     g_mutex_unlock (&self->lock);
     return 0;
   }
-  route_get_locked (self, &route);
+  route = g_atomic_rc_box_acquire (self->route);
   batch_init (&b, 1500);
 
   /* PID + BLP pairs; a truncated tail is ignored.  At most 64 pairs
@@ -1180,9 +1266,9 @@ hc_srtp_send_handle_nack (HcSrtpSend *self, guint32 media_ssrc,
   sent = b.n + b.dropped;
   g_mutex_unlock (&self->lock);
 
-  batch_send (self, &b, &route);
+  batch_send (self, &b, route);
   batch_clear (&b);
-  route_clear (&route);
+  route_unref (route);
   GST_LOG_OBJECT (self, "ssrc %08x: %u asked, %u retransmitted", media_ssrc,
                   n_asked, sent);
   return sent;
@@ -1339,6 +1425,7 @@ hc_srtp_send_set_property (GObject *object, guint prop_id, const GValue *value,
 {
   HcSrtpSend *self = HC_SRTP_SEND (object);
   NiceAgent *old_agent = NULL;
+  Route *old_route = NULL;
   gboolean was_lean, is_lean;
 
   g_mutex_lock (&self->lock);
@@ -1380,10 +1467,13 @@ hc_srtp_send_set_property (GObject *object, guint prop_id, const GValue *value,
   }
   is_lean = self->agent && self->keyed && self->send_on_agent;
   if (prop_id == PROP_AGENT || prop_id == PROP_STREAM_ID
-      || prop_id == PROP_COMPONENT_ID || prop_id == PROP_SEND_ON_AGENT)
+      || prop_id == PROP_COMPONENT_ID || prop_id == PROP_SEND_ON_AGENT) {
     self->route_serial++;
+    old_route = route_rebuild_locked (self);
+  }
   g_mutex_unlock (&self->lock);
   g_clear_object (&old_agent);
+  route_unref (old_route);
   /* send-on-agent is set again at every change of the selected pair */
   if (prop_id == PROP_AGENT || prop_id == PROP_STREAM_ID
       || prop_id == PROP_COMPONENT_ID || prop_id == PROP_SEND_ON_AGENT)
@@ -1440,16 +1530,20 @@ static void
 hc_srtp_send_dispose (GObject *object)
 {
   HcSrtpSend *self = HC_SRTP_SEND (object);
+  Route *old_route;
 
   /* GstElement's dispose releases the request pads (and with them their
    * SSRCs' rings): chain up first. */
   G_OBJECT_CLASS (hc_srtp_send_parent_class)->dispose (object);
   g_mutex_lock (&self->lock);
   g_hash_table_remove_all (self->ssrcs);
+  self->states_serial++;
   g_clear_object (&self->agent);
   g_clear_object (&self->socket);
   g_clear_object (&self->remote);
+  old_route = g_steal_pointer (&self->route);
   g_mutex_unlock (&self->lock);
+  route_unref (old_route);
 }
 
 static void
