@@ -292,6 +292,95 @@ test_identical_output (gconstpointer data)
   g_assert_cmpuint (hc_srtp_crypto_get_n_contexts (), ==, 0);
 }
 
+/* Sessions of one key made in a share (hcsrtpsend's, one per SSRC) run on
+ * one OpenSSL context per key and still protect exactly as the stock
+ * crypto did, each with its own counter and index, used in turn; the
+ * share may go before them. */
+#define N_SHARING 3
+
+static void
+test_share (gconstpointer data)
+{
+  guint profile = GPOINTER_TO_UINT (data);
+  HcSrtpCryptoShare *share;
+  srtp_t sessions[N_SHARING];
+  guint n_keys = 0, per_session = 0;
+  Transcript *t = &stock[profile][1];
+
+  install_or_fail ();
+  share = hc_srtp_crypto_share_new ();
+  for (guint i = 0; i < N_SHARING; i++) {
+    hc_srtp_crypto_share_enter (share);
+    sessions[i] = session_new (profile, 1);
+    hc_srtp_crypto_share_leave ();
+    /* The first session brings the keys; the others add none. */
+    if (i == 0) {
+      n_keys = hc_srtp_crypto_share_get_n_keys (share);
+      per_session = hc_srtp_crypto_get_n_contexts ();
+    }
+    g_assert_cmpuint (n_keys, >, 0);
+    g_assert_cmpuint (hc_srtp_crypto_share_get_n_keys (share), ==, n_keys);
+  }
+  /* Each session still has its contexts (salt, counter), only not their
+   * OpenSSL state. */
+  g_assert_cmpuint (per_session, >=, 4);
+  g_assert_cmpuint (hc_srtp_crypto_get_n_contexts (), ==,
+                    per_session * N_SHARING);
+
+  for (guint j = 0; j < t->rtp_plain->len; j++) {
+    if (j == t->rtp_plain->len / 2)
+      g_clear_pointer (&share, hc_srtp_crypto_share_free);
+    for (guint i = 0; i < N_SHARING; i++) {
+      g_autoptr (GBytes) out
+          = protect (sessions[i], srtp_protect, t->rtp_plain->pdata[j]);
+
+      g_assert_true (g_bytes_equal (out, t->rtp_protected->pdata[j]));
+    }
+  }
+  for (guint j = 0; j < t->rtcp_plain->len; j++) {
+    for (guint i = 0; i < N_SHARING; i++) {
+      g_autoptr (GBytes) out
+          = protect (sessions[i], srtp_protect_rtcp, t->rtcp_plain->pdata[j]);
+
+      g_assert_true (g_bytes_equal (out, t->rtcp_protected->pdata[j]));
+    }
+  }
+  for (guint i = 0; i < N_SHARING; i++)
+    srtp_dealloc (sessions[i]);
+  g_assert_cmpuint (hc_srtp_crypto_get_n_contexts (), ==, 0);
+}
+
+/* After a clear, a share keys afresh: a session of another key is not
+ * given the old key's contexts. */
+static void
+test_share_clear (void)
+{
+  HcSrtpCryptoShare *share = hc_srtp_crypto_share_new ();
+  Transcript *t = &stock[0][2];
+  srtp_t old, fresh;
+
+  install_or_fail ();
+  hc_srtp_crypto_share_enter (share);
+  old = session_new (0, 1);
+  hc_srtp_crypto_share_leave ();
+  hc_srtp_crypto_share_clear (share);
+  g_assert_cmpuint (hc_srtp_crypto_share_get_n_keys (share), ==, 0);
+  hc_srtp_crypto_share_enter (share);
+  fresh = session_new (0, 2);
+  hc_srtp_crypto_share_leave ();
+  g_assert_cmpuint (hc_srtp_crypto_share_get_n_keys (share), >, 0);
+  for (guint j = 0; j < t->rtp_plain->len; j++) {
+    g_autoptr (GBytes) out
+        = protect (fresh, srtp_protect, t->rtp_plain->pdata[j]);
+
+    g_assert_true (g_bytes_equal (out, t->rtp_protected->pdata[j]));
+  }
+  srtp_dealloc (old);
+  srtp_dealloc (fresh);
+  hc_srtp_crypto_share_free (share);
+  g_assert_cmpuint (hc_srtp_crypto_get_n_contexts (), ==, 0);
+}
+
 /* A receiving session on the OpenSSL types takes back every packet the
  * stock crypto protected. */
 static void
@@ -507,10 +596,14 @@ main (int argc, char **argv)
         = g_strdup_printf ("/srtp-crypto/identical/%s", profiles[p].name);
     g_autofree gchar *trip
         = g_strdup_printf ("/srtp-crypto/round-trip/%s", profiles[p].name);
+    g_autofree gchar *shared
+        = g_strdup_printf ("/srtp-crypto/share/%s", profiles[p].name);
 
     g_test_add_data_func (same, GUINT_TO_POINTER (p), test_identical_output);
     g_test_add_data_func (trip, GUINT_TO_POINTER (p), test_round_trip);
+    g_test_add_data_func (shared, GUINT_TO_POINTER (p), test_share);
   }
+  g_test_add_func ("/srtp-crypto/share-clear", test_share_clear);
   g_test_add_func ("/srtp-crypto/tampered-rejected", test_tampered_rejected);
   g_test_add_func ("/srtp-crypto/gst-srtpenc", test_gst_srtpenc);
   return g_test_run ();

@@ -14,6 +14,7 @@
 #include "hc-test-rtp.h"
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-sender-clock.h>
+#include <hyperconf/hc-srtp-crypto.h>
 #include <hyperconf/hc-srtp-send.h>
 
 #include <gst/check/gstcheck.h>
@@ -1306,6 +1307,22 @@ test_threads (Fixture *f, gconstpointer data)
   g_assert_cmpuint (gst_harness_buffers_received (h), ==, 0);
 }
 
+/* @data's test again on the OpenSSL crypto the daemon installs, where
+ * the element's per-SSRC sessions share their OpenSSL contexts (the
+ * receive sessions have their own).  Registered last: the install is
+ * for the rest of the process. */
+typedef void (*FixtureTest) (Fixture *f, gconstpointer data);
+
+static void
+with_openssl (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+
+  g_assert_true (hc_srtp_crypto_install (&error));
+  g_assert_cmpstr (hc_srtp_crypto_get_backend (), ==, "openssl");
+  ((FixtureTest)data) (f, NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1346,5 +1363,9 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/srtp-send/pinned", Fixture, NULL, fixture_setup, test_pinned,
               fixture_teardown);
+  g_test_add ("/srtp-send/openssl/many-ssrcs", Fixture, test_many_ssrcs,
+              fixture_setup, with_openssl, fixture_teardown);
+  g_test_add ("/srtp-send/openssl/rekey-ssrcs", Fixture, test_rekey_ssrcs,
+              fixture_setup, with_openssl, fixture_teardown);
   return g_test_run ();
 }

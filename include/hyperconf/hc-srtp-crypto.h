@@ -58,4 +58,30 @@ const gchar *hc_srtp_crypto_get_backend (void);
  */
 guint hc_srtp_crypto_get_n_contexts (void);
 
+/**
+ * HcSrtpCryptoShare:
+ *
+ * AES contexts shared by the SRTP sessions of one owner: a cipher context
+ * keyed, while the share is entered, with a key another context of the
+ * share has uses that one's EVP_CIPHER_CTX (its AES key schedule) and
+ * keeps only its own salt and counter.  For many sessions of one master
+ * key (one per SSRC, so that libsrtp2 finds each packet's stream at
+ * once): their AES state in memory and in the CPU's cache stays that of
+ * one.  The owner must serialise every use of those sessions (protect,
+ * unprotect) and must not use them from two threads at once.  Without
+ * the OpenSSL types installed, entering a share changes nothing.
+ */
+typedef struct _HcSrtpCryptoShare HcSrtpCryptoShare;
+
+HcSrtpCryptoShare *hc_srtp_crypto_share_new (void);
+/* Frees the share; the contexts that use its entries keep them. */
+void hc_srtp_crypto_share_free (HcSrtpCryptoShare *share);
+/* Forgets the keys (after a rekey): later contexts key afresh. */
+void hc_srtp_crypto_share_clear (HcSrtpCryptoShare *share);
+/* In this thread, around srtp_create()/srtp_add_stream(). */
+void hc_srtp_crypto_share_enter (HcSrtpCryptoShare *share);
+void hc_srtp_crypto_share_leave (void);
+/* The distinct keys (OpenSSL contexts) the share holds. */
+guint hc_srtp_crypto_share_get_n_keys (HcSrtpCryptoShare *share);
+
 G_END_DECLS

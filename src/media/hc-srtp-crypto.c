@@ -41,6 +41,124 @@
 
 static gint n_contexts;
 
+/* ---- Shares --------------------------------------------------------------
+ *
+ * One AES EVP_CIPHER_CTX per key in a share, for the cipher contexts
+ * keyed while the share is entered in their thread.  libsrtp2 derives a
+ * stream's session keys from the master key alone (RFC 3711 4.3), so the
+ * sessions of one master key, one per SSRC, would otherwise each hold
+ * (and each bring into the CPU's cache, through OpenSSL's pointers) the
+ * same key schedule.  The contexts keep their own salt and counter
+ * window; the caller serialises every use of a share's sessions (set_iv
+ * and crypt), since they then run on one EVP_CIPHER_CTX.  The HMAC states
+ * (plain SHA_CTX copies inside each auth context) are not shared. */
+
+typedef struct {
+  gint refs;          /* atomic: the share's, and each context's */
+  gconstpointer algo; /* the EVP_CIPHER */
+  gsize key_len;
+  guint8 key[SRTP_MAX_KEY_LEN];
+  EVP_CIPHER_CTX *evp;
+} Shared;
+
+struct _HcSrtpCryptoShare {
+  GPtrArray *entries; /* Shared, a reference each */
+};
+
+static _Thread_local HcSrtpCryptoShare *current_share;
+
+static void
+shared_unref (Shared *sh)
+{
+  if (!g_atomic_int_dec_and_test (&sh->refs))
+    return;
+  EVP_CIPHER_CTX_free (sh->evp);
+  OPENSSL_cleanse (sh, sizeof *sh);
+  g_free (sh);
+}
+
+/* In the current share: the entry of @algo keyed with @key (a new
+ * reference), or NULL. */
+static Shared *
+shared_find (gconstpointer algo, const guint8 *key, gsize key_len)
+{
+  if (current_share == NULL)
+    return NULL;
+  for (guint i = 0; i < current_share->entries->len; i++) {
+    Shared *sh = g_ptr_array_index (current_share->entries, i);
+
+    if (sh->algo == algo && sh->key_len == key_len
+        && CRYPTO_memcmp (sh->key, key, key_len) == 0) {
+      g_atomic_int_inc (&sh->refs);
+      return sh;
+    }
+  }
+  return NULL;
+}
+
+/* In the current share (if any), a new entry owning @evp, keyed with
+ * @key: a reference for the caller, or NULL without a share. */
+static Shared *
+shared_add (gconstpointer algo, const guint8 *key, gsize key_len,
+            EVP_CIPHER_CTX *evp)
+{
+  Shared *sh;
+
+  if (current_share == NULL || key_len > SRTP_MAX_KEY_LEN)
+    return NULL;
+  sh = g_new0 (Shared, 1);
+  sh->refs = 2;
+  sh->algo = algo;
+  sh->key_len = key_len;
+  memcpy (sh->key, key, key_len);
+  sh->evp = evp;
+  g_ptr_array_add (current_share->entries, sh);
+  return sh;
+}
+
+HcSrtpCryptoShare *
+hc_srtp_crypto_share_new (void)
+{
+  HcSrtpCryptoShare *share = g_new0 (HcSrtpCryptoShare, 1);
+
+  share->entries
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)shared_unref);
+  return share;
+}
+
+void
+hc_srtp_crypto_share_clear (HcSrtpCryptoShare *share)
+{
+  g_ptr_array_set_size (share->entries, 0);
+}
+
+void
+hc_srtp_crypto_share_free (HcSrtpCryptoShare *share)
+{
+  if (share == NULL)
+    return;
+  g_ptr_array_unref (share->entries);
+  g_free (share);
+}
+
+void
+hc_srtp_crypto_share_enter (HcSrtpCryptoShare *share)
+{
+  current_share = share;
+}
+
+void
+hc_srtp_crypto_share_leave (void)
+{
+  current_share = NULL;
+}
+
+guint
+hc_srtp_crypto_share_get_n_keys (HcSrtpCryptoShare *share)
+{
+  return share->entries->len;
+}
+
 /* Fetched once at install, shared by every context (EVP objects are
  * reference counted and safe to share between threads). */
 static EVP_CIPHER *aes_128_ctr;
@@ -54,6 +172,7 @@ typedef struct {
   gsize key_size;
   guint8 salt[COUNTER_LEN]; /* the session salt, last two octets zero */
   gsize keystream_left;     /* octets the counter allows since the IV */
+  Shared *shared;           /* evp is the share's */
 } IcmState;
 
 static const srtp_cipher_type_t icm_128_type;
@@ -99,7 +218,10 @@ icm_dealloc (srtp_cipher_pointer_t c)
 {
   IcmState *state = c->state;
 
-  EVP_CIPHER_CTX_free (state->evp); /* cleanses the key schedule */
+  if (state->shared)
+    shared_unref (state->shared);
+  else
+    EVP_CIPHER_CTX_free (state->evp); /* cleanses the key schedule */
   OPENSSL_cleanse (state, sizeof *state);
   g_free (state);
   g_free (c);
@@ -112,12 +234,28 @@ static srtp_err_status_t
 icm_init (void *statep, const uint8_t *key)
 {
   IcmState *state = statep;
+  Shared *sh;
 
   memset (state->salt, 0, sizeof state->salt);
   memcpy (state->salt, key + state->key_size, SALT_LEN);
   state->keystream_left = 0;
+  if (state->shared) {
+    /* Keyed again (libsrtp2 does not): a context of its own again. */
+    shared_unref (g_steal_pointer (&state->shared));
+    state->evp = EVP_CIPHER_CTX_new ();
+    if (state->evp == NULL)
+      return srtp_err_status_alloc_fail;
+  }
+  sh = shared_find (state->cipher, key, state->key_size);
+  if (sh != NULL) {
+    EVP_CIPHER_CTX_free (state->evp);
+    state->evp = sh->evp;
+    state->shared = sh;
+    return srtp_err_status_ok;
+  }
   if (!EVP_EncryptInit_ex (state->evp, state->cipher, NULL, key, NULL))
     return srtp_err_status_cipher_fail;
+  state->shared = shared_add (state->cipher, key, state->key_size, state->evp);
   return srtp_err_status_ok;
 }
 

@@ -28,15 +28,16 @@
  * would have.
  *
  * SRTP sessions: one per SSRC, made at its first lean packet from the
- * element's key.  libsrtp2 (2.5) finds a packet's stream by walking a
- * linked list of the session's streams: with one session for all of a
- * subscriber's SSRCs (2 per publisher in the room, and the RTX ones) that
- * walk was 5% of the server's CPU in a room of 10.  A session holds its
- * SSRC's stream and, with RTX, the RTX stream too: a template
- * (ssrc_any_outbound) when the RTX stream is known at the first packet,
- * so that both share its cipher contexts (about 4.4 kB with
- * hc-srtp-crypto's OpenSSL contexts, against 4 kB for a session with one
- * specific stream, 7.8 kB for two).  A new key drops them all.
+ * element's key (its RTX stream added at its first retransmission).
+ * libsrtp2 (2.5) finds a packet's stream by walking a linked list of the
+ * session's streams: with one session for all of a subscriber's SSRCs (2
+ * per publisher in the room, and the RTX ones) that walk was 3-5% of the
+ * server's CPU in a room of 10.  The sessions are made in the element's
+ * hc-srtp-crypto share: they all run on one AES EVP_CIPHER_CTX per key
+ * (all their uses are under the lock), as the streams of the one session
+ * did.  Without it each SSRC's AES state was colder in the CPU's cache
+ * and cost about what the shorter walk saved (and 4 kB instead of 1 kB
+ * per session).  A new key drops them all.
  *
  * Locking: one mutex (self->lock) guards settings, the key and the SRTP
  * sessions, the per-SSRC state (ring, counters, clock) and the pad pairs'
@@ -45,6 +46,7 @@
 #define G_LOG_DOMAIN "hc-srtp-send"
 
 #include <hyperconf/hc-sender-clock.h>
+#include <hyperconf/hc-srtp-crypto.h>
 #include <hyperconf/hc-srtp-send.h>
 
 #include <gst/rtp/gstrtpbuffer.h>
@@ -118,8 +120,7 @@ typedef struct {
 
   /* NULL until the first lean packet under the current key. */
   srtp_t session;
-  gboolean session_any;     /* a template: any SSRC, RTX included */
-  gboolean session_has_rtx; /* a specific RTX stream was added */
+  gboolean session_has_rtx; /* with a stream for the RTX SSRC */
   guint32 session_rtx_ssrc;
 } SsrcState;
 
@@ -176,8 +177,9 @@ struct _HcSrtpSend {
   gboolean keyed;      /* a key is set (the SSRCs' sessions come from it) */
   guint8 key[KEY_LEN]; /* zeroed while not keyed */
   srtp_crypto_policy_t rtp_policy, rtcp_policy;
-  GHashTable *ssrcs;   /* guint32 -> SsrcState */
-  guint states_serial; /* bumped when states are freed (Pair.last_state) */
+  HcSrtpCryptoShare *share; /* the sessions' AES contexts, per key */
+  GHashTable *ssrcs;        /* guint32 -> SsrcState */
+  guint states_serial;      /* bumped when states are freed (Pair.last_state) */
   guint64 invalid, send_errors;
   /* The selected pair's socket and remote address (refresh_route()):
    * sent on directly, not through the agent.  NULL: through the agent. */
@@ -235,7 +237,6 @@ session_clear (SsrcState *st)
   if (st->session)
     srtp_dealloc (st->session);
   st->session = NULL;
-  st->session_any = FALSE;
   st->session_has_rtx = FALSE;
 }
 
@@ -412,25 +413,27 @@ stream_session_locked (HcSrtpSend *self, SsrcState *st, guint32 ssrc)
 
   if (st->session == NULL) {
     policy_init (&policy, &self->rtp_policy, &self->rtcp_policy, self->key,
-                 st->have_rtx ? ssrc_any_outbound : ssrc_specific, st->ssrc);
+                 ssrc_specific, st->ssrc);
+    hc_srtp_crypto_share_enter (self->share);
     status = srtp_create (&st->session, &policy);
+    hc_srtp_crypto_share_leave ();
     if (status != srtp_err_status_ok) {
       GST_WARNING_OBJECT (self, "srtp_create: %d", status);
       st->session = NULL;
       return NULL;
     }
-    st->session_any = st->have_rtx;
   }
-  if (ssrc == st->ssrc || st->session_any
-      || (st->session_has_rtx && st->session_rtx_ssrc == ssrc))
+  if (ssrc == st->ssrc || (st->session_has_rtx && st->session_rtx_ssrc == ssrc))
     return st->session;
-  /* An RTX stream negotiated after the first packet (or another one). */
+  /* The RTX stream at its first packet (or another RTX SSRC). */
   if (st->session_has_rtx)
     srtp_remove_stream (st->session, g_htonl (st->session_rtx_ssrc));
   st->session_has_rtx = FALSE;
   policy_init (&policy, &self->rtp_policy, &self->rtcp_policy, self->key,
                ssrc_specific, ssrc);
+  hc_srtp_crypto_share_enter (self->share);
   status = srtp_add_stream (st->session, &policy);
+  hc_srtp_crypto_share_leave ();
   if (status != srtp_err_status_ok) {
     GST_WARNING_OBJECT (self, "srtp_add_stream: %d", status);
     return NULL;
@@ -1141,6 +1144,7 @@ hc_srtp_send_set_key (HcSrtpSend *self, GstBuffer *key, guint cipher,
   g_hash_table_iter_init (&iter, self->ssrcs);
   while (g_hash_table_iter_next (&iter, NULL, &value))
     session_clear (value);
+  hc_srtp_crypto_share_clear (self->share);
   self->keyed = key != NULL;
   if (key != NULL) {
     memcpy (self->key, key_bytes, KEY_LEN);
@@ -1553,6 +1557,7 @@ hc_srtp_send_finalize (GObject *object)
 
   OPENSSL_cleanse (self->key, sizeof self->key);
   g_hash_table_unref (self->ssrcs);
+  hc_srtp_crypto_share_free (self->share);
   g_mutex_clear (&self->lock);
   G_OBJECT_CLASS (hc_srtp_send_parent_class)->finalize (object);
 }
@@ -1567,6 +1572,7 @@ hc_srtp_send_init (HcSrtpSend *self)
   self->rtx_history_us = DEFAULT_RTX_HISTORY_MS * 1000;
   self->drop_every = DEFAULT_DROP_EVERY;
   self->ssrcs = g_hash_table_new_full (NULL, NULL, NULL, ssrc_state_free);
+  self->share = hc_srtp_crypto_share_new ();
 }
 
 static void
