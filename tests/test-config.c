@@ -98,7 +98,7 @@ assert_defaults (const HcConfig *config)
   g_assert_cmpuint (config->conference.max_ice_candidates, ==, 64);
   g_assert_cmpuint (config->conference.max_cpu_load, ==, 0);
   g_assert_true (config->conference.lean_send);
-  g_assert_false (config->conference.lean_receive);
+  g_assert_true (config->conference.lean_receive);
   /* No token needed, no admin API, no TLS. */
   g_assert_null (config->auth_secret);
   g_assert_null (config->conference.token_secret);
@@ -192,7 +192,7 @@ test_every_key (Fixture *f, gconstpointer data)
                     "media-timeout-ms=4000\n"
                     "[media]\n"
                     "lean-send=false\n"
-                    "lean-receive=true\n"
+                    "lean-receive=false\n"
                     "[mcu]\n"
                     "width=320\n"
                     "height=180\n"
@@ -244,7 +244,7 @@ test_every_key (Fixture *f, gconstpointer data)
   g_assert_cmpuint (config->conference.max_rooms, ==, 6);
   g_assert_cmpuint (config->conference.media_timeout_ms, ==, 4000);
   g_assert_false (config->conference.lean_send);
-  g_assert_true (config->conference.lean_receive);
+  g_assert_false (config->conference.lean_receive);
   g_assert_cmpuint (config->conference.mcu.width, ==, 320);
   g_assert_cmpuint (config->conference.mcu.height, ==, 180);
   g_assert_cmpuint (config->conference.mcu.framerate, ==, 30);

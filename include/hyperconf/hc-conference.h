@@ -55,7 +55,7 @@ typedef struct {
    * (hc_media_room_set_lean_send) (TRUE) */
   gboolean lean_send;
   /* received packets skip webrtcbin's receive queue's thread once the
-   * transport is through (hc_media_room_set_lean_receive) (FALSE) */
+   * transport is through (hc_media_room_set_lean_receive) (TRUE) */
   gboolean lean_receive;
   /* (nullable): HS256 key of join tokens (options.token); copied by
    * hc_conference_new.  NULL: joins need no token (NULL) */

@@ -213,13 +213,13 @@ void hc_media_room_set_lean_send (HcMediaRoom *self, gboolean lean);
 
 /**
  * hc_media_room_set_lean_receive:
- * @lean: TRUE: the webrtcbin of each participant who joins
+ * @lean: TRUE (the default): the webrtcbin of each participant who joins
  *   from now on hands each received packet from its transport's thread
  *   straight on to its DTLS/SRTP decoder once the transport is through,
  *   without the hand-off to webrtcbin's receive queue's thread (one
  *   thread wake-up per received packet; src/media/hc-receive-direct.h).
- *   FALSE (the default, see data/hyperconf.conf): every packet goes through
- *   that queue ([media] lean-receive).
+ *   FALSE: every packet goes through that queue ([media] lean-receive in
+ *   data/hyperconf.conf).
  */
 void hc_media_room_set_lean_receive (HcMediaRoom *self, gboolean lean);
 

@@ -61,7 +61,7 @@ hc_conference_config_init_defaults (HcConferenceConfig *config)
   config->max_cpu_load = 0;
   config->media_timeout_ms = 10000;
   config->lean_send = TRUE;
-  config->lean_receive = FALSE;
+  config->lean_receive = TRUE;
   config->token_secret = NULL;
   /* Low-bandwidth defaults, also in data/hyperconf.conf and the
    * pipelines/ files. */

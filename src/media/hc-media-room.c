@@ -824,7 +824,7 @@ hc_media_room_init (HcMediaRoom *self)
   self->participants = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                               (GDestroyNotify)participant_free);
   self->lean_send = TRUE;
-  self->lean_receive = FALSE;
+  self->lean_receive = TRUE;
   hc_room_mcu_init (self);
   hc_room_faults_init (self);
 }

@@ -6,8 +6,9 @@
  *   nicesrc ─▶ capsfilter ─▶ queue ─▶ dtlssrtpdec ─▶ rtpbin ─▶ ...
  *     (nicesrc's thread)      │ (the queue's thread)
  *                             ╰─ probe: once the transport is through,
- *                                each packet goes to dtlssrtpdec here,
- *                                on nicesrc's thread
+ *                                each RTP packet goes to dtlssrtpdec
+ *                                here, on nicesrc's thread (RTCP and
+ *                                DTLS keep the queue: hc-receive-direct.c)
  *
  * The queue is leaky: before the transport is connected, webrtcbin blocks
  * dtlssrtpdec's input and the queue keeps nicesrc's thread (which also
@@ -16,7 +17,7 @@
  * wake-up and a hand-off per received packet (docs/performance.md,
  * "Received packets on the transport's thread").  Events keep going
  * through the queue; so does everything until the queue is first empty
- * after a packet passed, so no packet overtakes one still queued.
+ * after a packet passed, so no RTP packet overtakes one still queued.
  */
 #pragma once
 
@@ -29,7 +30,7 @@ G_BEGIN_DECLS
  * description. */
 void hc_receive_direct_enable (GstElement *webrtcbin);
 
-/* Packets that went straight from nicesrc to dtlssrtpdec in @webrtcbin,
+/* RTP packets that went straight from nicesrc to dtlssrtpdec in @webrtcbin,
  * over all its transports (0 if it was not enabled). */
 guint64 hc_receive_direct_get_packets (GstElement *webrtcbin);
 
