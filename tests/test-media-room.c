@@ -721,25 +721,55 @@ stats_of_type (const GstStructure *stats, GstWebRTCStatsType type)
   return found;
 }
 
+/* The sum of @field (guint64, or gint64 if @signed_field) over
+ * webrtcbin's stats of @type for @ssrc (0 when there are none). */
+static gint64
+webrtcbin_rtp_counter (GstElement *webrtcbin, GstWebRTCStatsType type,
+                       guint32 ssrc, const gchar *field, gboolean signed_field)
+{
+  g_autoptr (GstStructure) stats = webrtcbin_stats (webrtcbin);
+  g_autoptr (GPtrArray) found = stats_of_type (stats, type);
+  gint64 total = 0;
+
+  for (guint i = 0; i < found->len; i++) {
+    guint value = 0;
+    guint64 u = 0;
+    gint64 v = 0;
+
+    if (!gst_structure_get_uint (found->pdata[i], "ssrc", &value)
+        || value != ssrc)
+      continue;
+    if (signed_field && gst_structure_get_int64 (found->pdata[i], field, &v))
+      total += v;
+    else if (!signed_field
+             && gst_structure_get_uint64 (found->pdata[i], field, &u))
+      total += (gint64)u;
+  }
+  return total;
+}
+
 /* webrtcbin's own count of what it sent as @ssrc (0 when its session has
  * no outbound-rtp for it: nothing passed). */
 static guint64
 webrtcbin_packets_sent (GstElement *webrtcbin, guint32 ssrc)
 {
-  g_autoptr (GstStructure) stats = webrtcbin_stats (webrtcbin);
-  g_autoptr (GPtrArray) out
-      = stats_of_type (stats, GST_WEBRTC_STATS_OUTBOUND_RTP);
-  guint64 total = 0;
+  return (guint64)webrtcbin_rtp_counter (
+      webrtcbin, GST_WEBRTC_STATS_OUTBOUND_RTP, ssrc, "packets-sent", FALSE);
+}
 
-  for (guint i = 0; i < out->len; i++) {
-    guint value = 0;
-    guint64 packets = 0;
+/* Alice publishes, bob joins and decodes her video. */
+static Client *
+join_alice_and_bob (Fixture *f)
+{
+  Client *bob;
 
-    if (gst_structure_get_uint (out->pdata[i], "ssrc", &value) && value == ssrc
-        && gst_structure_get_uint64 (out->pdata[i], "packets-sent", &packets))
-      total += packets;
-  }
-  return total;
+  fixture_join (f, client_new ("alice"));
+  bob = client_new ("bob");
+  bob->decode_video = TRUE;
+  fixture_join (f, bob);
+  g_assert_true (in_time (wait_until (bob_decodes, f, WAIT_MS),
+                          "bob decoding alice's video"));
+  return bob;
 }
 
 typedef struct {
@@ -887,12 +917,7 @@ lean_send (gboolean lean)
 
   fixture_init (&f);
   hc_media_room_set_lean_send (f.room, lean);
-  fixture_join (&f, client_new ("alice"));
-  bob = client_new ("bob");
-  bob->decode_video = TRUE;
-  fixture_join (&f, bob);
-  g_assert_true (in_time (wait_until (bob_decodes, &f, WAIT_MS),
-                          "bob decoding alice's video"));
+  bob = join_alice_and_bob (&f);
   webrtcbin = gst_bin_get_by_name (
       GST_BIN (hc_media_room_get_pipeline (f.room)), "peer-bob");
   element = gst_bin_get_by_name (GST_BIN (hc_media_room_get_pipeline (f.room)),
@@ -1007,30 +1032,15 @@ receive_queues (GstElement *webrtcbin)
   return n;
 }
 
-/* Packets webrtcbin's session counted from @ssrc (its inbound-rtp). */
+/* Packets webrtcbin's session counted from @ssrc (its inbound-rtp), and
+ * in @lost those it missed. */
 static guint64
 webrtcbin_packets_received (GstElement *webrtcbin, guint32 ssrc, gint64 *lost)
 {
-  g_autoptr (GstStructure) stats = webrtcbin_stats (webrtcbin);
-  g_autoptr (GPtrArray) in
-      = stats_of_type (stats, GST_WEBRTC_STATS_INBOUND_RTP);
-  guint64 total = 0;
-
-  *lost = 0;
-  for (guint i = 0; i < in->len; i++) {
-    guint value = 0;
-    guint64 packets = 0;
-    gint64 l = 0;
-
-    if (gst_structure_get_uint (in->pdata[i], "ssrc", &value) && value == ssrc
-        && gst_structure_get_uint64 (in->pdata[i], "packets-received",
-                                     &packets)) {
-      total += packets;
-      if (gst_structure_get_int64 (in->pdata[i], "packets-lost", &l))
-        *lost += l;
-    }
-  }
-  return total;
+  *lost = webrtcbin_rtp_counter (webrtcbin, GST_WEBRTC_STATS_INBOUND_RTP, ssrc,
+                                 "packets-lost", TRUE);
+  return (guint64)webrtcbin_rtp_counter (
+      webrtcbin, GST_WEBRTC_STATS_INBOUND_RTP, ssrc, "packets-received", FALSE);
 }
 
 /* The server's receive path: with lean-receive, once alice's transport is
@@ -1044,18 +1054,12 @@ lean_receive (gboolean lean)
   Fixture f = { 0 };
   g_autoptr (GstElement) alice_in_room = NULL;
   g_autoptr (GArray) ssrcs = NULL;
-  Client *alice, *bob;
+  Client *bob;
   guint64 direct;
 
   fixture_init (&f);
   hc_media_room_set_lean_receive (f.room, lean);
-  alice = client_new ("alice");
-  fixture_join (&f, alice);
-  bob = client_new ("bob");
-  bob->decode_video = TRUE;
-  fixture_join (&f, bob);
-  g_assert_true (in_time (wait_until (bob_decodes, &f, WAIT_MS),
-                          "bob decoding alice's video"));
+  bob = join_alice_and_bob (&f);
   alice_in_room = gst_bin_get_by_name (
       GST_BIN (hc_media_room_get_pipeline (f.room)), "peer-alice");
   g_assert_nonnull (alice_in_room);

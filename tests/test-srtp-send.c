@@ -349,20 +349,28 @@ fixture_rx (Fixture *f, guint8 seed, guint auth)
   return f->rx[f->n_rx++] = rx_session (seed, auth);
 }
 
+/* The AES-128/HMAC-SHA1-80 key of @seed, set. */
+static void
+set_test_key (GstElement *element, guint8 seed)
+{
+  GstBuffer *key = make_key (seed);
+
+  g_assert_true (hc_srtp_send_set_key (HC_SRTP_SEND (element), key,
+                                       HC_SRTP_SEND_CIPHER_AES_128_ICM,
+                                       HC_SRTP_SEND_AUTH_HMAC_SHA1_80));
+  gst_buffer_unref (key);
+}
+
 static void
 make_lean (GstHarness *h, Link *link, guint8 seed)
 {
-  GstBuffer *key = make_key (seed);
   gboolean lean;
 
   g_object_set (h->element, "agent", link->agent[0], "stream-id",
                 link->stream[0], "component-id", 1, NULL);
   g_object_get (h->element, "lean", &lean, NULL);
   g_assert_false (lean);
-  g_assert_true (hc_srtp_send_set_key (HC_SRTP_SEND (h->element), key,
-                                       HC_SRTP_SEND_CIPHER_AES_128_ICM,
-                                       HC_SRTP_SEND_AUTH_HMAC_SHA1_80));
-  gst_buffer_unref (key);
+  set_test_key (h->element, seed);
   g_object_get (h->element, "lean", &lean, NULL);
   g_assert_true (lean);
 }
@@ -1049,7 +1057,6 @@ test_rekey_ssrcs (Fixture *f, gconstpointer data)
   g_autoptr (GHashTable) expected = expected_new ();
   const guint with_rtx[] = { 0, 2 };
   guint32 ssrcs[4];
-  GstBuffer *key;
 
   for (guint i = 0; i < G_N_ELEMENTS (ssrcs); i++)
     ssrcs[i] = many_ssrc (i);
@@ -1063,11 +1070,7 @@ test_rekey_ssrcs (Fixture *f, gconstpointer data)
   }
   nack_and_check (self, link, rx1, NULL, with_rtx, 2, 3);
 
-  key = make_key (15);
-  g_assert_true (hc_srtp_send_set_key (self, key,
-                                       HC_SRTP_SEND_CIPHER_AES_128_ICM,
-                                       HC_SRTP_SEND_AUTH_HMAC_SHA1_80));
-  gst_buffer_unref (key);
+  set_test_key (h->element, 15);
   for (guint16 seq = 5; seq < 10; seq++) {
     push_round (h, expected, ssrcs, 0, 4, seq, seq % 2 == 1);
     receive_expected (link, rx2, rx1_again, expected, 4);
@@ -1081,11 +1084,7 @@ test_rekey_ssrcs (Fixture *f, gconstpointer data)
   g_hash_table_remove_all (expected);
   link_expect_quiet (link);
 
-  key = make_key (16);
-  g_assert_true (hc_srtp_send_set_key (self, key,
-                                       HC_SRTP_SEND_CIPHER_AES_128_ICM,
-                                       HC_SRTP_SEND_AUTH_HMAC_SHA1_80));
-  gst_buffer_unref (key);
+  set_test_key (h->element, 16);
   for (guint16 seq = 11; seq < 14; seq++) {
     push_round (h, expected, ssrcs, 0, 4, seq, FALSE);
     receive_expected (link, rx3, rx2, expected, 4);
