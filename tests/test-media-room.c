@@ -7,6 +7,7 @@
 #include <hyperconf/hc-rtp-passthrough.h>
 #include <hyperconf/hc-sender-clock.h>
 #include "src/media/hc-receive-direct.h"
+#include "src/media/hc-receive-shortcut.h"
 
 #include <gst/video/video.h>
 
@@ -1043,6 +1044,29 @@ webrtcbin_packets_received (GstElement *webrtcbin, guint32 ssrc, gint64 *lost)
       webrtcbin, GST_WEBRTC_STATS_INBOUND_RTP, ssrc, "packets-received", FALSE);
 }
 
+/* With lean-receive, alice's packets past her session went around
+ * rtpbin's pass-through elements (hc-receive-shortcut.h), into her
+ * demuxer's stream pads and from her passthroughs to webrtcbin's src pads;
+ * without, none did. */
+static void
+assert_receive_shortcuts (GstElement *alice_in_room, gboolean lean)
+{
+  guint64 past_demuxer = 0;
+  guint64 into_demuxer
+      = hc_receive_shortcut_get_packets (alice_in_room, &past_demuxer);
+
+  g_test_message ("alice: %" G_GUINT64_FORMAT " packets around her demuxer, "
+                  "%" G_GUINT64_FORMAT " past it",
+                  into_demuxer, past_demuxer);
+  if (lean) {
+    g_assert_cmpuint (into_demuxer, >=, MIN_BUFFERS);
+    g_assert_cmpuint (past_demuxer, >=, into_demuxer);
+  } else {
+    g_assert_cmpuint (into_demuxer, ==, 0);
+    g_assert_cmpuint (past_demuxer, ==, 0);
+  }
+}
+
 /* The server's receive path: with lean-receive, once alice's transport is
  * through, the RTP she sends goes from the transport's thread straight to
  * decryption (the receive queue only carries RTCP and DTLS), and nothing
@@ -1090,6 +1114,7 @@ lean_receive (gboolean lean)
   }
   if (lean)
     g_assert_cmpuint (hc_receive_direct_get_packets (alice_in_room), >, direct);
+  assert_receive_shortcuts (alice_in_room, lean);
   fixture_clear (&f);
 }
 
