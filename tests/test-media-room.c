@@ -953,6 +953,14 @@ lean_send (gboolean lean)
           gst_structure_get_uint64 (lean_stats, "socket-sends", &socket_sends));
       g_assert_cmpuint (socket_sends, >=, MIN_BUFFERS);
     }
+    /* handed over by the forwarder, not pushed as buffers */
+    {
+      guint64 handed = 0;
+
+      g_assert_true (
+          gst_structure_get_uint64 (lean_stats, "handed-packets", &handed));
+      g_assert_cmpuint (handed, >=, MIN_BUFFERS);
+    }
     for (guint i = 0; i < ssrcs->len; i++) {
       guint32 ssrc = g_array_index (ssrcs, guint32, i);
       guint64 lean_packets = lean_packets_sent (lean_stats, ssrc);
