@@ -53,9 +53,11 @@
 #include <gio/gio.h>
 #include <nice/agent.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <openssl/crypto.h>
 #include <srtp2/srtp.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -150,7 +152,19 @@ typedef struct {
   guint stream_id, component_id;
   GSocket *socket;        /* with @remote: straight to the selected pair */
   GSocketAddress *remote; /* (nullable) */
+  /* @socket's descriptor and @remote as a sockaddr, for sendmmsg() */
+  gint fd;
+  struct sockaddr_storage native;
+  socklen_t native_len;
 } Route;
+
+/* batch_send() hands GOutputVectors to sendmmsg() as iovecs, as GLib's
+ * own g_socket_send_messages() does on Unix. */
+G_STATIC_ASSERT (sizeof (GOutputVector) == sizeof (struct iovec));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (GOutputVector, buffer)
+                 == G_STRUCT_OFFSET (struct iovec, iov_base));
+G_STATIC_ASSERT (G_STRUCT_OFFSET (GOutputVector, size)
+                 == G_STRUCT_OFFSET (struct iovec, iov_len));
 
 static void
 route_release (gpointer data)
@@ -500,12 +514,53 @@ route_rebuild_locked (HcSrtpSend *self)
     self->route->agent = g_object_ref (self->agent);
     self->route->stream_id = self->stream_id;
     self->route->component_id = self->component_id;
-    if (self->socket && self->remote) {
+    if (self->socket && self->remote
+        && g_socket_address_to_native (self->remote, &self->route->native,
+                                       sizeof self->route->native, NULL)) {
       self->route->socket = g_object_ref (self->socket);
       self->route->remote = g_object_ref (self->remote);
+      self->route->fd = g_socket_get_fd (self->socket);
+      self->route->native_len
+          = (socklen_t)g_socket_address_get_native_size (self->remote);
     }
   }
   return old;
+}
+
+/* Without the lock: @b's packets in one sendmmsg() on the selected pair's
+ * socket.  Returns how many went, -1 on an error (in @error). */
+static gint
+send_on_socket (const Route *route, Batch *b, GError **error)
+{
+  struct mmsghdr inline_headers[G_N_ELEMENTS (b->inline_vectors)];
+  struct mmsghdr *headers = inline_headers;
+  gint sent;
+
+  /* What g_socket_send_messages() would check (a socket libnice closed
+   * fails here, never sends on a reused descriptor: docs/architecture.md),
+   * without its per-call conversions of the address. */
+  if (g_socket_is_closed (route->socket)) {
+    g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CLOSED, "socket closed");
+    return -1;
+  }
+  if (b->n > G_N_ELEMENTS (inline_headers))
+    headers = g_new (struct mmsghdr, b->n);
+  for (guint i = 0; i < b->n; i++)
+    headers[i] = (struct mmsghdr){
+      .msg_hdr = { .msg_name = (gpointer)&route->native,
+                   .msg_namelen = route->native_len,
+                   .msg_iov = (struct iovec *)&b->vectors[i],
+                   .msg_iovlen = 1 },
+    };
+  do
+    sent = sendmmsg (route->fd, headers, b->n, MSG_NOSIGNAL | MSG_DONTWAIT);
+  while (sent < 0 && errno == EINTR);
+  if (sent < 0)
+    g_set_error_literal (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                         g_strerror (errno));
+  if (headers != inline_headers)
+    g_free (headers);
+  return sent;
 }
 
 /* Without the lock: one sendmmsg() on the selected pair's socket, or one
@@ -514,9 +569,7 @@ static void
 batch_send (HcSrtpSend *self, Batch *b, const Route *route)
 {
   NiceOutputMessage inline_messages[G_N_ELEMENTS (b->inline_vectors)];
-  GOutputMessage inline_socket_messages[G_N_ELEMENTS (b->inline_vectors)];
   NiceOutputMessage *messages = inline_messages;
-  GOutputMessage *socket_messages = inline_socket_messages;
   gboolean on_socket = route->socket != NULL && route->remote != NULL;
   GError *error = NULL;
   gint sent;
@@ -526,15 +579,7 @@ batch_send (HcSrtpSend *self, Batch *b, const Route *route)
   for (guint i = 0; i < b->n; i++)
     b->vectors[i].buffer = b->data + GPOINTER_TO_SIZE (b->vectors[i].buffer);
   if (on_socket) {
-    if (b->n > G_N_ELEMENTS (inline_socket_messages))
-      socket_messages = g_new (GOutputMessage, b->n);
-    for (guint i = 0; i < b->n; i++)
-      socket_messages[i] = (GOutputMessage){ .address = route->remote,
-                                             .vectors = &b->vectors[i],
-                                             .num_vectors = 1 };
-    /* A closed GSocket fails here, never sends on a reused fd. */
-    sent = g_socket_send_messages (route->socket, socket_messages, b->n, 0,
-                                   NULL, &error);
+    sent = send_on_socket (route, b, &error);
   } else {
     if (b->n > G_N_ELEMENTS (inline_messages))
       messages = g_new (NiceOutputMessage, b->n);
@@ -560,8 +605,6 @@ batch_send (HcSrtpSend *self, Batch *b, const Route *route)
   g_clear_error (&error);
   if (messages != inline_messages)
     g_free (messages);
-  if (socket_messages != inline_socket_messages)
-    g_free (socket_messages);
 }
 
 /* The selected pair's socket and the peer's address, read from the agent
