@@ -576,6 +576,37 @@ test_lean (Fixture *f, gconstpointer data)
   g_assert_cmpuint (stat_total (h, "agent-sends"), ==, 0);
 }
 
+/* Asserts that @out is the RFC 4588 retransmission of @orig, sent as
+ * @osn, on the RTX stream; returns its own sequence number. */
+static guint16
+assert_rtx_of (GstBuffer *out, GstBuffer *orig, guint16 osn)
+{
+  GstRTPBuffer r = GST_RTP_BUFFER_INIT, o = GST_RTP_BUFFER_INIT;
+  const guint8 *payload;
+  guint16 seq;
+
+  g_assert_nonnull (out);
+  g_assert_true (gst_rtp_buffer_map (out, GST_MAP_READ, &r));
+  g_assert_true (gst_rtp_buffer_map (orig, GST_MAP_READ, &o));
+  g_assert_cmpuint (gst_rtp_buffer_get_ssrc (&r), ==, RTX_SSRC);
+  g_assert_cmpuint (gst_rtp_buffer_get_payload_type (&r), ==, RTX_PT);
+  g_assert_cmpuint (gst_rtp_buffer_get_timestamp (&r), ==,
+                    gst_rtp_buffer_get_timestamp (&o));
+  g_assert_cmpint (gst_rtp_buffer_get_marker (&r), ==,
+                   gst_rtp_buffer_get_marker (&o));
+  payload = gst_rtp_buffer_get_payload (&r);
+  g_assert_cmpuint (gst_rtp_buffer_get_payload_len (&r), ==,
+                    2 + gst_rtp_buffer_get_payload_len (&o));
+  g_assert_cmpuint (GST_READ_UINT16_BE (payload), ==, osn);
+  g_assert_cmpmem (payload + 2, gst_rtp_buffer_get_payload_len (&r) - 2,
+                   gst_rtp_buffer_get_payload (&o),
+                   gst_rtp_buffer_get_payload_len (&o));
+  seq = gst_rtp_buffer_get_seq (&r);
+  gst_rtp_buffer_unmap (&r);
+  gst_rtp_buffer_unmap (&o);
+  return seq;
+}
+
 static void
 test_nack (Fixture *f, gconstpointer data)
 {
@@ -605,31 +636,11 @@ test_nack (Fixture *f, gconstpointer data)
   for (guint i = 0; i < G_N_ELEMENTS (expected); i++) {
     GstBuffer *out = unprotect (rx, link_expect (link));
     GstBuffer *orig = packet (SSRC, expected[i], size_of (expected[i]));
-    GstRTPBuffer r = GST_RTP_BUFFER_INIT, o = GST_RTP_BUFFER_INIT;
-    const guint8 *payload;
+    guint16 seq = assert_rtx_of (out, orig, expected[i]);
 
-    g_assert_nonnull (out);
-    g_assert_true (gst_rtp_buffer_map (out, GST_MAP_READ, &r));
-    g_assert_true (gst_rtp_buffer_map (orig, GST_MAP_READ, &o));
-    g_assert_cmpuint (gst_rtp_buffer_get_ssrc (&r), ==, RTX_SSRC);
-    g_assert_cmpuint (gst_rtp_buffer_get_payload_type (&r), ==, RTX_PT);
-    g_assert_cmpuint (gst_rtp_buffer_get_timestamp (&r), ==,
-                      gst_rtp_buffer_get_timestamp (&o));
-    g_assert_cmpint (gst_rtp_buffer_get_marker (&r), ==,
-                     gst_rtp_buffer_get_marker (&o));
     if (i > 0)
-      g_assert_cmpuint (gst_rtp_buffer_get_seq (&r), ==,
-                        (guint16)(rtx_seq + 1));
-    rtx_seq = gst_rtp_buffer_get_seq (&r);
-    payload = gst_rtp_buffer_get_payload (&r);
-    g_assert_cmpuint (gst_rtp_buffer_get_payload_len (&r), ==,
-                      2 + gst_rtp_buffer_get_payload_len (&o));
-    g_assert_cmpuint (GST_READ_UINT16_BE (payload), ==, expected[i]);
-    g_assert_cmpmem (payload + 2, gst_rtp_buffer_get_payload_len (&r) - 2,
-                     gst_rtp_buffer_get_payload (&o),
-                     gst_rtp_buffer_get_payload_len (&o));
-    gst_rtp_buffer_unmap (&r);
-    gst_rtp_buffer_unmap (&o);
+      g_assert_cmpuint (seq, ==, (guint16)(rtx_seq + 1));
+    rtx_seq = seq;
     gst_buffer_unref (out);
     gst_buffer_unref (orig);
   }
@@ -668,16 +679,15 @@ test_nack (Fixture *f, gconstpointer data)
 static void
 test_forward (Fixture *f, gconstpointer data)
 {
-  Link *link = f->link;
-  GstHarness *h = f->h;
-  HcSrtpSend *self = HC_SRTP_SEND (h->element);
-  srtp_t rx = fixture_rx (f, 3, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
-  g_autoptr (GstPad) sink = gst_element_get_static_pad (h->element, "sink_0");
-  GstBuffer *bases[20];
-  GstFlowReturn ret = GST_FLOW_ERROR;
   /* sent as 1005 */
   const guint8 fci[] = { 0x03, 0xed, 0, 0 };
+  GstBuffer *bases[20];
+  GstFlowReturn ret = GST_FLOW_ERROR;
   guint8 header[12];
+  HcSrtpSend *self = HC_SRTP_SEND (f->h->element);
+  g_autoptr (GstPad) sink
+      = gst_element_get_static_pad (f->h->element, "sink_0");
+  srtp_t rx = fixture_rx (f, 3, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
 
   for (guint16 seq = 0; seq < G_N_ELEMENTS (bases); seq++)
     bases[seq] = packet (0xabcdabcd, seq, size_of (seq + 1));
@@ -685,7 +695,7 @@ test_forward (Fixture *f, gconstpointer data)
   g_assert_false (
       hc_srtp_send_forward (self, sink, bases[0], 12, header, 12, &ret));
 
-  make_lean (h, link, 3);
+  make_lean (f->h, f->link, 3);
   hc_srtp_send_set_rtx (self, SSRC, RTX_SSRC, RTX_PT);
   for (guint16 seq = 0; seq < G_N_ELEMENTS (bases); seq++) {
     GstBuffer *expected = gst_buffer_copy_deep (bases[seq]);
@@ -701,39 +711,25 @@ test_forward (Fixture *f, gconstpointer data)
     g_assert_true (
         hc_srtp_send_forward (self, sink, bases[seq], 12, header, 12, &ret));
     g_assert_cmpint (ret, ==, GST_FLOW_OK);
-    out = unprotect (rx, link_expect (link));
+    out = unprotect (rx, link_expect (f->link));
     g_assert_nonnull (out);
     assert_same (out, expected);
     gst_buffer_unref (out);
     gst_buffer_unref (expected);
   }
-  g_assert_cmpuint (gst_harness_buffers_received (h), ==, 0);
-  g_assert_cmpuint (stat_total (h, "handed-packets"), ==, 20);
-  g_assert_cmpuint (stat_ssrc (h, SSRC, "packets-sent"), ==, 20);
+  g_assert_cmpuint (gst_harness_buffers_received (f->h), ==, 0);
+  g_assert_cmpuint (stat_total (f->h, "handed-packets"), ==, 20);
+  g_assert_cmpuint (stat_ssrc (f->h, SSRC, "packets-sent"), ==, 20);
 
   g_assert_cmpuint (hc_srtp_send_handle_nack (self, SSRC, fci, sizeof fci), ==,
                     1);
   {
-    GstBuffer *out = unprotect (rx, link_expect (link));
-    GstRTPBuffer r = GST_RTP_BUFFER_INIT, o = GST_RTP_BUFFER_INIT;
-    const guint8 *payload;
+    GstBuffer *out = unprotect (rx, link_expect (f->link));
 
-    g_assert_nonnull (out);
-    g_assert_true (gst_rtp_buffer_map (out, GST_MAP_READ, &r));
-    g_assert_true (gst_rtp_buffer_map (bases[5], GST_MAP_READ, &o));
-    g_assert_cmpuint (gst_rtp_buffer_get_ssrc (&r), ==, RTX_SSRC);
-    g_assert_cmpuint (gst_rtp_buffer_get_timestamp (&r), ==,
-                      gst_rtp_buffer_get_timestamp (&o));
-    payload = gst_rtp_buffer_get_payload (&r);
-    g_assert_cmpuint (GST_READ_UINT16_BE (payload), ==, 1005);
-    g_assert_cmpmem (payload + 2, gst_rtp_buffer_get_payload_len (&r) - 2,
-                     gst_rtp_buffer_get_payload (&o),
-                     gst_rtp_buffer_get_payload_len (&o));
-    gst_rtp_buffer_unmap (&r);
-    gst_rtp_buffer_unmap (&o);
+    assert_rtx_of (out, bases[5], 1005);
     gst_buffer_unref (out);
   }
-  link_expect_quiet (link);
+  link_expect_quiet (f->link);
   for (guint i = 0; i < G_N_ELEMENTS (bases); i++)
     gst_buffer_unref (bases[i]);
 }
