@@ -141,8 +141,10 @@ on_session_output (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   Session *session = data;
   GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  GstObject *session_element = GST_OBJECT_PARENT (pad);
   /* (rtpbin, while its session's pad carries data) */
-  GstObject *rtpbin = GST_OBJECT_PARENT (GST_OBJECT_PARENT (pad));
+  GstObject *rtpbin
+      = session_element ? GST_OBJECT_PARENT (session_element) : NULL;
   g_autoptr (GstElement) demux_of_pad = NULL;
   GstFlowReturn ret;
   Route *route;
@@ -153,7 +155,7 @@ on_session_output (GstPad *pad, GstPadProbeInfo *info, gpointer data)
       || (route = route_for (session, ssrc, pt)) == NULL || pt != route->pt)
     return GST_PAD_PROBE_OK;
   if (route->demux_src == NULL) {
-    if (route->misses++ % LOOK_EVERY != 0)
+    if (route->misses++ % LOOK_EVERY != 0 || rtpbin == NULL)
       return GST_PAD_PROBE_OK;
     if (session->demux != NULL)
       route->demux_src = stream_pad_of (session->demux, ssrc, NULL);
