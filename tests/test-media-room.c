@@ -1051,6 +1051,18 @@ webrtcbin_packets_received (GstElement *webrtcbin, guint32 ssrc, gint64 *lost)
       webrtcbin, GST_WEBRTC_STATS_INBOUND_RTP, ssrc, "packets-received", FALSE);
 }
 
+/* Returns: (transfer full): the room's webrtcbin of participant @pid */
+static GstElement *
+room_peer (Fixture *f, const gchar *pid)
+{
+  g_autofree gchar *name = g_strdup_printf ("peer-%s", pid);
+  GstElement *webrtcbin = gst_bin_get_by_name (
+      GST_BIN (hc_media_room_get_pipeline (f->room)), name);
+
+  g_assert_nonnull (webrtcbin);
+  return webrtcbin;
+}
+
 /* Both of bob's streams (alice's audio and video) keep coming, and
  * nothing of them was lost. */
 static void
@@ -1092,9 +1104,7 @@ lean_receive (gboolean lean)
   fixture_init (&f);
   hc_media_room_set_lean_receive (f.room, lean);
   bob = join_alice_and_bob (&f);
-  alice_in_room = gst_bin_get_by_name (
-      GST_BIN (hc_media_room_get_pipeline (f.room)), "peer-alice");
-  g_assert_nonnull (alice_in_room);
+  alice_in_room = room_peer (&f, "alice");
   hc_receive_direct_get_stats (alice_in_room, &stats);
   direct = stats.packets;
   g_test_message ("alice: %" G_GUINT64_FORMAT
@@ -1299,9 +1309,7 @@ test_lean_receive_rollover (void)
   renumber_payloader (alice, "apay", &audio);
   g_timeout_add (20, poll_connected, &connected);
   bob = join_with_bob (&f, alice);
-  alice_in_room = gst_bin_get_by_name (
-      GST_BIN (hc_media_room_get_pipeline (f.room)), "peer-alice");
-  g_assert_nonnull (alice_in_room);
+  alice_in_room = room_peer (&f, "alice");
   srtpdec = hc_find_by_factory (GST_BIN (alice_in_room), "srtpdec");
   g_assert_nonnull (srtpdec);
   g_assert_true (in_time (wait_until (video_rolled_over, srtpdec, WAIT_MS),
@@ -1424,9 +1432,7 @@ test_lean_receive_tampered (void)
   fixture_init (&f);
   hc_media_room_set_lean_receive (f.room, TRUE);
   bob = join_alice_and_bob (&f);
-  alice_in_room = gst_bin_get_by_name (
-      GST_BIN (hc_media_room_get_pipeline (f.room)), "peer-alice");
-  g_assert_nonnull (alice_in_room);
+  alice_in_room = room_peer (&f, "alice");
   g_assert_true (
       in_time (wait_until (decrypted_directly, alice_in_room, WAIT_MS),
                "alice's packets decrypted on the direct path"));
