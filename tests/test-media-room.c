@@ -1337,10 +1337,13 @@ test_lean_receive_rollover (void)
   fixture_clear (&f);
 }
 
-/* On a client's transport output (after SRTP): once armed, a damaged
+/* On a client's transport output (after SRTP): once armed (1), a damaged
  * copy of the next RTP packet goes before it (its tag's last octet
  * flipped), and the packet itself once more before the next one (a
- * replay). */
+ * replay).  Armed with 2: JUNK_SSRCS copies of the next one, each under
+ * another SSRC. */
+#define JUNK_SSRCS 100
+
 typedef struct {
   gint armed; /* atomic */
   gboolean injecting;
@@ -1379,7 +1382,17 @@ on_transport_sent (GstPad *pad, GstPadProbeInfo *info, gpointer data)
       || (packet = first_rtp (info)) == NULL)
     return GST_PAD_PROBE_OK;
   t->injecting = TRUE;
-  if (t->sent == NULL) {
+  if (g_atomic_int_get (&t->armed) == 2) {
+    for (guint i = 0; i < JUNK_SSRCS; i++) {
+      GstBuffer *junk = gst_buffer_copy_deep (packet);
+      guint8 ssrc[4];
+
+      GST_WRITE_UINT32_BE (ssrc, 0x4a000000 + i);
+      gst_buffer_fill (junk, 8, ssrc, 4);
+      gst_pad_chain (pad, junk);
+    }
+    g_atomic_int_set (&t->armed, 0);
+  } else if (t->sent == NULL) {
     GstBuffer *damaged = gst_buffer_copy_deep (packet);
     GstMapInfo map;
 
@@ -1406,6 +1419,15 @@ two_dropped (gpointer data)
 }
 
 static gboolean
+junk_left_to_srtpdec (gpointer data)
+{
+  HcReceiveDirectStats stats;
+
+  hc_receive_direct_get_stats (data, &stats);
+  return stats.srtp.fallback > 0;
+}
+
+static gboolean
 decrypted_directly (gpointer data)
 {
   HcReceiveDirectStats stats;
@@ -1416,7 +1438,8 @@ decrypted_directly (gpointer data)
 
 /* A damaged and a replayed packet reach the room once alice's transport
  * is direct: both are dropped and counted, the rest of her streams is
- * decrypted there and reaches bob whole. */
+ * decrypted there and reaches bob whole.  So do her streams after a
+ * flood of packets under unknown SSRCs. */
 static void
 test_lean_receive_tampered (void)
 {
@@ -1454,6 +1477,25 @@ test_lean_receive_tampered (void)
   g_assert_cmpuint (stats.srtp.unprotected, >, unprotected);
   g_assert_cmpuint (stats.srtp.dropped, ==, 2);
   g_assert_cmpuint (stats.srtp.fallback, ==, 0);
+  g_assert_cmpuint (stats.srtp.pinned, ==, 0);
+
+  /* packets under ever new SSRCs: srtpdec's (each is tried once here, up
+   * to 64 SSRCs per transport), and they harm nobody */
+  g_atomic_int_set (&tamper.armed, 2);
+  g_assert_true (
+      in_time (wait_until (junk_left_to_srtpdec, alice_in_room, WAIT_MS),
+               "packets of unknown SSRCs left to srtpdec"));
+  run_for (200);
+  hc_receive_direct_get_stats (alice_in_room, &stats);
+  g_test_message ("%" G_GUINT64_FORMAT " of %d junk SSRCs tried",
+                  stats.srtp.fallback, JUNK_SSRCS);
+  g_assert_cmpuint (stats.srtp.fallback, >=, 64 - 4);
+  g_assert_cmpuint (stats.srtp.fallback, <=, 64 - 2);
+  unprotected = stats.srtp.unprotected;
+  assert_flowing_without_loss (bob);
+  hc_receive_direct_get_stats (alice_in_room, &stats);
+  g_assert_cmpuint (stats.srtp.unprotected, >, unprotected);
+  g_assert_cmpuint (stats.srtp.dropped, ==, 2);
   g_assert_cmpuint (stats.srtp.pinned, ==, 0);
   fixture_clear (&f);
   gst_clear_buffer (&tamper.sent);

@@ -14,6 +14,10 @@ GST_DEBUG_CATEGORY_STATIC (hc_receive_srtp_debug);
 /* srtpdec's default ("replay-window-size") */
 #define REPLAY_WINDOW  128
 #define RTP_HEADER_LEN 12
+/* SSRCs decrypted here per transport (a publisher has a few: audio,
+ * video, their RTX); packets of more go to dtlssrtpdec, so that junk
+ * with ever new SSRCs cannot make this grow. */
+#define MAX_SSRCS 64
 
 /* Set by dtlsdec's "on-key-received" (the DTLS thread), read per packet;
  * shared with the signal's closure, which may outlive @HcReceiveSrtp. */
@@ -256,12 +260,16 @@ unprotect_first (HcReceiveSrtp *self, Ssrc *st, guint32 ssrc, guint8 *data,
   return status;
 }
 
+/* Returns: (nullable): NULL once MAX_SSRCS are known (packets of any
+ * other SSRC go to dtlssrtpdec) */
 static Ssrc *
 get_ssrc (HcReceiveSrtp *self, guint32 ssrc)
 {
   Ssrc *st = g_hash_table_lookup (self->ssrcs, GUINT_TO_POINTER (ssrc));
 
   if (st == NULL) {
+    if (g_hash_table_size (self->ssrcs) >= MAX_SSRCS)
+      return NULL;
     st = g_new0 (Ssrc, 1);
     g_hash_table_insert (self->ssrcs, GUINT_TO_POINTER (ssrc), st);
   }
@@ -285,7 +293,7 @@ hc_receive_srtp_process (HcReceiveSrtp *self, GstBuffer **buffer,
     return FALSE;
   ssrc = GST_READ_UINT32_BE (head + 8);
   st = get_ssrc (self, ssrc);
-  if (st->pinned)
+  if (st == NULL || st->pinned)
     return FALSE;
   *buffer = gst_buffer_make_writable (*buffer);
   if (!gst_buffer_map (*buffer, &map, GST_MAP_READWRITE))
@@ -306,13 +314,14 @@ hc_receive_srtp_process (HcReceiveSrtp *self, GstBuffer **buffer,
   if (!st->confirmed) {
     /* srtpdec followed the stream so far: it decides */
     atomic_fetch_add_explicit (&self->fallback, 1, memory_order_relaxed);
+    /* (made again for the next try; none kept for junk SSRCs) */
+    srtp_remove_stream (self->session, g_htonl (ssrc));
     if (++st->failures >= HC_RECEIVE_SRTP_MAX_UNCONFIRMED) {
       GST_WARNING_OBJECT (self->dtlsdec,
                           "SSRC %u: no rollover counter authenticates (%d): "
                           "srtpdec decrypts it",
                           ssrc, status);
       st->pinned = TRUE;
-      srtp_remove_stream (self->session, g_htonl (ssrc));
       atomic_fetch_add_explicit (&self->pinned, 1, memory_order_relaxed);
     }
     return FALSE;

@@ -28,6 +28,9 @@
  * packets that fail (a forged or damaged tag, a replay) are dropped and
  * counted: never passed on as ciphertext.
  *
+ * At most 64 SSRCs per transport are decrypted here (more go to
+ * dtlssrtpdec).
+ *
  * Everything runs on nicesrc's one thread (the direct path's probe): no
  * lock per packet, and packets leave in the order they came.
  */
