@@ -1424,7 +1424,8 @@ junk_left_to_srtpdec (gpointer data)
   HcReceiveDirectStats stats;
 
   hc_receive_direct_get_stats (data, &stats);
-  return stats.srtp.fallback > 0;
+  /* (alice's audio and video, maybe their RTX, took the others) */
+  return stats.srtp.fallback >= 64 - 4;
 }
 
 static gboolean
@@ -1485,15 +1486,13 @@ test_lean_receive_tampered (void)
   g_assert_true (
       in_time (wait_until (junk_left_to_srtpdec, alice_in_room, WAIT_MS),
                "packets of unknown SSRCs left to srtpdec"));
-  run_for (200);
   hc_receive_direct_get_stats (alice_in_room, &stats);
-  g_test_message ("%" G_GUINT64_FORMAT " of %d junk SSRCs tried",
-                  stats.srtp.fallback, JUNK_SSRCS);
-  g_assert_cmpuint (stats.srtp.fallback, >=, 64 - 4);
-  g_assert_cmpuint (stats.srtp.fallback, <=, 64 - 2);
   unprotected = stats.srtp.unprotected;
   assert_flowing_without_loss (bob);
   hc_receive_direct_get_stats (alice_in_room, &stats);
+  g_test_message ("%" G_GUINT64_FORMAT " of %d junk SSRCs tried",
+                  stats.srtp.fallback, JUNK_SSRCS);
+  g_assert_cmpuint (stats.srtp.fallback, <=, 64 - 2);
   g_assert_cmpuint (stats.srtp.unprotected, >, unprotected);
   g_assert_cmpuint (stats.srtp.dropped, ==, 2);
   g_assert_cmpuint (stats.srtp.pinned, ==, 0);

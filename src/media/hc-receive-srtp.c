@@ -313,6 +313,8 @@ hc_receive_srtp_process (HcReceiveSrtp *self, GstBuffer **buffer,
   }
   if (!st->confirmed) {
     /* srtpdec followed the stream so far: it decides */
+    GST_DEBUG_OBJECT (self->dtlsdec, "SSRC %u: to srtpdec (%d), %u known", ssrc,
+                      status, g_hash_table_size (self->ssrcs));
     atomic_fetch_add_explicit (&self->fallback, 1, memory_order_relaxed);
     /* (made again for the next try; none kept for junk SSRCs) */
     srtp_remove_stream (self->session, g_htonl (ssrc));
