@@ -480,6 +480,9 @@ plate_rig_stop (PlateRig *rig)
   g_autoptr (GVariant) layout = hc_composite_get_layout (rig->composite);
   g_assert_cmpuint (g_variant_n_children (layout), ==, 0);
   g_clear_object (&rig->composite);
+  /* alice's source first: pushing into the head being freed, it would
+   * stop with not-linked, an error on the bus (seen on a loaded machine) */
+  gst_element_set_state (rig->source, GST_STATE_NULL);
   hc_track_head_free (rig->alice);
   gst_element_set_state (rig->pipeline, GST_STATE_NULL);
   gst_object_unref (rig->pipeline);

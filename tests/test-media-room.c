@@ -8,6 +8,7 @@
 #include <hyperconf/hc-sender-clock.h>
 #include "src/media/hc-dtls-key.h"
 #include "src/media/hc-receive-direct.h"
+#include "src/media/hc-receive-shortcut.h"
 
 #include <gst/rtp/rtp.h>
 #include <gst/video/video.h>
@@ -960,6 +961,14 @@ lean_send (gboolean lean)
           gst_structure_get_uint64 (lean_stats, "socket-sends", &socket_sends));
       g_assert_cmpuint (socket_sends, >=, MIN_BUFFERS);
     }
+    /* handed over by the forwarder, not pushed as buffers */
+    {
+      guint64 handed = 0;
+
+      g_assert_true (
+          gst_structure_get_uint64 (lean_stats, "handed-packets", &handed));
+      g_assert_cmpuint (handed, >=, MIN_BUFFERS);
+    }
     for (guint i = 0; i < ssrcs->len; i++) {
       guint32 ssrc = g_array_index (ssrcs, guint32, i);
       guint64 lean_packets = lean_packets_sent (lean_stats, ssrc);
@@ -1051,6 +1060,29 @@ webrtcbin_packets_received (GstElement *webrtcbin, guint32 ssrc, gint64 *lost)
       webrtcbin, GST_WEBRTC_STATS_INBOUND_RTP, ssrc, "packets-received", FALSE);
 }
 
+/* With lean-receive, alice's packets past her session went around
+ * rtpbin's pass-through elements (hc-receive-shortcut.h), into her
+ * demuxer's stream pads and from her passthroughs to webrtcbin's src pads;
+ * without, none did. */
+static void
+assert_receive_shortcuts (GstElement *alice_in_room, gboolean lean)
+{
+  guint64 past_demuxer = 0;
+  guint64 into_demuxer
+      = hc_receive_shortcut_get_packets (alice_in_room, &past_demuxer);
+
+  g_test_message ("alice: %" G_GUINT64_FORMAT " packets around her demuxer, "
+                  "%" G_GUINT64_FORMAT " past it",
+                  into_demuxer, past_demuxer);
+  if (lean) {
+    g_assert_cmpuint (into_demuxer, >=, MIN_BUFFERS);
+    g_assert_cmpuint (past_demuxer, >=, into_demuxer);
+  } else {
+    g_assert_cmpuint (into_demuxer, ==, 0);
+    g_assert_cmpuint (past_demuxer, ==, 0);
+  }
+}
+
 /* Returns: (transfer full): the room's webrtcbin of participant @pid */
 static GstElement *
 room_peer (Fixture *f, const gchar *pid)
@@ -1132,6 +1164,7 @@ lean_receive (gboolean lean)
   g_assert_cmpuint (stats.srtp.dropped, ==, 0);
   g_assert_cmpuint (stats.srtp.fallback, ==, 0);
   g_assert_cmpuint (stats.srtp.pinned, ==, 0);
+  assert_receive_shortcuts (alice_in_room, lean);
   fixture_clear (&f);
 }
 

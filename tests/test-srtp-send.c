@@ -661,6 +661,83 @@ test_nack (Fixture *f, gconstpointer data)
   }
 }
 
+/* The forwarder's direct hand-off (hc_srtp_send_forward()): what arrives
+ * is the packet with the header given and the payload of the packet it was
+ * rewritten from; a NACK for the sequence number it went out with is
+ * answered from that packet; not taken before the element is lean. */
+static void
+test_forward (Fixture *f, gconstpointer data)
+{
+  Link *link = f->link;
+  GstHarness *h = f->h;
+  HcSrtpSend *self = HC_SRTP_SEND (h->element);
+  srtp_t rx = fixture_rx (f, 3, HC_SRTP_SEND_AUTH_HMAC_SHA1_80);
+  g_autoptr (GstPad) sink = gst_element_get_static_pad (h->element, "sink_0");
+  GstBuffer *bases[20];
+  GstFlowReturn ret = GST_FLOW_ERROR;
+  /* sent as 1005 */
+  const guint8 fci[] = { 0x03, 0xed, 0, 0 };
+  guint8 header[12];
+
+  for (guint16 seq = 0; seq < G_N_ELEMENTS (bases); seq++)
+    bases[seq] = packet (0xabcdabcd, seq, size_of (seq + 1));
+  g_assert_cmpuint (gst_buffer_extract (bases[0], 0, header, 12), ==, 12);
+  g_assert_false (
+      hc_srtp_send_forward (self, sink, bases[0], 12, header, 12, &ret));
+
+  make_lean (h, link, 3);
+  hc_srtp_send_set_rtx (self, SSRC, RTX_SSRC, RTX_PT);
+  for (guint16 seq = 0; seq < G_N_ELEMENTS (bases); seq++) {
+    GstBuffer *expected = gst_buffer_copy_deep (bases[seq]);
+    GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+    GstBuffer *out;
+
+    g_assert_true (gst_rtp_buffer_map (expected, GST_MAP_WRITE, &rtp));
+    gst_rtp_buffer_set_ssrc (&rtp, SSRC);
+    gst_rtp_buffer_set_seq (&rtp, 1000 + seq);
+    gst_rtp_buffer_unmap (&rtp);
+    g_assert_cmpuint (gst_buffer_extract (expected, 0, header, 12), ==, 12);
+    ret = GST_FLOW_ERROR;
+    g_assert_true (
+        hc_srtp_send_forward (self, sink, bases[seq], 12, header, 12, &ret));
+    g_assert_cmpint (ret, ==, GST_FLOW_OK);
+    out = unprotect (rx, link_expect (link));
+    g_assert_nonnull (out);
+    assert_same (out, expected);
+    gst_buffer_unref (out);
+    gst_buffer_unref (expected);
+  }
+  g_assert_cmpuint (gst_harness_buffers_received (h), ==, 0);
+  g_assert_cmpuint (stat_total (h, "handed-packets"), ==, 20);
+  g_assert_cmpuint (stat_ssrc (h, SSRC, "packets-sent"), ==, 20);
+
+  g_assert_cmpuint (hc_srtp_send_handle_nack (self, SSRC, fci, sizeof fci), ==,
+                    1);
+  {
+    GstBuffer *out = unprotect (rx, link_expect (link));
+    GstRTPBuffer r = GST_RTP_BUFFER_INIT, o = GST_RTP_BUFFER_INIT;
+    const guint8 *payload;
+
+    g_assert_nonnull (out);
+    g_assert_true (gst_rtp_buffer_map (out, GST_MAP_READ, &r));
+    g_assert_true (gst_rtp_buffer_map (bases[5], GST_MAP_READ, &o));
+    g_assert_cmpuint (gst_rtp_buffer_get_ssrc (&r), ==, RTX_SSRC);
+    g_assert_cmpuint (gst_rtp_buffer_get_timestamp (&r), ==,
+                      gst_rtp_buffer_get_timestamp (&o));
+    payload = gst_rtp_buffer_get_payload (&r);
+    g_assert_cmpuint (GST_READ_UINT16_BE (payload), ==, 1005);
+    g_assert_cmpmem (payload + 2, gst_rtp_buffer_get_payload_len (&r) - 2,
+                     gst_rtp_buffer_get_payload (&o),
+                     gst_rtp_buffer_get_payload_len (&o));
+    gst_rtp_buffer_unmap (&r);
+    gst_rtp_buffer_unmap (&o);
+    gst_buffer_unref (out);
+  }
+  link_expect_quiet (link);
+  for (guint i = 0; i < G_N_ELEMENTS (bases); i++)
+    gst_buffer_unref (bases[i]);
+}
+
 static GstBuffer *
 make_rr (guint32 ssrc)
 {
@@ -1339,6 +1416,8 @@ main (int argc, char **argv)
   g_test_add_func ("/srtp-send/passthrough", test_passthrough);
   g_test_add_func ("/srtp-send/pads", test_pads);
   g_test_add ("/srtp-send/lean", Fixture, NULL, fixture_setup, test_lean,
+              fixture_teardown);
+  g_test_add ("/srtp-send/forward", Fixture, NULL, fixture_setup, test_forward,
               fixture_teardown);
   g_test_add ("/srtp-send/nack", Fixture, NULL, fixture_setup, test_nack,
               fixture_teardown);

@@ -50,4 +50,24 @@ G_DECLARE_FINAL_TYPE (HcRtpPassthrough, hc_rtp_passthrough, HC, RTP_PASSTHROUGH,
  */
 gboolean hc_rtp_passthrough_install (GstElement *webrtcbin);
 
+/**
+ * hc_rtp_passthrough_set_shortcut:
+ * @self: an hcrtppassthrough
+ * @pad: the pad where its packets of payload type @pt end up (webrtcbin's
+ *   src pad for the stream), already linked and past its first packet
+ * @pt: the payload type
+ *
+ * From now on, packets of payload type @pt (and the "hc-sender-clock"
+ * events before them) are pushed on @pad itself, not through what lies
+ * between (rtpbin's FEC decoder, rtpptdemux and two ghost pads, which pass
+ * such a packet on unchanged).  Other payload types (RED, FEC, a new
+ * codec) keep that way; so do events.  Only the first call counts; @pad
+ * is held until @self is finalized.  Used by hc-receive-shortcut.c.
+ */
+void hc_rtp_passthrough_set_shortcut (HcRtpPassthrough *self, GstPad *pad,
+                                      guint8 pt);
+
+/* Packets pushed on the shortcut so far. */
+guint64 hc_rtp_passthrough_get_shortcut_packets (HcRtpPassthrough *self);
+
 G_END_DECLS

@@ -98,4 +98,29 @@ guint hc_srtp_send_handle_nack (HcSrtpSend *self, guint32 media_ssrc,
  */
 gboolean hc_srtp_send_write_sender_reports (HcSrtpSend *self, GstBuffer *rtcp);
 
+/**
+ * hc_srtp_send_forward:
+ * @self: an hcsrtpsend
+ * @sinkpad: its sink pad the packet is for (the caller's src pad's peer)
+ * @base: the packet the caller forwards: its first @base_header_len octets
+ *   are sent as @header instead (the caller's rewrite), the rest as it is
+ * @header: (array length=header_len): the RTP header to send
+ * @ret: (out): the flow, when handled
+ *
+ * What pushing the rewritten packet on @sinkpad's peer would do on the lean
+ * path, without making it a buffer: the forwarder's direct hand-off
+ * (hc-forwarder.c).  @base is what the RTX ring keeps (its timestamp,
+ * marker and payload are the packet's).  Serialized with the pad's data
+ * flow like a push (under its stream lock), and with events the caller
+ * pushed on the pad before.
+ *
+ * Returns: TRUE if handled (sent, or dropped as a push would have been:
+ * see @ret); FALSE if the pad's pair is not lean now: the caller pushes
+ * the rewritten buffer instead.
+ */
+gboolean hc_srtp_send_forward (HcSrtpSend *self, GstPad *sinkpad,
+                               GstBuffer *base, gsize base_header_len,
+                               const guint8 *header, gsize header_len,
+                               GstFlowReturn *ret);
+
 G_END_DECLS

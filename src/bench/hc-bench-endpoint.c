@@ -5,6 +5,7 @@
 
 #include "../media/hc-lean-send.h"
 #include "../media/hc-receive-direct.h"
+#include "../media/hc-receive-shortcut.h"
 
 /* How long a non-trickle offer waits for ICE gathering (host candidates
  * only here: it is normally done in milliseconds). */
@@ -189,8 +190,10 @@ hc_bench_endpoint_new (const gchar *name, const HcBenchClip *video,
     g_warning ("%s: keeping webrtcbin's jitter buffers", name);
   g_object_set (webrtc, "latency", jitter_ms, NULL);
   /* the lean generator takes the server's receive path too */
-  if (lean_send)
+  if (lean_send) {
     hc_receive_direct_enable (webrtc);
+    hc_receive_shortcut_enable (webrtc);
+  }
   gst_bin_add (GST_BIN (self->pipeline), webrtc);
   if (lean_send && (video || audio))
     self->lean = hc_lean_send_new (GST_BIN (self->pipeline), webrtc, "lean");

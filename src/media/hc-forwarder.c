@@ -34,6 +34,15 @@
  *    start follows RFC 3550 §5.1 ("the initial value of the sequence number
  *    SHOULD be random").
  *
+ * Lean subscribers: when a src pad's peer is an hcsrtpsend sink pad whose
+ * pair is on the lean path, the packet is not made into a buffer nor
+ * pushed: hc_srtp_send_forward() gets the pad's header (written as the
+ * rewrite above would) and the input, copies both once into what it
+ * protects and sends, and keeps the input for NACKs.  Per subscriber and
+ * packet that saves a buffer, a header memory and a pad push.  It is
+ * taken only where a push would do nothing more: no sticky events pending
+ * on the pad, neither it nor its peer flushing or blocked.
+ *
  * Caps: each src pad carries the sink caps with "ssrc" (uint) and
  * "payload" (int) replaced by the pad's values when set, and without the
  * "extmap-N" fields when extensions are stripped (webrtcbin writes a=extmap
@@ -93,6 +102,10 @@ GST_DEBUG_CATEGORY_STATIC (hc_forwarder_debug);
 #define DEFAULT_SSRC             0
 #define DEFAULT_PT               -1
 #define DEFAULT_STRIP_EXTENSIONS TRUE
+/* The longest header the direct hand-off writes: 12 octets and up to 15
+ * CSRCs (a mix's).  A pad that keeps header extensions may have longer
+ * ones: those packets are pushed as buffers. */
+#define MAX_DIRECT_HEADER (12 + 15 * 4)
 
 /* ---------------------------------------------------------------------- */
 /* HcForwarderPad                                                          */
@@ -494,7 +507,7 @@ collect_sticky (GstPad *pad, GstEvent **event, gpointer user_data)
   return TRUE;
 }
 
-static gboolean peer_blocked (HcForwarderPad *pad);
+static gboolean peer_blocked (HcForwarderPad *pad, GstPad **lean_peer);
 
 /* Sends the publisher's sender clock (an hc-sender-clock event) on @pad
  * for the pad's output SSRC, serialized with its packets, so that the
@@ -513,7 +526,7 @@ push_sender_clock (HcForwarderPad *pad, const PadSettings *set, GstEvent *clock)
   if (set->mix_voice != -2
       || !hc_sender_clock_event_parse (clock, &in_ssrc, NULL, NULL, NULL))
     return FALSE;
-  pad->clock_missed = peer_blocked (pad);
+  pad->clock_missed = peer_blocked (pad, NULL);
   if (pad->clock_missed)
     return FALSE;
   return gst_pad_push_event (
@@ -633,28 +646,57 @@ strip_extension (GstBuffer *in, const RtpInfo *info)
  * hcsrtpsend keeps for NACKs share their payloads across subscribers.
  * (GstRTPBuffer maps header and payload in separate memories.)  @in is
  * never modified: other pads and upstream may still hold it. */
+/* What a pad's packets are made from: the input, or the input without its
+ * header extension (made once, shared by the pads that strip), and the
+ * length of that one's header in @header_len.  NULL if stripping failed. */
+static GstBuffer *
+rewrite_base (GstBuffer *in, RtpInfo *info, const PadSettings *set,
+              guint *header_len)
+{
+  if (!(set->strip && info->has_extension)) {
+    *header_len = info->header_len;
+    return in;
+  }
+  if (info->stripped == NULL)
+    info->stripped = strip_extension (in, info);
+  *header_len = info->fixed_len;
+  return info->stripped;
+}
+
+/* The pad's header, from @base's first @len octets, into @header. */
+static gboolean
+write_header (GstBuffer *base, const RtpInfo *info, const PadSettings *set,
+              guint8 *header, guint len)
+{
+  if (gst_buffer_extract (base, 0, header, len) != len)
+    return FALSE;
+  if (set->pt >= 0 && set->pt != info->pt)
+    header[1] = (header[1] & 0x80) | (set->pt & 0x7f);
+  GST_WRITE_UINT16_BE (header + 2, (guint16)(info->seq + set->offset));
+  if (set->ssrc != 0 && set->ssrc != info->ssrc)
+    GST_WRITE_UINT32_BE (header + 8, set->ssrc);
+  return TRUE;
+}
+
+/* The packet for a pad, as a buffer: the payload's memory shared with the
+ * input, a header of its own. */
 static GstBuffer *
 rewrite (GstBuffer *in, RtpInfo *info, const PadSettings *set)
 {
   gboolean strip = set->strip && info->has_extension;
   gboolean new_ssrc = set->ssrc != 0 && set->ssrc != info->ssrc;
   gboolean new_pt = set->pt >= 0 && set->pt != info->pt;
-  GstBuffer *base = in, *out;
+  GstBuffer *base, *out;
   GstMemory *header;
   GstMapInfo map;
-  guint header_len = info->header_len;
+  guint header_len;
   gsize size;
 
   if (!strip && !new_ssrc && !new_pt && set->offset == 0)
     return gst_buffer_ref (in);
-  if (strip) {
-    if (info->stripped == NULL)
-      info->stripped = strip_extension (in, info);
-    if (info->stripped == NULL)
-      return NULL;
-    base = info->stripped;
-    header_len = info->fixed_len;
-  }
+  base = rewrite_base (in, info, set, &header_len);
+  if (base == NULL)
+    return NULL;
   size = gst_buffer_get_size (base);
   out = gst_buffer_copy_region (base, GST_BUFFER_COPY_MEMORY, header_len,
                                 size - header_len);
@@ -670,15 +712,35 @@ rewrite (GstBuffer *in, RtpInfo *info, const PadSettings *set)
       gst_memory_unref (header);
     return NULL;
   }
-  gst_buffer_extract (base, 0, map.data, header_len);
-  if (new_pt)
-    map.data[1] = (map.data[1] & 0x80) | (set->pt & 0x7f);
-  GST_WRITE_UINT16_BE (map.data + 2, (guint16)(info->seq + set->offset));
-  if (new_ssrc)
-    GST_WRITE_UINT32_BE (map.data + 8, set->ssrc);
+  if (!write_header (base, info, set, map.data, header_len)) {
+    gst_memory_unmap (header, &map);
+    gst_memory_unref (header);
+    gst_buffer_unref (out);
+    return NULL;
+  }
   gst_memory_unmap (header, &map);
   gst_buffer_prepend_memory (out, header);
   return out;
+}
+
+/* The direct hand-off to a lean subscriber (hc_srtp_send_forward()): the
+ * packet as rewrite() would make it, never made into a buffer, and no pad
+ * push.  FALSE: not taken (@sender's pair not lean, a header longer than
+ * any browser sends); the caller pushes. */
+static gboolean
+forward_direct (HcSrtpSend *sender, GstPad *sender_sink, GstBuffer *in,
+                RtpInfo *info, const PadSettings *set, GstFlowReturn *ret)
+{
+  guint8 header[MAX_DIRECT_HEADER];
+  GstBuffer *base;
+  guint header_len;
+
+  base = rewrite_base (in, info, set, &header_len);
+  if (base == NULL || header_len > sizeof header
+      || !write_header (base, info, set, header, header_len))
+    return FALSE;
+  return hc_srtp_send_forward (sender, sender_sink, base, header_len, header,
+                               header_len, ret);
 }
 
 /* TRUE while a blocking probe sits on @pad's peer: a push would wait until
@@ -686,13 +748,22 @@ rewrite (GstBuffer *in, RtpInfo *info, const PadSettings *set)
  * (webrtcbin blocks a sink pad until its m-line is negotiated and
  * connected.) */
 static gboolean
-peer_blocked (HcForwarderPad *pad)
+peer_blocked (HcForwarderPad *pad, GstPad **lean_peer)
 {
+  GstPad *peer;
   gboolean blocked;
 
   /* Under the pad's lock the peer cannot be unlinked and freed. */
   GST_OBJECT_LOCK (pad);
-  blocked = GST_PAD_PEER (pad) && GST_PAD_IS_BLOCKED (GST_PAD_PEER (pad));
+  peer = GST_PAD_PEER (pad);
+  blocked = peer && GST_PAD_IS_BLOCKED (peer);
+  /* A lean subscriber's element, for the direct hand-off, unless a push
+   * has more to do: sticky events to retry, a flushing or blocked pad. */
+  if (lean_peer && peer && !blocked && GST_PAD_PARENT (peer)
+      && HC_IS_SRTP_SEND (GST_PAD_PARENT (peer))
+      && !GST_PAD_HAS_PENDING_EVENTS (pad) && !GST_PAD_IS_FLUSHING (pad)
+      && !GST_PAD_IS_BLOCKED (pad))
+    *lean_peer = gst_object_ref (peer);
   GST_OBJECT_UNLOCK (pad);
   return blocked;
 }
@@ -738,6 +809,7 @@ hc_forwarder_chain (GstPad *sinkpad, GstObject *parent, GstBuffer *buf)
     PadSettings set;
     GstBuffer *out;
     GstFlowReturn ret;
+    g_autoptr (GstPad) lean_peer = NULL;
 
     if (!read_pad_settings (pad, &info, TRUE, &set))
       continue;
@@ -746,19 +818,23 @@ hc_forwarder_chain (GstPad *sinkpad, GstObject *parent, GstBuffer *buf)
      * block. */
     prepare_pad (self, pad, &set, caps);
     clear_pad_settings (&set);
-    if (peer_blocked (pad)) {
+    if (peer_blocked (pad, &lean_peer)) {
       GST_LOG_OBJECT (pad, "peer blocked, dropping seq %u", info.seq);
       continue;
     }
     if (pad->clock_missed)
       push_missed_sender_clock (self, pad, &set);
 
-    out = rewrite (buf, &info, &set);
-    if (!out) {
-      GST_WARNING_OBJECT (pad, "could not rewrite packet");
-      continue;
+    if (lean_peer == NULL
+        || !forward_direct (HC_SRTP_SEND (GST_PAD_PARENT (lean_peer)),
+                            lean_peer, buf, &info, &set, &ret)) {
+      out = rewrite (buf, &info, &set);
+      if (!out) {
+        GST_WARNING_OBJECT (pad, "could not rewrite packet");
+        continue;
+      }
+      ret = gst_pad_push (GST_PAD (pad), out);
     }
-    ret = gst_pad_push (GST_PAD (pad), out);
     GST_LOG_OBJECT (pad, "pushed seq %u: %s", (guint16)(info.seq + set.offset),
                     gst_flow_get_name (ret));
     if (ret == GST_FLOW_OK) {

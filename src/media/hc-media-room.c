@@ -40,6 +40,7 @@
 
 #include "hc-room-private.h"
 #include "hc-receive-direct.h"
+#include "hc-receive-shortcut.h"
 #include "hc-test-drop.h"
 #include "hc-sdp.h"
 
@@ -584,8 +585,10 @@ hc_room_participant_add (HcMediaRoom *self, const gchar *pid,
                     G_CALLBACK (on_peer_connection_state), p);
   g_signal_connect (p->peer, "rtp-src-pad", G_CALLBACK (on_peer_rtp_src_pad),
                     p);
-  if (self->lean_receive)
+  if (self->lean_receive) {
     hc_receive_direct_enable (hc_peer_get_webrtcbin (p->peer));
+    hc_receive_shortcut_enable (hc_peer_get_webrtcbin (p->peer));
+  }
   gst_bin_add (GST_BIN (self->pipeline), hc_peer_get_webrtcbin (p->peer));
   gst_element_sync_state_with_parent (hc_peer_get_webrtcbin (p->peer));
   if (self->lean_send) {

@@ -178,7 +178,9 @@ install (GstElement *queue)
   direct = g_atomic_rc_box_new0 (Direct);
   /* webrtcbin never relinks the two */
   direct->decoder_sink = gst_object_ref (decoder_sink);
-  direct->srtp = hc_receive_srtp_new (GST_PAD_PARENT (decoder_sink));
+  /* (HC_RECEIVE_SRTP=off: srtpdec decrypts, for A/B benchmarks) */
+  if (g_strcmp0 (g_getenv ("HC_RECEIVE_SRTP"), "off") != 0)
+    direct->srtp = hc_receive_srtp_new (GST_PAD_PARENT (decoder_sink));
   g_object_set_data_full (G_OBJECT (receive_bin), DIRECT_KEY,
                           g_atomic_rc_box_acquire (direct), direct_unref);
   direct->counting_probe = gst_pad_add_probe (

@@ -67,6 +67,7 @@
 #include <gst/rtp/gstrtcpbuffer.h>
 #include <gst/rtp/gstrtpbuffer.h>
 
+#include <stdatomic.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (hc_rtp_passthrough_debug);
@@ -109,6 +110,12 @@ struct _HcRtpPassthrough {
   guint64 late; /* pushed after a later packet */
   guint64 rtx_requests;
   guint64 rtx_success; /* asked for, and came */
+
+  /* hc_rtp_passthrough_set_shortcut(): set once (the pointer last, then
+   * read without the lock), released in finalize. */
+  GstPad *shortcut;
+  guint8 shortcut_pt;
+  atomic_uint_fast64_t shortcut_packets;
 
   /* Streaming thread only. */
   gboolean have_seq;
@@ -269,9 +276,10 @@ request_retransmission (HcRtpPassthrough *self, guint32 ssrc, guint16 seq,
                       gst_event_new_custom (GST_EVENT_CUSTOM_UPSTREAM, s));
 }
 
-/* Streaming thread.  Returns FALSE for a packet to drop. */
+/* Streaming thread.  Returns FALSE for a packet to drop; @pt is its
+ * payload type, -1 if it is no RTP packet. */
 static gboolean
-process (HcRtpPassthrough *self, GstBuffer *buffer)
+process (HcRtpPassthrough *self, GstBuffer *buffer, gint *pt)
 {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   Verdict v = { 0 };
@@ -280,6 +288,7 @@ process (HcRtpPassthrough *self, GstBuffer *buffer)
   gboolean ask;
   guint deadline_ms;
 
+  *pt = -1;
   if (!gst_rtp_buffer_map (buffer, GST_MAP_READ, &rtp)) {
     /* not ours to judge: rtpsession validated it already */
     GST_OBJECT_LOCK (self);
@@ -289,6 +298,7 @@ process (HcRtpPassthrough *self, GstBuffer *buffer)
   }
   ssrc = gst_rtp_buffer_get_ssrc (&rtp);
   seq = gst_rtp_buffer_get_seq (&rtp);
+  *pt = gst_rtp_buffer_get_payload_type (&rtp);
   gst_rtp_buffer_unmap (&rtp);
 
   GST_OBJECT_LOCK (self);
@@ -322,11 +332,12 @@ process (HcRtpPassthrough *self, GstBuffer *buffer)
 /* Pads                                                                    */
 /* ---------------------------------------------------------------------- */
 
-/* RTP streaming thread, before a packet: the SR that came since the last
- * one, as the "hc-sender-clock" event, so that it is serialized with the
- * packets downstream (RTCP's own thread must not push on "src"). */
+/* RTP streaming thread, before a packet pushed on @out: the SR that came
+ * since the last one, as the "hc-sender-clock" event, so that it is
+ * serialized with the packets downstream (RTCP's own thread must not push
+ * on "src"). */
 static void
-push_pending_sender_clock (HcRtpPassthrough *self)
+push_pending_sender_clock (HcRtpPassthrough *self, GstPad *out)
 {
   GstEvent *event = NULL;
 
@@ -338,26 +349,45 @@ push_pending_sender_clock (HcRtpPassthrough *self)
   }
   GST_OBJECT_UNLOCK (self);
   if (event)
-    gst_pad_push_event (self->srcpad, event);
+    gst_pad_push_event (out, event);
+}
+
+/* Where a packet of payload type @pt goes: the shortcut for its payload
+ * type, else "src". */
+static GstPad *
+output_for (HcRtpPassthrough *self, gint pt)
+{
+  GstPad *shortcut = g_atomic_pointer_get (&self->shortcut);
+
+  if (shortcut != NULL && pt == self->shortcut_pt) {
+    atomic_fetch_add (&self->shortcut_packets, 1);
+    return shortcut;
+  }
+  return self->srcpad;
 }
 
 static GstFlowReturn
 hc_rtp_passthrough_chain (GstPad *pad, GstObject *parent, GstBuffer *buffer)
 {
   HcRtpPassthrough *self = HC_RTP_PASSTHROUGH (parent);
+  GstPad *out;
+  gint pt;
 
-  push_pending_sender_clock (self);
-  if (!process (self, buffer)) {
+  if (!process (self, buffer, &pt)) {
     gst_buffer_unref (buffer);
     return GST_FLOW_OK;
   }
-  return gst_pad_push (self->srcpad, buffer);
+  out = output_for (self, pt);
+  push_pending_sender_clock (self, out);
+  return gst_pad_push (out, buffer);
 }
 
 static gboolean
 keep_unless_dropped (GstBuffer **buffer, guint idx, gpointer user_data)
 {
-  if (!process (user_data, *buffer))
+  gint pt;
+
+  if (!process (user_data, *buffer, &pt))
     gst_clear_buffer (buffer); /* removes it from the list */
   return TRUE;
 }
@@ -368,7 +398,8 @@ hc_rtp_passthrough_chain_list (GstPad *pad, GstObject *parent,
 {
   HcRtpPassthrough *self = HC_RTP_PASSTHROUGH (parent);
 
-  push_pending_sender_clock (self);
+  /* (lists never take the shortcut: rtpssrcdemux pushes none) */
+  push_pending_sender_clock (self, self->srcpad);
   list = gst_buffer_list_make_writable (list);
   gst_buffer_list_foreach (list, keep_unless_dropped, self);
   if (gst_buffer_list_length (list) == 0) {
@@ -562,6 +593,30 @@ hc_rtp_passthrough_install (GstElement *webrtcbin)
   return TRUE;
 }
 
+void
+hc_rtp_passthrough_set_shortcut (HcRtpPassthrough *self, GstPad *pad, guint8 pt)
+{
+  g_return_if_fail (HC_IS_RTP_PASSTHROUGH (self));
+  g_return_if_fail (GST_IS_PAD (pad) && GST_PAD_IS_SRC (pad));
+
+  GST_OBJECT_LOCK (self);
+  if (self->shortcut == NULL) {
+    GST_DEBUG_OBJECT (self, "payload type %u: straight to %" GST_PTR_FORMAT, pt,
+                      pad);
+    self->shortcut_pt = pt;
+    g_atomic_pointer_set (&self->shortcut, gst_object_ref (pad));
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+guint64
+hc_rtp_passthrough_get_shortcut_packets (HcRtpPassthrough *self)
+{
+  g_return_val_if_fail (HC_IS_RTP_PASSTHROUGH (self), 0);
+
+  return atomic_load (&self->shortcut_packets);
+}
+
 /* ---------------------------------------------------------------------- */
 /* GObject                                                                 */
 /* ---------------------------------------------------------------------- */
@@ -651,11 +706,21 @@ hc_rtp_passthrough_init (HcRtpPassthrough *self)
 }
 
 static void
+hc_rtp_passthrough_finalize (GObject *object)
+{
+  HcRtpPassthrough *self = HC_RTP_PASSTHROUGH (object);
+
+  gst_clear_object (&self->shortcut);
+  G_OBJECT_CLASS (hc_rtp_passthrough_parent_class)->finalize (object);
+}
+
+static void
 hc_rtp_passthrough_class_init (HcRtpPassthroughClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
 
+  object_class->finalize = hc_rtp_passthrough_finalize;
   object_class->set_property = hc_rtp_passthrough_set_property;
   object_class->get_property = hc_rtp_passthrough_get_property;
 

@@ -91,8 +91,13 @@ typedef struct {
   guint32 ssrc;
   gpointer owner; /* the Pair that sends it, for release */
 
-  GstBuffer **ring; /* rtx-history slots, by seq % ring_size */
-  gint64 *ring_us;  /* when each was stored (monotonic) */
+  /* rtx-history slots, by seq % ring_size: a buffer with the packet's
+   * timestamp, marker and payload (the packet itself, or the one it was
+   * rewritten from: hc_srtp_send_forward()) and the sequence number it
+   * was sent with */
+  GstBuffer **ring;
+  guint16 *ring_seq;
+  gint64 *ring_us; /* when each was stored (monotonic) */
   guint ring_size;
   guint16 ring_oldest; /* the oldest seq that may still be kept */
 
@@ -188,6 +193,7 @@ struct _HcSrtpSend {
   guint route_serial; /* bumped whenever what the route comes from changes */
   Route *route;       /* NULL without an agent */
   guint64 socket_sends, agent_sends; /* batches */
+  guint64 handed;                    /* hc_srtp_send_forward() packets */
 };
 
 G_DEFINE_FINAL_TYPE (HcSrtpSend, hc_srtp_send, GST_TYPE_ELEMENT)
@@ -228,6 +234,7 @@ ring_clear (SsrcState *st)
     gst_clear_buffer (&st->ring[i]);
   g_clear_pointer (&st->ring, g_free);
   g_clear_pointer (&st->ring_us, g_free);
+  g_clear_pointer (&st->ring_seq, g_free);
   st->ring_size = 0;
 }
 
@@ -282,6 +289,7 @@ ring_store_locked (HcSrtpSend *self, SsrcState *st, guint16 seq, GstBuffer *buf,
     if (st->ring_size > 0) {
       st->ring = g_new0 (GstBuffer *, st->ring_size);
       st->ring_us = g_new0 (gint64, st->ring_size);
+      st->ring_seq = g_new0 (guint16, st->ring_size);
     }
     st->ring_oldest = seq;
   }
@@ -300,28 +308,24 @@ ring_store_locked (HcSrtpSend *self, SsrcState *st, guint16 seq, GstBuffer *buf,
   slot = seq % st->ring_size;
   gst_clear_buffer (&st->ring[slot]);
   st->ring[slot] = gst_buffer_ref (buf);
+  st->ring_seq[slot] = seq;
   st->ring_us[slot] = now_us;
 }
 
-/* The stored packet @seq, or NULL (overwritten or never sent). */
+/* The stored packet @seq (see SsrcState.ring), or NULL (overwritten or
+ * never sent). */
 static GstBuffer *
 ring_lookup_locked (HcSrtpSend *self, SsrcState *st, guint16 seq)
 {
-  GstBuffer *buf;
-  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
-  gboolean match;
+  guint slot;
 
   if (st->ring_size == 0)
     return NULL;
-  buf = st->ring[seq % st->ring_size];
-  if (buf == NULL
-      || g_get_monotonic_time () - st->ring_us[seq % st->ring_size]
-             >= self->rtx_history_us
-      || !gst_rtp_buffer_map (buf, GST_MAP_READ, &rtp))
+  slot = seq % st->ring_size;
+  if (st->ring[slot] == NULL || st->ring_seq[slot] != seq
+      || g_get_monotonic_time () - st->ring_us[slot] >= self->rtx_history_us)
     return NULL;
-  match = gst_rtp_buffer_get_seq (&rtp) == seq;
-  gst_rtp_buffer_unmap (&rtp);
-  return match ? buf : NULL;
+  return st->ring[slot];
 }
 
 /* ---------------------------------------------------------------------- */
@@ -732,23 +736,22 @@ note_passed_locked (HcSrtpSend *self, Pair *pair, const RtpInfo *info)
   pair->passed++;
 }
 
-/* Under the lock, a lean buffer: copied into @b, read there, stored,
- * counted, protected.  FALSE: not RTP (nothing kept). */
+/* Under the lock, a lean packet of @len octets written at
+ * batch_reserve()'s place in @b: read there, kept (as @keep: see
+ * SsrcState.ring), counted, protected.  FALSE: not RTP (nothing kept). */
 static gboolean
-add_lean_locked (HcSrtpSend *self, Pair *pair, GstBuffer *buf, Batch *b)
+commit_lean_locked (HcSrtpSend *self, Pair *pair, const guint8 *data, gsize len,
+                    GstBuffer *keep, Batch *b)
 {
-  gsize len = gst_buffer_get_size (buf);
-  guint8 *data = batch_reserve (b, len);
   SsrcState *st;
   RtpInfo info;
 
-  if (gst_buffer_extract (buf, 0, data, len) != len
-      || !parse_rtp_bytes (data, len, &info))
+  if (!parse_rtp_bytes (data, len, &info))
     return FALSE;
   st = pair_state_locked (self, pair, info.ssrc);
   st->owner = pair;
   st->last_sent_us = g_get_monotonic_time ();
-  ring_store_locked (self, st, info.seq, buf, st->last_sent_us);
+  ring_store_locked (self, st, info.seq, keep, st->last_sent_us);
   st->packets_sent++;
   st->octets_sent += info.payload_len;
   st->clock_rate = pair->clock_rate;
@@ -756,6 +759,17 @@ add_lean_locked (HcSrtpSend *self, Pair *pair, GstBuffer *buf, Batch *b)
 
   batch_commit_locked (self, st, info.ssrc, b, len);
   return TRUE;
+}
+
+/* Under the lock, a lean buffer: copied into @b, then as above. */
+static gboolean
+add_lean_locked (HcSrtpSend *self, Pair *pair, GstBuffer *buf, Batch *b)
+{
+  gsize len = gst_buffer_get_size (buf);
+  guint8 *data = batch_reserve (b, len);
+
+  return gst_buffer_extract (buf, 0, data, len) == len
+         && commit_lean_locked (self, pair, data, len, buf, b);
 }
 
 /* Lean or pass-through, for a list of buffers (or one).  The buffers in
@@ -891,6 +905,63 @@ hc_srtp_send_chain_list (GstPad *pad, GstObject *parent, GstBufferList *list)
     return GST_FLOW_OK;
   }
   return gst_pad_push_list (pair->src, out);
+}
+
+gboolean
+hc_srtp_send_forward (HcSrtpSend *self, GstPad *sinkpad, GstBuffer *base,
+                      gsize base_header_len, const guint8 *header,
+                      gsize header_len, GstFlowReturn *ret)
+{
+  gsize size, len;
+  Route *route;
+  Pair *pair;
+  Batch b;
+
+  g_return_val_if_fail (HC_IS_SRTP_SEND (self), FALSE);
+  g_return_val_if_fail (GST_IS_PAD (sinkpad) && GST_PAD_IS_SINK (sinkpad),
+                        FALSE);
+  g_return_val_if_fail (GST_IS_BUFFER (base) && header != NULL, FALSE);
+
+  size = gst_buffer_get_size (base);
+  if (size < base_header_len || GST_PAD_PARENT (sinkpad) != GST_ELEMENT (self))
+    return FALSE;
+  len = header_len + (size - base_header_len);
+  /* As gst_pad_chain() would: releasing the pad deactivates it, which
+   * waits for this lock (hc_srtp_send_release_pad). */
+  GST_PAD_STREAM_LOCK (sinkpad);
+  if (GST_PAD_IS_FLUSHING (sinkpad)) {
+    GST_PAD_STREAM_UNLOCK (sinkpad);
+    *ret = GST_FLOW_FLUSHING;
+    return TRUE;
+  }
+  pair = get_pair (sinkpad);
+  g_mutex_lock (&self->lock);
+  if (pair == NULL || !pair_lean_locked (self, pair)) {
+    g_mutex_unlock (&self->lock);
+    GST_PAD_STREAM_UNLOCK (sinkpad);
+    return FALSE;
+  }
+  route = g_atomic_rc_box_acquire (self->route);
+  batch_init (&b, len + SRTP_MAX_TRAILER_LEN);
+  {
+    guint8 *data = batch_reserve (&b, len);
+
+    memcpy (data, header, header_len);
+    if (gst_buffer_extract (base, base_header_len, data + header_len,
+                            size - base_header_len)
+            != size - base_header_len
+        || !commit_lean_locked (self, pair, data, len, base, &b))
+      self->invalid++;
+    else
+      self->handed++;
+  }
+  g_mutex_unlock (&self->lock);
+  batch_send (self, &b, route);
+  batch_clear (&b);
+  route_unref (route);
+  GST_PAD_STREAM_UNLOCK (sinkpad);
+  *ret = GST_FLOW_OK;
+  return TRUE;
 }
 
 static gboolean
@@ -1182,10 +1253,11 @@ hc_srtp_send_set_rtx (HcSrtpSend *self, guint32 ssrc, guint32 rtx_ssrc,
   g_mutex_unlock (&self->lock);
 }
 
-/* Under the lock: the RFC 4588 packet for @orig into @b.  The original's
- * CSRCs, header extension and padding are not carried. */
+/* Under the lock: the RFC 4588 packet for @orig, sent as @seq, into @b.
+ * The original's CSRCs, header extension and padding are not carried. */
 static void
-add_rtx_locked (HcSrtpSend *self, SsrcState *st, GstBuffer *orig, Batch *b)
+add_rtx_locked (HcSrtpSend *self, SsrcState *st, GstBuffer *orig, guint16 seq,
+                Batch *b)
 {
   GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
   guint payload_len;
@@ -1202,7 +1274,7 @@ add_rtx_locked (HcSrtpSend *self, SsrcState *st, GstBuffer *orig, Batch *b)
   GST_WRITE_UINT16_BE (out + 2, st->rtx_seq);
   GST_WRITE_UINT32_BE (out + 4, gst_rtp_buffer_get_timestamp (&rtp));
   GST_WRITE_UINT32_BE (out + 8, st->rtx_ssrc);
-  GST_WRITE_UINT16_BE (out + 12, gst_rtp_buffer_get_seq (&rtp));
+  GST_WRITE_UINT16_BE (out + 12, seq);
   memcpy (out + 14, gst_rtp_buffer_get_payload (&rtp), payload_len);
   gst_rtp_buffer_unmap (&rtp);
 
@@ -1263,7 +1335,7 @@ hc_srtp_send_handle_nack (HcSrtpSend *self, guint32 media_ssrc,
       done[n_done++] = seq;
       orig = ring_lookup_locked (self, st, seq);
       if (orig != NULL)
-        add_rtx_locked (self, st, orig, &b);
+        add_rtx_locked (self, st, orig, seq, &b);
     }
   }
   st->nack_requests += n_asked;
@@ -1418,7 +1490,8 @@ make_stats (HcSrtpSend *self)
       octets, "retransmitted-packets", G_TYPE_UINT64, rtx, "send-errors",
       G_TYPE_UINT64, self->send_errors, "invalid-packets", G_TYPE_UINT64,
       self->invalid, "socket-sends", G_TYPE_UINT64, self->socket_sends,
-      "agent-sends", G_TYPE_UINT64, self->agent_sends, NULL);
+      "agent-sends", G_TYPE_UINT64, self->agent_sends, "handed-packets",
+      G_TYPE_UINT64, self->handed, NULL);
   g_mutex_unlock (&self->lock);
   return s;
 }
@@ -1628,7 +1701,8 @@ hc_srtp_send_class_init (HcSrtpSendClass *klass)
       "retransmitted-octets, nack-requests); totals packets-sent, "
       "octets-sent, retransmitted-packets, send-errors, invalid-packets, "
       "socket-sends and agent-sends (batches sent straight on the selected "
-      "pair's socket, and through the agent)",
+      "pair's socket, and through the agent), handed-packets (handed over by "
+      "hc_srtp_send_forward(), not pushed)",
       GST_TYPE_STRUCTURE, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
   props[PROP_TEST_DROP_EVERY] = g_param_spec_uint (
       "test-drop-every", "Test: drop every",
