@@ -301,15 +301,16 @@ client_new_full (const gchar *pid, gint width, gint height, gboolean audio)
         "videotestsrc is-live=true pattern=ball "
         " ! capsfilter name=size caps=video/x-raw,width=%d,height=%d,"
         "framerate=%u/1 "
-        " ! vp8enc deadline=1 keyframe-max-dist=15 ! rtpvp8pay pt=96 "
+        " ! vp8enc deadline=1 keyframe-max-dist=15 ! rtpvp8pay name=vpay pt=96 "
         " ! queue ! w. ",
         width, height, slow_factor () > 1 ? 5 : 15);
   g_assert_true (video || audio);
   description = g_strdup_printf (
       "webrtcbin name=w bundle-policy=max-bundle %s%s", video ? video : "",
-      audio ? "audiotestsrc is-live=true ! opusenc ! rtpopuspay pt=111 "
-              " ! queue ! w."
-            : "");
+      audio
+          ? "audiotestsrc is-live=true ! opusenc ! rtpopuspay name=apay pt=111 "
+            " ! queue ! w."
+          : "");
   c->pipeline = gst_parse_launch (description, &error);
   g_assert_no_error (error);
   c->webrtcbin = gst_bin_get_by_name (GST_BIN (c->pipeline), "w");

@@ -6,9 +6,11 @@
 #include <hyperconf/hc-forwarder.h>
 #include <hyperconf/hc-rtp-passthrough.h>
 #include <hyperconf/hc-sender-clock.h>
+#include "src/media/hc-dtls-key.h"
 #include "src/media/hc-receive-direct.h"
 #include "src/media/hc-receive-shortcut.h"
 
+#include <gst/rtp/rtp.h>
 #include <gst/video/video.h>
 
 #include <glib/gstdio.h>
@@ -760,17 +762,23 @@ webrtcbin_packets_sent (GstElement *webrtcbin, guint32 ssrc)
 
 /* Alice publishes, bob joins and decodes her video. */
 static Client *
-join_alice_and_bob (Fixture *f)
+join_with_bob (Fixture *f, Client *alice)
 {
   Client *bob;
 
-  fixture_join (f, client_new ("alice"));
+  fixture_join (f, alice);
   bob = client_new ("bob");
   bob->decode_video = TRUE;
   fixture_join (f, bob);
   g_assert_true (in_time (wait_until (bob_decodes, f, WAIT_MS),
                           "bob decoding alice's video"));
   return bob;
+}
+
+static Client *
+join_alice_and_bob (Fixture *f)
+{
+  return join_with_bob (f, client_new ("alice"));
 }
 
 typedef struct {
@@ -1075,36 +1083,25 @@ assert_receive_shortcuts (GstElement *alice_in_room, gboolean lean)
   }
 }
 
-/* The server's receive path: with lean-receive, once alice's transport is
- * through, the RTP she sends goes from the transport's thread straight to
- * decryption (the receive queue only carries RTCP and DTLS), and nothing
- * is lost or held back on the way (bob decodes her video, and receives
- * every packet).  Without, every packet takes the queue. */
-static void
-lean_receive (gboolean lean)
+/* Returns: (transfer full): the room's webrtcbin of participant @pid */
+static GstElement *
+room_peer (Fixture *f, const gchar *pid)
 {
-  Fixture f = { 0 };
-  g_autoptr (GstElement) alice_in_room = NULL;
-  g_autoptr (GArray) ssrcs = NULL;
-  Client *bob;
-  guint64 direct;
+  g_autofree gchar *name = g_strdup_printf ("peer-%s", pid);
+  GstElement *webrtcbin = gst_bin_get_by_name (
+      GST_BIN (hc_media_room_get_pipeline (f->room)), name);
 
-  fixture_init (&f);
-  hc_media_room_set_lean_receive (f.room, lean);
-  bob = join_alice_and_bob (&f);
-  alice_in_room = gst_bin_get_by_name (
-      GST_BIN (hc_media_room_get_pipeline (f.room)), "peer-alice");
-  g_assert_nonnull (alice_in_room);
-  direct = hc_receive_direct_get_packets (alice_in_room);
-  g_test_message ("alice: %" G_GUINT64_FORMAT " packets received directly",
-                  direct);
-  if (lean)
-    g_assert_cmpuint (direct, >=, MIN_BUFFERS);
-  else
-    g_assert_cmpuint (direct, ==, 0);
-  g_assert_cmpuint (receive_queues (alice_in_room), ==, 1);
-  /* still flowing, nothing lost between alice and bob's decoder */
-  ssrcs = offered_ssrcs (bob);
+  g_assert_nonnull (webrtcbin);
+  return webrtcbin;
+}
+
+/* Both of bob's streams (alice's audio and video) keep coming, and
+ * nothing of them was lost. */
+static void
+assert_flowing_without_loss (Client *bob)
+{
+  g_autoptr (GArray) ssrcs = offered_ssrcs (bob);
+
   g_assert_cmpuint (ssrcs->len, ==, 2);
   for (guint i = 0; i < ssrcs->len; i++) {
     guint32 ssrc = g_array_index (ssrcs, guint32, i);
@@ -1120,8 +1117,53 @@ lean_receive (gboolean lean)
     g_assert_cmpuint (after, >, before);
     g_assert_cmpint (lost, ==, 0);
   }
-  if (lean)
-    g_assert_cmpuint (hc_receive_direct_get_packets (alice_in_room), >, direct);
+}
+
+/* The server's receive path: with lean-receive, once alice's transport is
+ * through, the RTP she sends goes from the transport's thread straight to
+ * decryption (the receive queue only carries RTCP and DTLS), and nothing
+ * is lost or held back on the way (bob decodes her video, and receives
+ * every packet).  Without, every packet takes the queue. */
+static void
+lean_receive (gboolean lean)
+{
+  Fixture f = { 0 };
+  g_autoptr (GstElement) alice_in_room = NULL;
+  HcReceiveDirectStats stats;
+  Client *bob;
+  guint64 direct, unprotected;
+
+  fixture_init (&f);
+  hc_media_room_set_lean_receive (f.room, lean);
+  bob = join_alice_and_bob (&f);
+  alice_in_room = room_peer (&f, "alice");
+  hc_receive_direct_get_stats (alice_in_room, &stats);
+  direct = stats.packets;
+  g_test_message ("alice: %" G_GUINT64_FORMAT
+                  " packets received directly, %" G_GUINT64_FORMAT
+                  " decrypted there",
+                  direct, stats.srtp.unprotected);
+  if (lean) {
+    g_assert_cmpuint (direct, >=, MIN_BUFFERS);
+    /* decrypted on the direct path, not by srtpdec */
+    g_assert_cmpuint (stats.srtp.unprotected, >=, MIN_BUFFERS);
+  } else {
+    g_assert_cmpuint (direct, ==, 0);
+    g_assert_cmpuint (stats.srtp.unprotected, ==, 0);
+  }
+  unprotected = stats.srtp.unprotected;
+  g_assert_cmpuint (receive_queues (alice_in_room), ==, 1);
+  /* still flowing, nothing lost between alice and bob's decoder */
+  assert_flowing_without_loss (bob);
+  hc_receive_direct_get_stats (alice_in_room, &stats);
+  if (lean) {
+    g_assert_cmpuint (stats.packets, >, direct);
+    g_assert_cmpuint (stats.srtp.unprotected, >, unprotected);
+  }
+  /* nothing failed, nothing was left to srtpdec */
+  g_assert_cmpuint (stats.srtp.dropped, ==, 0);
+  g_assert_cmpuint (stats.srtp.fallback, ==, 0);
+  g_assert_cmpuint (stats.srtp.pinned, ==, 0);
   assert_receive_shortcuts (alice_in_room, lean);
   fixture_clear (&f);
 }
@@ -1136,6 +1178,359 @@ static void
 test_queued_receive (void)
 {
   lean_receive (FALSE);
+}
+
+/* ---------------------------------------------------------------------- */
+/* Decryption on the direct path: rollover and damaged packets            */
+/* ---------------------------------------------------------------------- */
+
+/* A client payloader's sequence numbers, rewritten: nothing passes until
+ * the client's transport is connected (what it sends before is lost),
+ * then they count up from @first, so that the room sees the last packets
+ * before they wrap. */
+typedef struct {
+  guint16 first;
+  guint n;     /* streaming thread */
+  gint passed; /* atomic */
+  gint *connected;
+} Renumber;
+
+static gboolean
+renumber (GstBuffer **buffer, guint idx, gpointer data)
+{
+  Renumber *r = data;
+  GstRTPBuffer rtp = GST_RTP_BUFFER_INIT;
+
+  *buffer = gst_buffer_make_writable (*buffer);
+  g_assert_true (gst_rtp_buffer_map (*buffer, GST_MAP_READWRITE, &rtp));
+  gst_rtp_buffer_set_seq (&rtp, (guint16)(r->first + r->n++));
+  gst_rtp_buffer_unmap (&rtp);
+  g_atomic_int_inc (&r->passed);
+  return TRUE;
+}
+
+static GstPadProbeReturn
+on_payloaded (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  Renumber *r = data;
+
+  if (!g_atomic_int_get (r->connected))
+    return GST_PAD_PROBE_DROP;
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList *list
+        = gst_buffer_list_make_writable (GST_PAD_PROBE_INFO_BUFFER_LIST (info));
+
+    gst_buffer_list_foreach (list, renumber, r);
+    info->data = list;
+  } else {
+    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+
+    renumber (&buffer, 0, r);
+    info->data = buffer;
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+renumber_payloader (Client *c, const gchar *name, Renumber *r)
+{
+  g_autoptr (GstElement) pay
+      = gst_bin_get_by_name (GST_BIN (c->pipeline), name);
+  g_autoptr (GstPad) src = NULL;
+
+  g_assert_nonnull (pay);
+  src = gst_element_get_static_pad (pay, "src");
+  gst_pad_add_probe (src,
+                     GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     on_payloaded, r, NULL);
+}
+
+typedef struct {
+  GstElement *webrtcbin;
+  gint connected; /* atomic */
+} ConnectedFlag;
+
+/* main context, every 20 ms until connected */
+static gboolean
+poll_connected (gpointer data)
+{
+  ConnectedFlag *flag = data;
+  GstWebRTCPeerConnectionState state = GST_WEBRTC_PEER_CONNECTION_STATE_NEW;
+
+  g_object_get (flag->webrtcbin, "connection-state", &state, NULL);
+  if (state != GST_WEBRTC_PEER_CONNECTION_STATE_CONNECTED)
+    return G_SOURCE_CONTINUE;
+  g_atomic_int_set (&flag->connected, 1);
+  return G_SOURCE_REMOVE;
+}
+
+/* How many of srtpdec's streams (the room's receive decoder of a
+ * participant) are past their first rollover; in @n all it has. */
+static guint
+decoder_streams_rolled_over (GstElement *srtpdec, guint *n)
+{
+  g_autoptr (GstStructure) stats = NULL;
+  const GValue *streams;
+  guint rolled = 0;
+
+  g_object_get (srtpdec, "stats", &stats, NULL);
+  streams = gst_structure_get_value (stats, "streams");
+  *n = gst_value_array_get_size (streams);
+  for (guint i = 0; i < *n; i++) {
+    guint roc = 0;
+
+    g_assert_true (gst_structure_get_uint (
+        gst_value_get_structure (gst_value_array_get_value (streams, i)), "roc",
+        &roc));
+    rolled += roc > 0;
+  }
+  return rolled;
+}
+
+static gboolean
+video_rolled_over (gpointer data)
+{
+  guint n;
+
+  return decoder_streams_rolled_over (data, &n) >= 1;
+}
+
+typedef struct {
+  GstElement *webrtcbin;
+  Renumber *audio;
+} AudioWrapped;
+
+/* alice's audio wrapped a second ago, and its packets since were
+ * decrypted on the direct path */
+static gboolean
+audio_wrapped (gpointer data)
+{
+  AudioWrapped *w = data;
+  HcReceiveDirectStats stats;
+
+  hc_receive_direct_get_stats (w->webrtcbin, &stats);
+  return g_atomic_int_get (&w->audio->passed) > 65536 - w->audio->first + 50
+         && stats.srtp.unprotected > 50;
+}
+
+/* alice's video wraps its sequence numbers before the room's transport
+ * goes direct (srtpdec decrypted the wrap: the direct path's stream
+ * must start at its rollover counter, 1), her audio after (the direct
+ * path follows the wrap itself); every packet is decrypted on the direct
+ * path once there, none fails, and bob gets all of both. */
+static void
+test_lean_receive_rollover (void)
+{
+  Fixture f = { 0 };
+  g_autoptr (GstElement) alice_in_room = NULL;
+  g_autoptr (GstElement) srtpdec = NULL;
+  ConnectedFlag connected = { 0 };
+  /* video: 10 packets before the wrap (under a second), audio: 300 (6 s) */
+  Renumber video = { 65526, 0, 0, &connected.connected };
+  Renumber audio = { 65236, 0, 0, &connected.connected };
+  HcReceiveDirectStats stats;
+  AudioWrapped wrapped;
+  Client *alice, *bob;
+  guint n = 0;
+
+  fixture_init (&f);
+  hc_media_room_set_lean_receive (f.room, TRUE);
+  hc_receive_direct_hold (TRUE);
+  alice = client_new ("alice");
+  connected.webrtcbin = alice->webrtcbin;
+  renumber_payloader (alice, "vpay", &video);
+  renumber_payloader (alice, "apay", &audio);
+  g_timeout_add (20, poll_connected, &connected);
+  bob = join_with_bob (&f, alice);
+  alice_in_room = room_peer (&f, "alice");
+  srtpdec = hc_find_by_factory (GST_BIN (alice_in_room), "srtpdec");
+  g_assert_nonnull (srtpdec);
+  g_assert_true (in_time (wait_until (video_rolled_over, srtpdec, WAIT_MS),
+                          "alice's video wrapping"));
+  g_assert_cmpint (g_atomic_int_get (&audio.passed), <, 65536 - audio.first);
+  g_assert_cmpuint (hc_receive_direct_get_packets (alice_in_room), ==, 0);
+  hc_receive_direct_hold (FALSE);
+
+  wrapped.webrtcbin = alice_in_room;
+  wrapped.audio = &audio;
+  g_assert_true (in_time (wait_until (audio_wrapped, &wrapped, WAIT_MS),
+                          "alice's audio wrapping on the direct path"));
+  /* srtpdec did not see the audio's wrap */
+  g_assert_cmpuint (decoder_streams_rolled_over (srtpdec, &n), ==, 1);
+  g_assert_cmpuint (n, ==, 2);
+  assert_flowing_without_loss (bob);
+  hc_receive_direct_get_stats (alice_in_room, &stats);
+  g_test_message ("alice: %" G_GUINT64_FORMAT " direct, %" G_GUINT64_FORMAT
+                  " decrypted there, %" G_GUINT64_FORMAT " left to srtpdec",
+                  stats.packets, stats.srtp.unprotected, stats.srtp.fallback);
+  g_assert_cmpuint (stats.srtp.unprotected, ==, stats.packets);
+  g_assert_cmpuint (stats.srtp.fallback, ==, 0);
+  g_assert_cmpuint (stats.srtp.pinned, ==, 0);
+  g_assert_cmpuint (stats.srtp.dropped, ==, 0);
+  fixture_clear (&f);
+}
+
+/* On a client's transport output (after SRTP): once armed (1), a damaged
+ * copy of the next RTP packet goes before it (its tag's last octet
+ * flipped), and the packet itself once more before the next one (a
+ * replay).  Armed with 2: JUNK_SSRCS copies of the next one, each under
+ * another SSRC. */
+#define JUNK_SSRCS 100
+
+typedef struct {
+  gint armed; /* atomic */
+  gboolean injecting;
+  GstBuffer *sent;
+} Tamper;
+
+static GstBuffer *
+first_rtp (GstPadProbeInfo *info)
+{
+  GstBuffer *buffer = NULL;
+  guint8 head[2];
+
+  if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
+    GstBufferList *list = GST_PAD_PROBE_INFO_BUFFER_LIST (info);
+
+    for (guint i = 0; i < gst_buffer_list_length (list) && !buffer; i++)
+      if (gst_buffer_extract (gst_buffer_list_get (list, i), 0, head, 2) == 2
+          && (head[1] & 0x7f) >= 96)
+        buffer = gst_buffer_list_get (list, i);
+    return buffer;
+  }
+  buffer = GST_PAD_PROBE_INFO_BUFFER (info);
+  /* (RTCP's types, 200-206, are 72-78 without the marker bit) */
+  return gst_buffer_extract (buffer, 0, head, 2) == 2 && (head[1] & 0x7f) >= 96
+             ? buffer
+             : NULL;
+}
+
+static GstPadProbeReturn
+on_transport_sent (GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  Tamper *t = data;
+  GstBuffer *packet;
+
+  if (t->injecting || !g_atomic_int_get (&t->armed)
+      || (packet = first_rtp (info)) == NULL)
+    return GST_PAD_PROBE_OK;
+  t->injecting = TRUE;
+  if (g_atomic_int_get (&t->armed) == 2) {
+    for (guint i = 0; i < JUNK_SSRCS; i++) {
+      GstBuffer *junk = gst_buffer_copy_deep (packet);
+      guint8 ssrc[4];
+
+      GST_WRITE_UINT32_BE (ssrc, 0x4a000000 + i);
+      gst_buffer_fill (junk, 8, ssrc, 4);
+      gst_pad_chain (pad, junk);
+    }
+    g_atomic_int_set (&t->armed, 0);
+  } else if (t->sent == NULL) {
+    GstBuffer *damaged = gst_buffer_copy_deep (packet);
+    GstMapInfo map;
+
+    g_assert_true (gst_buffer_map (damaged, &map, GST_MAP_READWRITE));
+    map.data[map.size - 1] ^= 0xff;
+    gst_buffer_unmap (damaged, &map);
+    gst_pad_chain (pad, damaged);
+    t->sent = gst_buffer_copy_deep (packet);
+  } else {
+    gst_pad_chain (pad, g_steal_pointer (&t->sent));
+    g_atomic_int_set (&t->armed, 0);
+  }
+  t->injecting = FALSE;
+  return GST_PAD_PROBE_OK;
+}
+
+static gboolean
+two_dropped (gpointer data)
+{
+  HcReceiveDirectStats stats;
+
+  hc_receive_direct_get_stats (data, &stats);
+  return stats.srtp.dropped >= 2;
+}
+
+static gboolean
+junk_left_to_srtpdec (gpointer data)
+{
+  HcReceiveDirectStats stats;
+
+  hc_receive_direct_get_stats (data, &stats);
+  /* (alice's audio and video, maybe their RTX, took the others) */
+  return stats.srtp.fallback >= 64 - 4;
+}
+
+static gboolean
+decrypted_directly (gpointer data)
+{
+  HcReceiveDirectStats stats;
+
+  hc_receive_direct_get_stats (data, &stats);
+  return stats.srtp.unprotected >= 3 * MIN_BUFFERS;
+}
+
+/* A damaged and a replayed packet reach the room once alice's transport
+ * is direct: both are dropped and counted, the rest of her streams is
+ * decrypted there and reaches bob whole.  So do her streams after a
+ * flood of packets under unknown SSRCs. */
+static void
+test_lean_receive_tampered (void)
+{
+  Fixture f = { 0 };
+  g_autoptr (GstElement) alice_in_room = NULL;
+  g_autoptr (GstElement) nicesink = NULL;
+  g_autoptr (GstPad) sink = NULL;
+  Tamper tamper = { 0 };
+  HcReceiveDirectStats stats;
+  guint64 unprotected;
+  Client *bob;
+
+  fixture_init (&f);
+  hc_media_room_set_lean_receive (f.room, TRUE);
+  bob = join_alice_and_bob (&f);
+  alice_in_room = room_peer (&f, "alice");
+  g_assert_true (
+      in_time (wait_until (decrypted_directly, alice_in_room, WAIT_MS),
+               "alice's packets decrypted on the direct path"));
+  nicesink = hc_find_by_factory (
+      GST_BIN (((Client *)f.clients->pdata[0])->webrtcbin), "nicesink");
+  g_assert_nonnull (nicesink);
+  sink = gst_element_get_static_pad (nicesink, "sink");
+  gst_pad_add_probe (sink,
+                     GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST,
+                     on_transport_sent, &tamper, NULL);
+  g_atomic_int_set (&tamper.armed, 1);
+  g_assert_true (in_time (wait_until (two_dropped, alice_in_room, WAIT_MS),
+                          "the damaged and the replayed packet dropped"));
+  hc_receive_direct_get_stats (alice_in_room, &stats);
+  unprotected = stats.srtp.unprotected;
+  g_assert_cmpuint (stats.srtp.dropped, ==, 2);
+  assert_flowing_without_loss (bob);
+  hc_receive_direct_get_stats (alice_in_room, &stats);
+  g_assert_cmpuint (stats.srtp.unprotected, >, unprotected);
+  g_assert_cmpuint (stats.srtp.dropped, ==, 2);
+  g_assert_cmpuint (stats.srtp.fallback, ==, 0);
+  g_assert_cmpuint (stats.srtp.pinned, ==, 0);
+
+  /* packets under ever new SSRCs: srtpdec's (each is tried once here, up
+   * to 64 SSRCs per transport), and they harm nobody */
+  g_atomic_int_set (&tamper.armed, 2);
+  g_assert_true (
+      in_time (wait_until (junk_left_to_srtpdec, alice_in_room, WAIT_MS),
+               "packets of unknown SSRCs left to srtpdec"));
+  hc_receive_direct_get_stats (alice_in_room, &stats);
+  unprotected = stats.srtp.unprotected;
+  assert_flowing_without_loss (bob);
+  hc_receive_direct_get_stats (alice_in_room, &stats);
+  g_test_message ("%" G_GUINT64_FORMAT " of %d junk SSRCs tried",
+                  stats.srtp.fallback, JUNK_SSRCS);
+  g_assert_cmpuint (stats.srtp.fallback, <=, 64 - 2);
+  g_assert_cmpuint (stats.srtp.unprotected, >, unprotected);
+  g_assert_cmpuint (stats.srtp.dropped, ==, 2);
+  g_assert_cmpuint (stats.srtp.pinned, ==, 0);
+  fixture_clear (&f);
+  gst_clear_buffer (&tamper.sent);
 }
 
 int
@@ -1162,6 +1557,10 @@ main (int argc, char **argv)
   g_test_add_func ("/media-room/webrtcbin-send", test_webrtcbin_send);
   g_test_add_func ("/media-room/lean-receive", test_lean_receive);
   g_test_add_func ("/media-room/queued-receive", test_queued_receive);
+  g_test_add_func ("/media-room/lean-receive-rollover",
+                   test_lean_receive_rollover);
+  g_test_add_func ("/media-room/lean-receive-tampered",
+                   test_lean_receive_tampered);
   ret = g_test_run ();
   g_rmdir (dot_dir);
   return ret;

@@ -3,6 +3,8 @@
 
 #include "hc-lean-send.h"
 
+#include "hc-dtls-key.h"
+
 #include <gst/rtp/rtp.h>
 #define GST_USE_UNSTABLE_API
 #include <gst/webrtc/webrtc.h>
@@ -66,41 +68,6 @@ element_unref (gpointer element, GClosure *closure)
 }
 
 /* ---------------------------------------------------------------------- */
-/* Finding webrtcbin's insides                                             */
-/* ---------------------------------------------------------------------- */
-
-static gboolean
-has_factory (GstElement *element, const gchar *name)
-{
-  GstElementFactory *factory = gst_element_get_factory (element);
-
-  return factory && g_str_equal (GST_OBJECT_NAME (factory), name);
-}
-
-static gint
-match_factory (const GValue *item, const gchar *name)
-{
-  return has_factory (g_value_get_object (item), name) ? 0 : 1;
-}
-
-/* Returns: (transfer full) (nullable): the first element of factory
- * @name anywhere inside @bin */
-static GstElement *
-find_by_factory (GstBin *bin, const gchar *name)
-{
-  g_autoptr (GstIterator) it = gst_bin_iterate_recurse (bin);
-  GValue found = G_VALUE_INIT;
-  GstElement *element = NULL;
-
-  if (gst_iterator_find_custom (it, (GCompareFunc)match_factory, &found,
-                                (gpointer)name)) {
-    element = g_value_dup_object (&found);
-    g_value_unset (&found);
-  }
-  return element;
-}
-
-/* ---------------------------------------------------------------------- */
 /* Keys                                                                    */
 /* ---------------------------------------------------------------------- */
 
@@ -124,17 +91,14 @@ key_watch_release (gpointer watch, GClosure *closure)
 static void
 key_watch_apply (KeyWatch *watch)
 {
-  g_autoptr (GstBuffer) key = NULL;
   g_autoptr (GBytes) bytes = NULL;
+  g_autoptr (GstBuffer) key = NULL;
   guint cipher = 0, auth = 0;
-  GstMapInfo map;
 
-  g_object_get (watch->dtlsenc, "encoder-key", &key, "srtp-cipher", &cipher,
-                "srtp-auth", &auth, NULL);
-  if (key == NULL || !gst_buffer_map (key, &map, GST_MAP_READ))
+  bytes = hc_dtls_key_get (watch->dtlsenc, "encoder-key", &cipher, &auth);
+  if (bytes == NULL)
     return;
-  bytes = g_bytes_new (map.data, map.size);
-  gst_buffer_unmap (key, &map);
+  key = gst_buffer_new_wrapped_bytes (bytes);
   g_mutex_lock (&watch->lock);
   if (watch->key == NULL || !g_bytes_equal (watch->key, bytes)) {
     if (hc_srtp_send_set_key (watch->element, key, cipher, auth)) {
@@ -168,10 +132,10 @@ watch_keys (HcLeanSend *self)
 
   if (self->dtlssrtpenc)
     return;
-  enc = find_by_factory (GST_BIN (self->webrtcbin), "dtlssrtpenc");
+  enc = hc_find_by_factory (GST_BIN (self->webrtcbin), "dtlssrtpenc");
   if (enc == NULL || !GST_IS_BIN (enc))
     return;
-  dtlsenc = find_by_factory (GST_BIN (enc), "dtlsenc");
+  dtlsenc = hc_find_by_factory (GST_BIN (enc), "dtlsenc");
   if (dtlsenc == NULL)
     return;
   self->dtlssrtpenc = g_steal_pointer (&enc);
@@ -243,7 +207,7 @@ watch_socket (HcLeanSend *self)
   g_object_get (self->webrtcbin, "ice-agent", &ice, NULL);
   if (ice && g_object_class_find_property (G_OBJECT_GET_CLASS (ice), "agent"))
     g_object_get (ice, "agent", &agent, NULL);
-  nicesink = find_by_factory (GST_BIN (self->webrtcbin), "nicesink");
+  nicesink = hc_find_by_factory (GST_BIN (self->webrtcbin), "nicesink");
   if (agent == NULL || nicesink == NULL)
     return;
   g_object_get (nicesink, "stream", &stream, "component", &component, NULL);

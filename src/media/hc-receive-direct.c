@@ -2,7 +2,10 @@
  * thread hop.  See hc-receive-direct.h for the why. */
 #include "hc-receive-direct.h"
 
+#include "hc-receive-srtp.h"
+
 #include <stdatomic.h>
+#include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (hc_receive_direct_debug);
 #define GST_CAT_DEFAULT hc_receive_direct_debug
@@ -12,6 +15,9 @@ GST_DEBUG_CATEGORY_STATIC (hc_receive_direct_debug);
  * its output): after this many packets that found it empty with counts
  * that do not add up, the difference is taken to be such drops. */
 #define EMPTY_CHECKS_FOR_DROPS 50
+
+/* hc_receive_direct_hold() */
+static atomic_bool held;
 
 /* One per TransportReceiveBin; shared by its two probes and the bin's
  * qdata (for the statistics). */
@@ -23,6 +29,8 @@ typedef struct {
   gulong counting_probe;
   guint empty_checks;
   gboolean direct;
+  /* decrypts RTP once direct (NULL: dtlssrtpdec does) */
+  HcReceiveSrtp *srtp;
   /* both threads */
   atomic_uint_fast64_t entered; /* into the queue, before going direct */
   atomic_uint_fast64_t arrived; /* at dtlssrtpdec, through the queue */
@@ -40,6 +48,7 @@ direct_release (gpointer data)
     gst_pad_remove_probe (direct->decoder_sink, direct->counting_probe);
   direct->counting_probe = 0;
   gst_clear_object (&direct->decoder_sink);
+  g_clear_pointer (&direct->srtp, hc_receive_srtp_free);
 }
 
 static void
@@ -91,7 +100,7 @@ go_direct (Direct *direct, GstPad *transport_src)
   g_autoptr (GstPad) queue_sink = gst_pad_get_peer (transport_src);
   GstElement *queue = queue_sink ? GST_PAD_PARENT (queue_sink) : NULL;
 
-  if (queue == NULL || !queue_drained (direct, queue))
+  if (queue == NULL || atomic_load (&held) || !queue_drained (direct, queue))
     return FALSE;
   gst_pad_remove_probe (direct->decoder_sink, direct->counting_probe);
   direct->counting_probe = 0;
@@ -129,6 +138,7 @@ on_transport_output (GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
   Direct *direct = data;
   GstBuffer *buffer;
+  GstFlowReturn ret;
 
   if (!direct->direct && !go_direct (direct, pad)) {
     atomic_fetch_add (&direct->entered, data_count (info));
@@ -140,8 +150,11 @@ on_transport_output (GstPad *pad, GstPadProbeInfo *info, gpointer data)
   if (!is_rtp (buffer))
     return GST_PAD_PROBE_OK;
   atomic_fetch_add (&direct->packets, 1);
-  GST_PAD_PROBE_INFO_FLOW_RETURN (info)
-      = gst_pad_chain (direct->decoder_sink, buffer);
+  /* (the probe owns @buffer when it returns HANDLED) */
+  if (direct->srtp == NULL
+      || !hc_receive_srtp_process (direct->srtp, &buffer, &ret))
+    ret = gst_pad_chain (direct->decoder_sink, buffer);
+  GST_PAD_PROBE_INFO_FLOW_RETURN (info) = ret;
   return GST_PAD_PROBE_HANDLED;
 }
 
@@ -165,6 +178,9 @@ install (GstElement *queue)
   direct = g_atomic_rc_box_new0 (Direct);
   /* webrtcbin never relinks the two */
   direct->decoder_sink = gst_object_ref (decoder_sink);
+  /* (HC_RECEIVE_SRTP=off: srtpdec decrypts, for A/B benchmarks) */
+  if (g_strcmp0 (g_getenv ("HC_RECEIVE_SRTP"), "off") != 0)
+    direct->srtp = hc_receive_srtp_new (GST_PAD_PARENT (decoder_sink));
   g_object_set_data_full (G_OBJECT (receive_bin), DIRECT_KEY,
                           g_atomic_rc_box_acquire (direct), direct_unref);
   direct->counting_probe = gst_pad_add_probe (
@@ -234,22 +250,40 @@ hc_receive_direct_enable (GstElement *webrtcbin)
   install_in (GST_BIN (webrtcbin));
 }
 
-guint64
-hc_receive_direct_get_packets (GstElement *webrtcbin)
+void
+hc_receive_direct_get_stats (GstElement *webrtcbin, HcReceiveDirectStats *stats)
 {
   g_autoptr (GstIterator) it = NULL;
   GValue item = G_VALUE_INIT;
-  guint64 packets = 0;
 
-  g_return_val_if_fail (GST_IS_BIN (webrtcbin), 0);
+  memset (stats, 0, sizeof *stats);
+  g_return_if_fail (GST_IS_BIN (webrtcbin));
   it = gst_bin_iterate_recurse (GST_BIN (webrtcbin));
   while (gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
     Direct *direct = g_object_get_data (g_value_get_object (&item), DIRECT_KEY);
 
-    if (direct)
-      packets += atomic_load (&direct->packets);
+    if (direct) {
+      stats->packets += atomic_load (&direct->packets);
+      /* (set before the probes: no race with the packets) */
+      if (direct->srtp)
+        hc_receive_srtp_add_stats (direct->srtp, &stats->srtp);
+    }
     g_value_reset (&item);
   }
   g_value_unset (&item);
-  return packets;
+}
+
+guint64
+hc_receive_direct_get_packets (GstElement *webrtcbin)
+{
+  HcReceiveDirectStats stats;
+
+  hc_receive_direct_get_stats (webrtcbin, &stats);
+  return stats.packets;
+}
+
+void
+hc_receive_direct_hold (gboolean hold)
+{
+  atomic_store (&held, hold);
 }
